@@ -1,0 +1,38 @@
+"""``create_app(settings)``: the node's ASGI app, with the core API, pages and every pillar's routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from mitra import __version__
+from mitra.core.node import Node
+from mitra.settings import Settings
+from mitra.web import api, pages
+from mitra.web.problems import BodyLimit, install_problem_handlers
+
+
+def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
+    """Build the app for an initialised node (``mitra node init``)."""
+    node = node or Node.open(settings)
+    app = FastAPI(
+        title=f"Mitra node {settings.nation}",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.node = node
+    install_problem_handlers(app)
+    app.include_router(api.router)
+    for pillar in node.pillars:
+        if pillar.router is not None:
+            app.include_router(pillar.router)
+        if pillar.pages is not None:
+            app.include_router(pillar.pages)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

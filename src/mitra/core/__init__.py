@@ -1,0 +1,1 @@
+"""The node's core: storage, the STIX object store, identity and errors."""

@@ -1,0 +1,125 @@
+"""Engines, sessions and the node-wide writer lock; SQLite (WAL) by default, PostgreSQL too.
+
+Write transactions are serialised by one row lock (``node_state``), so the object sequence
+and the audit chain advance in commit order: a sync cursor never skips a late commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class NodeState(Base):
+    """One row: the node's counters, locked by every write transaction."""
+
+    __tablename__ = "node_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nation: Mapped[str] = mapped_column(String(3))
+    object_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    audit_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64))
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+class Database:
+    """The node's database: a reader and a writer session factory over one URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = _is_sqlite(url)
+        if self.is_sqlite:
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.reader = self._sqlite_engine(url, immediate=False, echo=echo)
+            self.writer = self._sqlite_engine(url, immediate=True, echo=echo)
+        else:
+            engine = create_engine(url, echo=echo, pool_pre_ping=True)
+            self.reader = engine
+            self.writer = engine
+        self._read = sessionmaker(self.reader, expire_on_commit=False)
+        self._write = sessionmaker(self.writer, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's BEGIN below be the only transaction control.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # A writer takes the write lock at BEGIN, so it never fails to upgrade later.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads; closed (its transaction ended) at the end, objects stay readable."""
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction holding the node lock; committed on success, else rolled back."""
+        with self._write() as session:
+            try:
+                lock_node(session)
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+
+def lock_node(session: Session) -> NodeState:
+    """Take the node-wide writer lock and return the counters row."""
+    state = session.scalars(select(NodeState).where(NodeState.id == 1).with_for_update()).first()
+    if state is None:
+        raise RuntimeError("the node is not initialised: run `mitra node init`")
+    return state

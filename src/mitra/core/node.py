@@ -1,0 +1,149 @@
+"""A node: settings, database, type registry and object store, opened once and passed down."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from mitra.audit.chain import GENESIS
+from mitra.core.db import Database, NodeState
+from mitra.core.identity import Agency
+from mitra.core.objects import ObjectStore, Provenance, StixObject
+from mitra.core.stix import (
+    MITRA_NAMESPACE,
+    HandlingInput,
+    TypeRegistry,
+    apply_handling,
+    format_timestamp,
+    now_utc,
+    validate_object,
+)
+from mitra.exchange.signing import load_or_create_key
+from mitra.pillars import Pillar, all_pillars
+from mitra.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}
+AGENCY_NAMES = {
+    ("IND", "NSCS"): "National Security Council Secretariat",
+    ("IND", "CERT-In"): "Indian Computer Emergency Response Team",
+    ("IND", "IN-NAVY"): "Indian Navy",
+    ("IND", "MoD"): "Ministry of Defence",
+    ("MYS", "NSC"): "National Security Council (Majlis Keselamatan Negara)",
+    ("MYS", "NACSA"): "National Cyber Security Agency",
+    ("MYS", "MMEA"): "Malaysian Maritime Enforcement Agency",
+    ("MYS", "MINDEF"): "Ministry of Defence",
+}
+
+
+def migrate(database_url: str) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+@dataclass
+class Node:
+    """Everything a request, a command or a test needs to act on one node."""
+
+    settings: Settings
+    db: Database
+    registry: TypeRegistry
+    pillars: list[Pillar]
+
+    @classmethod
+    def open(cls, settings: Settings) -> Node:
+        registry = TypeRegistry(accepted_prefixes=tuple(settings.accepted_custom_prefixes))
+        pillars = all_pillars()
+        for pillar in pillars:
+            for custom_type in pillar.custom_types:
+                registry.register(custom_type)
+        return cls(settings, Database(settings.effective_database_url), registry, pillars)
+
+    @property
+    def nation(self) -> str:
+        return self.settings.nation
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        return ObjectStore(nation=self.nation, registry=self.registry)
+
+    @cached_property
+    def signing_key(self) -> Ed25519PrivateKey:
+        return load_or_create_key(self.settings.effective_signing_key_path)
+
+    def init(self) -> None:
+        """Idempotent: schema, counters, agencies, signing key, Mitra's own definitions."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrate(self.settings.effective_database_url)
+        with self.db._write() as session:  # noqa: SLF001 - the lock row does not exist yet
+            if session.get(NodeState, 1) is None:
+                session.add(NodeState(id=1, nation=self.nation, object_seq=0, audit_seq=0, audit_head=GENESIS))
+            else:
+                state = session.get(NodeState, 1)
+                assert state is not None
+                if state.nation != self.nation:
+                    raise RuntimeError(f"MITRA_NATION is {self.nation} but this database belongs to {state.nation}")
+            session.commit()
+        with self.db.write() as session:
+            for code in self.settings.agencies:
+                if session.get(Agency, (code, self.nation)) is None:
+                    name = AGENCY_NAMES.get((self.nation, code), code)
+                    session.add(Agency(code=code, nation=self.nation, name=name))
+            definitions = [apply_handling(d, self.public_handling()) for d in self.registry.extension_definitions()]
+            self.store.store_versions(
+                session,
+                [validate_object(d, self.registry, where="definition") for d in definitions],
+                provenance=Provenance(),
+                audit_actor=f"{self.nation}:system",
+            )
+        _ = self.signing_key
+
+    def public_handling(self, releasable_to: tuple[str, ...] = ()) -> HandlingInput:
+        return HandlingInput(
+            tlp="clear",
+            originator_nation=self.nation,
+            originator_agency=self.settings.agencies[0],
+            releasable_to=releasable_to,
+            orcon=False,
+        )
+
+    def seed(self) -> dict[str, int]:
+        """Each pillar's seed data for this nation; idempotent."""
+        counts: dict[str, int] = {}
+        for pillar in self.pillars:
+            if pillar.seed is not None:
+                counts[pillar.name] = pillar.seed(self)
+        return counts
+
+    def seed_id(self, type_name: str, key: str) -> str:
+        """A stable id for seeded facts, so seeding twice changes nothing."""
+        return f"{type_name}--{uuid.uuid5(MITRA_NAMESPACE, f'{self.nation}:{key}')}"
+
+    def seed_objects(self, items: list[tuple[dict[str, Any], HandlingInput]]) -> int:
+        """Store seed objects not already held, as the node's system account."""
+        stamp = format_timestamp(now_utc())
+        with self.db.write() as session:
+            held = set(session.scalars(select(StixObject.id).where(StixObject.id.in_([o["id"] for o, _ in items]))))
+            fresh = []
+            for obj, handling in items:
+                if obj["id"] in held:
+                    continue
+                full = {"spec_version": "2.1", "created": stamp, "modified": stamp, **obj}
+                fresh.append(validate_object(apply_handling(full, handling), self.registry, where="seed"))
+            self.store.store_versions(session, fresh, provenance=Provenance(), audit_actor=f"{self.nation}:system:seed")
+        return len(fresh)
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,576 @@
+"""The STIX object store: every version kept, JSON beside indexed columns, reads through policy.
+
+Each stored version gets the node's next sequence number (``seq``), assigned under the node
+lock, so ``seq`` order is commit order; sync cursors and TAXII ``next`` tokens rest on it.
+The handling of an object is that of its *latest* version: narrowing a marking narrows
+every earlier version too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from mitra.audit.service import AuditEvent, record, record_many
+from mitra.core.db import Base, NodeState, lock_node
+from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.core.stix import (
+    HandlingInput,
+    TypeRegistry,
+    apply_handling,
+    format_timestamp,
+    new_id,
+    next_modified,
+    now_utc,
+    parse_timestamp,
+    read_handling,
+    tlp_of,
+    to_policy_handling,
+    validate_object,
+)
+from mitra.policy import Action, Actor, Decision, Handling, Release, View, authorize, decide
+
+SOURCE_LOCAL = "local"
+SOURCE_IMPORT = "import"
+SOURCE_PARTNER = "partner"
+
+
+class StixObject(Base):
+    """One version of one STIX object."""
+
+    __tablename__ = "stix_objects"
+    __table_args__ = (
+        UniqueConstraint("id", "modified", name="uq_stix_objects_id_modified"),
+        Index("ix_stix_objects_latest_type", "is_latest", "type"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(120), index=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    originator_nation: Mapped[str] = mapped_column(String(3), index=True)
+    originator_agency: Mapped[str] = mapped_column(String(32))
+    tlp: Mapped[str] = mapped_column(String(40), index=True)
+    releasable_to: Mapped[str] = mapped_column(String(200))
+    orcon: Mapped[bool] = mapped_column(Boolean, default=True)
+    red_recipients: Mapped[str] = mapped_column(Text, default="[]")
+    date_added: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    received_from: Mapped[str | None] = mapped_column(String(3))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signature: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+
+    @property
+    def releasable(self) -> tuple[str, ...]:
+        return tuple(self.releasable_to.split())
+
+    def as_stix(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+    def handling(self, *, held_by: str, latest: StixObject | None = None) -> Handling:
+        """Policy handling of this version: the latest version's marking, this version's state."""
+        basis = latest or self
+        return to_policy_handling(
+            HandlingInput(
+                tlp=basis.tlp,
+                originator_nation=basis.originator_nation,
+                originator_agency=basis.originator_agency,
+                releasable_to=basis.releasable,
+                orcon=basis.orcon,
+                red_recipients=tuple(json.loads(basis.red_recipients)),
+            ),
+            held_by=held_by,
+            revoked=basis.revoked,
+            withdrawn=basis.withdrawn,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a stored version came from."""
+
+    source: str = SOURCE_LOCAL
+    received_from: str | None = None
+    received_at: datetime | None = None
+    signature: str | None = None
+
+
+def _search_text(obj: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for key in ("name", "description", "pattern", "value", "x_mitre_shortname"):
+        value = obj.get(key)
+        if isinstance(value, str):
+            parts.append(value[:2000])
+    for key in ("aliases", "labels", "x_mitre_aliases"):
+        value = obj.get(key)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+    for ref in obj.get("external_references", ()) or ():
+        if isinstance(ref, dict) and "external_id" in ref:
+            parts.append(str(ref["external_id"]))
+    return " ".join(parts).lower()
+
+
+@dataclass
+class StoreResult:
+    """What happened to one version offered to the store."""
+
+    object_id: str
+    modified: str
+    outcome: str  # "added", "updated", "skipped"
+    reason: str = ""
+    row: StixObject | None = None
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, result: StoreResult) -> None:
+        if result.outcome == "added":
+            self.added += 1
+        elif result.outcome == "updated":
+            self.updated += 1
+        else:
+            self.skipped += 1
+            self.skipped_reasons[result.reason] = self.skipped_reasons.get(result.reason, 0) + 1
+
+
+class ObjectStore:
+    """Service over the object store; takes the caller's session, never commits."""
+
+    def __init__(self, *, nation: str, registry: TypeRegistry) -> None:
+        self.nation = nation
+        self.registry = registry
+
+    # ----- writing -------------------------------------------------------------------
+
+    def store_versions(
+        self,
+        session: Session,
+        objects: Sequence[dict[str, Any]],
+        *,
+        provenance: Provenance,
+        audit_actor: str,
+        audit_action: str | None = None,
+        handlings: Sequence[HandlingInput] | None = None,
+    ) -> list[StoreResult]:
+        """Store already-validated versions in one go, skipping (id, modified) already held.
+
+        The node lock must be held. One audit entry per stored version, in this transaction.
+        """
+        state = session.get(NodeState, 1) or lock_node(session)
+        ids = {obj["id"] for obj in objects}
+        held: dict[str, list[StixObject]] = {}
+        for chunk in _chunks(sorted(ids), 500):
+            for row in session.scalars(select(StixObject).where(StixObject.id.in_(chunk))):
+                held.setdefault(row.id, []).append(row)
+        now = now_utc()
+        results: list[StoreResult] = []
+        events: list[AuditEvent] = []
+        new_rows: list[StixObject] = []
+        for index, obj in enumerate(objects):
+            modified_text = obj.get("modified") or obj["created"]
+            modified = parse_timestamp(modified_text, where=obj["id"])
+            versions = held.setdefault(obj["id"], [])
+            if any(_same_instant(v.modified, modified) for v in versions):
+                results.append(StoreResult(obj["id"], modified_text, "skipped", "version already stored"))
+                continue
+            handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
+            latest = max(versions, key=lambda v: _aware(v.modified), default=None)
+            is_latest = latest is None or modified > _aware(latest.modified)
+            if is_latest and latest is not None:
+                latest.is_latest = False
+            state.object_seq += 1
+            row = StixObject(
+                seq=state.object_seq,
+                id=obj["id"],
+                type=obj["type"],
+                created=parse_timestamp(obj["created"], where=obj["id"]),
+                modified=modified,
+                revoked=bool(obj.get("revoked", False)),
+                is_latest=is_latest,
+                withdrawn=False,
+                originator_nation=handling.originator_nation,
+                originator_agency=handling.originator_agency,
+                tlp=handling.tlp,
+                releasable_to=" ".join(sorted(set(handling.releasable_to))),
+                orcon=handling.orcon,
+                red_recipients=json.dumps(sorted(set(handling.red_recipients))),
+                date_added=now,
+                source=provenance.source,
+                received_from=provenance.received_from,
+                received_at=provenance.received_at,
+                signature=provenance.signature,
+                name=str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
+                search_text=_search_text(obj),
+                body=json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            )
+            versions.append(row)
+            new_rows.append(row)
+            outcome = "added" if latest is None else "updated"
+            results.append(StoreResult(obj["id"], modified_text, outcome, row=row))
+            action = audit_action or ("create" if outcome == "added" else "update")
+            events.append(
+                AuditEvent(
+                    audit_actor,
+                    action,
+                    obj["id"],
+                    {
+                        "modified": modified_text,
+                        "seq": row.seq,
+                        "tlp": handling.tlp,
+                        "source": provenance.source,
+                    },
+                )
+            )
+        session.add_all(new_rows)
+        session.flush()
+        if events:
+            record_many(session, events, at=now)
+        return results
+
+    def create(
+        self,
+        session: Session,
+        *,
+        obj: dict[str, Any],
+        handling: HandlingInput,
+        actor: Actor,
+    ) -> StixObject:
+        """Create a new object from a person's input: id and timestamps are the node's."""
+        _require(authorize(actor, Action.CREATE, node_nation=self.nation))
+        if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
+            raise Forbidden("a new object's originator is the creating person's own agency")
+        obj = dict(obj)
+        type_name = obj.get("type")
+        if not isinstance(type_name, str):
+            raise InvalidInput("type: missing")
+        stamp = format_timestamp(now_utc())
+        obj.setdefault("spec_version", "2.1")
+        obj.setdefault("id", new_id(type_name))
+        obj.setdefault("created", stamp)
+        obj.setdefault("modified", obj["created"])
+        if session.scalar(select(StixObject.seq).where(StixObject.id == obj["id"]).limit(1)):
+            raise Conflict(f"{obj['id']} exists already; post a new version instead")
+        obj = apply_handling(obj, handling)
+        validate_object(obj, self.registry, where="object")
+        result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
+        assert result.row is not None
+        return result.row
+
+    def new_version(
+        self,
+        session: Session,
+        *,
+        object_id: str,
+        changes: dict[str, Any],
+        actor: Actor,
+        handling: HandlingInput | None = None,
+        audit_action: str = "update",
+    ) -> StixObject:
+        """Write a new version of a locally originated object with ``changes`` applied."""
+        _require(authorize(actor, Action.UPDATE, node_nation=self.nation))
+        latest = self.latest_row(session, object_id)
+        _require(decide(actor, latest.handling(held_by=self.nation), View()))
+        if latest.originator_nation != self.nation:
+            raise Forbidden(f"{object_id} was originated by {latest.originator_nation}; only it versions it")
+        if latest.revoked:
+            raise Conflict(f"{object_id} is revoked; a revoked object gets no new versions")
+        for key in ("id", "type", "created", "spec_version"):
+            if key in changes and changes[key] != latest.as_stix().get(key):
+                raise InvalidInput(f"{key}: cannot change between versions")
+        obj = latest.as_stix() | changes
+        obj["modified"] = format_timestamp(next_modified(_aware(latest.modified)))
+        current = read_handling(latest.as_stix(), where=object_id)
+        obj = apply_handling(obj, handling or current)
+        validate_object(obj, self.registry, where="object")
+        result = self.store_versions(
+            session,
+            [obj],
+            provenance=Provenance(),
+            audit_actor=_actor_label(actor),
+            audit_action=audit_action,
+        )[0]
+        assert result.row is not None
+        return result.row
+
+    def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
+        """A release officer makes an object releasable to nation ``to``: a new, audited version."""
+        latest = self.latest_row(session, object_id)
+        _require(decide(actor, latest.handling(held_by=self.nation), Release(to=to)))
+        current = read_handling(latest.as_stix(), where=object_id)
+        if to in current.releasable_to:
+            raise Conflict(f"{object_id} is releasable to {to} already")
+        widened = HandlingInput(
+            tlp=current.tlp,
+            originator_nation=current.originator_nation,
+            originator_agency=current.originator_agency,
+            releasable_to=tuple(sorted({*current.releasable_to, to})),
+            orcon=current.orcon,
+            red_recipients=current.red_recipients,
+        )
+        return self.new_version(
+            session,
+            object_id=object_id,
+            changes={},
+            actor=actor,
+            handling=widened,
+            audit_action="release",
+        )
+
+    def revoke(self, session: Session, *, object_id: str, actor: Actor) -> StixObject:
+        return self.new_version(
+            session,
+            object_id=object_id,
+            changes={"revoked": True},
+            actor=actor,
+            audit_action="revoke",
+        )
+
+    def import_objects(
+        self,
+        session: Session,
+        objects: Iterable[Any],
+        *,
+        actor: Actor,
+        default_handling: HandlingInput,
+        where: str,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Validate every object, then store them all in the caller's transaction.
+
+        Nothing is stored unless every object is valid: the first problem raises
+        :class:`InvalidInput` naming the object's position and id.
+        """
+        _require(authorize(actor, Action.IMPORT, node_nation=self.nation))
+        prepared: list[dict[str, Any]] = []
+        handlings: list[HandlingInput] = []
+        for index, obj in enumerate(objects):
+            validate_object(obj, self.registry, where=f"{where} object {index}")
+            handling = _import_handling(obj, default_handling, where=f"{where} object {index}")
+            prepared.append(apply_handling(obj, handling))
+            handlings.append(handling)
+            if on_progress is not None and index % 500 == 499:
+                on_progress(500)
+        if on_progress is not None:
+            on_progress(len(prepared) % 500)
+        report = ImportReport()
+        seen: set[tuple[str, str]] = set()
+        unique: list[dict[str, Any]] = []
+        unique_handlings: list[HandlingInput] = []
+        for obj, handling in zip(prepared, handlings, strict=True):
+            key = (obj["id"], obj.get("modified") or obj["created"])
+            if key in seen:
+                report.count(StoreResult(key[0], key[1], "skipped", "duplicate within the file"))
+                continue
+            seen.add(key)
+            unique.append(obj)
+            unique_handlings.append(handling)
+        for chunk_objs, chunk_handlings in zip(_chunks(unique, 2000), _chunks(unique_handlings, 2000), strict=True):
+            for result in self.store_versions(
+                session,
+                chunk_objs,
+                provenance=Provenance(source=SOURCE_IMPORT),
+                audit_actor=_actor_label(actor),
+                handlings=chunk_handlings,
+            ):
+                report.count(result)
+            if on_progress is not None:
+                on_progress(len(chunk_objs))
+        record(
+            session,
+            AuditEvent(
+                _actor_label(actor),
+                "import",
+                None,
+                {"file": where, "added": report.added, "updated": report.updated, "skipped": report.skipped},
+            ),
+        )
+        return report
+
+    # ----- reading -------------------------------------------------------------------
+
+    def latest_row(self, session: Session, object_id: str) -> StixObject:
+        row = session.scalar(select(StixObject).where(StixObject.id == object_id, StixObject.is_latest.is_(True)))
+        if row is None:
+            raise NotFound(f"no object {object_id}")
+        return row
+
+    def decide_view(self, row: StixObject, actor: Actor, latest: StixObject | None = None) -> Decision:
+        return decide(actor, row.handling(held_by=self.nation, latest=latest), View())
+
+    def get(self, session: Session, *, object_id: str, actor: Actor, modified: str | None = None) -> StixObject:
+        """One version (latest by default) if policy lets ``actor`` see it; RED views are audited."""
+        latest = self.latest_row(session, object_id)
+        decision = self.decide_view(latest, actor)
+        if not decision.allowed:
+            raise (NotFound(f"no object {object_id}") if _hide_existence(latest) else Forbidden(decision.reason))
+        row = latest
+        if modified is not None:
+            wanted = parse_timestamp(modified, where="modified")
+            row = next((v for v in self._versions(session, object_id) if _same_instant(v.modified, wanted)), None)  # type: ignore[assignment]
+            if row is None:
+                raise NotFound(f"{object_id} has no version {modified}")
+        if latest.tlp == "red":
+            record(
+                session,
+                AuditEvent(
+                    _actor_label(actor),
+                    "view_red",
+                    object_id,
+                    {"modified": format_timestamp(_aware(row.modified))},
+                ),
+            )
+        return row
+
+    def versions(self, session: Session, *, object_id: str, actor: Actor) -> list[StixObject]:
+        latest = self.latest_row(session, object_id)
+        decision = self.decide_view(latest, actor)
+        if not decision.allowed:
+            raise Forbidden(decision.reason)
+        return self._versions(session, object_id)
+
+    def _versions(self, session: Session, object_id: str) -> list[StixObject]:
+        return list(session.scalars(select(StixObject).where(StixObject.id == object_id).order_by(StixObject.modified)))
+
+    def search(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        types: Sequence[str] = (),
+        text: str | None = None,
+        tlp: str | None = None,
+        originator: str | None = None,
+        received: bool | None = None,
+        after_seq: int | None = None,
+        limit: int = 50,
+    ) -> tuple[list[StixObject], int | None]:
+        """Latest versions visible to ``actor``, newest first; returns the page and the next cursor."""
+        limit = max(1, min(limit, 1000))
+        query = select(StixObject).where(StixObject.is_latest.is_(True))
+        if types:
+            query = query.where(StixObject.type.in_(list(types)))
+        if tlp:
+            query = query.where(StixObject.tlp == tlp)
+        if originator:
+            query = query.where(StixObject.originator_nation == originator)
+        if received is True:
+            query = query.where(StixObject.source == SOURCE_PARTNER)
+        elif received is False:
+            query = query.where(StixObject.source != SOURCE_PARTNER)
+        if text:
+            query = query.where(StixObject.search_text.contains(text.lower(), autoescape=True))
+        page: list[StixObject] = []
+        cursor = after_seq
+        scanned_last: int | None = None
+        while len(page) < limit:
+            batch_query = query.order_by(StixObject.seq.desc()).limit(limit * 4)
+            if cursor is not None:
+                batch_query = batch_query.where(StixObject.seq < cursor)
+            batch = list(session.scalars(batch_query))
+            if not batch:
+                return page, None
+            for row in batch:
+                scanned_last = row.seq
+                if self.decide_view(row, actor).allowed:
+                    page.append(row)
+                    if len(page) == limit:
+                        break
+            cursor = scanned_last
+        return page, scanned_last
+
+    def counts_by_type(self, session: Session, *, actor: Actor) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in session.scalars(select(StixObject).where(StixObject.is_latest.is_(True))):
+            if self.decide_view(row, actor).allowed:
+                counts[row.type] = counts.get(row.type, 0) + 1
+        return counts
+
+
+def _import_handling(obj: dict[str, Any], default: HandlingInput, *, where: str) -> HandlingInput:
+    """Imported objects keep a handling they carry; else get the importer's, with their own TLP."""
+    try:
+        return read_handling(obj, where=where)
+    except InvalidInput:
+        pass
+    tlp = tlp_of(obj) or default.tlp
+    return HandlingInput(
+        tlp=tlp,
+        originator_nation=default.originator_nation,
+        originator_agency=default.originator_agency,
+        releasable_to=default.releasable_to,
+        orcon=default.orcon,
+        red_recipients=default.red_recipients,
+    )
+
+
+def _require(decision: Decision) -> None:
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+def _hide_existence(row: StixObject) -> bool:
+    """RED and AMBER+STRICT objects are not even admitted to exist to those who may not see them."""
+    return row.tlp in ("red", "amber+strict")
+
+
+def _actor_label(actor: Actor) -> str:
+    return f"{actor.nation}:{actor.agency or '-'}:{actor.username or '-'}"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=now_utc().tzinfo)
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return _aware(a) == _aware(b)
+
+
+_T = TypeVar("_T")
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def actor_label(actor: Actor) -> str:
+    return _actor_label(actor)
+
+
+__all__ = [
+    "ImportReport",
+    "ObjectStore",
+    "Provenance",
+    "StixObject",
+    "StoreResult",
+    "actor_label",
+]

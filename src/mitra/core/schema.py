@@ -1,0 +1,10 @@
+"""Imports every table so ``Base.metadata`` is complete (for Alembic and tests)."""
+
+from mitra.audit import service as _audit
+from mitra.core import identity as _identity
+from mitra.core import objects as _objects
+from mitra.core.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["_audit", "_identity", "_objects", "metadata"]

@@ -1,0 +1,330 @@
+"""STIX 2.1 for the node: validation with ``stix2``, canonical JSON, TLP 2.0 and Mitra's extensions.
+
+Every stored object carries Mitra's *handling* as a STIX property-extension
+(originator, releasable_to, ORCON, RED recipients) and its TLP 2.0 level as a
+``object_marking_refs`` entry with the official OASIS marking-definition id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import stix2
+import stix2.exceptions
+from stix2.utils import parse_into_datetime
+
+from mitra.core.errors import InvalidInput
+from mitra.policy import TLP_LEVELS, Handling
+
+MITRA_NAMESPACE = uuid.UUID("6f0b2a9e-3c61-5d0a-9a8e-4d1f7c2b5e10")
+MITRA_IDENTITY_ID = f"identity--{uuid.uuid5(MITRA_NAMESPACE, 'mitra-project')}"
+HANDLING_EXTENSION_ID = f"extension-definition--{uuid.uuid5(MITRA_NAMESPACE, 'handling')}"
+TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+# Official OASIS TLP 2.0 marking-definition ids.
+TLP_MARKING_IDS: dict[str, str] = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+# STIX 2.1's predefined TLP 1.0 markings, read as their TLP 2.0 equivalents (WHITE is CLEAR).
+TLP1_MARKING_IDS: dict[str, str] = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "clear",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
+}
+TLP_BY_MARKING_ID: dict[str, str] = {v: k for k, v in TLP_MARKING_IDS.items()} | TLP1_MARKING_IDS
+
+STANDARD_TYPES = frozenset(
+    {
+        "attack-pattern",
+        "campaign",
+        "course-of-action",
+        "grouping",
+        "identity",
+        "incident",
+        "indicator",
+        "infrastructure",
+        "intrusion-set",
+        "location",
+        "malware",
+        "malware-analysis",
+        "note",
+        "observed-data",
+        "opinion",
+        "report",
+        "threat-actor",
+        "tool",
+        "vulnerability",
+        "relationship",
+        "sighting",
+        "marking-definition",
+        "extension-definition",
+        "language-content",
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    }
+)
+_ID = re.compile(r"^([a-z0-9][a-z0-9-]*[a-z0-9])--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_NO_VERSIONS = frozenset({"marking-definition"})
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8): what hashes and signatures cover."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """STIX timestamp with millisecond precision, always UTC ``Z``."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(value: str, *, where: str) -> datetime:
+    try:
+        parsed = parse_into_datetime(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{where}: {value!r} is not a STIX timestamp ({exc})") from None
+    moment: datetime = parsed.astimezone(UTC)
+    return moment
+
+
+def next_modified(previous: datetime) -> datetime:
+    """A modified time later than ``previous`` at millisecond precision, and not in the past."""
+    candidate = now_utc()
+    floor = previous + timedelta(milliseconds=1)
+    return candidate if candidate >= floor else floor
+
+
+@dataclass(frozen=True, slots=True)
+class CustomType:
+    """A Mitra custom STIX object type, declared by an ``extension-definition``."""
+
+    name: str
+    description: str
+    pillar: str
+    required: tuple[str, ...] = ()
+
+    @property
+    def extension_id(self) -> str:
+        return f"extension-definition--{uuid.uuid5(MITRA_NAMESPACE, 'type:' + self.name)}"
+
+
+@dataclass
+class TypeRegistry:
+    """Which object types the node stores: STIX standard, Mitra's own, accepted third-party."""
+
+    custom: dict[str, CustomType] = field(default_factory=dict)
+    accepted_prefixes: tuple[str, ...] = ("x-mitre-",)
+
+    def register(self, custom_type: CustomType) -> None:
+        self.custom[custom_type.name] = custom_type
+
+    def is_known(self, type_name: str) -> bool:
+        return type_name in STANDARD_TYPES or type_name in self.custom or type_name.startswith(self.accepted_prefixes)
+
+    def extension_definitions(self) -> list[dict[str, Any]]:
+        """The ``extension-definition`` objects that declare Mitra's types and handling."""
+        created = "2025-01-07T00:00:00.000Z"
+        definitions = [
+            {
+                "type": "extension-definition",
+                "spec_version": "2.1",
+                "id": HANDLING_EXTENSION_ID,
+                "created_by_ref": MITRA_IDENTITY_ID,
+                "created": created,
+                "modified": created,
+                "name": "Mitra handling",
+                "description": (
+                    "Originator nation and agency, nations the object is releasable to, "
+                    "originator control (ORCON) and TLP:RED named recipients."
+                ),
+                "schema": "https://mitra.invalid/schemas/handling.json",
+                "version": "1.0.0",
+                "extension_types": ["property-extension"],
+            }
+        ]
+        for custom_type in sorted(self.custom.values(), key=lambda t: t.name):
+            definitions.append(
+                {
+                    "type": "extension-definition",
+                    "spec_version": "2.1",
+                    "id": custom_type.extension_id,
+                    "created_by_ref": MITRA_IDENTITY_ID,
+                    "created": created,
+                    "modified": created,
+                    "name": custom_type.name,
+                    "description": custom_type.description,
+                    "schema": f"https://mitra.invalid/schemas/{custom_type.name}.json",
+                    "version": "1.0.0",
+                    "extension_types": ["new-sdo"],
+                }
+            )
+        return definitions
+
+
+@dataclass(frozen=True, slots=True)
+class HandlingInput:
+    """What a person or an import says about an object's handling."""
+
+    tlp: str
+    originator_nation: str
+    originator_agency: str
+    releasable_to: tuple[str, ...] = ()
+    orcon: bool = True
+    red_recipients: tuple[str, ...] = ()
+
+
+def validate_object(obj: Any, registry: TypeRegistry, *, where: str) -> dict[str, Any]:
+    """Check one STIX 2.1 object; raise :class:`InvalidInput` saying what is wrong and where."""
+    if not isinstance(obj, dict):
+        raise InvalidInput(f"{where}: a STIX object must be a JSON object, not {type(obj).__name__}")
+    type_name = obj.get("type")
+    if not isinstance(type_name, str) or not type_name:
+        raise InvalidInput(f"{where}: missing 'type'")
+    where = f"{where} ({obj.get('id', type_name)})"
+    if not registry.is_known(type_name):
+        raise InvalidInput(f"{where}: unknown object type {type_name!r}")
+    object_id = obj.get("id")
+    match = _ID.match(object_id) if isinstance(object_id, str) else None
+    if match is None or match.group(1) != type_name:
+        raise InvalidInput(f"{where}: 'id' must be '{type_name}--<UUID>'")
+    if obj.get("spec_version") != "2.1":
+        raise InvalidInput(f"{where}: spec_version must be '2.1'")
+    created = obj.get("created")
+    if not isinstance(created, str):
+        raise InvalidInput(f"{where}: missing 'created'")
+    created_at = parse_timestamp(created, where=f"{where} created")
+    if type_name not in _NO_VERSIONS:
+        modified = obj.get("modified")
+        if not isinstance(modified, str):
+            raise InvalidInput(f"{where}: missing 'modified'")
+        if parse_timestamp(modified, where=f"{where} modified") < created_at:
+            raise InvalidInput(f"{where}: 'modified' is earlier than 'created'")
+    if type_name in STANDARD_TYPES:
+        try:
+            stix2.parse(obj, allow_custom=True, version="2.1")
+        except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as exc:
+            raise InvalidInput(f"{where}: {exc}") from None
+    elif type_name in registry.custom:
+        for name in registry.custom[type_name].required:
+            if name not in obj:
+                raise InvalidInput(f"{where}: {type_name} needs property {name!r}")
+    return obj
+
+
+def tlp_of(obj: Mapping[str, Any]) -> str | None:
+    """The TLP 2.0 level in ``object_marking_refs``; ``"unknown"`` if two disagree."""
+    levels = {TLP_BY_MARKING_ID[ref] for ref in obj.get("object_marking_refs", ()) if ref in TLP_BY_MARKING_ID}
+    if not levels:
+        return None
+    if len(levels) > 1:
+        return "conflicting:" + "+".join(sorted(levels))
+    return levels.pop()
+
+
+def handling_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    extensions = obj.get("extensions")
+    if isinstance(extensions, dict):
+        value = extensions.get(HANDLING_EXTENSION_ID)
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def apply_handling(obj: dict[str, Any], handling: HandlingInput) -> dict[str, Any]:
+    """Return a copy of ``obj`` carrying ``handling``: TLP marking ref plus the handling extension."""
+    if handling.tlp not in TLP_LEVELS:
+        raise InvalidInput(f"tlp: {handling.tlp!r} is not a TLP 2.0 level")
+    result = dict(obj)
+    refs = [r for r in result.get("object_marking_refs", ()) if r not in TLP_BY_MARKING_ID]
+    refs.append(TLP_MARKING_IDS[handling.tlp])
+    result["object_marking_refs"] = refs
+    extensions = dict(result.get("extensions") or {})
+    extensions[HANDLING_EXTENSION_ID] = {
+        "extension_type": "property-extension",
+        "originator_nation": handling.originator_nation,
+        "originator_agency": handling.originator_agency,
+        "releasable_to": sorted(set(handling.releasable_to)),
+        "orcon": handling.orcon,
+        "red_recipients": sorted(set(handling.red_recipients)),
+    }
+    result["extensions"] = extensions
+    return result
+
+
+def read_handling(obj: Mapping[str, Any], *, where: str) -> HandlingInput:
+    """The handling an object carries; :class:`InvalidInput` if it carries none or a bad one."""
+    ext = handling_of(obj)
+    if ext is None:
+        raise InvalidInput(f"{where}: carries no Mitra handling extension")
+    try:
+        return HandlingInput(
+            tlp=tlp_of(obj) or "missing",
+            originator_nation=str(ext["originator_nation"]),
+            originator_agency=str(ext["originator_agency"]),
+            releasable_to=tuple(str(n) for n in ext.get("releasable_to", ())),
+            orcon=bool(ext.get("orcon", True)),
+            red_recipients=tuple(str(r) for r in ext.get("red_recipients", ())),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidInput(f"{where}: handling extension lacks {exc}") from None
+
+
+def to_policy_handling(handling: HandlingInput, *, held_by: str, revoked: bool, withdrawn: bool) -> Handling:
+    return Handling(
+        tlp=handling.tlp,
+        originator_nation=handling.originator_nation,
+        originator_agency=handling.originator_agency,
+        held_by=held_by,
+        releasable_to=frozenset(handling.releasable_to),
+        orcon=handling.orcon,
+        red_recipients=frozenset(handling.red_recipients),
+        revoked=revoked,
+        withdrawn=withdrawn,
+    )
+
+
+def iter_bundle(document: Any, *, where: str) -> Iterable[Any]:
+    """The objects of a STIX bundle (or a bare list of objects)."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict) or document.get("type") != "bundle":
+        raise InvalidInput(f'{where}: not a STIX bundle (expected "type": "bundle")')
+    objects = document.get("objects", [])
+    if not isinstance(objects, list):
+        raise InvalidInput(f"{where}: 'objects' must be a list")
+    return objects
+
+
+def new_id(type_name: str) -> str:
+    return f"{type_name}--{uuid.uuid4()}"

@@ -1,0 +1,35 @@
+"""The partnership's pillars. Each is a package with the same shape, declaring one ``PILLAR``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mitra.core.stix import CustomType
+
+if TYPE_CHECKING:
+    from mitra.core.node import Node
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """What a pillar adds to a node: its object types, seed data, routers, pages and commands."""
+
+    name: str
+    title: str
+    summary: str
+    object_types: tuple[str, ...]
+    custom_types: tuple[CustomType, ...] = ()
+    seed: Callable[[Node], int] | None = None
+    router: Any = None
+    pages: Any = None
+    cli: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def all_pillars() -> list[Pillar]:
+    """Every pillar, in the order the partnership lists them."""
+    from mitra.pillars import defence, dialogue, economy, intel, maritime
+
+    return [dialogue.PILLAR, intel.PILLAR, maritime.PILLAR, defence.PILLAR, economy.PILLAR]

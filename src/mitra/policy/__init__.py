@@ -1,0 +1,34 @@
+"""The policy engine: the one place that decides who may see, export, release or change what.
+
+Pure functions over plain values; no I/O. Every read path and every export path calls
+:func:`decide`; every write path calls :func:`authorize`.
+"""
+
+from mitra.policy.decide import (
+    Action,
+    Actor,
+    Decision,
+    Export,
+    Purpose,
+    Release,
+    View,
+    authorize,
+    decide,
+)
+from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
+
+__all__ = [
+    "TLP_LEVELS",
+    "Action",
+    "Actor",
+    "Decision",
+    "Export",
+    "Handling",
+    "Purpose",
+    "Release",
+    "Role",
+    "Tlp",
+    "View",
+    "authorize",
+    "decide",
+]

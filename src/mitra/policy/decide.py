@@ -1,0 +1,189 @@
+"""``decide`` and ``authorize``: every access question, answered with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: a person of a nation's agency, or a partner node's account (role PARTNER)."""
+
+    nation: str
+    agency: str | None
+    username: str | None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    @property
+    def is_partner(self) -> bool:
+        return Role.PARTNER in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A person on this node reads the object."""
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """The object leaves this node for the partner node the actor stands for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A release officer makes the object releasable to nation ``to``."""
+
+    to: str
+
+
+Purpose = View | Export | Release
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _deny(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+def _allow(reason: str) -> Decision:
+    return Decision(True, reason)
+
+
+def _recipient_matches(recipient: str, actor: Actor) -> bool:
+    parts = recipient.split(":")
+    if len(parts) == 2:
+        return parts[0] == actor.nation and parts[1] == actor.agency
+    if len(parts) == 3:
+        return (parts[0], parts[1], parts[2]) == (actor.nation, actor.agency, actor.username)
+    return False
+
+
+def _names_nation(recipients: frozenset[str], nation: str) -> bool:
+    return any(recipient.split(":")[0] == nation for recipient in recipients)
+
+
+def _is_originator_agency(actor: Actor, marking: Handling) -> bool:
+    return actor.nation == marking.originator_nation and actor.agency == marking.originator_agency
+
+
+def decide(actor: Actor, marking: Handling, purpose: Purpose) -> Decision:
+    """May ``actor`` do ``purpose`` with an object marked ``marking``? Always says why."""
+    if marking.tlp not in TLP_LEVELS:
+        return _deny(f"unknown marking {marking.tlp!r}: denied by default")
+    if isinstance(purpose, View):
+        return _decide_view(actor, marking)
+    if isinstance(purpose, Export):
+        return _decide_export(actor, marking)
+    return _decide_release(actor, marking, purpose.to)
+
+
+def _decide_view(actor: Actor, marking: Handling) -> Decision:
+    tlp = Tlp(marking.tlp)
+    if actor.is_partner:
+        return _deny("partner nodes read only through their TAXII collection")
+    if actor.nation != marking.held_by:
+        return _deny(f"viewer's nation {actor.nation} is not this node's nation {marking.held_by}")
+    if marking.withdrawn:
+        return _deny("withdrawn by the originator; kept only as a record")
+    if marking.received and marking.held_by not in marking.releasable_to:
+        return _deny(f"received, but not releasable to {marking.held_by}")
+    if marking.revoked and not (_is_originator_agency(actor, marking) or Role.ADMIN in actor.roles):
+        return _deny("revoked by the originator; only its agency and admins see it")
+    if tlp is Tlp.AMBER_STRICT and not _is_originator_agency(actor, marking):
+        return _deny(f"TLP:AMBER+STRICT: only {marking.originator_nation}:{marking.originator_agency}")
+    if tlp is Tlp.RED:
+        if _is_originator_agency(actor, marking):
+            return _allow("TLP:RED: viewer is in the originating agency")
+        if any(_recipient_matches(r, actor) for r in marking.red_recipients):
+            return _allow("TLP:RED: viewer is a named recipient")
+        return _deny("TLP:RED: named recipients only, and the viewer is not named")
+    return _allow(f"TLP:{tlp.value.upper()}: visible within {marking.held_by}")
+
+
+def _decide_export(actor: Actor, marking: Handling) -> Decision:
+    tlp = Tlp(marking.tlp)
+    destination = actor.nation
+    if not actor.is_partner:
+        return _deny("only a partner node's account receives exports")
+    if destination == marking.held_by:
+        return _deny(f"{destination} is this node's own nation")
+    if marking.withdrawn:
+        return _deny("withdrawn by the originator")
+    if destination == marking.originator_nation:
+        return _deny(f"{destination} originated it and holds it already")
+    if marking.received and marking.orcon:
+        return _deny(f"originator control: {marking.originator_nation}'s object is never passed on")
+    if destination not in marking.releasable_to:
+        return _deny(f"not releasable to {destination}")
+    if tlp is Tlp.AMBER_STRICT:
+        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
+    if tlp is Tlp.RED and not _names_nation(marking.red_recipients, destination):
+        return _deny(f"TLP:RED: no named recipient in {destination}")
+    if marking.revoked:
+        return _allow(f"revoked version: sent so that {destination} applies the revocation")
+    return _allow(f"TLP:{tlp.value.upper()}, releasable to {destination}")
+
+
+def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
+    tlp = Tlp(marking.tlp)
+    if Role.RELEASE_OFFICER not in actor.roles:
+        return _deny("release needs the release officer role")
+    if actor.nation != marking.held_by:
+        return _deny(f"only {marking.held_by}'s release officers release from this node")
+    if to == marking.held_by:
+        return _deny(f"{to} is this node's own nation")
+    if marking.received:
+        return _deny(f"received from {marking.originator_nation}: only the originator releases it")
+    if actor.agency != marking.originator_agency:
+        return _deny(f"only {marking.originator_agency}'s release officers release it")
+    if marking.revoked or marking.withdrawn:
+        return _deny("revoked or withdrawn objects are not released")
+    if tlp is Tlp.AMBER_STRICT:
+        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
+    if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
+        return _deny(f"TLP:RED: name a recipient in {to} first")
+    return _allow(f"release officer of {actor.agency} releases TLP:{tlp.value.upper()} to {to}")
+
+
+class Action(StrEnum):
+    """Things done on a node that are not reads of one object."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    IMPORT = "import"
+    MANAGE_USERS = "manage_users"
+    READ_AUDIT = "read_audit"
+    SYNC = "sync"
+
+
+_ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    Action.CREATE: frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN}),
+    Action.UPDATE: frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN}),
+    Action.IMPORT: frozenset({Role.ANALYST, Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.READ_AUDIT: frozenset({Role.ADMIN}),
+    Action.SYNC: frozenset({Role.ADMIN, Role.RELEASE_OFFICER}),
+}
+
+
+def authorize(actor: Actor, action: Action, *, node_nation: str) -> Decision:
+    """May ``actor`` perform ``action`` on the node of ``node_nation``?"""
+    if actor.is_partner:
+        return _deny(f"partner accounts cannot {action.value}")
+    if actor.nation != node_nation:
+        return _deny(f"{actor.nation} accounts cannot act on {node_nation}'s node")
+    allowed = _ACTION_ROLES[action]
+    if actor.roles & allowed:
+        return _allow(f"{action.value} allowed by role")
+    needed = ", ".join(sorted(role.value for role in allowed))
+    return _deny(f"{action.value} needs one of the roles: {needed}")

@@ -1,0 +1,131 @@
+"""Typed settings (``MITRA_`` prefix): the only reader of the environment.
+
+A bad value stops start-up with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_ALPHA3 = re.compile(r"^[A-Z]{3}$")
+_AGENCY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names it."""
+
+
+class Settings(BaseSettings):
+    """One node's configuration. Create once with :func:`load_settings` and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="MITRA_", extra="ignore", frozen=True)
+
+    nation: str = Field(default="IND", description="This node's nation, ISO 3166-1 alpha-3.")
+    agencies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["NSCS"],
+        description="Comma-separated agency codes of this nation that use the node.",
+    )
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in the data dir.")
+    data_dir: Path = Field(default=Path("var/node"), description="Where the node keeps its files.")
+    bind: str = Field(default="127.0.0.1:8000", description="HOST:PORT the web server listens on.")
+    signing_key_path: Path | None = Field(
+        default=None, description="Ed25519 private key (PEM); default <data_dir>/signing-key.pem."
+    )
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024, gt=0, description="Largest request body accepted (413 above)."
+    )
+    default_tlp: str = Field(default="amber", description="TLP given to imported objects that carry none.")
+    accepted_custom_prefixes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["x-mitre-"],
+        description="Third-party custom STIX types accepted on import, by prefix.",
+    )
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Failed logins per user and address before a lock-out."
+    )
+    login_window_seconds: int = Field(default=300, gt=0, description="Window and lock-out length for failed logins.")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
+
+    @field_validator("nation")
+    @classmethod
+    def _nation_is_alpha3(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not _ALPHA3.match(value):
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code such as IND or MYS")
+        return value
+
+    @field_validator("agencies", "accepted_custom_prefixes", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("agencies")
+    @classmethod
+    def _agencies_are_codes(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one agency code is needed")
+        for code in value:
+            if not _AGENCY.match(code):
+                raise ValueError(f"{code!r} is not an agency code (letters, digits, . _ -)")
+        return value
+
+    @field_validator("bind")
+    @classmethod
+    def _bind_is_host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not HOST:PORT")
+        return value
+
+    @field_validator("default_tlp")
+    @classmethod
+    def _tlp_is_known(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"clear", "green", "amber", "amber+strict", "red"}:
+            raise ValueError(f"{value!r} is not a TLP 2.0 level")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_supported(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(f"{value.split(':', maxsplit=1)[0]!r}: only sqlite and postgresql are supported")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.bind.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.bind.rpartition(":")[2])
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.database_url.removeprefix("postgresql://")
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'mitra.sqlite3').as_posix()}"
+
+    @property
+    def effective_signing_key_path(self) -> Path:
+        return self.signing_key_path or self.data_dir / "signing-key.pem"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise :class:`SettingsError` naming each bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "MITRA_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("; ".join(problems)) from None

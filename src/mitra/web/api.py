@@ -1,0 +1,182 @@
+"""The core REST API, ``/api/v1``: objects, versions, release, import, audit. Thin over services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from sqlalchemy import func, select
+
+from mitra.audit.service import verify
+from mitra.core.errors import Forbidden, InvalidInput
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput, iter_bundle
+from mitra.exchange.signing import public_key_text
+from mitra.policy import Action, Actor, authorize
+from mitra.web.auth import api_actor, node_of
+from mitra.web.schemas import (
+    AuditVerifyRead,
+    ImportResult,
+    NodeRead,
+    ObjectCreate,
+    ObjectPage,
+    ObjectRead,
+    ReleaseRequest,
+    StixTypeName,
+    TlpLevel,
+    VersionCreate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["objects"])
+ActorDep = Annotated[Actor, Depends(api_actor)]
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed request", **PROBLEM},
+    401: {"description": "No or bad token", **PROBLEM},
+    403: {"description": "Policy denies it", **PROBLEM},
+    404: {"description": "Not found or not visible", **PROBLEM},
+    409: {"description": "Conflict", **PROBLEM},
+    413: {"description": "Body too large", **PROBLEM},
+    422: {"description": "Invalid input", **PROBLEM},
+}
+
+
+def _cursor(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(f"cursor: {text!r} is not a cursor returned by this API")
+    return int(text)
+
+
+@router.get("/node", response_model=NodeRead, responses=ERRORS)
+def node_info(request: Request, actor: ActorDep) -> NodeRead:
+    node = node_of(request)
+    with node.db.read() as session:
+        count = session.scalar(select(func.count()).select_from(StixObject).where(StixObject.is_latest.is_(True)))
+    return NodeRead(
+        nation=node.nation,
+        agencies=list(node.settings.agencies),
+        public_key=public_key_text(node.signing_key),
+        objects=int(count or 0),
+    )
+
+
+@router.post("/objects", response_model=ObjectRead, status_code=201, responses=ERRORS)
+def create_object(request: Request, actor: ActorDep, body: ObjectCreate) -> ObjectRead:
+    node = node_of(request)
+    handling = HandlingInput(
+        tlp=body.handling.tlp,
+        originator_nation=actor.nation,
+        originator_agency=actor.agency or "",
+        releasable_to=tuple(body.handling.releasable_to),
+        orcon=body.handling.orcon,
+        red_recipients=tuple(body.handling.red_recipients),
+    )
+    with node.db.write() as session:
+        row = node.store.create(session, obj=body.object, handling=handling, actor=actor)
+        return ObjectRead.of(row)
+
+
+@router.get("/objects", response_model=ObjectPage, responses=ERRORS)
+def search_objects(
+    request: Request,
+    actor: ActorDep,
+    type: Annotated[list[StixTypeName] | None, Query(description="STIX types")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text to find")] = None,
+    tlp: TlpLevel | None = None,
+    originator: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    received: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=30)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> ObjectPage:
+    node = node_of(request)
+    with node.db.read() as session:
+        rows, nxt = node.store.search(
+            session,
+            actor=actor,
+            types=type or (),
+            text=q,
+            tlp=tlp,
+            originator=originator,
+            received=received,
+            after_seq=_cursor(cursor),
+            limit=limit,
+        )
+        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=str(nxt) if nxt else None)
+
+
+@router.get("/objects/{object_id}", response_model=ObjectRead, responses=ERRORS)
+def get_object(
+    request: Request,
+    actor: ActorDep,
+    object_id: str,
+    version: Annotated[str | None, Query(max_length=40)] = None,
+) -> ObjectRead:
+    node = node_of(request)
+    with node.db.write() as session:  # a view of RED is audited
+        return ObjectRead.of(node.store.get(session, object_id=object_id, actor=actor, modified=version))
+
+
+@router.get("/objects/{object_id}/versions", response_model=list[ObjectRead], responses=ERRORS)
+def list_versions(request: Request, actor: ActorDep, object_id: str) -> list[ObjectRead]:
+    node = node_of(request)
+    with node.db.read() as session:
+        return [ObjectRead.of(r) for r in node.store.versions(session, object_id=object_id, actor=actor)]
+
+
+@router.post("/objects/{object_id}/versions", response_model=ObjectRead, status_code=201, responses=ERRORS)
+def add_version(request: Request, actor: ActorDep, object_id: str, body: VersionCreate) -> ObjectRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        row = node.store.new_version(session, object_id=object_id, changes=body.changes, actor=actor)
+        return ObjectRead.of(row)
+
+
+@router.post("/objects/{object_id}/release", response_model=ObjectRead, status_code=201, responses=ERRORS)
+def release_object(request: Request, actor: ActorDep, object_id: str, body: ReleaseRequest) -> ObjectRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        return ObjectRead.of(node.store.release(session, object_id=object_id, to=body.to, actor=actor))
+
+
+@router.post("/objects/{object_id}/revoke", response_model=ObjectRead, status_code=201, responses=ERRORS)
+def revoke_object(request: Request, actor: ActorDep, object_id: str) -> ObjectRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        return ObjectRead.of(node.store.revoke(session, object_id=object_id, actor=actor))
+
+
+@router.post("/bundles", response_model=ImportResult, responses=ERRORS)
+def import_bundle(
+    request: Request,
+    actor: ActorDep,
+    bundle: Annotated[dict[str, Any], Body(description="A STIX 2.1 bundle")],
+    tlp: Annotated[str | None, Query(description="TLP for objects that carry none")] = None,
+) -> ImportResult:
+    node = node_of(request)
+    default = HandlingInput(
+        tlp=tlp or node.settings.default_tlp,
+        originator_nation=actor.nation,
+        originator_agency=actor.agency or "",
+    )
+    with node.db.write() as session:
+        report = node.store.import_objects(
+            session,
+            iter_bundle(bundle, where="bundle"),
+            actor=actor,
+            default_handling=default,
+            where="bundle",
+        )
+    return ImportResult(**report.__dict__)
+
+
+@router.get("/audit/verify", response_model=AuditVerifyRead, responses=ERRORS, tags=["audit"])
+def audit_verify(request: Request, actor: ActorDep) -> AuditVerifyRead:
+    node = node_of(request)
+    decision = authorize(actor, Action.READ_AUDIT, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    with node.db.read() as session:
+        report = verify(session)
+    return AuditVerifyRead(**{k: getattr(report, k) for k in AuditVerifyRead.model_fields})

@@ -1,0 +1,55 @@
+"""Who is asking: API tokens (Bearer) for the API, session cookies with CSRF for pages."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from mitra.core.errors import Forbidden, Unauthorized
+from mitra.core.identity import User, session_user, user_for_token
+from mitra.core.node import Node
+from mitra.policy import Actor
+
+SESSION_COOKIE = "mitra_session"
+LOGIN_CSRF_COOKIE = "mitra_login_csrf"
+
+
+def node_of(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def api_actor(request: Request) -> Actor:
+    """FastAPI dependency: the actor behind the request's Bearer token."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `mitra token create`)")
+    with node_of(request).db.read() as session:
+        return user_for_token(session, token.strip()).actor()
+
+
+@dataclass(frozen=True)
+class PageUser:
+    user: User
+    actor: Actor
+    csrf_token: str
+
+
+def page_user(request: Request) -> PageUser | None:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    with node_of(request).db.read() as session:
+        try:
+            user, csrf = session_user(session, session_id)
+        except Unauthorized:
+            return None
+        return PageUser(user=user, actor=user.actor(), csrf_token=csrf)
+
+
+def check_csrf(expected: str, given: str | None) -> None:
+    if not given or not hmac.compare_digest(expected, given):
+        raise Forbidden("the form's CSRF token is missing or wrong; reload the page")

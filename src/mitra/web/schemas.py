@@ -1,0 +1,118 @@
+"""Request and response bodies of the core REST API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from mitra.core.objects import StixObject
+from mitra.core.stix import format_timestamp
+
+StixTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")]
+TlpLevel = Literal["clear", "green", "amber", "amber+strict", "red"]
+NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Recipient = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$")]
+
+
+class HandlingIn(BaseModel):
+    tlp: TlpLevel = Field(description="TLP 2.0 level")
+    releasable_to: list[NationCode] = Field(default_factory=list, description="Nations (alpha-3)")
+    orcon: bool = True
+    red_recipients: list[Recipient] = Field(default_factory=list, description="NATION:AGENCY[:user]")
+
+
+class ObjectCreate(BaseModel):
+    object: dict[str, Any] = Field(description="A STIX 2.1 object; id and timestamps optional")
+    handling: HandlingIn
+
+
+class VersionCreate(BaseModel):
+    changes: dict[str, Any] = Field(description="Properties to change in the new version")
+
+
+class ReleaseRequest(BaseModel):
+    to: NationCode = Field(description="Nation to release to (alpha-3)")
+
+
+class HandlingRead(BaseModel):
+    tlp: str
+    originator_nation: str
+    originator_agency: str
+    releasable_to: list[str]
+    orcon: bool
+    red_recipients: list[str]
+
+
+class ProvenanceRead(BaseModel):
+    source: str
+    received_from: str | None
+    received_at: str | None
+    seq: int
+    date_added: str
+
+
+class ObjectRead(BaseModel):
+    id: str
+    type: str
+    modified: str
+    revoked: bool
+    handling: HandlingRead
+    provenance: ProvenanceRead
+    object: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: StixObject) -> ObjectRead:
+        import json
+
+        obj = row.as_stix()
+        return cls(
+            id=row.id,
+            type=row.type,
+            modified=str(obj.get("modified") or obj.get("created")),
+            revoked=row.revoked,
+            handling=HandlingRead(
+                tlp=row.tlp,
+                originator_nation=row.originator_nation,
+                originator_agency=row.originator_agency,
+                releasable_to=list(row.releasable),
+                orcon=row.orcon,
+                red_recipients=json.loads(row.red_recipients),
+            ),
+            provenance=ProvenanceRead(
+                source=row.source,
+                received_from=row.received_from,
+                received_at=format_timestamp(row.received_at) if row.received_at else None,
+                seq=row.seq,
+                date_added=format_timestamp(row.date_added),
+            ),
+            object=obj,
+        )
+
+
+class ObjectPage(BaseModel):
+    items: list[ObjectRead]
+    next: str | None = Field(description="Cursor for the next page, or null at the end")
+
+
+class ImportResult(BaseModel):
+    added: int
+    updated: int
+    skipped: int
+    skipped_reasons: dict[str, int]
+
+
+class AuditVerifyRead(BaseModel):
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None
+    problem: str | None
+
+
+class NodeRead(BaseModel):
+    nation: str
+    agencies: list[str]
+    public_key: str
+    objects: int

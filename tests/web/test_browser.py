@@ -1,0 +1,102 @@
+"""A person in Debian's Chromium logs in and sees an object (Playwright, real server on loopback)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from mitra.app import create_app
+from mitra.core.node import Node
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """Uvicorn in a thread on a loopback port, stopped at the end."""
+
+    def __init__(self, node: Node) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(node.settings, node=node), host="127.0.0.1", port=self.port, log_level="error"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    node.seed()
+    person = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
+    with LiveServer(node) as server:
+        yield server, person
+    node.close()
+
+
+def test_a_person_logs_in_and_sees_an_object_with_its_marking(live: tuple[LiveServer, Person], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    server, person = live
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{server.url}/objects?pillar=intel")
+        expect(page).to_have_url(f"{server.url}/login?next=/objects")
+        page.fill("input[name=username]", person.username)
+        page.fill("input[name=password]", person.password)
+        page.click("button[type=submit]")
+        page.goto(f"{server.url}/objects?pillar=intel")
+        page.click("text=Phishing domain impersonating a port authority")
+        expect(page.locator("h1")).to_contain_text("Phishing domain impersonating a port authority")
+        expect(page.locator("h1 .tlp")).to_have_text("TLP:GREEN")
+        expect(page.locator("dl").first).to_contain_text("MYS")
+        page.screenshot(path=str(tmp_path / "object.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "object.png").stat().st_size > 10_000

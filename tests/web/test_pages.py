@@ -1,0 +1,123 @@
+"""Web pages: login with CSRF, rate-limited; every page needs a session; policy decides what shows."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from mitra.core.node import Node
+from tests.conftest import Person
+
+
+def login_csrf(client: TestClient) -> str:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def log_in(client: TestClient, person: Person) -> None:
+    token = login_csrf(client)
+    response = client.post(
+        "/login",
+        data={"username": person.username, "password": person.password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_pages_redirect_to_login_without_a_session(client: TestClient) -> None:
+    response = client.get("/objects", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_login_sets_an_httponly_samesite_session_cookie(client: TestClient, people: dict[str, Person]) -> None:
+    token = login_csrf(client)
+    response = client.post(
+        "/login",
+        data={"username": "asha", "password": people["analyst"].password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"]
+    assert "mitra_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+
+
+def test_login_without_the_csrf_token_is_refused(client: TestClient, people: dict[str, Person]) -> None:
+    client.get("/login")
+    response = client.post(
+        "/login", data={"username": "asha", "password": people["analyst"].password, "csrf_token": "forged"}
+    )
+    assert response.status_code == 403
+
+
+def test_wrong_password_is_refused_and_audited(client: TestClient, people: dict[str, Person], web_node: Node) -> None:
+    from mitra.audit.service import recent
+
+    token = login_csrf(client)
+    response = client.post("/login", data={"username": "asha", "password": "wrong-password", "csrf_token": token})
+    assert response.status_code == 401
+    assert "wrong username or password" in response.text
+    with web_node.db.read() as session:
+        assert recent(session, limit=1)[0].action == "login_failed"
+
+
+def test_repeated_failures_lock_the_login(client: TestClient, people: dict[str, Person]) -> None:
+    token = login_csrf(client)
+    for _ in range(5):
+        client.post("/login", data={"username": "asha", "password": "wrong-password", "csrf_token": token})
+    blocked = client.post(
+        "/login", data={"username": "asha", "password": people["analyst"].password, "csrf_token": token}
+    )
+    assert blocked.status_code == 429
+    assert "too many failed logins" in blocked.text
+
+
+def test_logged_in_person_sees_objects_with_their_markings(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["analyst"])
+    page = client.get("/objects?pillar=intel")
+    assert page.status_code == 200
+    assert "Phishing domain impersonating a port authority" in page.text
+    assert "TLP:GREEN" in page.text
+
+
+def test_amber_strict_is_not_listed_for_another_agency(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/objects?pillar=intel")
+    assert "Phishing domain" in page.text
+    assert "Source-sensitive C2 address" not in page.text
+    assert "Handler address from a live investigation" not in page.text
+
+
+def test_object_detail_shows_handling_and_provenance(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["analyst"])
+    listing = client.get("/objects?pillar=dialogue").text
+    match = re.search(r'href="/objects/(report--[^"]+)"', listing)
+    assert match is not None
+    page = client.get(f"/objects/{match.group(1)}")
+    assert "1st India-Malaysia Security Dialogue" in page.text
+    assert "Releasable to" in page.text
+    assert "MYS" in page.text
+
+
+def test_logout_needs_the_session_csrf_token(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["analyst"])
+    refused = client.post("/logout", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+    assert client.get("/objects", follow_redirects=False).status_code == 200
+
+
+def test_audit_page_is_for_admins(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["analyst"])
+    assert client.get("/audit").status_code == 403
+
+
+def test_home_shows_each_pillar_with_what_the_person_may_see(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Intelligence" in page.text
+    assert "3 objects you may see" in page.text  # 5 seeded indicators less AMBER+STRICT and RED
