@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from mitra import __version__
 from mitra.core.node import Node
+from mitra.exchange import taxii_api
 from mitra.settings import Settings
 from mitra.web import api, pages
 from mitra.web.problems import BodyLimit, install_problem_handlers
@@ -27,6 +28,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     app.state.node = node
     install_problem_handlers(app)
     app.include_router(api.router)
+    app.include_router(taxii_api.router)
     for pillar in node.pillars:
         if pillar.router is not None:
             app.include_router(pillar.router)

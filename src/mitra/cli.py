@@ -6,20 +6,20 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mitra.audit.service import verify
+from mitra.console import console, fail, open_node, settings
 from mitra.core import identity
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, iter_bundle
+from mitra.exchange.cli import exchange_app, partner_app
 from mitra.policy import Actor, Role
-from mitra.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Mitra: one sovereign node of a bilateral security partnership.", no_args_is_help=True)
 node_app = typer.Typer(help="Prepare and inspect this node.", no_args_is_help=True)
@@ -30,25 +30,8 @@ app.add_typer(node_app, name="node")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        fail(f"bad setting: {exc}", 2)
-
-
-def open_node() -> Node:
-    return Node.open(settings())
+app.add_typer(partner_app, name="partner")
+app.add_typer(exchange_app, name="exchange")
 
 
 def operator(node: Node, agency: str | None) -> Actor:
@@ -102,20 +85,27 @@ def serve(
 
 @app.command("demo")
 def demo(
-    port: Annotated[int, typer.Option(help="Port of the India node.")] = 8000,
-    root: Annotated[Path, typer.Option(help="Where the demo nodes keep their data.")] = Path("var/demo"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Run the scenario headless, report, exit 0 only if all held.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of the India node; Malaysia takes the next (0: any free).")] = 8000,
+    root: Annotated[
+        Path | None, typer.Option(help="Where the nodes keep data (default var/demo; temporary for --check).")
+    ] = None,
 ) -> None:
-    """Run the demo: a seeded India node on embedded SQLite, served on loopback."""
-    import uvicorn
+    """The main job: India and Malaysia nodes on embedded SQLite, sharing under policy, on loopback."""
+    import tempfile
 
-    from mitra.app import create_app
-    from mitra.demo import demo_settings, prepare
+    from mitra.demo import run_demo
 
-    current = demo_settings(root, "IND", port)
-    prepared = prepare(current)
-    console.print(f"[bold]India node[/]: http://127.0.0.1:{port}/  (data in {current.data_dir})")
-    console.print(f"log in as asha (analyst), rao (release officer), admin or vik; password: {prepared.password}")
-    uvicorn.run(create_app(current, node=prepared.node), host="127.0.0.1", port=port, log_level="warning")
+    if check:
+        with tempfile.TemporaryDirectory(prefix="mitra-demo-") as tmp:
+            ok = run_demo(root or Path(tmp), 0 if root is None else port, check=True)
+        if not ok:
+            fail("the demo scenario did not come out as expected")
+        console.print("[green]demo check passed[/]")
+        return
+    run_demo(root or Path("var/demo"), port, check=False)
 
 
 @app.command("import")
@@ -168,17 +158,35 @@ def import_bundle(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    with_partner: Annotated[
+        bool, typer.Option("--with-partner", help="Also check each partner's countersigned copy of our head.")
+    ] = False,
+) -> None:
     """Check the audit chain; exit 1 naming the first bad entry."""
+    from mitra.exchange.cli import sync_all
+    from mitra.exchange.witness import check_witnesses
+
     node = open_node()
     try:
         with node.db.read() as session:
             report = verify(session)
+        if not report.ok:
+            fail(f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem}")
+        console.print(f"audit chain intact: {report.entries} entries, head {report.head_hash}")
+        if with_partner:
+            try:
+                sync_all(node)
+            except MitraError as exc:
+                console.print(f"[yellow]could not reach every partner now:[/] {exc}")
+            with node.db.read() as session:
+                checks = check_witnesses(session, node)
+            for check in checks:
+                console.print(("[green]MATCH[/] " if check.matches else "[red]MISMATCH[/] ") + check.detail)
+            if not checks or not all(c.matches for c in checks):
+                fail("a partner's witness of our audit head is missing or does not match")
     finally:
         node.close()
-    if not report.ok:
-        fail(f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem}")
-    console.print(f"audit chain intact: {report.entries} entries, head {report.head_hash}")
 
 
 @user_app.command("add")
@@ -259,3 +267,7 @@ def token_create(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

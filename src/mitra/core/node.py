@@ -27,6 +27,7 @@ from mitra.core.stix import (
     validate_object,
 )
 from mitra.exchange.signing import load_or_create_key
+from mitra.exchange.types import EXCHANGE_TYPES
 from mitra.pillars import Pillar, all_pillars
 from mitra.settings import Settings
 
@@ -66,6 +67,8 @@ class Node:
     def open(cls, settings: Settings) -> Node:
         registry = TypeRegistry(accepted_prefixes=tuple(settings.accepted_custom_prefixes))
         pillars = all_pillars()
+        for custom_type in EXCHANGE_TYPES:
+            registry.register(custom_type)
         for pillar in pillars:
             for custom_type in pillar.custom_types:
                 registry.register(custom_type)

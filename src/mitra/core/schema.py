@@ -4,7 +4,8 @@ from mitra.audit import service as _audit
 from mitra.core import identity as _identity
 from mitra.core import objects as _objects
 from mitra.core.db import Base
+from mitra.exchange import models as _exchange
 
 metadata = Base.metadata
 
-__all__ = ["_audit", "_identity", "_objects", "metadata"]
+__all__ = ["_audit", "_exchange", "_identity", "_objects", "metadata"]

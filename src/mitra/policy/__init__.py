@@ -14,6 +14,7 @@ from mitra.policy.decide import (
     View,
     authorize,
     decide,
+    narrows,
 )
 from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
 
@@ -31,4 +32,5 @@ __all__ = [
     "View",
     "authorize",
     "decide",
+    "narrows",
 ]

@@ -69,7 +69,12 @@ def _recipient_matches(recipient: str, actor: Actor) -> bool:
 
 
 def _names_nation(recipients: frozenset[str], nation: str) -> bool:
-    return any(recipient.split(":")[0] == nation for recipient in recipients)
+    """Does a well-formed recipient (NATION:AGENCY or NATION:AGENCY:user) belong to ``nation``?"""
+    for recipient in recipients:
+        parts = recipient.split(":")
+        if len(parts) in (2, 3) and all(parts) and parts[0] == nation:
+            return True
+    return False
 
 
 def _is_originator_agency(actor: Actor, marking: Handling) -> bool:
@@ -187,3 +192,24 @@ def authorize(actor: Actor, action: Action, *, node_nation: str) -> Decision:
         return _allow(f"{action.value} allowed by role")
     needed = ", ".join(sorted(role.value for role in allowed))
     return _deny(f"{action.value} needs one of the roles: {needed}")
+
+
+_TLP_ORDER = {Tlp.CLEAR: 0, Tlp.GREEN: 1, Tlp.AMBER: 2, Tlp.AMBER_STRICT: 3, Tlp.RED: 4}
+
+
+def narrows(old: Handling, new: Handling) -> Decision:
+    """Is ``new`` the same as or stricter than ``old`` in every respect? (Widening is a release.)"""
+    if old.tlp not in TLP_LEVELS or new.tlp not in TLP_LEVELS:
+        return _deny("unknown marking: cannot compare")
+    if (new.originator_nation, new.originator_agency) != (old.originator_nation, old.originator_agency):
+        return _deny("the originator of an object does not change")
+    if _TLP_ORDER[Tlp(new.tlp)] < _TLP_ORDER[Tlp(old.tlp)]:
+        return _deny(f"TLP:{new.tlp.upper()} is looser than TLP:{old.tlp.upper()}")
+    if not new.releasable_to <= old.releasable_to:
+        added = ", ".join(sorted(new.releasable_to - old.releasable_to))
+        return _deny(f"adding {added} to releasable_to is a release, for a release officer")
+    if old.orcon and not new.orcon:
+        return _deny("lifting originator control widens sharing")
+    if Tlp(new.tlp) is Tlp.RED and Tlp(old.tlp) is Tlp.RED and not new.red_recipients <= old.red_recipients:
+        return _deny("naming new TLP:RED recipients widens sharing")
+    return _allow("the new marking is the same or stricter")

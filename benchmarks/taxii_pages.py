@@ -1,0 +1,151 @@
+"""TAXII paging: the same 5,000 objects served by Mitra and by medallion (memory backend), same run.
+
+Measures the first page of 100 with ``match[type]`` and the full paged read (pages of 100),
+both servers in their own processes on loopback, read by the same client. Then Mitra alone
+at 100,000 objects: p95 of pages across the collection, and the full paged export rate.
+Goals (issue 3): any page < 200 ms p95 at 100,000 objects; full export >= 5,000 objects/s.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import free_port, indicators, median, p95, python, read_all, start, timed  # noqa: E402
+
+from mitra.core.node import Node  # noqa: E402
+from mitra.core.objects import Provenance  # noqa: E402
+from mitra.core.stix import HandlingInput, apply_handling  # noqa: E402
+from mitra.exchange.taxii import read_collection_id  # noqa: E402
+from mitra.policy import Role  # noqa: E402
+from mitra.settings import load_settings  # noqa: E402
+
+COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+
+
+def mitra_server(tmp: Path, objects: list[dict[str, Any]]) -> tuple[Any, str, dict[str, str]]:
+    settings = load_settings(nation="IND", agencies="NSCS", data_dir=tmp / "ind", database_url="")
+    node = Node.open(settings)
+    node.init()
+    handling = HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",))
+    with node.db.write() as session:
+        for start_at in range(0, len(objects), 5000):
+            chunk = [apply_handling(o, handling) for o in objects[start_at : start_at + 5000]]
+            node.store.store_versions(session, chunk, provenance=Provenance(), audit_actor="bench", handlings=None)
+    from mitra.core import identity
+
+    with node.db.write() as session:
+        identity.add_user(session, username="partner-mys", nation="MYS", agency=None,
+                          roles=frozenset({Role.PARTNER}), password=None)
+        token = identity.create_token(session, username="partner-mys", name="bench")
+    node.close()
+    port = free_port()
+    env = {"MITRA_NATION": "IND", "MITRA_AGENCIES": "NSCS", "MITRA_DATA_DIR": str(tmp / "ind"),
+           "MITRA_DATABASE_URL": "", "MITRA_BIND": f"127.0.0.1:{port}"}
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"http://127.0.0.1:{port}/taxii2/ind/collections/{read_collection_id('IND', 'MYS')}/objects/"
+    process = start([python(), "-m", "mitra.cli", "serve"], env, f"http://127.0.0.1:{port}/taxii2/", tmp / "mitra.log",
+                    headers=headers)
+    return process, url, headers
+
+
+def medallion_server(tmp: Path, objects: list[dict[str, Any]]) -> tuple[Any, str, tuple[str, str]]:
+    port = free_port()
+    root = f"http://127.0.0.1:{port}/trustgroup1/"
+    manifest = [{"id": o["id"], "date_added": "2025-01-01T00:00:00.000000Z", "version": o["modified"],
+                 "media_type": "application/stix+json;version=2.1"} for o in objects]
+    data = {
+        "/discovery": {"title": "medallion", "default": root, "api_roots": [root]},
+        "trustgroup1": {
+            "information": {"title": "bench", "versions": ["application/taxii+json;version=2.1"],
+                            "max_content_length": 100_000_000},
+            "status": [],
+            "collections": [{"id": COLLECTION, "title": "bench", "can_read": True, "can_write": True,
+                             "media_types": ["application/stix+json;version=2.1"], "objects": objects,
+                             "manifest": manifest}],
+        },
+    }
+    (tmp / "data.json").write_text(json.dumps(data))
+    config = {"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
+                          "filename": str(tmp / "data.json")},
+              "users": {"bench": "bench-password"}, "taxii": {"max_page_size": 100}}
+    (tmp / "config.json").write_text(json.dumps(config))
+    auth = ("bench", "bench-password")
+    process = start([python(), "-m", "medallion.scripts.run", "--host", "127.0.0.1", "--port", str(port),
+                     str(tmp / "config.json")], {}, root, tmp / "medallion.log", auth=auth)
+    return process, f"{root}collections/{COLLECTION}/objects/", auth
+
+
+def first_page(url: str, **auth: Any) -> None:
+    response = requests.get(url, params={"limit": "100", "match[type]": "indicator"},
+                            headers={"Accept": "application/taxii+json;version=2.1", **auth.pop("headers", {})},
+                            timeout=600, **auth)
+    response.raise_for_status()
+    assert len(response.json()["objects"]) == 100
+
+
+def main() -> None:
+    objects = indicators(5000)
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        (tmp / "m").mkdir()
+        (tmp / "p").mkdir()
+        mitra, mitra_url, headers = mitra_server(tmp / "m", objects)
+        peer, peer_url, auth = medallion_server(tmp / "p", [dict(o) for o in objects])
+        try:
+            mitra_first = timed(lambda: first_page(mitra_url, headers=headers), 20)
+            peer_first = timed(lambda: first_page(peer_url, auth=auth), 3)
+            mitra_full = timed(lambda: read_all(mitra_url, {"limit": "100"}, headers=headers), 1)[0]
+            peer_full = timed(lambda: read_all(peer_url, {"limit": "100"}, auth=auth), 1)[0]
+        finally:
+            mitra.terminate()
+            peer.terminate()
+    print("5,000 objects, pages of 100, same client, loopback")
+    print(f"first page (match[type]=indicator): mitra p50 {median(mitra_first) * 1000:.1f} ms, "
+          f"p95 {p95(mitra_first) * 1000:.1f} ms; medallion p50 {median(peer_first) * 1000:.1f} ms")
+    print(f"full paged read: mitra {mitra_full:.2f} s ({5000 / mitra_full:,.0f} objects/s); "
+          f"medallion {peer_full:.2f} s ({5000 / peer_full:,.0f} objects/s)")
+
+    big = indicators(100_000)
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        mitra, url, headers = mitra_server(tmp, big)
+        try:
+            session = requests.Session()
+            page_times: list[float] = []
+            nxt = None
+            import time
+
+            begin = time.perf_counter()
+            total = 0
+            while True:
+                params = {"limit": "100"}
+                if nxt:
+                    params["next"] = nxt
+                t0 = time.perf_counter()
+                response = session.get(url, params=params, timeout=600,
+                                       headers={"Accept": "application/taxii+json;version=2.1", **headers})
+                page_times.append(time.perf_counter() - t0)
+                body = response.json()
+                total += len(body["objects"])
+                if not body["more"]:
+                    break
+                nxt = body["next"]
+            export_seconds = time.perf_counter() - begin
+        finally:
+            mitra.terminate()
+    print(f"100,000 objects: {len(page_times)} pages, p50 {median(page_times) * 1000:.1f} ms, "
+          f"p95 {p95(page_times) * 1000:.1f} ms, max {max(page_times) * 1000:.1f} ms; full export "
+          f"{export_seconds:.1f} s ({total / export_seconds:,.0f} objects/s)")
+    mitra_ms, peer_ms = median(mitra_first) * 1000, median(peer_first) * 1000
+    print(f"RESULT name=taxii_first_page mitra={mitra_ms:.1f} peer={peer_ms:.1f} unit=ms ratio={mitra_ms / peer_ms:.4f}")
+
+
+if __name__ == "__main__":
+    main()

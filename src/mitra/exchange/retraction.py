@@ -1,0 +1,81 @@
+"""Narrowing a marking: a new version, and a retraction notice to each partner that loses access."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mitra.core.errors import Forbidden
+from mitra.core.node import Node
+from mitra.core.objects import Provenance, StixObject
+from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc, to_policy_handling
+from mitra.exchange.models import Partner
+from mitra.exchange.types import ACKNOWLEDGEMENT, RETRACTION
+from mitra.policy import Actor, Export, Role, decide, narrows
+
+
+def change_marking(
+    session: Session, *, node: Node, object_id: str, handling: HandlingInput, actor: Actor, reason: str
+) -> tuple[StixObject, list[str]]:
+    """Write a stricter marking; partners that could receive it and now cannot get a retraction."""
+    latest = node.store.latest_row(session, object_id)
+    old = latest.handling(held_by=node.nation)
+    new = to_policy_handling(handling, held_by=node.nation, revoked=False, withdrawn=False)
+    verdict = narrows(old, new)
+    if not verdict.allowed:
+        raise Forbidden(verdict.reason)
+    row = node.store.new_version(
+        session, object_id=object_id, changes={}, actor=actor, handling=handling, audit_action="narrow"
+    )
+    notified = []
+    for partner in session.scalars(select(Partner.nation)):
+        partner_actor = Actor(nation=partner, agency=None, username=None, roles=frozenset({Role.PARTNER}))
+        if decide(partner_actor, old, Export()).allowed and not decide(partner_actor, new, Export()).allowed:
+            _retract(session, node, object_id, partner, reason)
+            notified.append(partner)
+    return row, notified
+
+
+def _retract(session: Session, node: Node, object_id: str, partner: str, reason: str) -> None:
+    stamp = format_timestamp(now_utc())
+    notice = {
+        "type": RETRACTION.name,
+        "id": new_id(RETRACTION.name),
+        "spec_version": "2.1",
+        "created": stamp,
+        "modified": stamp,
+        "object_ref": object_id,
+        "reason": reason,
+    }
+    handling = HandlingInput(
+        tlp="green",
+        originator_nation=node.nation,
+        originator_agency=node.settings.agencies[0],
+        releasable_to=(partner,),
+        orcon=True,
+    )
+    node.store.store_versions(
+        session,
+        [apply_handling(notice, handling)],
+        provenance=Provenance(),
+        audit_actor=f"{node.nation}:system:exchange",
+        audit_action="retract",
+    )
+
+
+def acknowledgements(session: Session, object_id: str) -> list[dict[str, object]]:
+    """What partners acknowledged about ``object_id`` (revocation applied, withdrawal applied)."""
+    acks = []
+    for row in session.scalars(
+        select(StixObject).where(StixObject.type == ACKNOWLEDGEMENT.name).order_by(StixObject.seq)
+    ):
+        body = row.as_stix()
+        if body.get("object_ref") == object_id:
+            acks.append(
+                {
+                    "from": row.received_from or row.originator_nation,
+                    "applied": body.get("applied"),
+                    "applied_at": body.get("applied_at"),
+                }
+            )
+    return acks

@@ -1,0 +1,164 @@
+"""Pulling from a partner's TAXII collection: idempotent, resumable, each page in one transaction.
+
+The cursor (the partner's ``next`` token, else the last ``X-TAXII-Date-Added-Last``) is
+advanced in the same transaction as the page it follows, so a crash or a dropped
+connection at any point resumes at a page boundary: nothing lost, nothing doubled
+(``(id, modified)`` already held is skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mitra.audit.service import AuditEvent, record
+from mitra.core.errors import NotFound
+from mitra.core.node import Node
+from mitra.core.stix import now_utc
+from mitra.exchange.models import Partner, SyncState
+from mitra.exchange.receive import Receiver, ReceiveReport
+from mitra.exchange.transport import PartnerTransport, TaxiiResponse, TransportError
+
+
+class SyncError(TransportError):
+    """The partner's answer breaks the protocol; the page is refused whole."""
+
+
+@dataclass
+class SyncReport:
+    partner: str
+    pages: int = 0
+    received: ReceiveReport = field(default_factory=ReceiveReport)
+    finished: bool = False
+
+
+def sync_state(session: Session, partner: str) -> SyncState:
+    state = session.get(SyncState, partner)
+    if state is None:
+        state = SyncState(partner=partner, pages=0, received=0, refused=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def discover_collection(transport: PartnerTransport, partner: Partner) -> str:
+    """The partner's collection readable by this node."""
+    if partner.collection_id:
+        return partner.collection_id
+    body = transport.get("collections/", []).body
+    collections = body.get("collections", []) if isinstance(body, dict) else []
+    readable = [c for c in collections if isinstance(c, dict) and c.get("can_read")]
+    if len(readable) != 1:
+        raise SyncError(f"{partner.nation} offers {len(readable)} readable collections; configure one")
+    return str(readable[0]["id"])
+
+
+def pull_from_partner(
+    node: Node,
+    partner_nation: str,
+    transport: PartnerTransport,
+    *,
+    page_size: int = 500,
+    max_pages: int | None = None,
+) -> SyncReport:
+    """Pull every page the partner has for this node since the stored cursor."""
+    with node.db.read() as session:
+        partner = session.get(Partner, partner_nation)
+        if partner is None:
+            raise NotFound(f"{partner_nation} is not a configured partner (mitra partner add)")
+    collection = discover_collection(transport, partner)
+    report = SyncReport(partner=partner_nation)
+    while max_pages is None or report.pages < max_pages:
+        with node.db.read() as session:
+            state = session.get(SyncState, partner_nation)
+            cursor_next = state.next_token if state else None
+            added_after = state.added_after if state else None
+        params: list[tuple[str, str]] = [("limit", str(page_size)), ("match[version]", "all")]
+        if cursor_next:
+            params.append(("next", cursor_next))
+        elif added_after:
+            params.append(("added_after", added_after))
+        try:
+            response = transport.get(f"collections/{collection}/objects/", params)
+        except TransportError as exc:
+            _note_error(node, partner_nation, str(exc))
+            raise
+        objects, more, next_token, signatures = _envelope(response, partner_nation, page_size)
+        with node.db.write() as session:
+            page_report = Receiver(node, partner).receive(session, objects, signatures)
+            state = sync_state(session, partner_nation)
+            if next_token is not None:
+                state.next_token = next_token
+            elif objects:
+                state.next_token = None
+            last_added = _header(response, "x-taxii-date-added-last")
+            if last_added:
+                state.added_after = last_added
+            state.pages += 1
+            state.received += page_report.received
+            state.refused += page_report.refused
+            state.last_success_at = now_utc()
+            state.last_error = None
+            if page_report.received or page_report.refused:
+                record(
+                    session,
+                    AuditEvent(
+                        f"partner:{partner_nation}",
+                        "sync_page",
+                        None,
+                        {
+                            "received": page_report.received,
+                            "refused": page_report.refused,
+                            "already_held": page_report.already_held,
+                            "cursor": state.next_token or state.added_after,
+                        },
+                    ),
+                )
+        report.pages += 1
+        report.received.add(page_report)
+        if not more:
+            report.finished = True
+            break
+    return report
+
+
+def _header(response: TaxiiResponse, name: str) -> str | None:
+    for key, value in response.headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _envelope(
+    response: TaxiiResponse, partner: str, page_size: int
+) -> tuple[list[Any], bool, str | None, dict[str, str] | None]:
+    body = response.body
+    if not isinstance(body, dict):
+        raise SyncError(f"{partner}: the TAXII envelope is not a JSON object")
+    objects = body.get("objects", [])
+    if not isinstance(objects, list):
+        raise SyncError(f"{partner}: 'objects' in the envelope is not a list")
+    if len(objects) > page_size:
+        raise SyncError(f"{partner}: sent {len(objects)} objects for a page of {page_size}; page refused")
+    more = body.get("more", False)
+    if not isinstance(more, bool):
+        raise SyncError(f"{partner}: 'more' in the envelope is not true or false")
+    next_token = body.get("next")
+    if next_token is not None and not isinstance(next_token, str):
+        raise SyncError(f"{partner}: 'next' in the envelope is not a string")
+    if more and next_token is None and _header(response, "x-taxii-date-added-last") is None:
+        raise SyncError(f"{partner}: says there is more but gives no way to ask for it")
+    signatures = body.get("x_mitra_signatures")
+    if signatures is not None and (
+        not isinstance(signatures, dict) or not all(isinstance(v, str) for v in signatures.values())
+    ):
+        raise SyncError(f"{partner}: 'x_mitra_signatures' is not a map of strings")
+    return objects, more, next_token, signatures
+
+
+def _note_error(node: Node, partner: str, message: str) -> None:
+    with node.db.write() as session:
+        state = sync_state(session, partner)
+        state.last_error = message[:2000]

@@ -1,0 +1,126 @@
+"""Audit witnessing: publish this node's signed audit head; check partners' countersignatures of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mitra.audit.service import AuditEntry, head
+from mitra.core.node import Node
+from mitra.core.objects import Provenance, StixObject
+from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc, validate_object
+from mitra.exchange.models import Partner
+from mitra.exchange.signing import verify_value
+from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
+
+
+def publish_head(session: Session, node: Node) -> dict[str, object] | None:
+    """Record this node's current audit head as an object released to every partner."""
+    partners = tuple(session.scalars(select(Partner.nation)))
+    if not partners:
+        return None
+    seq, digest = head(session)
+    stamp = format_timestamp(now_utc())
+    obj = {
+        "type": AUDIT_HEAD.name,
+        "id": new_id(AUDIT_HEAD.name),
+        "spec_version": "2.1",
+        "created": stamp,
+        "modified": stamp,
+        "nation": node.nation,
+        "seq": seq,
+        "hash": digest,
+    }
+    handling = HandlingInput(
+        tlp="green",
+        originator_nation=node.nation,
+        originator_agency=node.settings.agencies[0],
+        releasable_to=partners,
+        orcon=True,
+    )
+    obj = validate_object(apply_handling(obj, handling), node.registry, where="audit head")
+    node.store.store_versions(
+        session,
+        [obj],
+        provenance=Provenance(),
+        audit_actor=f"{node.nation}:system:witness",
+        audit_action="publish_head",
+    )
+    return obj
+
+
+@dataclass(frozen=True)
+class WitnessCheck:
+    partner: str
+    seq: int | None
+    matches: bool
+    detail: str
+
+
+def check_witnesses(session: Session, node: Node) -> list[WitnessCheck]:
+    """For each partner, does its latest countersigned copy of our head match our own chain?"""
+    checks = []
+    for partner in session.scalars(select(Partner.nation).order_by(Partner.nation)):
+        rows = session.scalars(
+            select(StixObject)
+            .where(StixObject.type == AUDIT_WITNESS.name, StixObject.received_from == partner)
+            .order_by(StixObject.seq.desc())
+        )
+        witness = next((r.as_stix() for r in rows if r.as_stix().get("witnessed_nation") == node.nation), None)
+        if witness is None:
+            detail = f"{partner} has not witnessed our head yet (sync first)"
+            checks.append(WitnessCheck(partner, None, False, detail))
+            continue
+        seq, digest = int(witness["seq"]), str(witness["hash"])
+        entry = session.get(AuditEntry, seq)
+        head_obj = session.scalar(
+            select(StixObject).where(StixObject.id == witness.get("head_ref"), StixObject.is_latest.is_(True))
+        )
+        signed = head_obj is not None and verify_value(
+            node.signing_key.public_key(), head_obj.as_stix(), str(witness.get("head_signature", ""))
+        )
+        if entry is None:
+            checks.append(
+                WitnessCheck(partner, seq, False, f"entry {seq}, witnessed by {partner}, is gone from our chain")
+            )
+        elif entry.hash != digest:
+            checks.append(WitnessCheck(partner, seq, False, f"entry {seq} differs from the copy {partner} witnessed"))
+        elif not signed:
+            checks.append(
+                WitnessCheck(partner, seq, False, f"{partner}'s copy does not carry our signature of the head")
+            )
+        else:
+            checks.append(WitnessCheck(partner, seq, True, f"{partner} holds our head at entry {seq}: matches"))
+    return checks
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    object_id: str
+    modified: str
+    partner: str
+    ok: bool
+
+
+def verify_received(session: Session, node: Node) -> list[SignatureCheck]:
+    """Re-verify the stored signature of every version received from a signing partner."""
+    from mitra.exchange.signing import parse_public_key
+
+    keys = {
+        p.nation: parse_public_key(p.public_key)
+        for p in session.scalars(select(Partner))
+        if p.public_key and p.require_signature
+    }
+    checks = []
+    for row in session.scalars(
+        select(StixObject).where(StixObject.received_from.is_not(None)).order_by(StixObject.seq)
+    ):
+        key = keys.get(row.received_from or "")
+        if key is None:
+            continue
+        body = row.as_stix()
+        ok = bool(row.signature) and verify_value(key, body, row.signature or "")
+        checks.append(SignatureCheck(row.id, str(body.get("modified")), row.received_from or "", ok))
+    return checks

@@ -1,0 +1,139 @@
+"""Kill the partner's server mid-transfer, restart it, pull again: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from mitra.core.node import Node
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput
+from mitra.exchange.models import Partner
+from mitra.exchange.partners import pair
+from mitra.exchange.sync import pull_from_partner
+from mitra.exchange.transport import HttpTransport, TaxiiResponse, TransportError
+from mitra.policy import Role
+from tests.conftest import add_person, make_settings
+from tests.support.live import free_port
+
+
+class ServerProcess:
+    """``mitra serve`` for a node, as a separate process that can be killed with SIGKILL."""
+
+    def __init__(self, node: Node, port: int, log: Path) -> None:
+        self.port = port
+        self.log = log
+        s = node.settings
+        self.env = {
+            **os.environ,
+            "MITRA_NATION": s.nation,
+            "MITRA_AGENCIES": ",".join(s.agencies),
+            "MITRA_DATA_DIR": str(s.data_dir),
+            "MITRA_DATABASE_URL": s.database_url,
+            "MITRA_BIND": f"127.0.0.1:{port}",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mitra.cli", "serve"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{self.port}/login", timeout=1)
+                return
+            except requests.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(self.log.read_text()) from None
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+class KillAfter:
+    """Passes requests through, and kills the server just before request number ``n``."""
+
+    def __init__(self, inner: HttpTransport, server: ServerProcess, n: int) -> None:
+        self.inner, self.server, self.n, self.calls = inner, server, n, 0
+
+    def get(self, path: str, params: Any) -> TaxiiResponse:
+        self.calls += 1
+        if self.calls == self.n:
+            self.server.kill()
+        return self.inner.get(path, params)
+
+    def post(self, path: str, body: Any) -> TaxiiResponse:
+        return self.inner.post(path, body)
+
+
+@pytest.fixture
+def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, set[str]]]:
+    port = free_port()
+    ind = Node.open(make_settings(tmp_path, nation="IND"))
+    mys = Node.open(make_settings(tmp_path, nation="MYS"))
+    ind.init()
+    mys.init()
+    pair(ind, mys, a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")
+    analyst = add_person(ind, "asha", {Role.ANALYST})
+    expected = set()
+    with ind.db.write() as session:
+        for index in range(60):
+            row = ind.store.create(
+                session,
+                obj={
+                    "type": "indicator",
+                    "name": f"i{index}",
+                    "pattern_type": "stix",
+                    "valid_from": "2025-01-07T00:00:00Z",
+                    "pattern": f"[ipv4-addr:value = '198.51.100.{index}']",
+                },
+                handling=HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)),
+                actor=analyst.actor,
+            )
+            expected.add(row.id)
+    ind.close()
+    server = ServerProcess(ind, port, tmp_path / "server.log")
+    server.start()
+    yield ind, mys, server, expected
+    if server.process is not None and server.process.poll() is None:
+        server.kill()
+    mys.close()
+
+
+def test_killing_the_server_mid_transfer_then_resuming_loses_and_doubles_nothing(
+    india_served: tuple[Node, Node, ServerProcess, set[str]],
+) -> None:
+    _, mys, server, expected = india_served
+    with mys.db.read() as session:
+        partner = session.get(Partner, "IND")
+        assert partner is not None
+        url, token = partner.api_root_url, partner.token
+    transport = HttpTransport(url, token=token, timeout=5)
+    with pytest.raises(TransportError):
+        pull_from_partner(mys, "IND", KillAfter(transport, server, n=3), page_size=10)
+    with mys.db.read() as session:
+        partial = set(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
+    assert 0 < len(partial) < len(expected)
+    server.start()
+    report = pull_from_partner(mys, "IND", transport, page_size=10)
+    transport.close()
+    assert report.finished
+    with mys.db.read() as session:
+        ids = list(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
+    assert set(ids) == expected
+    assert len(ids) == len(expected)
