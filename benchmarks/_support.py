@@ -23,13 +23,31 @@ def indicators(count: int, *, malware_every: int = 5) -> list[dict[str, Any]]:
     for i in range(count):
         stamp = f"2025-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
         if i % malware_every == 0:
-            objects.append({"type": "malware", "spec_version": "2.1", "id": f"malware--00000000-0000-4000-8000-{i:012d}",
-                            "created": stamp, "modified": stamp, "name": f"family {i}", "is_family": True})
+            objects.append(
+                {
+                    "type": "malware",
+                    "spec_version": "2.1",
+                    "id": f"malware--00000000-0000-4000-8000-{i:012d}",
+                    "created": stamp,
+                    "modified": stamp,
+                    "name": f"family {i}",
+                    "is_family": True,
+                }
+            )
         else:
-            objects.append({"type": "indicator", "spec_version": "2.1",
-                            "id": f"indicator--00000000-0000-4000-8000-{i:012d}", "created": stamp, "modified": stamp,
-                            "name": f"indicator {i}", "pattern_type": "stix", "valid_from": stamp,
-                            "pattern": f"[ipv4-addr:value = '10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}']"})
+            objects.append(
+                {
+                    "type": "indicator",
+                    "spec_version": "2.1",
+                    "id": f"indicator--00000000-0000-4000-8000-{i:012d}",
+                    "created": stamp,
+                    "modified": stamp,
+                    "name": f"indicator {i}",
+                    "pattern_type": "stix",
+                    "valid_from": stamp,
+                    "pattern": f"[ipv4-addr:value = '10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}']",
+                }
+            )
     return objects
 
 
@@ -42,13 +60,21 @@ def free_port() -> int:
         return port
 
 
-def start(command: list[str], env: dict[str, str], probe: str, log: Path, **auth: Any) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str],
+    env: dict[str, str],
+    probe: str,
+    log: Path,
+    *,
+    headers: dict[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(probe, timeout=2, headers={"Accept": TAXII}, **auth)
+            requests.get(probe, timeout=2, headers={"Accept": TAXII, **(headers or {})}, auth=auth)
             return process
         except requests.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -74,7 +100,9 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def read_all(url: str, params: dict[str, str], **auth: Any) -> int:
+def read_all(
+    url: str, params: dict[str, str], *, headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None
+) -> int:
     """Follow ``more``/``next`` to the end; return the number of objects read."""
     total, nxt = 0, None
     session = requests.Session()
@@ -82,7 +110,7 @@ def read_all(url: str, params: dict[str, str], **auth: Any) -> int:
         query = dict(params)
         if nxt:
             query["next"] = nxt
-        response = session.get(url, params=query, headers={"Accept": TAXII}, timeout=600, **auth)
+        response = session.get(url, params=query, headers={"Accept": TAXII, **(headers or {})}, timeout=600, auth=auth)
         response.raise_for_status()
         body = response.json()
         total += len(body.get("objects", []))

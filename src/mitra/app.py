@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,7 +11,9 @@ from fastapi.staticfiles import StaticFiles
 
 from mitra import __version__
 from mitra.core.node import Node
+from mitra.exchange import api as exchange_api
 from mitra.exchange import taxii_api
+from mitra.exchange.live import Notifier, Syncer
 from mitra.settings import Settings
 from mitra.web import api, pages
 from mitra.web.problems import BodyLimit, install_problem_handlers
@@ -18,7 +22,24 @@ from mitra.web.problems import BodyLimit, install_problem_handlers
 def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     """Build the app for an initialised node (``mitra node init``)."""
     node = node or Node.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.sync_interval_seconds <= 0:
+            yield
+            return
+        syncer, notifier = Syncer(node, settings.sync_interval_seconds), Notifier(node)
+        app.state.syncer = syncer
+        syncer.start()
+        notifier.install()
+        try:
+            yield
+        finally:
+            notifier.uninstall()
+            syncer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"Mitra node {settings.nation}",
         version=__version__,
         openapi_url="/api/openapi.json",
@@ -29,6 +50,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api.router)
     app.include_router(taxii_api.router)
+    app.include_router(exchange_api.router)
     for pillar in node.pillars:
         if pillar.router is not None:
             app.include_router(pillar.router)

@@ -137,7 +137,7 @@ SCENARIO = [
     DemoItem(
         "mys-green",
         "MYS",
-        "Malware download URL seen against government mail",
+        "Credential-phishing URL sent to ministry mailboxes",
         "[url:value = 'http://update-check.example/dl.exe']",
         "green",
         ("IND",),
@@ -146,7 +146,7 @@ SCENARIO = [
     DemoItem(
         "mys-amber",
         "MYS",
-        "Radicalising-content distribution channel",
+        "Mirror of a banned radicalising channel",
         "[domain-name:value = 'channel-mirror.example']",
         "amber",
         ("IND",),
@@ -155,7 +155,7 @@ SCENARIO = [
     DemoItem(
         "mys-local",
         "MYS",
-        "Address under domestic investigation",
+        "Domestic surveillance target address",
         "[ipv4-addr:value = '203.0.113.200']",
         "amber",
         (),
@@ -379,32 +379,50 @@ def report(outcomes: list[Outcome], witnesses: dict[str, list[str]]) -> bool:
     return all(o.ok for o in outcomes) and witnessed
 
 
-def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> bool:
-    """Run the scenario; with ``check`` return whether every expectation held, else serve until stopped."""
+@dataclass(frozen=True)
+class RunningDemo:
+    nodes: dict[str, Node]
+    urls: dict[str, str]
+    passwords: dict[str, str]
+    ids: dict[str, str]
+
+
+@contextmanager
+def demo_running(root: Path, port: int) -> Iterator[RunningDemo]:
+    """Both nodes served, paired, the scenario played out and synced; stopped when the block ends."""
     ports = {"IND": port or free_port(), "MYS": port + 1 if port else free_port()}
     prepared = {nation: prepare(demo_settings(root, nation, ports[nation])) for nation in ("IND", "MYS")}
     nodes = {nation: p.node for nation, p in prepared.items()}
     urls = {nation: f"http://127.0.0.1:{ports[nation]}" for nation in nodes}
     pair(nodes["IND"], nodes["MYS"], a_url=urls["IND"], b_url=urls["MYS"])
-    with serving(nodes["IND"], ports["IND"]), serving(nodes["MYS"], ports["MYS"]):
-        ids = record_scenario(nodes)
-        sync_round(nodes)
-        act(nodes, ids)
-        for _ in range(3):  # retraction out, acknowledgement back, witness back
+    try:
+        with serving(nodes["IND"], ports["IND"]), serving(nodes["MYS"], ports["MYS"]):
+            ids = record_scenario(nodes)
             sync_round(nodes)
+            act(nodes, ids)
+            for _ in range(3):  # retraction out, acknowledgement back, witness back
+                sync_round(nodes)
+            yield RunningDemo(nodes, urls, {n: p.password for n, p in prepared.items()}, ids)
+    finally:
+        for node in nodes.values():
+            node.close()
+
+
+def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> bool:
+    """Run the scenario; with ``check`` return whether every expectation held, else serve until stopped."""
+    with demo_running(root, port) as demo:
+        nodes, urls = demo.nodes, demo.urls
         witnesses = {}
         for nation, node in nodes.items():
             with node.db.read() as session:
                 witnesses[nation] = [c.detail for c in check_witnesses(session, node)]
-        ok = report(evaluate(nodes, ids), witnesses)
+        ok = report(evaluate(nodes, demo.ids), witnesses)
         if check:
-            for node in nodes.values():
-                node.close()
             return ok
         for nation in ("IND", "MYS"):
             people = ", ".join(name for name, _, _ in DEMO_PEOPLE[nation])
             console.print(
-                f"[bold]{nation} node[/]: {urls[nation]}/  log in as {people}; password {prepared[nation].password}"
+                f"[bold]{nation} node[/]: {urls[nation]}/  log in as {people}; password {demo.passwords[nation]}"
             )
         console.print(f"both nodes pull from each other every {sync_every:g} s; Ctrl-C stops")
         try:

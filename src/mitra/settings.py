@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         default=5, gt=0, description="Failed logins per user and address before a lock-out."
     )
     login_window_seconds: int = Field(default=300, gt=0, description="Window and lock-out length for failed logins.")
+    sync_interval_seconds: float = Field(
+        default=0, ge=0, description="While serving, pull from partners this often (0: off); partners are notified."
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
 
     @field_validator("nation")

@@ -71,6 +71,11 @@ class Database:
         self._read = sessionmaker(self.reader, expire_on_commit=False)
         self._write = sessionmaker(self.writer, expire_on_commit=False)
 
+    @property
+    def write_sessions(self) -> sessionmaker[Session]:
+        """The factory of write sessions, for after-commit listeners."""
+        return self._write
+
     @staticmethod
     def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})

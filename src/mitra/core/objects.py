@@ -46,6 +46,7 @@ from mitra.core.stix import (
 from mitra.policy import Action, Actor, Decision, Handling, Release, View, authorize, decide
 
 SOURCE_LOCAL = "local"
+WROTE_OBJECTS = "mitra.wrote_objects"  # set on a session that stored versions; read after commit
 SOURCE_IMPORT = "import"
 SOURCE_PARTNER = "partner"
 
@@ -180,6 +181,7 @@ class ObjectStore:
         audit_actor: str,
         audit_action: str | None = None,
         handlings: Sequence[HandlingInput] | None = None,
+        signatures: Sequence[str | None] | None = None,
     ) -> list[StoreResult]:
         """Store already-validated versions in one go, skipping (id, modified) already held.
 
@@ -227,7 +229,7 @@ class ObjectStore:
                 source=provenance.source,
                 received_from=provenance.received_from,
                 received_at=provenance.received_at,
-                signature=provenance.signature,
+                signature=signatures[index] if signatures else provenance.signature,
                 name=str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
                 search_text=_search_text(obj),
                 body=json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
@@ -252,6 +254,8 @@ class ObjectStore:
             )
         session.add_all(new_rows)
         session.flush()
+        if new_rows:
+            session.info[WROTE_OBJECTS] = True
         if events:
             record_many(session, events, at=now)
         return results
@@ -466,6 +470,7 @@ class ObjectStore:
         *,
         actor: Actor,
         types: Sequence[str] = (),
+        exclude_types: Sequence[str] = (),
         text: str | None = None,
         tlp: str | None = None,
         originator: str | None = None,
@@ -478,6 +483,8 @@ class ObjectStore:
         query = select(StixObject).where(StixObject.is_latest.is_(True))
         if types:
             query = query.where(StixObject.type.in_(list(types)))
+        if exclude_types:
+            query = query.where(StixObject.type.not_in(list(exclude_types)))
         if tlp:
             query = query.where(StixObject.tlp == tlp)
         if originator:

@@ -13,7 +13,7 @@ from mitra.exchange.models import Partner, Refusal, SyncState
 from mitra.exchange.types import EXCHANGE_TYPES
 from mitra.policy import Actor, Export, Role, decide
 
-_PLUMBING = (*(t.name for t in EXCHANGE_TYPES), "extension-definition", "marking-definition")
+PLUMBING_TYPES = (*(t.name for t in EXCHANGE_TYPES), "extension-definition", "marking-definition")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ def overview(session: Session, node: Node, *, viewer: Actor, limit: int = 40) ->
         for row in session.scalars(
             select(StixObject)
             .where(
-                StixObject.is_latest.is_(True), StixObject.source != SOURCE_PARTNER, StixObject.type.not_in(_PLUMBING)
+                StixObject.is_latest.is_(True),
+                StixObject.source != SOURCE_PARTNER,
+                StixObject.type.not_in(PLUMBING_TYPES),
             )
             .order_by(StixObject.seq.desc())
             .limit(limit * 4)

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -69,10 +70,11 @@ class Receiver:
     def receive(self, session: Session, objects: Sequence[Any], signatures: Mapping[str, str] | None) -> ReceiveReport:
         report = ReceiveReport()
         now = now_utc()
+        held = self._held_versions(session, objects)
         accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
         for index, obj in enumerate(objects):
             try:
-                checked, handling, signature = self._check(session, obj, signatures or {}, index)
+                checked, handling, signature = self._check(held, obj, signatures or {}, index)
             except _AlreadyHeld:
                 report.already_held += 1
                 continue
@@ -80,19 +82,17 @@ class Receiver:
                 self._refuse(session, obj, str(exc), report)
                 continue
             accepted.append((checked, handling, signature))
-        for obj, handling, signature in accepted:
-            provenance = Provenance(
-                source=SOURCE_PARTNER, received_from=self.partner.nation, received_at=now, signature=signature
-            )
-            results = self.node.store.store_versions(
-                session,
-                [obj],
-                provenance=provenance,
-                audit_actor=f"partner:{self.partner.nation}",
-                audit_action="receive",
-                handlings=[handling],
-            )
-            if results[0].outcome == "skipped":
+        results = self.node.store.store_versions(
+            session,
+            [obj for obj, _, _ in accepted],
+            provenance=Provenance(source=SOURCE_PARTNER, received_from=self.partner.nation, received_at=now),
+            audit_actor=f"partner:{self.partner.nation}",
+            audit_action="receive",
+            handlings=[handling for _, handling, _ in accepted],
+            signatures=[signature for _, _, signature in accepted],
+        )
+        for (obj, _, signature), result in zip(accepted, results, strict=True):
+            if result.outcome == "skipped":  # the same version twice in one page
                 report.already_held += 1
                 continue
             report.received += 1
@@ -105,8 +105,18 @@ class Receiver:
 
     # ----- checks ---------------------------------------------------------------------
 
+    def _held_versions(self, session: Session, objects: Sequence[Any]) -> dict[tuple[str, datetime], str]:
+        """Digests of the versions already held among those offered, by (id, modified)."""
+        ids = sorted({o["id"] for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)})
+        held: dict[tuple[str, datetime], str] = {}
+        for start in range(0, len(ids), 500):
+            for row in session.scalars(select(StixObject).where(StixObject.id.in_(ids[start : start + 500]))):
+                modified = row.modified if row.modified.tzinfo else row.modified.replace(tzinfo=UTC)
+                held[(row.id, modified)] = _content_digest(row.as_stix())
+        return held
+
     def _check(
-        self, session: Session, obj: Any, signatures: Mapping[str, str], index: int
+        self, held: dict[tuple[str, datetime], str], obj: Any, signatures: Mapping[str, str], index: int
     ) -> tuple[dict[str, Any], HandlingInput, str | None]:
         where = f"object {index} from {self.partner.nation}"
         checked = validate_object(obj, self.node.registry, where=where)
@@ -122,7 +132,7 @@ class Receiver:
         handling = self._handling(checked, where)
         if handling_of(checked) is None:
             checked = apply_handling(checked, handling)
-        self._check_not_conflicting(session, checked, where)
+        self._check_not_conflicting(held, checked, where)
         decision = decide(
             Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
@@ -148,14 +158,11 @@ class Receiver:
             orcon=True,
         )
 
-    def _check_not_conflicting(self, session: Session, obj: dict[str, Any], where: str) -> None:
+    def _check_not_conflicting(self, held: dict[tuple[str, datetime], str], obj: dict[str, Any], where: str) -> None:
         modified = obj.get("modified") or obj["created"]
-        stamp = parse_timestamp(modified, where=where)
-        for row in session.scalars(select(StixObject).where(StixObject.id == obj["id"])):
-            held = row.modified if row.modified.tzinfo else row.modified.replace(tzinfo=stamp.tzinfo)
-            if held != stamp:
-                continue
-            if _content_digest(row.as_stix()) == _content_digest(obj):
+        digest = held.get((obj["id"], parse_timestamp(modified, where=where)))
+        if digest is not None:
+            if digest == _content_digest(obj):
                 raise _AlreadyHeld
             raise InvalidInput(
                 f"{where}: a different text for version {modified}, which is held already (replayed or forged)"

@@ -59,22 +59,24 @@ def _allow(reason: str) -> Decision:
     return Decision(True, reason)
 
 
+def _recipient_parts(recipient: str) -> tuple[str, ...] | None:
+    """``NATION:AGENCY`` or ``NATION:AGENCY:user`` with no empty part; anything else names nobody."""
+    parts = tuple(recipient.split(":"))
+    return parts if len(parts) in (2, 3) and all(parts) else None
+
+
 def _recipient_matches(recipient: str, actor: Actor) -> bool:
-    parts = recipient.split(":")
+    parts = _recipient_parts(recipient)
+    if parts is None:
+        return False
     if len(parts) == 2:
-        return parts[0] == actor.nation and parts[1] == actor.agency
-    if len(parts) == 3:
-        return (parts[0], parts[1], parts[2]) == (actor.nation, actor.agency, actor.username)
-    return False
+        return parts == (actor.nation, actor.agency)
+    return parts == (actor.nation, actor.agency, actor.username)
 
 
 def _names_nation(recipients: frozenset[str], nation: str) -> bool:
-    """Does a well-formed recipient (NATION:AGENCY or NATION:AGENCY:user) belong to ``nation``?"""
-    for recipient in recipients:
-        parts = recipient.split(":")
-        if len(parts) in (2, 3) and all(parts) and parts[0] == nation:
-            return True
-    return False
+    """Does a well-formed recipient belong to ``nation``?"""
+    return any((parts := _recipient_parts(r)) is not None and parts[0] == nation for r in recipients)
 
 
 def _is_originator_agency(actor: Actor, marking: Handling) -> bool:
@@ -210,6 +212,26 @@ def narrows(old: Handling, new: Handling) -> Decision:
         return _deny(f"adding {added} to releasable_to is a release, for a release officer")
     if old.orcon and not new.orcon:
         return _deny("lifting originator control widens sharing")
-    if Tlp(new.tlp) is Tlp.RED and Tlp(old.tlp) is Tlp.RED and not new.red_recipients <= old.red_recipients:
-        return _deny("naming new TLP:RED recipients widens sharing")
+    if (old.revoked and not new.revoked) or (old.withdrawn and not new.withdrawn):
+        return _deny("a revoked or withdrawn object is not brought back by a marking change")
+    if Tlp(new.tlp) is Tlp.RED:
+        return _narrows_to_red(old, new)
+    return _allow("the new marking is the same or stricter")
+
+
+def _narrows_to_red(old: Handling, new: Handling) -> Decision:
+    """Naming TLP:RED recipients narrows only if each of them could already see the object."""
+    old_tlp = Tlp(old.tlp)
+    for recipient in sorted(new.red_recipients):
+        parts = _recipient_parts(recipient)
+        if parts is None:
+            continue  # names nobody, so widens nothing
+        if old_tlp is Tlp.RED:
+            allowed = recipient in old.red_recipients
+        elif old_tlp is Tlp.AMBER_STRICT:
+            allowed = parts[:2] == (old.originator_nation, old.originator_agency)
+        else:
+            allowed = parts[0] == old.originator_nation or parts[0] in old.releasable_to
+        if not allowed:
+            return _deny(f"naming {recipient} as a TLP:RED recipient widens sharing")
     return _allow("the new marking is the same or stricter")

@@ -16,7 +16,7 @@ from mitra.audit.service import recent, verify
 from mitra.core.errors import Forbidden, MitraError, NotFound, TooManyAttempts, Unauthorized
 from mitra.core.identity import login, logout
 from mitra.core.stix import format_timestamp
-from mitra.exchange.overview import overview
+from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.policy import Action, authorize
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, PageUser, check_csrf, node_of, page_user
 
@@ -130,7 +130,9 @@ def home(request: Request) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         counts = node.store.counts_by_type(session, actor=user.actor)
-        received, _ = node.store.search(session, actor=user.actor, received=True, limit=20)
+        received, _ = node.store.search(
+            session, actor=user.actor, received=True, exclude_types=PLUMBING_TYPES, limit=20
+        )
         partners = overview(session, node, viewer=user.actor)
     per_pillar = {p.name: sum(counts.get(t, 0) for t in p.object_types) for p in node.pillars}
     return _render(request, "home.html", user, per_pillar=per_pillar, received=received, partners=partners)

@@ -1,0 +1,189 @@
+"""Sync: N objects (default 100,000) from an India node to a Malaysia node, and release-to-visible latency.
+
+Throughput: Mitra's full pull (fetch, verify signature, validate, check policy, store, audit)
+vs ``taxii2-client`` reading the same pages without keeping anything (the transport floor),
+both against the same India server in its own process, in the same run.
+Latency: both nodes served, notify-then-pull on; an object created over India's REST API,
+polled over Malaysia's until visible; p50 and p95 of 20 releases. Goal p95 <= 5 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import free_port, indicators, median, p95, python, start
+from mitra.core import identity
+from mitra.core.node import Node
+from mitra.core.objects import Provenance
+from mitra.core.stix import HandlingInput, apply_handling
+from mitra.exchange.models import Partner
+from mitra.exchange.partners import pair
+from mitra.exchange.sync import pull_from_partner
+from mitra.exchange.transport import HttpTransport
+from mitra.policy import Role
+from mitra.settings import load_settings
+
+
+def env_for(node: Node, port: int, interval: float) -> dict[str, str]:
+    s = node.settings
+    return {
+        "MITRA_NATION": s.nation,
+        "MITRA_AGENCIES": ",".join(s.agencies),
+        "MITRA_DATA_DIR": str(s.data_dir),
+        "MITRA_DATABASE_URL": "",
+        "MITRA_BIND": f"127.0.0.1:{port}",
+        "MITRA_SYNC_INTERVAL_SECONDS": str(interval),
+    }
+
+
+def main(count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        ports = {"IND": free_port(), "MYS": free_port()}
+        nodes = {
+            n: Node.open(
+                load_settings(
+                    nation=n, agencies="NSCS" if n == "IND" else "NSC", data_dir=tmp / n.lower(), database_url=""
+                )
+            )
+            for n in ports
+        }
+        for node in nodes.values():
+            node.init()
+        pair(
+            nodes["IND"],
+            nodes["MYS"],
+            a_url=f"http://127.0.0.1:{ports['IND']}",
+            b_url=f"http://127.0.0.1:{ports['MYS']}",
+        )
+        handling = HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",))
+        objects = indicators(count)
+        with nodes["IND"].db.write() as session:
+            for at in range(0, count, 5000):
+                chunk = [apply_handling(o, handling) for o in objects[at : at + 5000]]
+                nodes["IND"].store.store_versions(session, chunk, provenance=Provenance(), audit_actor="bench")
+        tokens = {}
+        for nation, agency in (("IND", "NSCS"), ("MYS", "NSC")):
+            with nodes[nation].db.write() as session:
+                identity.add_user(
+                    session,
+                    username="bench",
+                    nation=nation,
+                    agency=agency,
+                    roles=frozenset({Role.ANALYST}),
+                    password=None,
+                )
+                tokens[nation] = identity.create_token(session, username="bench", name="bench")
+        with nodes["MYS"].db.read() as session:
+            partner = session.get(Partner, "IND")
+            assert partner is not None
+            ind_root, ind_token = partner.api_root_url, partner.token or ""
+        nodes["IND"].close()
+
+        ind = start(
+            [python(), "-m", "mitra.cli", "serve"],
+            env_for(nodes["IND"], ports["IND"], 0),
+            f"http://127.0.0.1:{ports['IND']}/login",
+            tmp / "ind.log",
+        )
+        try:
+            from taxii2client.v21 import Collection, as_pages
+
+            class Bearer(requests.auth.AuthBase):
+                def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+                    r.headers["Authorization"] = f"Bearer {ind_token}"
+                    return r
+
+            collection = Collection(f"{ind_root}collections/{partner.collection_id}/", auth=Bearer())
+            begin = time.perf_counter()
+            peer_total = sum(len(env.get("objects", [])) for env in as_pages(collection.get_objects, per_request=1000))
+            peer_seconds = time.perf_counter() - begin
+            assert peer_total == count, peer_total
+
+            transport = HttpTransport(ind_root, token=ind_token, timeout=600)
+            begin = time.perf_counter()
+            report = pull_from_partner(nodes["MYS"], "IND", transport, page_size=1000)
+            mitra_seconds = time.perf_counter() - begin
+            transport.close()
+            assert report.received.received == count, report
+        finally:
+            ind.terminate()
+            ind.wait()
+        nodes["MYS"].close()
+
+        # Latency: both served, notify-then-pull, scheduled rounds far apart.
+        ind = start(
+            [python(), "-m", "mitra.cli", "serve"],
+            env_for(nodes["IND"], ports["IND"], 3600),
+            f"http://127.0.0.1:{ports['IND']}/login",
+            tmp / "ind2.log",
+        )
+        mys = start(
+            [python(), "-m", "mitra.cli", "serve"],
+            env_for(nodes["MYS"], ports["MYS"], 3600),
+            f"http://127.0.0.1:{ports['MYS']}/login",
+            tmp / "mys.log",
+        )
+        latencies = []
+        try:
+            for i in range(20):
+                body = {
+                    "object": {
+                        "type": "indicator",
+                        "name": f"latency {i}",
+                        "pattern_type": "stix",
+                        "valid_from": "2025-01-07T00:00:00Z",
+                        "pattern": f"[ipv4-addr:value = '192.0.2.{i}']",
+                    },
+                    "handling": {"tlp": "green", "releasable_to": ["MYS"]},
+                }
+                begin = time.perf_counter()
+                created = requests.post(
+                    f"http://127.0.0.1:{ports['IND']}/api/v1/objects",
+                    json=body,
+                    timeout=30,
+                    headers={"Authorization": f"Bearer {tokens['IND']}"},
+                )
+                created.raise_for_status()
+                object_id = created.json()["id"]
+                while True:
+                    seen = requests.get(
+                        f"http://127.0.0.1:{ports['MYS']}/api/v1/objects/{object_id}",
+                        timeout=30,
+                        headers={"Authorization": f"Bearer {tokens['MYS']}"},
+                    )
+                    if seen.status_code == 200:
+                        break
+                    if time.perf_counter() - begin > 60:
+                        raise RuntimeError(f"object {object_id} not visible at MYS after 60 s")
+                    time.sleep(0.02)
+                latencies.append(time.perf_counter() - begin)
+        finally:
+            ind.terminate()
+            mys.terminate()
+
+    mitra_rate, peer_rate = count / mitra_seconds, count / peer_seconds
+    print(f"{count:,} objects IND -> MYS over HTTP on loopback, pages of 1,000")
+    print(f"taxii2-client read only (no checks, nothing kept): {peer_seconds:.1f} s ({peer_rate:,.0f} objects/s)")
+    print(
+        f"mitra pull (signature + STIX validation + policy + store + audit): {mitra_seconds:.1f} s "
+        f"({mitra_rate:,.0f} objects/s)"
+    )
+    print(
+        f"release -> visible at partner (notify-then-pull), 20 releases: p50 {median(latencies):.2f} s, "
+        f"p95 {p95(latencies):.2f} s, max {max(latencies):.2f} s"
+    )
+    print(
+        f"RESULT name=sync_pull mitra={mitra_rate:.0f} peer={peer_rate:.0f} unit=objects/s "
+        f"ratio={mitra_rate / peer_rate:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

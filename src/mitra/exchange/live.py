@@ -1,0 +1,113 @@
+"""Keeping partners current while a node serves: pull on a schedule, and notify-then-pull.
+
+After a write transaction that stored object versions commits, the node tells each partner
+"something changed" (``POST /api/v1/exchange/notify``); the partner's :class:`Syncer` wakes
+and pulls at once, instead of waiting for its next scheduled pull.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from mitra.core.errors import MitraError
+from mitra.core.node import Node
+from mitra.core.objects import WROTE_OBJECTS
+from mitra.exchange.models import Partner
+from mitra.exchange.sync import pull_from_partner
+from mitra.exchange.transport import HttpTransport
+
+log = logging.getLogger("mitra.exchange")
+
+
+class Syncer:
+    """A background thread pulling from every partner every ``interval`` seconds, or when woken."""
+
+    def __init__(self, node: Node, interval: float) -> None:
+        self.node = node
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sync-{node.nation}", daemon=True)
+        self.rounds = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self.pull_all()
+
+    def pull_all(self) -> None:
+        with self.node.db.read() as session:
+            partners = list(session.scalars(select(Partner)))
+        for partner in partners:
+            transport = HttpTransport(partner.api_root_url, token=partner.token, timeout=15)
+            try:
+                pull_from_partner(self.node, partner.nation, transport)
+            except MitraError as exc:  # recorded in sync_state.last_error; tried again next round
+                log.warning("pull from %s failed: %s", partner.nation, exc)
+            finally:
+                transport.close()
+        self.rounds += 1
+
+
+class Notifier:
+    """Tells partners, after commit, that this node wrote objects; never blocks the writer."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._pending = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"notify-{node.nation}", daemon=True)
+
+    def install(self) -> None:
+        """Watch the node's write sessions: a commit that stored objects schedules a notification."""
+        event.listen(self.node.db.write_sessions, "after_commit", self._after_commit)
+        self._thread.start()
+
+    def uninstall(self) -> None:
+        event.remove(self.node.db.write_sessions, "after_commit", self._after_commit)
+        self._stop.set()
+        self._pending.set()
+        self._thread.join(timeout=10)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(WROTE_OBJECTS, False):
+            self._pending.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._pending.wait()
+            self._pending.clear()
+            if self._stop.is_set():
+                return
+            self.notify_all()
+
+    def notify_all(self) -> None:
+        with self.node.db.read() as session:
+            partners = [(p.nation, p.api_root_url, p.token) for p in session.scalars(select(Partner))]
+        for nation, api_root_url, token in partners:
+            parts = urlsplit(api_root_url)
+            url = f"{parts.scheme}://{parts.netloc}/api/v1/exchange/notify"
+            try:
+                httpx.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).raise_for_status()
+            except httpx.HTTPError as exc:
+                log.info("could not notify %s: %s", nation, exc)

@@ -1,0 +1,72 @@
+"""The demo's two web UIs in Debian's Chromium: each landing page shows what arrived and what was withheld, and why."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mitra.demo import RunningDemo, demo_running
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    with demo_running(tmp_path_factory.mktemp("demo"), 0) as running:
+        yield running
+
+
+def log_in(page: object, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/login")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: RunningDemo, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        india = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in(india, demo.urls["IND"], "asha", demo.passwords["IND"])
+        exchange = india.locator("#partner-MYS")
+        expect(exchange).to_contain_text("Exchange with Malaysia")
+        withheld = exchange.locator("ul.withheld")
+        expect(withheld).to_contain_text("Source-sensitive C2 address")
+        expect(withheld).to_contain_text("AMBER+STRICT never leaves the originating organisation")
+        expect(withheld).to_contain_text("not releasable to MYS")
+        expect(exchange.locator("ul.released")).to_contain_text("C2 of a campaign against Malacca shipping agents")
+        expect(india.locator("body")).to_contain_text("Credential-phishing URL sent to ministry mailboxes")
+        expect(india.locator("body")).not_to_contain_text("Lead withdrawn for source protection")
+        india.screenshot(path=str(tmp_path / "india.png"), full_page=True)
+
+        malaysia = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in(malaysia, demo.urls["MYS"], "aziz", demo.passwords["MYS"])
+        expect(malaysia.locator("body")).to_contain_text("Phishing kit host targeting port community systems")
+        expect(malaysia.locator("body")).to_contain_text("Handler address, for MYS NSC only")
+        expect(malaysia.locator("#partner-IND ul.withheld")).to_contain_text("Domestic surveillance target address")
+        malaysia.screenshot(path=str(tmp_path / "malaysia.png"), full_page=True)
+
+        viewer = browser.new_page()
+        log_in(viewer, demo.urls["MYS"], "farah", demo.passwords["MYS"])
+        expect(viewer.locator("body")).not_to_contain_text("Handler address, for MYS NSC only")
+        browser.close()
+    assert (tmp_path / "india.png").stat().st_size > 20_000
+    assert (tmp_path / "malaysia.png").stat().st_size > 20_000

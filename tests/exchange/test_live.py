@@ -1,0 +1,67 @@
+"""While both nodes serve, a write on one reaches the other by notify-then-pull, without waiting a round."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mitra.core.node import Node
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput
+from mitra.exchange.partners import pair
+from mitra.policy import Role
+from tests.conftest import add_person, make_settings
+from tests.support.live import LiveServer, free_port
+
+
+def test_a_release_reaches_the_partner_by_notify_then_pull(tmp_path: Path) -> None:
+    ports = {"IND": free_port(), "MYS": free_port()}
+    # Scheduled rounds an hour apart: only the notification can bring the object over in time.
+    nodes = {n: Node.open(make_settings(tmp_path, nation=n, sync_interval_seconds=3600)) for n in ports}
+    for node in nodes.values():
+        node.init()
+    pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{ports['IND']}", b_url=f"http://127.0.0.1:{ports['MYS']}")
+    analyst = add_person(nodes["IND"], "asha", {Role.ANALYST})
+    with LiveServer(nodes["IND"], ports["IND"]), LiveServer(nodes["MYS"], ports["MYS"]):
+        with nodes["IND"].db.write() as session:
+            created = nodes["IND"].store.create(
+                session,
+                obj={
+                    "type": "indicator",
+                    "name": "fresh",
+                    "pattern_type": "stix",
+                    "valid_from": "2025-01-07T00:00:00Z",
+                    "pattern": "[ipv4-addr:value = '198.51.100.200']",
+                },
+                handling=HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)),
+                actor=analyst.actor,
+            )
+        arrived = False
+        deadline = time.monotonic() + 30
+        while not arrived and time.monotonic() < deadline:
+            with nodes["MYS"].db.read() as session:
+                arrived = session.scalar(select(StixObject.seq).where(StixObject.id == created.id)) is not None
+            time.sleep(0.1)
+    for node in nodes.values():
+        node.close()
+    assert arrived, "the object did not reach MYS within 30 s of its release"
+
+
+def test_notify_is_for_partner_accounts_only(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from mitra.app import create_app
+
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    person = add_person(node, "asha", {Role.ADMIN})
+    partner = add_person(node, "partner-mys", {Role.PARTNER}, nation="MYS")
+    with TestClient(create_app(node.settings, node=node)) as client:
+        denied = client.post("/api/v1/exchange/notify", headers={"Authorization": f"Bearer {person.token}"})
+        assert denied.status_code == 403
+        not_syncing = client.post("/api/v1/exchange/notify", headers={"Authorization": f"Bearer {partner.token}"})
+        assert not_syncing.status_code == 409
+        assert "MITRA_SYNC_INTERVAL_SECONDS" in not_syncing.json()["detail"]
+    node.close()
