@@ -70,3 +70,46 @@ def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: Runnin
         browser.close()
     assert (tmp_path / "india.png").stat().st_size > 20_000
     assert (tmp_path / "malaysia.png").stat().st_size > 20_000
+
+
+def test_the_originator_sees_the_partners_acknowledgement(demo: RunningDemo) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        log_in(page, demo.urls["IND"], "asha", demo.passwords["IND"])
+        page.goto(f"{demo.urls['IND']}/objects/{demo.ids['ind-revoke']}")
+        expect(page.locator("section.acks")).to_contain_text("MYS applied: revoked")
+        browser.close()
+
+
+def env_of(node: object) -> dict[str, str]:
+    settings = node.settings  # type: ignore[attr-defined]
+    return {
+        "MITRA_NATION": settings.nation,
+        "MITRA_AGENCIES": ",".join(settings.agencies),
+        "MITRA_DATA_DIR": str(settings.data_dir),
+        "MITRA_DATABASE_URL": "",
+    }
+
+
+def test_audit_verify_with_partner_shows_the_witness_matches(demo: RunningDemo) -> None:
+    from typer.testing import CliRunner
+
+    from mitra.cli import app
+
+    result = CliRunner().invoke(app, ["audit", "verify", "--with-partner"], env=env_of(demo.nodes["IND"]))
+    assert result.exit_code == 0, result.output
+    assert "MATCH" in result.output
+    assert "MYS holds our head" in result.output
+
+
+def test_exchange_verify_rechecks_every_received_signature(demo: RunningDemo) -> None:
+    from typer.testing import CliRunner
+
+    from mitra.cli import app
+
+    result = CliRunner().invoke(app, ["exchange", "verify"], env=env_of(demo.nodes["MYS"]))
+    assert result.exit_code == 0, result.output
+    assert "received versions verify with their partner's key" in result.output

@@ -398,3 +398,12 @@ def test_a_malformed_envelope_is_refused_whole(nodes: Pair, change: Any, message
     with pytest.raises(SyncError, match=message):
         pull_from_partner(nodes.mys, "IND", transport, page_size=10)
     assert received_ids(nodes.mys) == []
+    from mitra.audit.service import AuditEntry
+
+    with nodes.mys.db.read() as session:
+        failures = list(session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "sync_failed")))
+        state = session.get(SyncState, "IND")
+    assert len(failures) == 1
+    assert message.split()[0] in failures[0]
+    assert state is not None
+    assert state.next_token is None  # the cursor did not move

@@ -12,11 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.db import Base
+from mitra.core.db import Base, UtcDateTime
 from mitra.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from mitra.core.stix import now_utc
 from mitra.policy import Actor, Role
@@ -45,7 +45,7 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     @property
     def role_set(self) -> frozenset[Role]:
@@ -63,7 +63,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     hint: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -73,7 +73,7 @@ class WebSession(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LoginFailure(Base):
@@ -82,7 +82,7 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 def _digest(secret: str) -> str:
@@ -261,8 +261,7 @@ def session_user(session: Session, session_id: str) -> tuple[User, str]:
     row = session.get(WebSession, _digest(session_id))
     if row is None:
         raise Unauthorized("not logged in")
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now_utc().tzinfo)
-    if expires < now_utc():
+    if row.expires_at < now_utc():
         raise Unauthorized("the session has expired; log in again")
     user = session.get(User, row.user_id)
     if user is None or not user.active:

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     Index,
     String,
     Text,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
-from mitra.core.db import Base, NodeState, lock_node
+from mitra.core.db import Base, NodeState, UtcDateTime, lock_node
 from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.core.stix import (
     HandlingInput,
@@ -57,14 +56,16 @@ class StixObject(Base):
     __tablename__ = "stix_objects"
     __table_args__ = (
         UniqueConstraint("id", "modified", name="uq_stix_objects_id_modified"),
-        Index("ix_stix_objects_latest_type", "is_latest", "type"),
+        # Paging walks ``seq`` in order; these let it do so without sorting, filtered or not.
+        Index("ix_stix_objects_latest_seq", "is_latest", "seq"),
+        Index("ix_stix_objects_latest_type_seq", "is_latest", "type", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     id: Mapped[str] = mapped_column(String(120), index=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+    modified: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -74,10 +75,10 @@ class StixObject(Base):
     releasable_to: Mapped[str] = mapped_column(String(200))
     orcon: Mapped[bool] = mapped_column(Boolean, default=True)
     red_recipients: Mapped[str] = mapped_column(Text, default="[]")
-    date_added: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     source: Mapped[str] = mapped_column(String(16))
     received_from: Mapped[str | None] = mapped_column(String(3))
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     signature: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(300))
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -201,12 +202,12 @@ class ObjectStore:
             modified_text = obj.get("modified") or obj["created"]
             modified = parse_timestamp(modified_text, where=obj["id"])
             versions = held.setdefault(obj["id"], [])
-            if any(_same_instant(v.modified, modified) for v in versions):
+            if any(v.modified == modified for v in versions):
                 results.append(StoreResult(obj["id"], modified_text, "skipped", "version already stored"))
                 continue
             handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
-            latest = max(versions, key=lambda v: _aware(v.modified), default=None)
-            is_latest = latest is None or modified > _aware(latest.modified)
+            latest = max(versions, key=lambda v: v.modified, default=None)
+            is_latest = latest is None or modified > latest.modified
             if is_latest and latest is not None:
                 latest.is_latest = False
             state.object_seq += 1
@@ -311,7 +312,7 @@ class ObjectStore:
             if key in changes and changes[key] != latest.as_stix().get(key):
                 raise InvalidInput(f"{key}: cannot change between versions")
         obj = latest.as_stix() | changes
-        obj["modified"] = format_timestamp(next_modified(_aware(latest.modified)))
+        obj["modified"] = format_timestamp(next_modified(latest.modified))
         current = read_handling(latest.as_stix(), where=object_id)
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
@@ -439,7 +440,7 @@ class ObjectStore:
         row = latest
         if modified is not None:
             wanted = parse_timestamp(modified, where="modified")
-            row = next((v for v in self._versions(session, object_id) if _same_instant(v.modified, wanted)), None)  # type: ignore[assignment]
+            row = next((v for v in self._versions(session, object_id) if v.modified == wanted), None)  # type: ignore[assignment]
             if row is None:
                 raise NotFound(f"{object_id} has no version {modified}")
         if latest.tlp == "red":
@@ -449,7 +450,7 @@ class ObjectStore:
                     _actor_label(actor),
                     "view_red",
                     object_id,
-                    {"modified": format_timestamp(_aware(row.modified))},
+                    {"modified": format_timestamp(row.modified)},
                 ),
             )
         return row
@@ -551,14 +552,6 @@ def _hide_existence(row: StixObject) -> bool:
 
 def _actor_label(actor: Actor) -> str:
     return f"{actor.nation}:{actor.agency or '-'}:{actor.username or '-'}"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=now_utc().tzinfo)
-
-
-def _same_instant(a: datetime, b: datetime) -> bool:
-    return _aware(a) == _aware(b)
 
 
 _T = TypeVar("_T")

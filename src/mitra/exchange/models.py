@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mitra.core.db import Base
+from mitra.core.db import Base, UtcDateTime
 
 
 class Partner(Base):
@@ -25,7 +25,7 @@ class Partner(Base):
     public_key: Mapped[str | None] = mapped_column(String(100))
     require_signature: Mapped[bool] = mapped_column(Boolean, default=True)
     default_tlp: Mapped[str] = mapped_column(String(20), default="amber")
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SyncState(Base):
@@ -39,7 +39,7 @@ class SyncState(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     refused: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -53,7 +53,7 @@ class Refusal(Base):
     object_id: Mapped[str | None] = mapped_column(String(120))
     modified: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TaxiiStatus(Base):

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -111,8 +111,7 @@ class Receiver:
         held: dict[tuple[str, datetime], str] = {}
         for start in range(0, len(ids), 500):
             for row in session.scalars(select(StixObject).where(StixObject.id.in_(ids[start : start + 500]))):
-                modified = row.modified if row.modified.tzinfo else row.modified.replace(tzinfo=UTC)
-                held[(row.id, modified)] = _content_digest(row.as_stix())
+                held[(row.id, row.modified)] = _content_digest(row.as_stix())
         return held
 
     def _check(

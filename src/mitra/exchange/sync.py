@@ -85,7 +85,11 @@ def pull_from_partner(
         except TransportError as exc:
             _note_error(node, partner_nation, str(exc))
             raise
-        objects, more, next_token, signatures = _envelope(response, partner_nation, page_size)
+        try:
+            objects, more, next_token, signatures = _envelope(response, partner_nation, page_size)
+        except SyncError as exc:
+            _note_error(node, partner_nation, str(exc))
+            raise
         with node.db.write() as session:
             page_report = Receiver(node, partner).receive(session, objects, signatures)
             state = sync_state(session, partner_nation)
@@ -159,6 +163,8 @@ def _envelope(
 
 
 def _note_error(node: Node, partner: str, message: str) -> None:
+    """Keep the failure on the partner's sync state and in the audit chain; nothing else is touched."""
     with node.db.write() as session:
         state = sync_state(session, partner)
         state.last_error = message[:2000]
+        record(session, AuditEvent(f"partner:{partner}", "sync_failed", None, {"error": message[:500]}))

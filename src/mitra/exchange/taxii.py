@@ -238,7 +238,7 @@ class TaxiiService:
         if "first" in flt.versions and firsts.get(row.id) == row.modified:
             return True
         stamps = [v for v in flt.versions if v not in ("last", "first", "all")]
-        return any(parse_timestamp(v, where="match[version]") == _aware(row.modified) for v in stamps)
+        return any(parse_timestamp(v, where="match[version]") == row.modified for v in stamps)
 
     def _latest_of(self, session: Session, rows: list[StixObject]) -> dict[str, StixObject]:
         ids = {row.id for row in rows if not row.is_latest}
@@ -323,9 +323,3 @@ def _parse_next(token: str | None) -> int | None:
 def _require_partner(actor: Actor) -> None:
     if not actor.is_partner:
         raise Forbidden("the TAXII API is for partner node accounts; people use the web UI and REST API")
-
-
-def _aware(moment: datetime) -> datetime:
-    from mitra.core.stix import now_utc
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=now_utc().tzinfo)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from mitra.audit.service import AuditEvent, record
 from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.core.identity import user_for_token
 from mitra.core.node import Node
@@ -103,6 +104,27 @@ def _page(call: _Call, flt: ObjectFilter) -> Page:
         )
 
 
+def _audit_export(call: _Call, page: Page) -> None:
+    """Every page of objects that leaves the node is an audit entry: who, how many, which."""
+    if not page.rows:
+        return
+    with call.node.db.write() as session:
+        record(
+            session,
+            AuditEvent(
+                f"partner:{call.actor.nation}",
+                "export",
+                None,
+                {
+                    "objects": len(page.rows),
+                    "first_seq": page.rows[0].seq,
+                    "last_seq": page.rows[-1].seq,
+                    "versions": [f"{row.id}|{format_timestamp(row.modified)}" for row in page.rows[:1000]],
+                },
+            ),
+        )
+
+
 def _api_root(call: _Call) -> TaxiiResponse:
     return TaxiiResponse(200, {}, call.service.api_root())
 
@@ -118,6 +140,7 @@ def _collection(call: _Call) -> TaxiiResponse:
 def _objects(call: _Call) -> TaxiiResponse:
     flt = _filter(call.params, default_version="last")
     page = _page(call, flt)
+    _audit_export(call, page)
     return TaxiiResponse(200, call.service.date_added_headers(page), call.service.envelope(page))
 
 
@@ -126,6 +149,7 @@ def _object(call: _Call) -> TaxiiResponse:
     page = _page(call, flt)
     if not page.rows and _one(call.params, "next") is None:
         raise NotFound(f"no object {call.parts['oid']} in this collection for {call.actor.nation}")
+    _audit_export(call, page)
     return TaxiiResponse(200, call.service.date_added_headers(page), call.service.envelope(page))
 
 

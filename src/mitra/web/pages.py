@@ -17,6 +17,7 @@ from mitra.core.errors import Forbidden, MitraError, NotFound, TooManyAttempts, 
 from mitra.core.identity import login, logout
 from mitra.core.stix import format_timestamp
 from mitra.exchange.overview import PLUMBING_TYPES, overview
+from mitra.exchange.retraction import acknowledgements
 from mitra.policy import Action, authorize
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, PageUser, check_csrf, node_of, page_user
 
@@ -192,6 +193,7 @@ def object_detail(request: Request, object_id: str) -> Response:
         with node.db.write() as session:  # a view of RED is audited
             row = node.store.get(session, object_id=object_id, actor=user.actor)
             versions = node.store.versions(session, object_id=object_id, actor=user.actor)
+            acks = acknowledgements(session, object_id)
     except (NotFound, Forbidden) as exc:
         return _render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
     return _render(
@@ -201,6 +203,7 @@ def object_detail(request: Request, object_id: str) -> Response:
         row=row,
         obj=row.as_stix(),
         versions=versions,
+        acks=acks,
         red=json.loads(row.red_recipients),
         body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
     )
