@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mitra.demo import RunningDemo, demo_running
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +30,7 @@ def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: Runnin
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         india = browser.new_page(viewport={"width": 1280, "height": 1000})
         log_in(india, demo.urls["IND"], "asha", demo.passwords["IND"])
         exchange = india.locator("#partner-MYS")
@@ -76,7 +63,7 @@ def test_the_originator_sees_the_partners_acknowledgement(demo: RunningDemo) -> 
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         log_in(page, demo.urls["IND"], "asha", demo.passwords["IND"])
         page.goto(f"{demo.urls['IND']}/objects/{demo.ids['ind-revoke']}")

@@ -14,7 +14,7 @@ from tests.support.live import LiveServer, free_port
 def test_a_wrong_media_type_is_refused(sqlite_node: Node) -> None:
     with LiveServer(sqlite_node) as server:
         transport = HttpTransport(f"{server.url}/")
-        with pytest.raises(TransportError, match="media type 'text/html.*not TAXII 2.1"):
+        with pytest.raises(TransportError, match=r"media type 'text/html.*not TAXII 2.1"):
             transport.get("login", [])
         transport.close()
 

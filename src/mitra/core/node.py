@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mitra.audit.chain import GENESIS
 from mitra.core.db import Database, NodeState
@@ -23,6 +24,7 @@ from mitra.core.stix import (
     TypeRegistry,
     apply_handling,
     format_timestamp,
+    new_id,
     now_utc,
     validate_object,
 )
@@ -147,6 +149,31 @@ class Node:
                 fresh.append(validate_object(apply_handling(full, handling), self.registry, where="seed"))
             self.store.store_versions(session, fresh, provenance=Provenance(), audit_actor=f"{self.nation}:system:seed")
         return len(fresh)
+
+    def record_own(
+        self,
+        session: Session,
+        body: dict[str, Any],
+        *,
+        releasable_to: tuple[str, ...],
+        audit_action: str,
+        tlp: str = "green",
+    ) -> dict[str, Any]:
+        """Store a new object the node itself originates (notices, acknowledgements, audit heads)."""
+        stamp = format_timestamp(now_utc())
+        obj = {"id": new_id(body["type"]), "spec_version": "2.1", "created": stamp, "modified": stamp, **body}
+        handling = HandlingInput(
+            tlp=tlp,
+            originator_nation=self.nation,
+            originator_agency=self.settings.agencies[0],
+            releasable_to=releasable_to,
+            orcon=True,
+        )
+        obj = validate_object(apply_handling(obj, handling), self.registry, where=body["type"])
+        self.store.store_versions(
+            session, [obj], provenance=Provenance(), audit_actor=f"{self.nation}:system", audit_action=audit_action
+        )
+        return obj
 
     def close(self) -> None:
         self.db.dispose()

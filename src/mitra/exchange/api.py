@@ -11,6 +11,7 @@ from mitra.core.errors import Conflict, Forbidden
 from mitra.exchange.live import Syncer
 from mitra.policy import Actor
 from mitra.web.auth import api_actor
+from mitra.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
 
@@ -20,7 +21,7 @@ class NotifyRead(BaseModel):
     detail: str
 
 
-@router.post("/notify", response_model=NotifyRead, status_code=202)
+@router.post("/notify", response_model=NotifyRead, status_code=202, responses=PROBLEM_RESPONSES)
 def notify(request: Request, actor: Annotated[Actor, Depends(api_actor)]) -> NotifyRead:
     """A partner node says it has new objects; pull from it now rather than at the next round."""
     if not actor.is_partner:

@@ -28,7 +28,6 @@ from mitra.core.stix import (
     canonical_json,
     format_timestamp,
     handling_of,
-    new_id,
     now_utc,
     parse_timestamp,
     read_handling,
@@ -231,19 +230,7 @@ class Receiver:
         )
 
     def _create_own(self, session: Session, body: dict[str, Any]) -> None:
-        stamp = format_timestamp(now_utc())
-        obj = {"id": new_id(body["type"]), "spec_version": "2.1", "created": stamp, "modified": stamp, **body}
-        handling = HandlingInput(
-            tlp="green",
-            originator_nation=self.node.nation,
-            originator_agency=self.node.settings.agencies[0],
-            releasable_to=(self.partner.nation,),
-            orcon=True,
-        )
-        obj = validate_object(apply_handling(obj, handling), self.node.registry, where=body["type"])
-        self.node.store.store_versions(
-            session, [obj], provenance=Provenance(), audit_actor=f"{self.node.nation}:system:exchange"
-        )
+        self.node.record_own(session, body, releasable_to=(self.partner.nation,), audit_action="create")
 
 
 class _AlreadyHeld(Exception):

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from mitra.core.errors import Forbidden
 from mitra.core.node import Node
-from mitra.core.objects import Provenance, StixObject
-from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc, to_policy_handling
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.exchange.models import Partner
 from mitra.exchange.types import ACKNOWLEDGEMENT, RETRACTION
 from mitra.policy import Actor, Export, Role, decide, narrows
@@ -37,28 +37,10 @@ def change_marking(
 
 
 def _retract(session: Session, node: Node, object_id: str, partner: str, reason: str) -> None:
-    stamp = format_timestamp(now_utc())
-    notice = {
-        "type": RETRACTION.name,
-        "id": new_id(RETRACTION.name),
-        "spec_version": "2.1",
-        "created": stamp,
-        "modified": stamp,
-        "object_ref": object_id,
-        "reason": reason,
-    }
-    handling = HandlingInput(
-        tlp="green",
-        originator_nation=node.nation,
-        originator_agency=node.settings.agencies[0],
-        releasable_to=(partner,),
-        orcon=True,
-    )
-    node.store.store_versions(
+    node.record_own(
         session,
-        [apply_handling(notice, handling)],
-        provenance=Provenance(),
-        audit_actor=f"{node.nation}:system:exchange",
+        {"type": RETRACTION.name, "object_ref": object_id, "reason": reason},
+        releasable_to=(partner,),
         audit_action="retract",
     )
 

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEntry, head
 from mitra.core.node import Node
-from mitra.core.objects import Provenance, StixObject
-from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc, validate_object
+from mitra.core.objects import StixObject
 from mitra.exchange.models import Partner
 from mitra.exchange.signing import verify_value
 from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
@@ -22,33 +21,12 @@ def publish_head(session: Session, node: Node) -> dict[str, object] | None:
     if not partners:
         return None
     seq, digest = head(session)
-    stamp = format_timestamp(now_utc())
-    obj = {
-        "type": AUDIT_HEAD.name,
-        "id": new_id(AUDIT_HEAD.name),
-        "spec_version": "2.1",
-        "created": stamp,
-        "modified": stamp,
-        "nation": node.nation,
-        "seq": seq,
-        "hash": digest,
-    }
-    handling = HandlingInput(
-        tlp="green",
-        originator_nation=node.nation,
-        originator_agency=node.settings.agencies[0],
-        releasable_to=partners,
-        orcon=True,
-    )
-    obj = validate_object(apply_handling(obj, handling), node.registry, where="audit head")
-    node.store.store_versions(
+    return node.record_own(
         session,
-        [obj],
-        provenance=Provenance(),
-        audit_actor=f"{node.nation}:system:witness",
+        {"type": AUDIT_HEAD.name, "nation": node.nation, "seq": seq, "hash": digest},
+        releasable_to=partners,
         audit_action="publish_head",
     )
-    return obj
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.exchange.signing import public_key_text
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import api_actor, node_of
+from mitra.web.problems import PROBLEM_RESPONSES
 from mitra.web.schemas import (
     AuditVerifyRead,
     ImportResult,
@@ -29,16 +30,7 @@ from mitra.web.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["objects"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed request", **PROBLEM},
-    401: {"description": "No or bad token", **PROBLEM},
-    403: {"description": "Policy denies it", **PROBLEM},
-    404: {"description": "Not found or not visible", **PROBLEM},
-    409: {"description": "Conflict", **PROBLEM},
-    413: {"description": "Body too large", **PROBLEM},
-    422: {"description": "Invalid input", **PROBLEM},
-}
+ERRORS = PROBLEM_RESPONSES
 
 
 def _cursor(text: str | None) -> int | None:

@@ -15,6 +15,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mitra.core.errors import MitraError
 
 PROBLEM_TYPE = "application/problem+json"
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+# The error responses every API route declares in OpenAPI.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed request", **_PROBLEM},
+    401: {"description": "No or bad token", **_PROBLEM},
+    403: {"description": "Policy denies it", **_PROBLEM},
+    404: {"description": "Not found or not visible", **_PROBLEM},
+    409: {"description": "Conflict", **_PROBLEM},
+    413: {"description": "Body too large", **_PROBLEM},
+    422: {"description": "Invalid input", **_PROBLEM},
+}
 
 
 def problem(status: int, title: str, detail: str, *, instance: str = "", **extra: Any) -> JSONResponse:
