@@ -16,7 +16,7 @@ from mitra.exchange import taxii_api
 from mitra.exchange.live import Notifier, Syncer
 from mitra.settings import Settings
 from mitra.web import api, pages
-from mitra.web.problems import BodyLimit, install_problem_handlers
+from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
 
 
 def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
         title=f"Mitra node {settings.nation}",
         version=__version__,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load from a CDN; the spec is at /api/openapi.json
         redoc_url=None,
     )
     app.state.node = node
@@ -59,4 +59,5 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -19,6 +19,7 @@ from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.exchange.cli import exchange_app, partner_app
+from mitra.pillars import all_pillars
 from mitra.policy import Actor, Role
 
 app = typer.Typer(help="Mitra: one sovereign node of a bilateral security partnership.", no_args_is_help=True)
@@ -32,6 +33,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(partner_app, name="partner")
 app.add_typer(exchange_app, name="exchange")
+for _pillar in all_pillars():
+    for _name, _group in _pillar.cli.items():
+        app.add_typer(_group, name=_name)
 
 
 def operator(node: Node, agency: str | None) -> Actor:

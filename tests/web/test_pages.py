@@ -121,3 +121,11 @@ def test_home_shows_each_pillar_with_what_the_person_may_see(client: TestClient,
     assert page.status_code == 200
     assert "Intelligence" in page.text
     assert "3 objects you may see" in page.text  # 5 seeded indicators less AMBER+STRICT and RED
+
+
+def test_pages_carry_a_self_only_content_security_policy(client: TestClient) -> None:
+    response = client.get("/login")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +22,15 @@ class Pillar:
     object_types: tuple[str, ...]
     custom_types: tuple[CustomType, ...] = ()
     seed: Callable[[Node], int] | None = None
-    router: Any = None
-    pages: Any = None
-    cli: Any = None
+    router: Any = None  # a FastAPI APIRouter under /api/v1/<name>/
+    pages: Any = None  # a FastAPI APIRouter of HTML pages under /<name>/
+    cli: Mapping[str, Any] = field(default_factory=dict)  # command group name -> typer.Typer, mounted on `mitra`
+    home: str | None = None  # the pillar's own landing page; the navigation links there
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def home_url(self) -> str:
+        return self.home or f"/objects?pillar={self.name}"
 
 
 def all_pillars() -> list[Pillar]:

@@ -5,54 +5,27 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import timedelta
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from mitra.audit.service import recent, verify
 from mitra.core.errors import Forbidden, MitraError, NotFound, TooManyAttempts, Unauthorized
 from mitra.core.identity import login, logout
-from mitra.core.stix import format_timestamp
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
 from mitra.policy import Action, authorize
-from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, PageUser, check_csrf, node_of, page_user
+from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
+from mitra.web.rendering import login_redirect, render
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
 router = APIRouter(include_in_schema=False)
-
-
-def label(obj: dict[str, Any]) -> str:
-    """What a person calls an object in a list."""
-    for key in ("name", "abstract", "value"):
-        if isinstance(obj.get(key), str):
-            return str(obj[key])
-    if obj.get("type") == "relationship":
-        return f"{obj.get('source_ref', '?')} {obj.get('relationship_type', '')} {obj.get('target_ref', '?')}"
-    return str(obj.get("id"))
-
-
-TEMPLATES.env.globals["label"] = label
-
-
-def _render(request: Request, name: str, user: PageUser | None, status: int = 200, **context: Any) -> HTMLResponse:
-    node = node_of(request)
-    context |= {"user": user, "node": node, "pillars": node.pillars}
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
     token = secrets.token_urlsafe(24)
-    response = _render(request, "login.html", None, csrf_token=token, next=next, error=None)
+    response = render(request, "login.html", None, csrf_token=token, next=next, error=None)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -88,7 +61,7 @@ def login_submit(
         except (Unauthorized, TooManyAttempts) as exc:
             error = exc
     if error is not None:
-        return _render(
+        return render(
             request,
             "login.html",
             None,
@@ -127,7 +100,7 @@ def logout_submit(request: Request, csrf_token: Annotated[str, Form(max_length=1
 def home(request: Request) -> Response:
     user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     node = node_of(request)
     with node.db.read() as session:
         counts = node.store.counts_by_type(session, actor=user.actor)
@@ -136,7 +109,7 @@ def home(request: Request) -> Response:
         )
         partners = overview(session, node, viewer=user.actor)
     per_pillar = {p.name: sum(counts.get(t, 0) for t in p.object_types) for p in node.pillars}
-    return _render(request, "home.html", user, per_pillar=per_pillar, received=received, partners=partners)
+    return render(request, "home.html", user, per_pillar=per_pillar, received=received, partners=partners)
 
 
 @router.get("/objects", response_class=HTMLResponse)
@@ -151,7 +124,7 @@ def object_list(
 ) -> Response:
     user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     node = node_of(request)
     chosen = next((p for p in node.pillars if p.name == pillar), None)
     types: tuple[str, ...] = (type,) if type else (chosen.object_types if chosen else ())
@@ -166,7 +139,7 @@ def object_list(
             after_seq=cursor,
             limit=50,
         )
-    return _render(
+    return render(
         request,
         "objects.html",
         user,
@@ -187,7 +160,7 @@ def object_list(
 def object_detail(request: Request, object_id: str) -> Response:
     user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     node = node_of(request)
     try:
         with node.db.write() as session:  # a view of RED is audited
@@ -195,8 +168,8 @@ def object_detail(request: Request, object_id: str) -> Response:
             versions = node.store.versions(session, object_id=object_id, actor=user.actor)
             acks = acknowledgements(session, object_id)
     except (NotFound, Forbidden) as exc:
-        return _render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
-    return _render(
+        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    return render(
         request,
         "object.html",
         user,
@@ -213,12 +186,12 @@ def object_detail(request: Request, object_id: str) -> Response:
 def audit_page(request: Request) -> Response:
     user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     node = node_of(request)
     decision = authorize(user.actor, Action.READ_AUDIT, node_nation=node.nation)
     if not decision.allowed:
-        return _render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
+        return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
     with node.db.read() as session:
         report = verify(session)
         entries = recent(session, limit=100)
-    return _render(request, "audit.html", user, report=report, entries=entries)
+    return render(request, "audit.html", user, report=report, entries=entries)

@@ -1,0 +1,42 @@
+"""Shared page machinery for the core pages and every pillar's pages: templates, rendering, sign-in gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from mitra.core.stix import format_timestamp
+from mitra.web.auth import PageUser, node_of
+
+# Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
+
+
+def label(obj: dict[str, Any]) -> str:
+    """What a person calls an object in a list."""
+    for key in ("name", "abstract", "value"):
+        if isinstance(obj.get(key), str):
+            return str(obj[key])
+    if obj.get("type") == "relationship":
+        return f"{obj.get('source_ref', '?')} {obj.get('relationship_type', '')} {obj.get('target_ref', '?')}"
+    return str(obj.get("id"))
+
+
+TEMPLATES.env.globals["label"] = label
+
+
+def render(request: Request, name: str, user: PageUser | None, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``name`` with the signed-in user, the node and the pillars for the navigation."""
+    node = node_of(request)
+    context |= {"user": user, "node": node, "pillars": node.pillars}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Where a page sends someone who is not signed in: the login form, coming back here after."""
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
