@@ -421,6 +421,8 @@ ACTION_ROLES: list[tuple[Action, set[Role]]] = [
     (Action.MANAGE_USERS, {Role.ADMIN}),
     (Action.READ_AUDIT, {Role.ADMIN}),
     (Action.SYNC, {Role.ADMIN, Role.RELEASE_OFFICER}),
+    (Action.READ_DATA, {Role.VIEWER, Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN}),
+    (Action.INGEST, {Role.ANALYST, Role.ADMIN}),
 ]
 
 

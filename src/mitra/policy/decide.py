@@ -171,6 +171,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     SYNC = "sync"
+    READ_DATA = "read_data"  # a pillar's local measurements and analytics (AIS positions, trade flows)
+    INGEST = "ingest"  # bulk measurements into a pillar's analytics store (AIS, trade files)
 
 
 _ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -180,6 +182,8 @@ _ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
     Action.SYNC: frozenset({Role.ADMIN, Role.RELEASE_OFFICER}),
+    Action.READ_DATA: frozenset({Role.VIEWER, Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN}),
+    Action.INGEST: frozenset({Role.ANALYST, Role.ADMIN}),
 }
 
 
