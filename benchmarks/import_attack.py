@@ -1,7 +1,10 @@
 """Import ATT&CK Enterprise (24,771 objects) into SQLite vs ``stix2.parse`` alone, same file, same run.
 
-Mitra's figure is the whole import: validate + store + index + audit, committed.
-Goal (issue 2): Mitra's rate >= 50% of stix2.parse's.
+Mitra's figure is the whole import: validate + store + index + audit, committed, and then
+the first search that finds an imported object (so "imported and searchable").
+Goals: Mitra's rate >= 50% of stix2.parse's (issue 2); the whole bundle imported and
+searchable in <= 10 s (issue 4). Standard objects are accepted by Mitra's fast STIX check
+where it can vouch for them and by stix2.parse otherwise (src/mitra/core/validation.py).
 """
 
 from __future__ import annotations
@@ -47,9 +50,9 @@ def main() -> None:
                 default_handling=HandlingInput("clear", "IND", "CERT-In"),
                 where=BUNDLE.name,
             )
-        mitra_seconds = time.perf_counter() - start
         with node.db.read() as session:
             found, _ = node.store.search(session, actor=actor, text="sidewinder", types=["intrusion-set"])
+        mitra_seconds = time.perf_counter() - start
         node.close()
     assert report.added == count, report
     assert found, "imported objects are not searchable"
@@ -57,7 +60,10 @@ def main() -> None:
     mitra_rate, peer_rate = count / mitra_seconds, count / peer_seconds
     print(f"objects: {count}")
     print(f"stix2.parse alone: {peer_seconds:.2f} s ({peer_rate:,.0f} objects/s)")
-    print(f"mitra import (validate+store+index+audit): {mitra_seconds:.2f} s ({mitra_rate:,.0f} objects/s)")
+    print(
+        f"mitra import (validate+store+index+audit) and a search that finds it: {mitra_seconds:.2f} s "
+        f"({mitra_rate:,.0f} objects/s); goal <= 10 s: {'met' if mitra_seconds <= 10 else 'NOT met'}"
+    )
     print(
         f"RESULT name=import_attack mitra={mitra_rate:.0f} peer={peer_rate:.0f} unit=objects/s "
         f"ratio={mitra_rate / peer_rate:.3f}"

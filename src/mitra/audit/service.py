@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, select
+from sqlalchemy import BigInteger, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.chain import GENESIS, ChainEntry, ChainReport, entry_hash, verify_chain
@@ -39,18 +39,22 @@ class AuditEvent:
     detail: dict[str, Any] | None = None
 
 
-def record(session: Session, event: AuditEvent, *, at: datetime | None = None) -> AuditEntry:
+def record(session: Session, event: AuditEvent, *, at: datetime | None = None) -> None:
     """Append one entry in the caller's (locked) write transaction."""
-    return record_many(session, [event], at=at)[0]
+    record_many(session, [event], at=at)
 
 
-def record_many(session: Session, events: Sequence[AuditEvent], *, at: datetime | None = None) -> list[AuditEntry]:
-    """Append entries in order; the node lock must be held (``Database.write``)."""
+def record_many(session: Session, events: Sequence[AuditEvent], *, at: datetime | None = None) -> None:
+    """Append entries in order; the node lock must be held (``Database.write``).
+
+    Written with one multi-row INSERT: an import of tens of thousands of objects audits
+    each of them, so the ORM's per-instance cost would dominate.
+    """
     state = session.get(NodeState, 1)
     if state is None:
         state = lock_node(session)
     stamp = format_timestamp(at or now_utc())
-    entries: list[AuditEntry] = []
+    rows: list[dict[str, Any]] = []
     seq, prev = state.audit_seq, state.audit_head
     for event in events:
         seq += 1
@@ -64,23 +68,23 @@ def record_many(session: Session, events: Sequence[AuditEvent], *, at: datetime 
             detail=detail,
             prev_hash=prev,
         )
-        entries.append(
-            AuditEntry(
-                seq=seq,
-                at=stamp,
-                actor=event.actor,
-                action=event.action,
-                object_id=event.object_id,
-                detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
-                prev_hash=prev,
-                hash=digest,
-            )
+        rows.append(
+            {
+                "seq": seq,
+                "at": stamp,
+                "actor": event.actor,
+                "action": event.action,
+                "object_id": event.object_id,
+                "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
-    session.add_all(entries)
+    if rows:
+        session.execute(insert(AuditEntry), rows)
     state.audit_seq, state.audit_head = seq, prev
     session.flush()
-    return entries
 
 
 def _chain_entries(session: Session, batch: int = 5000) -> Iterator[ChainEntry]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -144,7 +145,7 @@ class StoreResult:
     modified: str
     outcome: str  # "added", "updated", "skipped"
     reason: str = ""
-    row: StixObject | None = None
+    seq: int | None = None  # the stored row's sequence number, when stored
 
 
 @dataclass
@@ -187,6 +188,8 @@ class ObjectStore:
         """Store already-validated versions in one go, skipping (id, modified) already held.
 
         The node lock must be held. One audit entry per stored version, in this transaction.
+        New rows go in with one multi-row INSERT (the ORM's per-instance cost dominated big
+        imports); a result's ``seq`` finds the stored row.
         """
         state = session.get(NodeState, 1) or lock_node(session)
         ids = {obj["id"] for obj in objects}
@@ -194,51 +197,62 @@ class ObjectStore:
         for chunk in _chunks(sorted(ids), 500):
             for row in session.scalars(select(StixObject).where(StixObject.id.in_(chunk))):
                 held.setdefault(row.id, []).append(row)
+        fresh: dict[str, list[dict[str, Any]]] = {}  # versions of this call, by id
         now = now_utc()
         results: list[StoreResult] = []
         events: list[AuditEvent] = []
-        new_rows: list[StixObject] = []
+        new_rows: list[dict[str, Any]] = []
         for index, obj in enumerate(objects):
             modified_text = obj.get("modified") or obj["created"]
             modified = parse_timestamp(modified_text, where=obj["id"])
-            versions = held.setdefault(obj["id"], [])
-            if any(v.modified == modified for v in versions):
+            stored = held.get(obj["id"], [])
+            added = fresh.setdefault(obj["id"], [])
+            if any(v.modified == modified for v in stored) or any(v["modified"] == modified for v in added):
                 results.append(StoreResult(obj["id"], modified_text, "skipped", "version already stored"))
                 continue
             handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
-            latest = max(versions, key=lambda v: v.modified, default=None)
-            is_latest = latest is None or modified > latest.modified
-            if is_latest and latest is not None:
-                latest.is_latest = False
-            state.object_seq += 1
-            row = StixObject(
-                seq=state.object_seq,
-                id=obj["id"],
-                type=obj["type"],
-                created=parse_timestamp(obj["created"], where=obj["id"]),
-                modified=modified,
-                revoked=bool(obj.get("revoked", False)),
-                is_latest=is_latest,
-                withdrawn=False,
-                originator_nation=handling.originator_nation,
-                originator_agency=handling.originator_agency,
-                tlp=handling.tlp,
-                releasable_to=" ".join(sorted(set(handling.releasable_to))),
-                orcon=handling.orcon,
-                red_recipients=json.dumps(sorted(set(handling.red_recipients))),
-                date_added=now,
-                source=provenance.source,
-                received_from=provenance.received_from,
-                received_at=provenance.received_at,
-                signature=signatures[index] if signatures else provenance.signature,
-                name=str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
-                search_text=_search_text(obj),
-                body=json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            latest_stored = max(stored, key=lambda v: v.modified, default=None)
+            latest_added = max(added, key=lambda v: v["modified"], default=None)
+            latest_modified = max(
+                [v.modified for v in (latest_stored,) if v is not None]
+                + [v["modified"] for v in (latest_added,) if v is not None],
+                default=None,
             )
-            versions.append(row)
-            new_rows.append(row)
-            outcome = "added" if latest is None else "updated"
-            results.append(StoreResult(obj["id"], modified_text, outcome, row=row))
+            is_latest = latest_modified is None or modified > latest_modified
+            if is_latest:
+                if latest_stored is not None:
+                    latest_stored.is_latest = False
+                if latest_added is not None:
+                    latest_added["is_latest"] = False
+            state.object_seq += 1
+            values = {
+                "seq": state.object_seq,
+                "id": obj["id"],
+                "type": obj["type"],
+                "created": parse_timestamp(obj["created"], where=obj["id"]),
+                "modified": modified,
+                "revoked": bool(obj.get("revoked", False)),
+                "is_latest": is_latest,
+                "withdrawn": False,
+                "originator_nation": handling.originator_nation,
+                "originator_agency": handling.originator_agency,
+                "tlp": handling.tlp,
+                "releasable_to": " ".join(sorted(set(handling.releasable_to))),
+                "orcon": handling.orcon,
+                "red_recipients": json.dumps(sorted(set(handling.red_recipients))),
+                "date_added": now,
+                "source": provenance.source,
+                "received_from": provenance.received_from,
+                "received_at": provenance.received_at,
+                "signature": signatures[index] if signatures else provenance.signature,
+                "name": str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
+                "search_text": _search_text(obj),
+                "body": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            }
+            added.append(values)
+            new_rows.append(values)
+            outcome = "added" if latest_modified is None else "updated"
+            results.append(StoreResult(obj["id"], modified_text, outcome, seq=values["seq"]))
             action = audit_action or ("create" if outcome == "added" else "update")
             events.append(
                 AuditEvent(
@@ -247,19 +261,28 @@ class ObjectStore:
                     obj["id"],
                     {
                         "modified": modified_text,
-                        "seq": row.seq,
+                        "seq": values["seq"],
                         "tlp": handling.tlp,
                         "source": provenance.source,
                     },
                 )
             )
-        session.add_all(new_rows)
-        session.flush()
+        session.flush()  # earlier versions lose is_latest before their successors arrive
+        for chunk in _chunks(new_rows, 2000):
+            session.execute(insert(StixObject), list(chunk))
         if new_rows:
             session.info[WROTE_OBJECTS] = True
         if events:
             record_many(session, events, at=now)
         return results
+
+    def stored_row(self, session: Session, result: StoreResult) -> StixObject:
+        """The row a store result added or updated."""
+        if result.seq is None:
+            raise Conflict(f"{result.object_id} {result.modified}: {result.reason or 'not stored'}")
+        row = session.get(StixObject, result.seq)
+        assert row is not None
+        return row
 
     def create(
         self,
@@ -287,8 +310,7 @@ class ObjectStore:
         obj = apply_handling(obj, handling)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
-        assert result.row is not None
-        return result.row
+        return self.stored_row(session, result)
 
     def new_version(
         self,
@@ -323,8 +345,7 @@ class ObjectStore:
             audit_actor=_actor_label(actor),
             audit_action=audit_action,
         )[0]
-        assert result.row is not None
-        return result.row
+        return self.stored_row(session, result)
 
     def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
         """A release officer makes an object releasable to nation ``to``: a new, audited version."""
