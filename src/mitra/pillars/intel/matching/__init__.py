@@ -1,0 +1,1 @@
+"""Indicator matching: observations against every active indicator, fast path beside ``stix2-matcher``."""
