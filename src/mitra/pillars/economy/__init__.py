@@ -1,10 +1,21 @@
-"""Economy pillar: trade flows and critical minerals."""
+"""Economy pillar: trade flows and critical minerals.
+
+Trade flows, fiscal-year totals, production tables and governance indicators are analytics kept in DuckDB
+(``<data_dir>/economy/economy.duckdb``), not shareable STIX objects; see docs/economy.md.
+"""
 
 from mitra.pillars import Pillar
+from mitra.pillars.economy.api import router
+from mitra.pillars.economy.cli import economy_app
+from mitra.pillars.economy.pages import router as pages
 
 PILLAR = Pillar(
     name="economy",
     title="Trade & minerals",
     summary="Bilateral trade by HS code and year; critical minerals supply risk.",
     object_types=(),
+    router=router,
+    pages=pages,
+    cli={"economy": economy_app},
+    home="/economy/",
 )

