@@ -1,12 +1,21 @@
-"""Defence pillar: industry collaboration, agreements and joint exercises."""
+"""Defence pillar: industry collaboration, agreements, opportunities and joint exercises."""
 
 from mitra.pillars import Pillar
+from mitra.pillars.defence.api import router
+from mitra.pillars.defence.cli import defence_app
+from mitra.pillars.defence.pages import router as pages
 from mitra.pillars.defence.seed import seed
+from mitra.pillars.defence.types import CUSTOM_TYPES, OBJECT_TYPES
 
 PILLAR = Pillar(
     name="defence",
     title="Defence industry",
-    summary="Organisations, capabilities, agreements and joint exercises.",
-    object_types=("identity",),
+    summary="Organisations, capabilities, agreements, opportunities matched to capabilities, joint exercises.",
+    object_types=OBJECT_TYPES,
+    custom_types=CUSTOM_TYPES,
     seed=seed,
+    router=router,
+    pages=pages,
+    cli={"defence": defence_app},
+    home="/defence/",
 )

@@ -1,0 +1,170 @@
+"""``mitra defence ...``: import SIPRI, export the exercise calendar, search the registry, rank matches."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mitra.console import console, fail, open_node
+from mitra.core.errors import MitraError
+from mitra.core.node import Node
+from mitra.pillars.defence import service
+from mitra.pillars.defence.calendar import calendar_bytes
+from mitra.pillars.defence.sipri import SipriFormatError, parse_sipri
+from mitra.pillars.defence.vocabulary import CAPABILITIES, PLATFORMS
+from mitra.policy import Actor, Role
+
+defence_app = typer.Typer(help="Defence industry registry, opportunities and joint exercises.", no_args_is_help=True)
+
+
+def _operator(node: Node, agency: str | None) -> Actor:
+    """Whoever runs the CLI on the node's machine acts as its operator (as ``mitra import`` does)."""
+    chosen = agency or node.settings.agencies[0]
+    if chosen not in node.settings.agencies:
+        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
+    return Actor(
+        nation=node.nation,
+        agency=chosen,
+        username=f"cli:{getpass.getuser()}",
+        roles=frozenset({Role.ANALYST, Role.ADMIN}),
+    )
+
+
+AgencyOption = Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")]
+
+
+@defence_app.command("import-sipri")
+def import_sipri(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A SIPRI trade register CSV.")],
+    tlp: Annotated[str, typer.Option(help="TLP of the imported deals (public data: clear).")] = "clear",
+    releasable_to: Annotated[
+        list[str] | None, typer.Option("--releasable-to", help="Nations the deals may go to (repeatable).")
+    ] = None,
+    agency: AgencyOption = None,
+) -> None:
+    """Import SIPRI arms transfers; re-importing changes nothing; bad rows are reported by line."""
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        fail(f"{file}: no such file")
+    except UnicodeDecodeError as exc:
+        fail(f"{file}: not UTF-8 text ({exc})")
+    try:
+        parsed = parse_sipri(text)
+    except SipriFormatError as exc:
+        fail(f"{file}: {exc}")
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
+            task = progress.add_task(f"importing {file.name}", total=len(parsed.rows))
+            with node.db.write() as session:
+                report = service.import_sipri(
+                    session,
+                    store=node.store,
+                    parsed=parsed,
+                    actor=actor,
+                    tlp=tlp.lower(),
+                    releasable_to=tuple(n.upper() for n in releasable_to or ()),
+                    where=str(file),
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+    except MitraError as exc:
+        fail(f"{file}: {exc} (nothing was imported)")
+    finally:
+        node.close()
+    table = Table(title=f"SIPRI import of {file.name}")
+    for column in ("rows", "added", "updated", "unchanged", "bad rows"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(str(v) for v in (report.rows, report.added, report.updated, report.unchanged, len(report.problems)))
+    )
+    console.print(table)
+    for problem in report.problems:
+        console.print(f"  [yellow]skipped[/] {file.name} {problem}", highlight=False)
+
+
+@defence_app.command("calendar")
+def calendar(
+    ics: Annotated[Path, typer.Option("--ics", dir_okay=False, help="Write the exercise calendar here (.ics).")],
+    agency: AgencyOption = None,
+) -> None:
+    """Export every joint exercise edition as iCalendar."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        with node.db.read() as session:
+            exercises = service.list_exercises(session, store=node.store, actor=actor)
+    finally:
+        node.close()
+    try:
+        ics.write_bytes(calendar_bytes(exercises))
+    except OSError as exc:
+        fail(f"{ics}: cannot write ({exc.strerror})")
+    editions = sum(len(x.editions) for x in exercises)
+    console.print(f"wrote {editions} editions of {len(exercises)} exercises to {ics}")
+
+
+@defence_app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find, e.g. 'Su-30 MRO'.")],
+    agency: AgencyOption = None,
+) -> None:
+    """Find organisations by name, alias, capability or platform."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        with node.db.read() as session:
+            hits = service.search_organisations(session, store=node.store, actor=actor, query=query)
+    finally:
+        node.close()
+    table = Table("organisation", "country", "matched", "id")
+    for hit in hits:
+        table.add_row(
+            hit.organisation.name, hit.organisation.country or "-", "; ".join(hit.matched), hit.organisation.id
+        )
+    console.print(table)
+    if not hits:
+        console.print(f"no organisation matches every word of {query!r}")
+
+
+@defence_app.command("match")
+def match(
+    opportunity_id: Annotated[str, typer.Argument(help="An x-mitra-opportunity id.")],
+    agency: AgencyOption = None,
+) -> None:
+    """Rank organisations on the other side for an opportunity, with the reasons."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        with node.db.write() as session:
+            matches = service.match_opportunity(session, store=node.store, actor=actor, opportunity_id=opportunity_id)
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    table = Table("#", "organisation", "score", "reasons")
+    for rank, found in enumerate(matches, start=1):
+        reasons = "\n".join(f"{r.factor} +{r.points:.1f}: {r.text}" for r in found.reasons)
+        table.add_row(str(rank), found.organisation.name, f"{found.score:.1f}", reasons)
+    console.print(table)
+
+
+@defence_app.command("vocabulary")
+def vocabulary() -> None:
+    """List the capability vocabulary and the known platform families."""
+    table = Table("capability id", "label", "description", title="Capabilities")
+    for capability in CAPABILITIES:
+        table.add_row(capability.id, capability.label, capability.description)
+    console.print(table)
+    platforms = Table("platform id", "label", "variants", title="Platform families")
+    for platform in PLATFORMS:
+        platforms.add_row(platform.id, platform.label, ", ".join(platform.variants))
+    console.print(platforms)

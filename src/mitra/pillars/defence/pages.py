@@ -1,0 +1,480 @@
+"""HTML pages of the defence pillar under ``/defence``: registry, matching, exercise calendar, forms."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from mitra.core.errors import Forbidden, MitraError, NotFound
+from mitra.pillars.defence import service
+from mitra.pillars.defence.calendar import calendar_bytes
+from mitra.pillars.defence.schemas import (
+    EditionIn,
+    ExerciseCreate,
+    HandlingChoice,
+    LessonCreate,
+    OpportunityCreate,
+    OrganisationCreate,
+)
+from mitra.pillars.defence.vocabulary import (
+    CAPABILITIES,
+    OPPORTUNITY_KINDS,
+    ORGANISATION_KINDS,
+    SERVICES,
+    capability_label,
+)
+from mitra.policy import Action, authorize
+from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.rendering import login_redirect, render
+
+router = APIRouter(prefix="/defence", include_in_schema=False)
+TLPS = ("clear", "green", "amber", "amber+strict", "red")
+Text = Annotated[str, Form(max_length=4000)]
+
+
+def _common(request: Request, user: PageUser) -> dict[str, Any]:
+    node = node_of(request)
+    return {
+        "can_write": authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+        "partners": [n for n in ("IND", "MYS") if n != node.nation],
+        "capabilities": CAPABILITIES,
+        "capability_label": capability_label,
+        "tlps": TLPS,
+        "services": SERVICES,
+    }
+
+
+def _denied(request: Request, user: PageUser, reason: str, status: int = 403) -> Response:
+    return render(request, "error.html", user, status=status, title="Forbidden", detail=reason)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def _handling(tlp: str, releasable_to: list[str], orcon: str | None) -> HandlingChoice:
+    return HandlingChoice.model_validate({"tlp": tlp, "releasable_to": releasable_to, "orcon": orcon == "on"})
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
+        return _denied(request, user, "partner accounts read only through TAXII")
+    with node.db.read() as session:
+        store = node.store
+        organisations = service.list_organisations(session, store=store, actor=user.actor)
+        hits = service.search_organisations(session, store=store, actor=user.actor, query=q) if q else None
+        agreements = service.list_agreements(session, store=store, actor=user.actor)
+        meetings = service.list_meetings(session, store=store, actor=user.actor)
+        opportunities = service.list_opportunities(session, store=store, actor=user.actor)
+        exercises = service.list_exercises(session, store=store, actor=user.actor)
+    return render(
+        request,
+        "defence/index.html",
+        user,
+        q=q or "",
+        hits=hits,
+        organisations=organisations,
+        agreements=agreements,
+        meetings=meetings,
+        opportunities=opportunities,
+        exercises=exercises,
+        **_common(request, user),
+    )
+
+
+@router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
+def opportunity_page(request: Request, opportunity_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    try:
+        with node.db.write() as session:  # a view of RED is audited
+            opportunity = service.get_opportunity(
+                session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
+            )
+            matches = service.match_opportunity(
+                session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
+            )
+    except (NotFound, Forbidden) as exc:
+        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    return render(
+        request,
+        "defence/opportunity.html",
+        user,
+        opportunity=opportunity,
+        matches=matches,
+        **_common(request, user),
+    )
+
+
+@router.get("/exercises", response_class=HTMLResponse)
+def exercises_page(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
+        return _denied(request, user, "partner accounts read only through TAXII")
+    with node.db.read() as session:
+        exercises = service.list_exercises(session, store=node.store, actor=user.actor)
+        lessons = service.list_lessons(session, store=node.store, actor=user.actor)
+    years = sorted({e.year for x in exercises for e in x.editions})
+    span = list(range(years[0], years[-1] + 1)) if years else []
+    return render(
+        request,
+        "defence/exercises.html",
+        user,
+        exercises=exercises,
+        lessons=lessons,
+        years=span,
+        **_common(request, user),
+    )
+
+
+@router.get("/exercises.ics")
+def exercises_ics(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
+        return _denied(request, user, "partner accounts read only through TAXII")
+    with node.db.read() as session:
+        exercises = service.list_exercises(session, store=node.store, actor=user.actor)
+    return Response(
+        calendar_bytes(exercises),
+        media_type="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="exercises.ics"'},
+    )
+
+
+@router.get("/transfers", response_class=HTMLResponse)
+def transfers_page(
+    request: Request,
+    recipient: Annotated[str | None, Query(max_length=80)] = None,
+    supplier: Annotated[str | None, Query(max_length=80)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
+        return _denied(request, user, "partner accounts read only through TAXII")
+    with node.db.read() as session:
+        rows = service.list_transfers(
+            session, store=node.store, actor=user.actor, recipient=recipient, supplier=supplier, text=q
+        )
+    return render(
+        request,
+        "defence/transfers.html",
+        user,
+        rows=rows,
+        filters={"recipient": recipient or "", "supplier": supplier or "", "q": q or ""},
+        **_common(request, user),
+    )
+
+
+# ----- forms ----------------------------------------------------------------------------------
+
+
+def _form_gate(request: Request) -> tuple[PageUser | None, Response | None]:
+    user = page_user(request)
+    if user is None:
+        return None, login_redirect(request)
+    node = node_of(request)
+    decision = authorize(user.actor, Action.CREATE, node_nation=node.nation)
+    if not decision.allowed:
+        return user, _denied(request, user, decision.reason)
+    return user, None
+
+
+@router.get("/organisations/new", response_class=HTMLResponse)
+def organisation_form(request: Request) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    return render(
+        request,
+        "defence/organisation_form.html",
+        user,
+        error=None,
+        values={},
+        kinds=ORGANISATION_KINDS,
+        **_common(request, user),
+    )
+
+
+@router.post("/organisations/new", response_class=HTMLResponse)
+def organisation_submit(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "company",
+    country: Annotated[str, Form(max_length=3)] = "",
+    aliases: Text = "",
+    capabilities: Annotated[list[str] | None, Form()] = None,
+    platforms: Text = "",
+    certifications: Text = "",
+    description: Text = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    orcon: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    values = {"name": name, "kind": kind, "country": country, "aliases": aliases, "platforms": platforms}
+    try:
+        data = OrganisationCreate(
+            name=name,
+            kind=kind,
+            country=country.upper() or None,
+            aliases=_split(aliases),
+            capabilities=capabilities or [],
+            platforms=_split(platforms),
+            certifications=_split(certifications),
+            description=description,
+            handling=_handling(tlp, releasable_to or [], orcon),
+        )
+        with node.db.write() as session:
+            service.create_organisation(session, store=node.store, data=data, actor=user.actor)
+    except (ValidationError, MitraError) as exc:
+        status = exc.status if isinstance(exc, MitraError) else 422
+        return render(
+            request,
+            "defence/organisation_form.html",
+            user,
+            status=status,
+            error=_problem(exc),
+            values=values,
+            kinds=ORGANISATION_KINDS,
+            **_common(request, user),
+        )
+    return RedirectResponse("/defence/", status_code=303)
+
+
+@router.get("/opportunities/new", response_class=HTMLResponse)
+def opportunity_form(request: Request) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    return render(
+        request,
+        "defence/opportunity_form.html",
+        user,
+        error=None,
+        values={},
+        kinds=OPPORTUNITY_KINDS,
+        **_common(request, user),
+    )
+
+
+@router.post("/opportunities/new", response_class=HTMLResponse)
+def opportunity_submit(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=40)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    capabilities: Annotated[list[str] | None, Form()] = None,
+    platforms: Text = "",
+    certifications: Text = "",
+    closes: Annotated[str, Form(max_length=10)] = "",
+    description: Text = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    orcon: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    values = {"name": name, "kind": kind, "platforms": platforms, "certifications": certifications}
+    try:
+        data = OpportunityCreate(
+            name=name,
+            kind=kind,
+            capabilities=capabilities or [],
+            platforms=_split(platforms),
+            certifications=_split(certifications),
+            closes=closes or None,
+            description=description,
+            handling=_handling(tlp, releasable_to or [], orcon),
+        )
+        with node.db.write() as session:
+            view = service.create_opportunity(session, store=node.store, data=data, actor=user.actor)
+    except (ValidationError, MitraError) as exc:
+        status = exc.status if isinstance(exc, MitraError) else 422
+        return render(
+            request,
+            "defence/opportunity_form.html",
+            user,
+            status=status,
+            error=_problem(exc),
+            values=values,
+            kinds=OPPORTUNITY_KINDS,
+            **_common(request, user),
+        )
+    return RedirectResponse(f"/defence/opportunities/{view.id}", status_code=303)
+
+
+def _edition_in(year: str, uncertain: str | None, host: str, venue: str, start: str, end: str, note: str) -> EditionIn:
+    return EditionIn(
+        year=int(year) if year.strip().isdigit() else -1,
+        year_uncertain=uncertain == "on",
+        host=host.upper() or None,
+        venue=venue.strip() or None,
+        start=date.fromisoformat(start) if start else None,
+        end=date.fromisoformat(end) if end else None,
+        note=note,
+    )
+
+
+@router.get("/exercises/new", response_class=HTMLResponse)
+def exercise_form(request: Request) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    return render(request, "defence/exercise_form.html", user, error=None, values={}, **_common(request, user))
+
+
+@router.post("/exercises/new", response_class=HTMLResponse)
+def exercise_submit(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)],
+    service_name: Annotated[str, Form(alias="service", max_length=20)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    aliases: Text = "",
+    year: Annotated[str, Form(max_length=4)] = "",
+    year_uncertain: Annotated[str | None, Form(max_length=5)] = None,
+    host: Annotated[str, Form(max_length=3)] = "",
+    venue: Annotated[str, Form(max_length=120)] = "",
+    start: Annotated[str, Form(max_length=10)] = "",
+    end: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+    description: Text = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    orcon: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    values = {"name": name, "service": service_name, "aliases": aliases, "year": year, "venue": venue}
+    try:
+        editions = [_edition_in(year, year_uncertain, host, venue, start, end, note)] if year else []
+        data = ExerciseCreate(
+            name=name,
+            aliases=_split(aliases),
+            service=service_name,
+            nations=[node.nation, *_common(request, user)["partners"]],
+            editions=editions,
+            description=description,
+            handling=_handling(tlp, releasable_to or [], orcon),
+        )
+        with node.db.write() as session:
+            service.create_exercise(session, store=node.store, data=data, actor=user.actor)
+    except (ValidationError, MitraError, ValueError) as exc:
+        status = exc.status if isinstance(exc, MitraError) else 422
+        return render(
+            request,
+            "defence/exercise_form.html",
+            user,
+            status=status,
+            error=_problem(exc),
+            values=values,
+            **_common(request, user),
+        )
+    return RedirectResponse("/defence/exercises", status_code=303)
+
+
+@router.post("/exercises/{exercise_id}/editions", response_class=HTMLResponse)
+def edition_submit(
+    request: Request,
+    exercise_id: str,
+    year: Annotated[str, Form(max_length=4)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    year_uncertain: Annotated[str | None, Form(max_length=5)] = None,
+    host: Annotated[str, Form(max_length=3)] = "",
+    venue: Annotated[str, Form(max_length=120)] = "",
+    start: Annotated[str, Form(max_length=10)] = "",
+    end: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    try:
+        edition = _edition_in(year, year_uncertain, host, venue, start, end, note)
+        with node.db.write() as session:
+            service.add_edition(session, store=node.store, exercise_id=exercise_id, edition=edition, actor=user.actor)
+    except (ValidationError, MitraError, ValueError) as exc:
+        status = exc.status if isinstance(exc, MitraError) else 422
+        return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
+    return RedirectResponse("/defence/exercises", status_code=303)
+
+
+@router.post("/lessons", response_class=HTMLResponse)
+def lesson_submit(
+    request: Request,
+    exercise_ref: Annotated[str, Form(max_length=120)],
+    kind: Annotated[str, Form(max_length=20)],
+    statement: Annotated[str, Form(max_length=4000)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    edition_year: Annotated[str, Form(max_length=4)] = "",
+    commitment_refs: Text = "",
+    due: Annotated[str, Form(max_length=10)] = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    orcon: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    user, stop = _form_gate(request)
+    if stop is not None or user is None:
+        return stop or login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    try:
+        data = LessonCreate.model_validate(
+            {
+                "exercise_ref": exercise_ref,
+                "edition_year": int(edition_year) if edition_year.isdigit() else None,
+                "kind": kind,
+                "statement": statement,
+                "status": "open" if kind == "follow-up" else None,
+                "due": due or None,
+                "commitment_refs": _split(commitment_refs),
+                "handling": _handling(tlp, releasable_to or [], orcon),
+            }
+        )
+        with node.db.write() as session:
+            service.create_lesson(session, store=node.store, data=data, actor=user.actor)
+    except (ValidationError, MitraError) as exc:
+        status = exc.status if isinstance(exc, MitraError) else 422
+        return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
+    return RedirectResponse("/defence/exercises", status_code=303)
+
+
+__all__ = ["router"]

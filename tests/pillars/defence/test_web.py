@@ -1,0 +1,164 @@
+"""REST under /api/v1/defence and the /defence pages: what each kind of caller may and may not do."""
+
+from __future__ import annotations
+
+import re
+
+import icalendar
+from fastapi.testclient import TestClient
+
+from mitra.core.node import Node
+from tests.conftest import Person
+
+API = "/api/v1/defence"
+
+
+def bearer(person: Person) -> dict[str, str]:
+    return {"Authorization": f"Bearer {person.token}"}
+
+
+def _login(client: TestClient, person: Person) -> str:
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    client.post(
+        "/login",
+        data={"username": person.username, "password": person.password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    page = client.get("/defence/")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_the_api_refuses_a_request_without_a_token(client: TestClient) -> None:
+    response = client.get(f"{API}/organisations")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_partner_account_cannot_read_the_registry(client: TestClient, people: dict[str, Person]) -> None:
+    assert client.get(f"{API}/organisations", headers=bearer(people["partner"])).status_code == 403
+
+
+def test_a_viewer_reads_but_cannot_create(client: TestClient, people: dict[str, Person]) -> None:
+    viewer = bearer(people["viewer"])
+    assert client.get(f"{API}/organisations", headers=viewer).status_code == 200
+    body = {"name": "Acme Aero", "capabilities": ["mro"]}
+    assert client.post(f"{API}/organisations", json=body, headers=viewer).status_code == 403
+
+
+def test_an_analyst_adds_an_organisation_that_search_then_finds(client: TestClient, people: dict[str, Person]) -> None:
+    analyst = bearer(people["analyst"])
+    body = {
+        "name": "Acme Aero Sdn Bhd",
+        "country": "MYS",
+        "capabilities": ["mro", "simulation-training"],
+        "platforms": ["Hawk-108"],
+        "handling": {"tlp": "green", "releasable_to": ["MYS"]},
+    }
+    created = client.post(f"{API}/organisations", json=body, headers=analyst)
+    assert created.status_code == 201, created.text
+    assert created.json()["marked"]["tlp"] == "green"
+    hits = client.get(f"{API}/organisations/search", params={"q": "hawk training"}, headers=analyst).json()
+    assert [h["organisation"]["name"] for h in hits] == ["Acme Aero Sdn Bhd"]
+
+
+def test_an_unknown_capability_is_a_422_naming_it(client: TestClient, people: dict[str, Person]) -> None:
+    response = client.post(
+        f"{API}/opportunities",
+        json={"name": "x", "kind": "mro", "capabilities": ["alchemy"]},
+        headers=bearer(people["analyst"]),
+    )
+    assert response.status_code == 422
+    assert "alchemy" in response.json()["detail"]
+
+
+def test_matches_come_with_reasons_over_rest(client: TestClient, people: dict[str, Person]) -> None:
+    analyst = bearer(people["analyst"])
+    client.post(
+        f"{API}/organisations",
+        json={"name": "Kuantan Aero", "country": "MYS", "capabilities": ["mro"], "platforms": ["Su-30MKM"]},
+        headers=analyst,
+    )
+    opportunity = client.post(
+        f"{API}/opportunities",
+        json={"name": "Su-30MKI MRO", "kind": "mro", "capabilities": ["mro"], "platforms": ["Su-30MKI"]},
+        headers=analyst,
+    ).json()
+    matches = client.get(f"{API}/opportunities/{opportunity['id']}/matches", headers=analyst).json()
+    assert matches[0]["organisation"]["name"] == "Kuantan Aero"
+    assert {r["factor"] for r in matches[0]["reasons"]} == {"capabilities", "platforms"}
+
+
+def test_the_api_serves_the_calendar_as_icalendar(client: TestClient, people: dict[str, Person]) -> None:
+    response = client.get(f"{API}/exercises.ics", headers=bearer(people["viewer"]))
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert len(list(icalendar.Calendar.from_ical(response.content).walk("VEVENT"))) == 11
+
+
+def test_pages_send_a_stranger_to_the_login(client: TestClient) -> None:
+    response = client.get("/defence/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_the_landing_page_lists_organisations_agreements_and_exercises(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    _login(client, people["viewer"])
+    page = client.get("/defence/", params={"q": "Su-30 MRO"})
+    assert page.status_code == 200
+    assert "Hindustan Aeronautics Limited (HAL)" in page.text
+    assert "MoU for HAL&#39;s Kuala Lumpur office" in page.text
+    assert "Harimau Shakti" in page.text
+    assert 'id="search-results"' in page.text
+
+
+def test_a_viewer_gets_no_form_to_add_an_organisation(client: TestClient, people: dict[str, Person]) -> None:
+    _login(client, people["viewer"])
+    assert client.get("/defence/organisations/new").status_code == 403
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    _login(client, people["analyst"])
+    response = client.post("/defence/organisations/new", data={"name": "Sneaky"}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_an_analyst_adds_an_opportunity_with_a_marking_through_the_form(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    csrf = _login(client, people["analyst"])
+    response = client.post(
+        "/defence/opportunities/new",
+        data={
+            "csrf_token": csrf,
+            "name": "Scorpene battery replacement",
+            "kind": "mro",
+            "capabilities": ["submarine-support", "shipbuilding"],
+            "platforms": "Scorpene",
+            "tlp": "amber",
+            "releasable_to": "MYS",
+            "orcon": "on",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Mazagon Dock Shipbuilders Limited (MDL)" not in response.text  # same side as the seeker (India)
+    assert "TLP:AMBER" in response.text
+
+
+def test_the_exercise_form_records_unknown_venue_as_unknown(client: TestClient, people: dict[str, Person]) -> None:
+    csrf = _login(client, people["analyst"])
+    response = client.post(
+        "/defence/exercises/new",
+        data={"csrf_token": csrf, "name": "Ex Test Shakti", "service": "joint", "year": "2025", "tlp": "green"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Ex Test Shakti" in response.text
+    assert "unknown" in response.text
