@@ -1,0 +1,1 @@
+"""AIS: NMEA decoding, ingest into the position store, and event detection."""

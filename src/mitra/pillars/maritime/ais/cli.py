@@ -1,0 +1,149 @@
+"""``mitra ais ...``: ingest AIS and detect events."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mitra.console import console, fail, open_node
+from mitra.core.errors import MitraError
+from mitra.core.node import Node
+from mitra.pillars.maritime.ais.detect import PRESETS
+from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream
+from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.policy import Action, Actor, Role, authorize
+
+app = typer.Typer(help="AIS ingest (files, TCP, UDP) and event detection.", no_args_is_help=True)
+
+PORTS_DIR = Path(__file__).resolve().parents[6] / "shared" / "data" / "maritime" / "ports"
+
+
+def _operator(node: Node, agency: str | None) -> Actor:
+    """Like ``mitra``'s operator: whoever runs the CLI on the node's machine, for one of its agencies."""
+    chosen = agency or node.settings.agencies[0]
+    if chosen not in node.settings.agencies:
+        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
+    return Actor(
+        nation=node.nation, agency=chosen, username=f"cli:{getpass.getuser()}", roles=frozenset({Role.ANALYST})
+    )
+
+
+def _summary(result: IngestResult) -> None:
+    counts = result.counts
+    if result.already_complete:
+        console.print(f"{result.source}: ingested in full before; nothing added")
+        return
+    table = Table(title=f"AIS ingest: {result.source}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("lines", counts.lines),
+        ("AIS sentences", counts.sentences),
+        ("non-AIS lines skipped", counts.skipped),
+        ("messages", counts.messages),
+        ("positions stored", result.stored_positions),
+        ("static reports stored", result.stored_static),
+        ("duplicates dropped", result.duplicates),
+    ):
+        table.add_row(label, f"{value:,}")
+    for msg_type, count in sorted(counts.by_type.items()):
+        table.add_row(f"  type {msg_type}", f"{count:,}")
+    for reason, count in sorted(counts.rejects.items()):
+        lines = ", ".join(str(n) for n in counts.reject_lines.get(reason, [])[:5])
+        table.add_row(f"  rejected: {reason} (lines {lines}...)", f"{count:,}")
+    console.print(table)
+    rate = counts.messages / result.seconds if result.seconds else 0.0
+    console.print(
+        f"{counts.messages:,} messages in {result.seconds:.2f} s ({rate:,.0f}/s); report {result.report_path}"
+    )
+
+
+@app.command("ingest")
+def ingest(
+    source: Annotated[str, typer.Argument(help="A file (plain or gzip), tcp://HOST:PORT or udp://HOST:PORT.")],
+    max_seconds: Annotated[float, typer.Option(help="Stop reading a stream after this many seconds.")] = 60.0,
+    agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+) -> None:
+    """Ingest AIS NMEA (AIVDM/AIVDO) into the position store; resumable and idempotent for files."""
+    node = open_node()
+    try:
+        actor = _operator(node, agency)
+        decision = authorize(actor, Action.INGEST, node_nation=node.nation)
+        if not decision.allowed:
+            fail(decision.reason)
+        store = PositionStore.for_settings(node.settings)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
+            task = progress.add_task(f"ingesting {source}", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total or None)
+
+            if source.startswith(("tcp://", "udp://")):
+                result = ingest_stream(store, source, max_seconds=max_seconds, on_progress=advance)
+            else:
+                result = ingest_file(store, Path(source), on_progress=advance)
+        _summary(result)
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+
+
+def _areas(node: Node, actor: Actor) -> dict[str, Any]:
+    try:
+        module = importlib.import_module("mitra.pillars.maritime.areas")
+    except ImportError:
+        return {}
+    loader = getattr(module, "load_areas", None) or getattr(module, "default_areas", None)
+    if loader is None:
+        return {}
+    result = loader(node, actor) if loader.__name__ == "load_areas" else loader()
+    return dict(result)
+
+
+@app.command("detect")
+def detect(
+    preset: Annotated[str, typer.Option(help=f"Which detectors: {', '.join(PRESETS)}.")] = "all",
+    since: Annotated[str | None, typer.Option(help="Only positions from this UTC time (ISO 8601).")] = None,
+    agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+) -> None:
+    """Detect maritime events in the stored positions; prints events found, updated and withdrawn."""
+    from mitra.pillars.maritime.ais.events import detect_and_record
+
+    if preset not in PRESETS:
+        fail(f"--preset {preset!r} is not one of {', '.join(PRESETS)}")
+    start: datetime | None = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--since {since!r} is not an ISO 8601 time")
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    node = open_node()
+    try:
+        actor = _operator(node, agency)
+        decision = authorize(actor, Action.CREATE, node_nation=node.nation)
+        if not decision.allowed:
+            fail(decision.reason)
+        report = detect_and_record(
+            node, actor, preset=preset, since=start, areas=_areas(node, actor), ports_dir=PORTS_DIR
+        )
+        console.print(
+            f"{report.positions:,} positions: {report.found} events found, {report.updated} updated, "
+            f"{report.withdrawn} withdrawn, {report.unchanged} unchanged"
+        )
+        for kind, count in sorted((report.by_type or {}).items()):
+            console.print(f"  {kind}: {count}")
+    except (MitraError, ValueError) as exc:
+        fail(str(exc))
+    finally:
+        node.close()

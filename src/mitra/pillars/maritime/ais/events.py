@@ -1,0 +1,162 @@
+"""Detected events as versioned ``x-mitra-maritime-event`` objects: created, updated, closed or withdrawn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
+
+from mitra.core.errors import Forbidden
+from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds
+from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.policy import Action, Actor, authorize
+
+if TYPE_CHECKING:
+    from mitra.core.node import Node
+
+EVENT_TYPE = "x-mitra-maritime-event"
+
+
+@dataclass
+class DetectionReport:
+    found: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+    positions: int = 0
+    by_type: dict[str, int] | None = None
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event_id(node: Node, event: DetectedEvent) -> str:
+    """Deterministic: the same event (type, MMSI, start) keeps its id across detection runs."""
+    return node.seed_id(EVENT_TYPE, event.key)
+
+
+def _body(node: Node, event: DetectedEvent, preset: str) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "type": EVENT_TYPE,
+        "id": event_id(node, event),
+        "name": f"{event.event_type.replace('_', ' ')} {event.mmsi} {_stamp(event.start)}",
+        "event_type": event.event_type,
+        "mmsi": event.mmsi,
+        "start": _stamp(event.start),
+        "status": "open" if event.end is None else "closed",
+        "lat": round(event.lat, 6),
+        "lon": round(event.lon, 6),
+        "details": event.details,
+        "definition": f"{preset}:{event.event_type}",
+    }
+    if event.end is not None:
+        obj["end"] = _stamp(event.end)
+    return obj
+
+
+def _held_events(node: Node, actor: Actor) -> dict[str, dict[str, Any]]:
+    held: dict[str, dict[str, Any]] = {}
+    cursor: int | None = None
+    with node.db.read() as session:
+        while True:
+            rows, cursor = node.store.search(session, actor=actor, types=[EVENT_TYPE], after_seq=cursor, limit=1000)
+            for row in rows:
+                obj = row.as_stix()
+                if obj.get("x_mitra_handling", {}).get("originator_nation", node.nation) == node.nation:
+                    held[obj["id"]] = obj
+            if cursor is None:
+                break
+    return held
+
+
+_COMPARED = ("status", "end", "lat", "lon", "details", "event_type")
+
+
+def detect_and_record(
+    node: Node,
+    actor: Actor,
+    *,
+    preset: str = "all",
+    since: datetime | None = None,
+    areas: Mapping[str, BaseGeometry] | None = None,
+    ports_dir: Path | None = None,
+    thresholds: Thresholds | None = None,
+    tlp: str | None = None,
+) -> DetectionReport:
+    """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn)."""
+    decision = authorize(actor, Action.CREATE, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    store = PositionStore.for_settings(node.settings)
+    with store.connect() as con:
+        detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
+        detected = detector.run(PRESETS[preset])
+        positions = detector.positions
+    return record_events(node, actor, detected, preset=preset, since=since, positions=positions, tlp=tlp)
+
+
+def record_events(
+    node: Node,
+    actor: Actor,
+    detected: Sequence[DetectedEvent],
+    *,
+    preset: str,
+    since: datetime | None,
+    positions: int = 0,
+    tlp: str | None = None,
+) -> DetectionReport:
+    report = DetectionReport(positions=positions, by_type={})
+    held = _held_events(node, actor)
+    handling = HandlingInput(
+        tlp=(tlp or node.settings.default_tlp).lower(),
+        originator_nation=node.nation,
+        originator_agency=actor.agency or node.settings.agencies[0],
+    )
+    seen: set[str] = set()
+    kinds = {e.event_type for e in detected}
+    with node.db.write() as session:
+        for event in detected:
+            body = _body(node, event, preset)
+            if body["id"] in seen:
+                continue
+            seen.add(body["id"])
+            assert report.by_type is not None
+            report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
+            old = held.get(body["id"])
+            if old is None:
+                node.store.create(session, obj=body, handling=handling, actor=actor)
+                report.found += 1
+                continue
+            if old.get("status") != "withdrawn" and all(old.get(k) == body.get(k) for k in _COMPARED):
+                report.unchanged += 1
+                continue
+            changes = {k: body[k] for k in (*_COMPARED, "name", "definition") if k in body}
+            if "end" not in body and "end" in old:
+                changes["end"] = None
+            node.store.new_version(session, object_id=body["id"], changes=_drop_none(changes, old), actor=actor)
+            report.updated += 1
+        since_text = _stamp(since) if since else ""
+        for object_id, old in held.items():
+            if object_id in seen or old.get("status") == "withdrawn":
+                continue
+            ran_for = str(old.get("definition", "")).split(":", 1)[0] == preset or old.get("event_type") in kinds
+            if not ran_for or str(old.get("start", "")) < since_text:
+                continue
+            node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
+            report.withdrawn += 1
+    return report
+
+
+def _drop_none(changes: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """``end`` disappears when an event reopens: rebuild without it rather than store a null."""
+    if changes.get("end", "") is None:
+        changes.pop("end")
+    return changes

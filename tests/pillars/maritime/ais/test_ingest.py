@@ -1,0 +1,109 @@
+"""Ingest into the position store: idempotent, gzip, bad input counted, TCP and UDP on loopback."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from pathlib import Path
+
+from mitra.pillars.maritime.ais.ingest import ingest_file, ingest_stream
+from mitra.pillars.maritime.ais.store import PositionStore
+from tests.conftest import shared_file
+
+SAMPLE = "maritime/ais_nmea/pyais_nmea_data_sample.txt"
+
+
+def test_reingesting_the_same_file_adds_nothing(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    first = ingest_file(store, shared_file(SAMPLE))
+    held = store.count_positions()
+    again = ingest_file(store, shared_file(SAMPLE))
+    assert first.stored_positions == held > 0
+    assert again.already_complete
+    assert store.count_positions() == held
+
+
+def test_a_copy_of_an_ingested_file_is_deduplicated(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    ingest_file(store, shared_file(SAMPLE))
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(shared_file(SAMPLE).read_bytes() + b"\n# a different file\n")
+    result = ingest_file(store, copy)
+    assert result.stored_positions == 0
+    assert result.duplicates > 0
+
+
+def test_gzip_files_are_read(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    packed = tmp_path / "sample.nmea.gz"
+    packed.write_bytes(gzip.compress(shared_file(SAMPLE).read_bytes()))
+    assert ingest_file(store, packed).stored_positions > 0
+
+
+def test_bad_input_is_counted_with_line_numbers_never_a_crash(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    path = tmp_path / "bad.nmea"
+    path.write_bytes(
+        b"\x00\xff garbage \x9c\n"
+        b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n"
+        b"!AIVDM,1,1,,A,15RTgt0PAso\n"
+        b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n"
+        b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n"
+    )
+    result = ingest_file(store, path)
+    assert result.counts.reject_lines["checksum"] == [2, 3]
+    assert result.stored_positions == 1
+    assert result.duplicates == 1
+    assert result.counts.skipped == 1
+
+
+def test_vessels_keep_their_identity_from_static_reports(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    ingest_file(store, shared_file("maritime/ais_nmea/gpsd_aishub_ais-nmea-sample.log"))
+    named = [v for v in store.vessels(limit=20000) if v["identities"]]
+    assert len(named) > 1000
+    assert all(v["identities"][0]["first_seen"] <= v["identities"][-1]["last_seen"] for v in named)
+
+
+def _lines() -> list[bytes]:
+    return [line for line in shared_file(SAMPLE).read_bytes().split(b"\n") if line.startswith(b"!AIVDM,1,1")][:50]
+
+
+def test_a_tcp_stream_is_ingested(tmp_path: Path) -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(b"\r\n".join(_lines()) + b"\r\n")
+        server.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    result = ingest_stream(PositionStore(tmp_path / "m"), f"tcp://127.0.0.1:{port}", max_seconds=5)
+    thread.join()
+    assert result.counts.sentences == 50
+    assert result.stored_positions > 0
+
+
+def test_a_udp_stream_is_ingested(tmp_path: Path) -> None:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+
+    def send() -> None:
+        time.sleep(0.3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+            for line in _lines():
+                out.sendto(line + b"\r\n", ("127.0.0.1", port))
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    result = ingest_stream(PositionStore(tmp_path / "m"), f"udp://127.0.0.1:{port}", max_seconds=1.5)
+    thread.join()
+    assert result.counts.sentences == 50
+    assert result.stored_positions > 0
