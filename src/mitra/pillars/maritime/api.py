@@ -1,0 +1,135 @@
+"""The maritime REST API, ``/api/v1/maritime``: incidents, statistics, areas, the picture. Thin over services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from mitra.core.errors import Forbidden
+from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
+from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
+from mitra.pillars.maritime.picture import build_picture, vessel_track, window
+from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead, StatsRow
+from mitra.pillars.maritime.visible import visible_rows
+from mitra.policy import Action, Actor, authorize
+from mitra.web.auth import api_actor, node_of
+from mitra.web.problems import PROBLEM_RESPONSES
+from mitra.web.schemas import HandlingIn, ObjectRead
+
+router = APIRouter(prefix="/api/v1/maritime", tags=["maritime"])
+ActorDep = Annotated[Actor, Depends(api_actor)]
+ERRORS = PROBLEM_RESPONSES
+DayQuery = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or a STIX timestamp")]
+
+
+def _reader(request: Request, actor: Actor) -> None:
+    """Lists, statistics and the picture are pillar analytics: ``READ_DATA`` (partner accounts use TAXII)."""
+    decision = authorize(actor, Action.READ_DATA, node_nation=node_of(request).nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+def _handling(actor: Actor, body: HandlingIn) -> HandlingInput:
+    return HandlingInput(
+        tlp=body.tlp,
+        originator_nation=actor.nation,
+        originator_agency=actor.agency or "",
+        releasable_to=tuple(body.releasable_to),
+        orcon=body.orcon,
+        red_recipients=tuple(body.red_recipients),
+    )
+
+
+@router.post("/incidents", response_model=ObjectRead, status_code=201, responses=ERRORS)
+def create_incident_endpoint(request: Request, actor: ActorDep, body: IncidentCreate) -> ObjectRead:
+    node = node_of(request)
+    data = IncidentInput(
+        name=body.name,
+        category=body.category,
+        occurred_at=body.occurred_at,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        severity=body.severity,
+        attempted=body.attempted,
+        vessel_name=body.vessel_name,
+        vessel_imo=body.vessel_imo,
+        vessel_mmsi=body.vessel_mmsi,
+        description=body.description,
+    )
+    with node.db.write() as session:
+        row = create_incident(session, node=node, actor=actor, data=data, handling=_handling(actor, body.handling))
+        return ObjectRead.of(row)
+
+
+@router.get("/incidents", responses=ERRORS)
+def list_incidents_endpoint(
+    request: Request,
+    actor: ActorDep,
+    since: DayQuery = None,
+    until: DayQuery = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    area: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    _reader(request, actor)
+    node = node_of(request)
+    start, end = window(since, until)
+    with node.db.read() as session:
+        items, total = list_incidents(
+            session, node=node, actor=actor, since=start, until=end, category=category, area=area, limit=limit
+        )
+    return {"total": total, "items": items}
+
+
+@router.get("/incidents/stats", response_model=StatsRead, responses=ERRORS)
+def incident_stats_endpoint(
+    request: Request, actor: ActorDep, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
+) -> StatsRead:
+    _reader(request, actor)
+    stats = incident_stats(node_of(request), actor, year=year)
+    return StatsRead(total=stats.total, rows=[StatsRow(**r) for r in stats.rows()])
+
+
+@router.get("/incidents/stats.csv", responses=ERRORS, response_class=Response)
+def incident_stats_csv(
+    request: Request, actor: ActorDep, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
+) -> Response:
+    _reader(request, actor)
+    stats = incident_stats(node_of(request), actor, year=year)
+    return Response(stats.csv(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/areas", responses=ERRORS)
+def list_areas(request: Request, actor: ActorDep) -> dict[str, Any]:
+    _reader(request, actor)
+    node = node_of(request)
+    with node.db.read() as session:
+        rows = [r.as_stix() for r in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]) if not r.revoked]
+    return {"items": rows}
+
+
+@router.post("/areas", response_model=list[ObjectRead], status_code=201, responses=ERRORS)
+def upload_areas(request: Request, actor: ActorDep, body: AreaUpload) -> list[ObjectRead]:
+    node = node_of(request)
+    areas = parse_area_geojson(body.geojson, where="geojson", name=body.name)
+    with node.db.write() as session:
+        rows = save_areas(session, node=node, actor=actor, areas=areas, handling=_handling(actor, body.handling))
+        return [ObjectRead.of(r) for r in rows]
+
+
+@router.get("/picture", responses=ERRORS)
+def picture(request: Request, actor: ActorDep, since: DayQuery = None, until: DayQuery = None) -> dict[str, Any]:
+    _reader(request, actor)
+    start, end = window(since, until)
+    return build_picture(node_of(request), actor, since=start, until=end)
+
+
+@router.get("/vessels/{mmsi}/track", responses=ERRORS)
+def track(
+    request: Request, actor: ActorDep, mmsi: int, since: DayQuery = None, until: DayQuery = None
+) -> dict[str, Any]:
+    start, end = window(since, until)
+    return {"mmsi": mmsi, "positions": vessel_track(node_of(request), actor, mmsi=mmsi, since=start, until=end)}

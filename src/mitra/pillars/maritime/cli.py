@@ -1,0 +1,167 @@
+"""``mitra maritime ...``: import NGA ASAM incidents, regional statistics, areas of interest from GeoJSON."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mitra.console import console, fail, open_node
+from mitra.core.errors import MitraError
+from mitra.core.node import Node
+from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.areas import parse_area_geojson, save_areas
+from mitra.pillars.maritime.asam import import_asam
+from mitra.pillars.maritime.incidents import incident_stats
+from mitra.policy import Actor, Role
+
+maritime_app = typer.Typer(help="Maritime incidents and areas of interest.", no_args_is_help=True)
+incidents_app = typer.Typer(help="Maritime incident reports.", no_args_is_help=True)
+areas_app = typer.Typer(help="Areas of interest.", no_args_is_help=True)
+maritime_app.add_typer(incidents_app, name="incidents")
+maritime_app.add_typer(areas_app, name="areas")
+
+TlpOption = Annotated[str, typer.Option(help="TLP 2.0 level: clear, green, amber, amber+strict, red.")]
+ReleasableOption = Annotated[
+    list[str] | None, typer.Option("--releasable-to", help="A nation (alpha-3) it may go to; repeatable.")
+]
+AgencyOption = Annotated[str | None, typer.Option(help="Originating agency (default: the first of MITRA_AGENCIES).")]
+
+
+def _operator(node: Node, agency: str | None) -> Actor:
+    """Whoever runs the CLI on the node's machine acts as its operator for the given agency."""
+    chosen = agency or node.settings.agencies[0]
+    if chosen not in node.settings.agencies:
+        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
+    return Actor(
+        nation=node.nation,
+        agency=chosen,
+        username=f"cli:{getpass.getuser()}",
+        roles=frozenset({Role.ANALYST, Role.ADMIN}),
+    )
+
+
+def _handling(node: Node, actor: Actor, tlp: str, releasable_to: list[str] | None) -> HandlingInput:
+    return HandlingInput(
+        tlp=tlp.lower(),
+        originator_nation=node.nation,
+        originator_agency=actor.agency or "",
+        releasable_to=tuple(n.upper() for n in releasable_to or ()),
+        orcon=tlp.lower() != "clear",
+    )
+
+
+@incidents_app.command("import-asam")
+def import_asam_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An NGA ASAM CSV export.")],
+    tlp: TlpOption = "clear",
+    releasable_to: ReleasableOption = None,
+    agency: AgencyOption = None,
+) -> None:
+    """Import NGA ASAM records as incident reports (idempotent); bad rows are listed by line."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
+            task = progress.add_task(f"importing {file.name}", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, total=total, advance=done)
+
+            report = import_asam(
+                node, path=file, actor=actor, handling=_handling(node, actor, tlp, releasable_to), on_progress=advance
+            )
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    table = Table(title=f"ASAM import of {file.name}")
+    for column in ("records", "added", "updated", "unchanged", "bad rows", "duplicates"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(
+            str(v)
+            for v in (
+                report.records,
+                report.added,
+                report.updated,
+                report.unchanged,
+                len(report.bad_rows),
+                len(report.duplicates),
+            )
+        )
+    )
+    console.print(table)
+    areas = Table(title="records per area")
+    areas.add_column("area")
+    areas.add_column("records", justify="right")
+    for name, count in report.by_area.most_common():
+        areas.add_row(name, str(count))
+    console.print(areas)
+    for row in report.bad_rows:
+        console.print(f"  [red]line {row.line}:[/] {row.reason}", highlight=False)
+    for row in report.duplicates:
+        console.print(f"  [yellow]line {row.line}:[/] duplicate, {row.reason}", highlight=False)
+
+
+@incidents_app.command("stats")
+def stats_command(
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    agency: AgencyOption = None,
+) -> None:
+    """Incidents per named area and year, and per NGA ASAM subregion."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        stats = incident_stats(node, actor, year=year)
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    years = stats.years if year is None else [year]
+    for title, groups in (("area", stats.by_area), ("ASAM subregion", stats.by_subregion)):
+        table = Table(title=f"incidents per {title} and year ({stats.total} incidents)")
+        table.add_column(title)
+        for y in years:
+            table.add_column(str(y), justify="right")
+        table.add_column("total", justify="right")
+        for name in sorted(groups):
+            counts = groups[name]
+            table.add_row(name, *(str(counts.get(y, 0)) for y in years), str(sum(counts[y] for y in years)))
+        console.print(table)
+
+
+@areas_app.command("import")
+def areas_import_command(
+    geojson: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON with named polygons.")],
+    name: Annotated[str | None, typer.Option(help="Name for a single unnamed polygon.")] = None,
+    tlp: TlpOption = "green",
+    releasable_to: ReleasableOption = None,
+    agency: AgencyOption = None,
+) -> None:
+    """Create or update areas of interest from a GeoJSON file (one area per feature)."""
+    node = open_node()
+    actor = _operator(node, agency)
+    try:
+        text = geojson.read_text(encoding="utf-8")
+        areas = parse_area_geojson(text, where=str(geojson), name=name)
+        with node.db.write() as session:
+            rows = save_areas(
+                session, node=node, actor=actor, areas=areas, handling=_handling(node, actor, tlp, releasable_to)
+            )
+            stored = [(row.id, json.loads(row.body)["name"]) for row in rows]
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{geojson}: cannot read ({exc})")
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    for object_id, area_name in stored:
+        console.print(f"stored area {area_name!r}: {object_id}")

@@ -1,0 +1,249 @@
+"""Maritime pages under ``/maritime``: the shared picture (map), incidents, statistics, areas. Thin over services."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from mitra.core.errors import Forbidden, InvalidInput, MitraError
+from mitra.core.node import NATION_NAMES
+from mitra.core.stix import TLP_MARKING_IDS, HandlingInput
+from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
+from mitra.pillars.maritime.incidents import (
+    CATEGORIES,
+    SEVERITIES,
+    IncidentInput,
+    create_incident,
+    incident_stats,
+    list_incidents,
+)
+from mitra.pillars.maritime.picture import build_picture, vessel_track, window
+from mitra.pillars.maritime.visible import visible_rows
+from mitra.policy import Action, authorize
+from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.rendering import login_redirect, render
+
+pages = APIRouter(prefix="/maritime", include_in_schema=False)
+
+
+def _partners(request: Request) -> list[str]:
+    own = node_of(request).nation
+    return [n for n in sorted(NATION_NAMES) if n != own]
+
+
+def _form_handling(user: PageUser, tlp: str, releasable_to: list[str], red_recipients: str) -> HandlingInput:
+    if tlp not in TLP_MARKING_IDS:
+        raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
+    return HandlingInput(
+        tlp=tlp,
+        originator_nation=user.actor.nation,
+        originator_agency=user.actor.agency or "",
+        releasable_to=tuple(n for n in releasable_to if n),
+        orcon=True,
+        red_recipients=tuple(r.strip() for r in red_recipients.split(",") if r.strip()),
+    )
+
+
+@pages.get("/", response_class=HTMLResponse)
+def picture_page(request: Request, since: str = "", until: str = "") -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return render(request, "maritime/picture.html", user, since=since, until=until)
+
+
+@pages.get("/picture.json")
+def picture_json(request: Request, since: str = "", until: str = "") -> Response:
+    """The map's data, for the signed-in viewer (session cookie), filtered by policy."""
+    user = page_user(request)
+    if user is None:
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+    try:
+        start, end = window(since, until)
+        body = build_picture(node_of(request), user.actor, since=start, until=end)
+    except MitraError as exc:
+        return JSONResponse({"title": exc.title, "detail": str(exc)}, status_code=exc.status)
+    return JSONResponse(body)
+
+
+@pages.get("/track.json")
+def track_json(request: Request, mmsi: int, since: str = "", until: str = "") -> Response:
+    user = page_user(request)
+    if user is None:
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+    try:
+        start, end = window(since, until)
+        positions = vessel_track(node_of(request), user.actor, mmsi=mmsi, since=start, until=end)
+    except MitraError as exc:
+        return JSONResponse({"title": exc.title, "detail": str(exc)}, status_code=exc.status)
+    return JSONResponse({"mmsi": mmsi, "positions": positions})
+
+
+def _incidents_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
+    node = node_of(request)
+    with node.db.read() as session:
+        items, total = list_incidents(session, node=node, actor=user.actor, limit=200)
+    may_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
+    return render(
+        request,
+        "maritime/incidents.html",
+        user,
+        status=status,
+        items=items,
+        total=total,
+        categories=CATEGORIES,
+        severities=SEVERITIES,
+        partners=_partners(request),
+        may_create=may_create,
+        error=error,
+    )
+
+
+@pages.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return _incidents_page(request, user)
+
+
+@pages.post("/incidents", response_class=HTMLResponse)
+def incidents_create(
+    request: Request,
+    name: Annotated[str, Form(max_length=300)],
+    category: Annotated[str, Form(max_length=40)],
+    occurred_at: Annotated[str, Form(max_length=40)],
+    latitude: Annotated[float, Form()],
+    longitude: Annotated[float, Form()],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    severity: Annotated[str, Form(max_length=10)] = "",
+    attempted: Annotated[str, Form(max_length=5)] = "",
+    vessel_name: Annotated[str, Form(max_length=200)] = "",
+    vessel_imo: Annotated[str, Form(max_length=20)] = "",
+    vessel_mmsi: Annotated[str, Form(max_length=20)] = "",
+    description: Annotated[str, Form(max_length=20000)] = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    red_recipients: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    node = node_of(request)
+    try:
+        when = _form_time(occurred_at)
+        data = IncidentInput(
+            name=name,
+            category=category,
+            occurred_at=when,
+            latitude=latitude,
+            longitude=longitude,
+            severity=severity or None,
+            attempted=attempted == "on",
+            vessel_name=vessel_name.strip() or None,
+            vessel_imo=vessel_imo.strip() or None,
+            vessel_mmsi=vessel_mmsi.strip() or None,
+            description=description,
+        )
+        handling = _form_handling(user, tlp, releasable_to or [], red_recipients)
+        with node.db.write() as session:
+            row = create_incident(session, node=node, actor=user.actor, data=data, handling=handling)
+            object_id = row.id
+    except (InvalidInput, Forbidden) as exc:
+        return _incidents_page(request, user, status=exc.status, error=str(exc))
+    return RedirectResponse(f"/objects/{object_id}", status_code=303)
+
+
+def _form_time(value: str) -> datetime:
+    """An HTML ``datetime-local`` value (read as UTC) or a date."""
+    text = value.strip()
+    for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise InvalidInput(f"occurred_at: {value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)")
+
+
+@pages.get("/incidents/stats", response_class=HTMLResponse)
+def stats_page(request: Request, year: str = "") -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    chosen = int(year) if year.isdigit() else None
+    stats = incident_stats(node_of(request), user.actor, year=chosen)
+    return render(request, "maritime/stats.html", user, stats=stats, year=chosen)
+
+
+@pages.get("/incidents/stats.csv")
+def stats_csv(request: Request, year: str = "") -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    stats = incident_stats(node_of(request), user.actor, year=int(year) if year.isdigit() else None)
+    return Response(
+        stats.csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="maritime-incident-stats.csv"'},
+    )
+
+
+def _areas_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
+    node = node_of(request)
+    with node.db.read() as session:
+        rows = [r for r in visible_rows(session, node, user.actor, [AREA_OF_INTEREST.name]) if not r.revoked]
+    areas: list[dict[str, Any]] = [r.as_stix() | {"tlp": r.tlp} for r in rows]
+    may_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
+    return render(
+        request,
+        "maritime/areas.html",
+        user,
+        status=status,
+        areas=areas,
+        partners=_partners(request),
+        may_create=may_create,
+        error=error,
+    )
+
+
+@pages.get("/areas", response_class=HTMLResponse)
+def areas_page(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return _areas_page(request, user)
+
+
+@pages.post("/areas", response_class=HTMLResponse)
+async def areas_upload(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    red_recipients: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    check_csrf(user.csrf_token, csrf_token)
+    content = await file.read()
+    node = node_of(request)
+    try:
+        try:
+            document = json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidInput(f"{file.filename or 'upload'}: not GeoJSON ({exc})") from None
+        areas = parse_area_geojson(document, where=file.filename or "upload", name=name.strip() or None)
+        handling = _form_handling(user, tlp, releasable_to or [], red_recipients)
+        with node.db.write() as session:
+            save_areas(session, node=node, actor=user.actor, areas=areas, handling=handling)
+    except (InvalidInput, Forbidden) as exc:
+        return _areas_page(request, user, status=exc.status, error=str(exc))
+    return RedirectResponse("/maritime/areas", status_code=303)

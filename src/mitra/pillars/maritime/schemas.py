@@ -1,0 +1,55 @@
+"""Request and response bodies of the maritime REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from mitra.web.schemas import HandlingIn
+
+Category = Literal[
+    "piracy",
+    "armed-robbery",
+    "smuggling",
+    "iuu-fishing",
+    "irregular-migration",
+    "maritime-incident",
+    "hybrid-threat",
+    "pollution",
+]
+Severity = Literal["CAT 1", "CAT 2", "CAT 3", "CAT 4"]
+
+
+class IncidentCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    category: Category
+    severity: Severity | None = None
+    attempted: bool = False
+    occurred_at: datetime
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    vessel_name: str | None = Field(default=None, max_length=200)
+    vessel_imo: str | None = Field(default=None, pattern=r"^\d{7}$")
+    vessel_mmsi: str | None = Field(default=None, pattern=r"^\d{9}$")
+    description: str = Field(default="", max_length=20000)
+    handling: HandlingIn
+
+
+class AreaUpload(BaseModel):
+    geojson: dict[str, Any] = Field(description="A GeoJSON FeatureCollection, Feature or (Multi)Polygon")
+    name: str | None = Field(default=None, max_length=200, description="Name for a single unnamed geometry")
+    handling: HandlingIn
+
+
+class StatsRow(BaseModel):
+    grouping: Literal["area", "asam_subregion"]
+    name: str
+    year: int
+    count: int
+
+
+class StatsRead(BaseModel):
+    total: int
+    rows: list[StatsRow]

@@ -1,0 +1,56 @@
+"""An India node with the maritime seed, a web client and people of two agencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mitra.app import create_app
+from mitra.core.node import Node
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+
+ASAM = "maritime/piracy/nga_asam_2022-06-21.csv"
+
+
+@pytest.fixture
+def maritime_node(tmp_path: Path) -> Iterator[Node]:
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    node.seed()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def client(maritime_node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(maritime_node.settings, node=maritime_node)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def people(maritime_node: Node) -> dict[str, Person]:
+    return {
+        "analyst": add_person(maritime_node, "asha", {Role.ANALYST}, agency="NSCS"),
+        "cert": add_person(maritime_node, "kiran", {Role.ANALYST}, agency="CERT-In"),
+        "viewer": add_person(maritime_node, "vik", {Role.VIEWER}, agency="CERT-In"),
+        "partner": add_person(maritime_node, "mys-node", {Role.PARTNER}, nation="MYS"),
+    }
+
+
+def bearer(person: Person) -> dict[str, str]:
+    return {"Authorization": f"Bearer {person.token}"}
+
+
+def sign_in(client: TestClient, person: Person) -> None:
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        "/login",
+        data={"username": person.username, "password": person.password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303

@@ -1,0 +1,132 @@
+"""NGA ASAM import: every record stored once, bad rows reported by line, re-import changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mitra.core.errors import Forbidden, InvalidInput
+from mitra.core.node import Node
+from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.asam import attempted_of, category_of, import_asam, vessel_name_of
+from mitra.pillars.maritime.incidents import MARITIME_INCIDENT, incident_stats
+from tests.conftest import shared_file
+from tests.pillars.maritime.conftest import ASAM, Person
+
+HEADER = "reference,date,position,navArea,subreg,hostility,victim,description,\n"
+GOOD = (
+    '2022-148,2022-05-28,"1°07\'00""N\n103°31\'00""E",XI,71,,'
+    'Marshall Islands-flagged bulk carrier MAGNUM ENERG,"INDONESIA: robbers boarded.",\n'
+)
+
+
+def _handling(person: Person) -> HandlingInput:
+    return HandlingInput(tlp="clear", originator_nation="IND", originator_agency=person.actor.agency or "", orcon=False)
+
+
+def test_the_whole_asam_export_imports_once_and_again_adds_nothing(
+    maritime_node: Node, people: dict[str, Person]
+) -> None:
+    path = shared_file(ASAM)
+    analyst = people["analyst"]
+    first = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
+    assert first.records == 8642
+    assert first.bad_rows == []
+    assert [d.line for d in first.duplicates] == [508, 706]  # two rows repeated verbatim in the export
+    assert first.added + first.updated == 8640
+    assert first.updated == 5  # the seed's five, shortened narratives, now get the full record
+    second = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 8640)
+    stats = incident_stats(maritime_node, analyst.actor, year=2021)
+    assert stats.total == sum(sum(c.values()) for c in stats.by_area.values())
+    assert stats.by_area["Singapore Strait"][2021] > 0
+    assert sum(stats.by_subregion["71"].values()) > 0
+
+
+def test_bad_rows_are_reported_by_line_and_good_ones_still_stored(
+    tmp_path: Path, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    path = tmp_path / "asam.csv"
+    path.write_text(
+        HEADER
+        + GOOD
+        + '2022-200,2022-13-01,"1N 103E",XI,71,,,bad date,\n'
+        + '2022-201,2022-05-01,"somewhere off Batam",XI,71,,,bad position,\n'
+        + ',2022-05-01,"1N 103E",XI,71,,,no reference,\n',
+        encoding="utf-8",
+    )
+    analyst = people["analyst"]
+    report = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
+    assert [(b.line, b.reason.split(":")[0]) for b in report.bad_rows] == [
+        (4, "reference 2022-200"),
+        (5, "reference 2022-201"),
+        (6, "no reference"),
+    ]
+    assert report.added + report.updated == 1
+
+
+def test_a_corrected_record_becomes_a_new_version(
+    tmp_path: Path, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    path = tmp_path / "asam.csv"
+    analyst = people["analyst"]
+    path.write_text(HEADER + GOOD.replace("2022-148", "2022-999"), encoding="utf-8")
+    assert import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst)).added == 1
+    path.write_text(
+        HEADER + GOOD.replace("2022-148", "2022-999").replace("boarded", "boarded and fled"), encoding="utf-8"
+    )
+    report = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 0)
+
+
+def test_a_file_that_is_not_an_asam_export_is_refused(
+    tmp_path: Path, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="missing columns reference"):
+        import_asam(maritime_node, path=path, actor=people["analyst"].actor, handling=_handling(people["analyst"]))
+
+
+def test_a_viewer_may_not_import(tmp_path: Path, maritime_node: Node, people: dict[str, Person]) -> None:
+    path = tmp_path / "asam.csv"
+    path.write_text(HEADER + GOOD, encoding="utf-8")
+    with pytest.raises(Forbidden):
+        import_asam(maritime_node, path=path, actor=people["viewer"].actor, handling=_handling(people["viewer"]))
+
+
+@pytest.mark.parametrize(
+    ("hostility", "description", "category"),
+    [
+        ("PIRATES", "pirates fired at the ship", "piracy"),
+        ("Robbers", "", "armed-robbery"),
+        ("", "three robbers boarded the tanker", "armed-robbery"),
+        ("Military activity", "struck by a shell", "hybrid-threat"),
+        ("", "fuel smuggling vessel detained", "smuggling"),
+        ("", "boat carrying migrants intercepted", "irregular-migration"),
+        ("SUSPICIOUS APPROACH", "a skiff approached", "maritime-incident"),
+    ],
+)
+def test_asam_records_map_to_incident_categories(hostility: str, description: str, category: str) -> None:
+    assert category_of(hostility, description) == category
+
+
+def test_approaches_and_attempts_are_marked_attempted() -> None:
+    assert attempted_of("Attempted Boarding", "")
+    assert attempted_of("SUSPICIOUS APPROACH", "")
+    assert not attempted_of("Boarding", "three robbers boarded and stole paint")
+
+
+def test_the_vessel_name_is_taken_from_a_modern_victim_field_only() -> None:
+    assert vessel_name_of("Panama-flagged tanker YONG XING SHUN HANG") == "YONG XING SHUN HANG"
+    assert vessel_name_of("Survey vessel") is None
+    assert vessel_name_of("BULK CARRIER") is None
+
+
+def test_seeded_incidents_carry_their_computed_area(maritime_node: Node, people: dict[str, Person]) -> None:
+    with maritime_node.db.read() as session:
+        rows, _ = maritime_node.store.search(session, actor=people["viewer"].actor, types=[MARITIME_INCIDENT.name])
+    areas = {r.as_stix()["asam_reference"]: r.as_stix().get("area") for r in rows}
+    assert areas["2022-148"] == "Singapore Strait"
+    assert areas["2022-103"] == "Strait of Malacca"

@@ -1,0 +1,48 @@
+"""The shared maritime picture in Debian's Chromium: layers drawn over the offline basemap, a screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from mitra.core.node import Node
+from mitra.policy import Role
+from tests.conftest import add_person, make_settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.live import LiveServer
+
+pytestmark = needs_chromium
+
+
+def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    node.seed()
+    person = add_person(node, "asha", {Role.VIEWER}, agency="NSCS")
+    shot = tmp_path / "map.png"
+    try:
+        with LiveServer(node) as server, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"{server.url}/login?next=/maritime/")
+            page.fill("input[name=username]", person.username)
+            page.fill("input[name=password]", person.password)
+            page.click("button[type=submit]")
+            expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=20_000)
+            expect(page.locator("path.incident-marker")).to_have_count(5)
+            expect(page.locator("path.area-shape")).to_have_count(5)
+            assert page.locator("path.basemap-country").count() > 100
+            page.fill("#since", "2022-05-20")
+            page.click("#picture-filter button[type=submit]")
+            expect(page.locator("path.incident-marker")).to_have_count(2)
+            page.screenshot(path=str(shot), full_page=True)
+            browser.close()
+    finally:
+        node.close()
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").resize((120, 90)).getcolors(maxcolors=120 * 90)
+    assert colours is not None
+    assert len(colours) > 20  # land, sea, areas, markers: far from a blank page
