@@ -1,0 +1,163 @@
+"""``mitra dialogue ...``: status table, annual report (HTML/PDF), document intake, OCDS export."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mitra.console import console, fail, open_node
+from mitra.core.errors import MitraError
+from mitra.core.node import Node
+from mitra.pillars.dialogue import service
+from mitra.pillars.dialogue.intake import RegisterFacts, propose
+from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf, session_line
+from mitra.policy import Actor, Role
+
+dialogue_app = typer.Typer(
+    help="The Security Dialogue: sessions, commitments, progress, reports.", no_args_is_help=True
+)
+
+
+def _operator(node: Node) -> Actor:
+    """Whoever runs the CLI on the node's machine reads as an analyst of the node's first agency."""
+    return Actor(
+        nation=node.nation,
+        agency=node.settings.agencies[0],
+        username=f"cli:{getpass.getuser()}",
+        roles=frozenset({Role.ANALYST}),
+    )
+
+
+def _register(node: Node, today: date) -> service.Register:
+    with node.db.read() as session:
+        return service.load_register(session, node, _operator(node), today=today)
+
+
+def _parse_today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--today {value!r} is not a date (YYYY-MM-DD)")
+
+
+@dialogue_app.command("status")
+def status(today: Annotated[str | None, typer.Option(help="Judge deadlines as of this date.")] = None) -> None:
+    """A table of every commitment by area and status; flags an overdue session."""
+    node = open_node()
+    try:
+        register = _register(node, _parse_today(today))
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    for s in register.sessions:
+        console.print(session_line(s), highlight=False)
+    nxt = register.next_session
+    if nxt:
+        flag = f"[bold red]OVERDUE by {nxt.days_overdue} days[/]" if nxt.overdue else "on time"
+        console.print(f"next: session {nxt.number}, due by {nxt.due.isoformat()}, host {nxt.host_nation}: {flag}")
+    table = Table(title="Commitments")
+    for column in ("Area", "Commitment", "Strength", "Status", "Milestones", "Updates"):
+        table.add_column(column)
+    for state in register.commitments:
+        c = state.commitment
+        milestones = ", ".join(f"{m.key}:{m.status}" for m in state.milestones) or "-"
+        table.add_row(state.area_name, c.text, c.strength, state.status, milestones, str(len(state.updates)))
+    console.print(table)
+
+
+@dialogue_app.command("report")
+def report(
+    year: Annotated[int, typer.Option(help="The year the report covers.")],
+    pdf: Annotated[Path | None, typer.Option(help="Write the report and draft agenda as PDF here.")] = None,
+    today: Annotated[str | None, typer.Option(help="Judge deadlines as of this date.")] = None,
+) -> None:
+    """The annual progress report and the next session's draft agenda."""
+    node = open_node()
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task("reading the register", total=None)
+            register = _register(node, _parse_today(today))
+            bar.update(task, description="building the report")
+            annual = annual_report(register, year=year)
+            agenda = draft_agenda(register)
+            if pdf is not None:
+                bar.update(task, description=f"drawing {pdf}")
+                pdf.write_bytes(report_pdf(annual, agenda))
+    except MitraError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"--pdf {pdf}: {exc.strerror}")
+    finally:
+        node.close()
+    overall = ", ".join(f"{n} {'-' if v is None else f'{v:.0f}%'}" for n, v in annual.overall.items())
+    console.print(f"{year}: {len(annual.sessions)} session(s), {len(annual.updates)} update(s); compliance {overall}")
+    if pdf is not None:
+        console.print(f"wrote {pdf}")
+
+
+@dialogue_app.command("intake")
+def intake(
+    file: Annotated[Path, typer.Argument(help="A readout, joint statement or article (UTF-8 text).")],
+) -> None:
+    """Propose session facts, areas and commitments found in FILE; flag conflicts with the register."""
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror}")
+    node = open_node()
+    try:
+        register = _register(node, date.today())
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+    result = propose(text, RegisterFacts(events=register.events, sessions=register.sessions, areas=register.areas))
+    console.print(f"{file}: {result.characters} characters, sha256 {result.sha256}", highlight=False)
+    s = result.session
+    console.print(
+        f"session: number {s.number or '?'}, venue {s.venue or '?'}, date {s.date.describe() if s.date else '?'}, "
+        f"co-chairs {', '.join(f'{p.title} {p.name}' for p in s.co_chairs) or '?'}",
+        highlight=False,
+    )
+    console.print("areas: " + ", ".join(f"{a.name} ({a.count})" for a in result.areas), highlight=False)
+    table = Table(title="Proposed commitments")
+    for column in ("Strength", "Area", "Sentence"):
+        table.add_column(column)
+    for c in result.commitments:
+        table.add_row(c.strength, c.area or "?", c.sentence)
+    console.print(table)
+    for k in result.conflicts:
+        console.print(
+            f"[bold red]conflict[/] {k.subject}: the document says {k.source_says}, the register {k.register_says}",
+            highlight=False,
+        )
+    console.print("accept or edit these on the intake page: /dialogue/intake")
+
+
+@dialogue_app.command("ocds")
+def ocds(
+    out: Annotated[Path, typer.Argument(help="Where to write the OCDS release package (JSON).")],
+) -> None:
+    """Export the commitments as an OCDS 1.1 release package."""
+    node = open_node()
+    try:
+        register = _register(node, date.today())
+        package = ocds_package(register, uri=out.resolve().as_uri(), publisher=f"Mitra node {node.nation}")
+        out.write_text(json.dumps(package, indent=2, ensure_ascii=False))
+    except MitraError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: {exc.strerror}")
+    finally:
+        node.close()
+    console.print(f"wrote {len(package['releases'])} releases to {out}")

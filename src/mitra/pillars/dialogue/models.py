@@ -1,0 +1,302 @@
+"""The Dialogue register's STIX custom types, vocabularies and typed views over stored objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from mitra.core.errors import InvalidInput
+from mitra.core.stix import CustomType
+
+PILLAR_NAME = "dialogue"
+
+SERIES = "x-mitra-dialogue-series"
+SESSION = "x-mitra-dialogue-session"
+AREA = "x-mitra-cooperation-area"
+COMMITMENT = "x-mitra-commitment"
+UPDATE = "x-mitra-progress-update"
+CONFLICT = "x-mitra-conflict"
+EVENT = "x-mitra-partnership-event"
+
+CUSTOM_TYPES: tuple[CustomType, ...] = (
+    CustomType(
+        name=SERIES,
+        description="A dialogue series between partners: cadence, host rotation, first session.",
+        pillar=PILLAR_NAME,
+        required=("name", "cadence", "host_rotation"),
+    ),
+    CustomType(
+        name=SESSION,
+        description="One session of a dialogue series: number, date, venue, co-chairs, agenda, readout.",
+        pillar=PILLAR_NAME,
+        required=("series_ref", "number", "date", "venue", "host_nation"),
+    ),
+    CustomType(
+        name=AREA,
+        description="A cooperation area added by users beyond the partnership's standing areas.",
+        pillar=PILLAR_NAME,
+        required=("key", "name"),
+    ),
+    CustomType(
+        name=COMMITMENT,
+        description=(
+            "An agreed outcome: verbatim text, strength, verifiability, owners, "
+            "milestones (OCDS statuses) and indicators (baseline/target/actual per year)."
+        ),
+        pillar=PILLAR_NAME,
+        required=("area", "text", "strength"),
+    ),
+    CustomType(
+        name=UPDATE,
+        description="One dated progress update on a commitment by one side, with evidence links (object ids).",
+        pillar=PILLAR_NAME,
+        required=("commitment_ref", "date", "nation", "summary"),
+    ),
+    CustomType(
+        name=CONFLICT,
+        description="A recorded disagreement between a source document or a partner and the register.",
+        pillar=PILLAR_NAME,
+        required=("subject", "register_says", "source_says"),
+    ),
+    CustomType(
+        name=EVENT,
+        description="A dated fact of the partnership (a visit, an upgrade of ties) the register holds as true.",
+        pillar=PILLAR_NAME,
+        required=("kind", "name", "start_date"),
+    ),
+)
+OBJECT_TYPES: tuple[str, ...] = tuple(t.name for t in CUSTOM_TYPES)
+
+NATIONS = ("IND", "MYS")
+
+STANDING_AREAS: dict[str, str] = {
+    "counter-terrorism": "Counter-terrorism and deradicalisation",
+    "cyber-security": "Cyber security",
+    "maritime-security": "Maritime security",
+    "defence-industry": "Defence industry",
+    "critical-minerals": "Critical minerals and rare earths",
+    "trade": "Trade",
+    "institutional": "The Dialogue itself",
+}
+
+STRENGTHS = ("deepen", "explore", "agree to", "institutionalise")
+# OCDS milestone status codelist.
+MILESTONE_STATUSES = ("scheduled", "met", "notMet", "partiallyMet")
+
+_AREA_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_day(value: Any, *, field_name: str) -> date:
+    """A full ISO date ``YYYY-MM-DD``; :class:`InvalidInput` naming ``field_name`` otherwise."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise InvalidInput(f"{field_name}: {value!r} is not a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{field_name}: {value!r} is not a real date") from None
+
+
+def parse_partial_day(value: Any, *, field_name: str) -> date:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (announcements are often known to the month): first day meant."""
+    match = _PARTIAL_DATE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInput(f"{field_name}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput(f"{field_name}: {value!r} is not a real date") from None
+
+
+def check_area_key(value: str, *, field_name: str = "key") -> str:
+    if not _AREA_KEY.match(value):
+        raise InvalidInput(f"{field_name}: {value!r} must be 2-41 lowercase letters, digits or hyphens")
+    return value
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    title: str
+    due_date: str | None
+    status: str = "scheduled"
+    party: str = "both"  # IND, MYS or both
+
+    def due(self) -> date | None:
+        return parse_day(self.due_date, field_name="due_date") if self.due_date else None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str
+    unit: str = "count"
+    baseline: float = 0.0
+    baseline_year: int | None = None
+    targets: dict[str, float] = field(default_factory=dict)  # year -> target
+    actuals: dict[str, float] = field(default_factory=dict)  # year -> actual recorded on the commitment
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ref: str
+    relation: str = "supports"
+    counts_toward: str | None = None
+    amount: float = 1.0
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    """A commitment as stored (latest visible version)."""
+
+    id: str
+    area: str
+    text: str
+    strength: str
+    verifiable: bool
+    session_ref: str | None
+    source: str
+    owners: dict[str, str]
+    milestones: tuple[Milestone, ...]
+    indicators: tuple[Indicator, ...]
+    announced: str | None
+    terms_of_reference: str | None
+    delivered: str | None
+    originator: str
+    modified: str
+    tlp: str
+
+    @classmethod
+    def of(cls, obj: dict[str, Any], *, originator: str, tlp: str) -> CommitmentView:
+        return cls(
+            id=str(obj["id"]),
+            area=str(obj["area"]),
+            text=str(obj["text"]),
+            strength=str(obj["strength"]),
+            verifiable=bool(obj.get("verifiable", True)),
+            session_ref=obj.get("session_ref"),
+            source=str(obj.get("source", "")),
+            owners={str(k): str(v) for k, v in (obj.get("owners") or {}).items()},
+            milestones=tuple(
+                Milestone(
+                    key=str(m["key"]),
+                    title=str(m.get("title", m["key"])),
+                    due_date=m.get("due_date"),
+                    status=str(m.get("status", "scheduled")),
+                    party=str(m.get("party", "both")),
+                )
+                for m in obj.get("milestones") or ()
+            ),
+            indicators=tuple(
+                Indicator(
+                    key=str(i["key"]),
+                    name=str(i.get("name", i["key"])),
+                    unit=str(i.get("unit", "count")),
+                    baseline=float(i.get("baseline", 0)),
+                    baseline_year=i.get("baseline_year"),
+                    targets={str(k): float(v) for k, v in (i.get("targets") or {}).items()},
+                    actuals={str(k): float(v) for k, v in (i.get("actuals") or {}).items()},
+                )
+                for i in obj.get("indicators") or ()
+            ),
+            announced=obj.get("announced"),
+            terms_of_reference=obj.get("terms_of_reference"),
+            delivered=obj.get("delivered"),
+            originator=originator,
+            modified=str(obj.get("modified", "")),
+            tlp=tlp,
+        )
+
+    @property
+    def title(self) -> str:
+        return self.text if len(self.text) <= 90 else self.text[:87] + "..."
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """One progress update as stored."""
+
+    id: str
+    commitment_ref: str
+    date: str
+    nation: str
+    summary: str
+    milestone_key: str | None
+    milestone_status: str | None
+    indicator_values: tuple[tuple[str, float], ...]
+    evidence: tuple[Evidence, ...]
+    originator: str
+    received: bool
+
+    @classmethod
+    def of(cls, obj: dict[str, Any], *, originator: str, received: bool) -> UpdateView:
+        return cls(
+            id=str(obj["id"]),
+            commitment_ref=str(obj["commitment_ref"]),
+            date=str(obj["date"]),
+            nation=str(obj["nation"]),
+            summary=str(obj["summary"]),
+            milestone_key=obj.get("milestone_key"),
+            milestone_status=obj.get("milestone_status"),
+            indicator_values=tuple((str(v["key"]), float(v["value"])) for v in obj.get("indicator_values") or ()),
+            evidence=tuple(
+                Evidence(
+                    ref=str(e["ref"]),
+                    relation=str(e.get("relation", "supports")),
+                    counts_toward=e.get("counts_toward"),
+                    amount=float(e.get("amount", 1)),
+                )
+                for e in obj.get("evidence") or ()
+            ),
+            originator=originator,
+            received=received,
+        )
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    series_ref: str
+    number: int
+    date: str
+    venue: str
+    host_nation: str
+    co_chairs: tuple[dict[str, str], ...]
+    delegations: dict[str, list[str]]
+    agenda: tuple[str, ...]
+    readout: dict[str, str]
+    originator: str
+
+    @classmethod
+    def of(cls, obj: dict[str, Any], *, originator: str) -> SessionView:
+        return cls(
+            id=str(obj["id"]),
+            series_ref=str(obj["series_ref"]),
+            number=int(obj["number"]),
+            date=str(obj["date"]),
+            venue=str(obj["venue"]),
+            host_nation=str(obj["host_nation"]),
+            co_chairs=tuple({str(k): str(v) for k, v in c.items()} for c in obj.get("co_chairs") or ()),
+            delegations={str(k): [str(p) for p in v] for k, v in (obj.get("delegations") or {}).items()},
+            agenda=tuple(str(a) for a in obj.get("agenda") or ()),
+            readout={str(k): str(v) for k, v in (obj.get("readout") or {}).items()},
+            originator=originator,
+        )
+
+    @property
+    def ordinal(self) -> str:
+        return ordinal(self.number)
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -1,0 +1,426 @@
+"""HTML pages under ``/dialogue``: dashboard, timeline, commitment detail and updates, compliance, reports, intake."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
+from mitra.pillars.dialogue import service
+from mitra.pillars.dialogue.api import facts_of
+from mitra.pillars.dialogue.intake import propose
+from mitra.pillars.dialogue.models import MILESTONE_STATUSES, NATIONS, STRENGTHS
+from mitra.pillars.dialogue.reports import (
+    annual_report,
+    draft_agenda,
+    lag_line,
+    ocds_package,
+    report_pdf,
+    session_line,
+)
+from mitra.policy import Action, authorize
+from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.rendering import login_redirect, render
+
+router = APIRouter(prefix="/dialogue", include_in_schema=False)
+MAX_UPLOAD = 150_000
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _load(request: Request, user: PageUser) -> service.Register:
+    node = node_of(request)
+    with node.db.read() as session:
+        return service.load_register(session, node, user.actor, today=_today())
+
+
+def _error(request: Request, user: PageUser, exc: MitraError) -> HTMLResponse:
+    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+
+
+def _can_write(request: Request, user: PageUser) -> bool:
+    return authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation).allowed
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    rows = service.compliance(register, years=[register.today.year])
+    return render(
+        request,
+        "dialogue/dashboard.html",
+        user,
+        register=register,
+        statuses=service.COMMITMENT_STATUSES,
+        rows={r.state.commitment.id: r for r in rows},
+        session_line=session_line,
+    )
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    entries: list[tuple[str, str, str, str | None]] = []  # date, kind, text, link
+    for event in register.events:
+        entries.append((str(event["start_date"]), "partnership", str(event["name"]), None))
+    for s in register.sessions:
+        entries.append((s.date, "session", session_line(s), None))
+    for state in register.commitments:
+        c = state.commitment
+        link = f"/dialogue/commitments/{c.id}"
+        if c.announced:
+            entries.append((c.announced, "announced", c.text, link))
+        if c.terms_of_reference:
+            entries.append((c.terms_of_reference, "terms of reference", c.text, link))
+        if c.delivered:
+            entries.append((c.delivered, "delivered", c.text, link))
+        for m in state.milestones:
+            if m.due_date:
+                entries.append((m.due_date, f"milestone due ({m.status})", f"{m.title}: {c.text}", link))
+        for u in state.updates:
+            entries.append((u.update.date, f"update from {u.update.nation}", u.update.summary, link))
+    nxt = register.next_session
+    if nxt:
+        label = f"session {nxt.number} due (host {nxt.host_nation})" + (" - OVERDUE" if nxt.overdue else "")
+        entries.append((nxt.due.isoformat(), "next session", label, None))
+    entries.sort(key=lambda e: e[0])
+    return render(request, "dialogue/timeline.html", user, entries=entries, register=register)
+
+
+@router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
+def commitment_detail(request: Request, commitment_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return _detail(request, user, commitment_id)
+
+
+def _detail(
+    request: Request,
+    user: PageUser,
+    commitment_id: str,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    node = node_of(request)
+    try:
+        with node.db.read() as session:
+            register = service.load_register(session, node, user.actor, today=_today())
+            state = register.commitment(commitment_id)
+            versions = service.commitment_versions(session, node, user.actor, commitment_id)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    history = [(v.modified, json.dumps(v.as_stix().get("milestones", [])), v.as_stix()) for v in versions]
+    return render(
+        request,
+        "dialogue/commitment.html",
+        user,
+        status=422 if error else 200,
+        state=state,
+        history=history,
+        can_write=_can_write(request, user),
+        statuses=MILESTONE_STATUSES,
+        error=error,
+        form=form or {"date": _today().isoformat(), "share": "on"},
+        lag=lag_line(state),
+    )
+
+
+@router.post("/commitments/{commitment_id}/updates", response_class=HTMLResponse)
+def post_update(
+    request: Request,
+    commitment_id: str,
+    summary: Annotated[str, Form(max_length=4000)] = "",
+    when: Annotated[str, Form(alias="date", max_length=20)] = "",
+    milestone_key: Annotated[str, Form(max_length=60)] = "",
+    milestone_status: Annotated[str, Form(max_length=20)] = "",
+    indicator_key: Annotated[str, Form(max_length=60)] = "",
+    indicator_value: Annotated[str, Form(max_length=20)] = "",
+    evidence: Annotated[str, Form(max_length=10_000)] = "",
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    share: Annotated[str, Form(max_length=5)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        check_csrf(user.csrf_token, csrf_token)
+    except Forbidden as exc:
+        return _error(request, user, exc)
+    form = {
+        "summary": summary,
+        "date": when,
+        "milestone_key": milestone_key,
+        "milestone_status": milestone_status,
+        "indicator_key": indicator_key,
+        "indicator_value": indicator_value,
+        "evidence": evidence,
+        "tlp": tlp,
+        "share": share,
+    }
+    node = node_of(request)
+    try:
+        data = service.UpdateInput(
+            commitment_ref=commitment_id,
+            summary=summary,
+            date=when,
+            milestone_key=milestone_key or None,
+            milestone_status=milestone_status or None,
+            indicator_values=_indicator_values(indicator_key, indicator_value),
+            evidence=_evidence_lines(evidence),
+            handling=service.HandlingChoice(tlp=tlp, share_with_partner=bool(share)),
+        )
+        with node.db.write() as session:
+            service.add_update(session=session, node=node, actor=user.actor, data=data, today=_today())
+    except Forbidden as exc:
+        return _error(request, user, exc)
+    except (InvalidInput, NotFound) as exc:
+        return _detail(request, user, commitment_id, error=str(exc), form=form)
+    return RedirectResponse(f"/dialogue/commitments/{commitment_id}", status_code=303)
+
+
+def _indicator_values(key: str, value: str) -> tuple[tuple[str, float], ...]:
+    if not key and not value:
+        return ()
+    try:
+        return ((key, float(value)),)
+    except ValueError:
+        raise InvalidInput(f"indicator_value: {value!r} is not a number") from None
+
+
+def _evidence_lines(text: str) -> tuple[service.EvidenceInput, ...]:
+    """One evidence link per line: ``<object id> [indicator key to count toward]``."""
+    links = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        links.append(service.EvidenceInput(ref=parts[0], counts_toward=parts[1] if len(parts) > 1 else None))
+    return tuple(links)
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance_page(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    years = service.year_window(register.today)
+    rows = service.compliance(register, years=years)
+    return render(
+        request,
+        "dialogue/compliance.html",
+        user,
+        rows=rows,
+        years=years,
+        nations=NATIONS,
+        overall={(n, y): service.nation_percentage(rows, n, y) for n in NATIONS for y in years},
+        lag_line=lag_line,
+        register=register,
+    )
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    chosen = year or register.today.year
+    return render(
+        request,
+        "dialogue/report.html",
+        user,
+        report=annual_report(register, year=chosen),
+        agenda=draft_agenda(register),
+        session_line=session_line,
+        lag_line=lag_line,
+        nations=NATIONS,
+    )
+
+
+@router.get("/report.pdf")
+def report_download(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    chosen = year or register.today.year
+    pdf = report_pdf(annual_report(register, year=chosen), draft_agenda(register))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dialogue-report-{chosen}.pdf"'},
+    )
+
+
+@router.get("/ocds.json")
+def ocds_download(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    node = node_of(request)
+    return JSONResponse(ocds_package(register, uri=str(request.url), publisher=f"Mitra node {node.nation}"))
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def intake_form(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return render(request, "dialogue/intake.html", user, result=None, document="", error=None, areas={}, sessions=[])
+
+
+@router.post("/intake", response_class=HTMLResponse)
+async def intake_submit(
+    request: Request,
+    document: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
+    upload: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    try:
+        check_csrf(user.csrf_token, csrf_token)
+    except Forbidden as exc:
+        return _error(request, user, exc)
+    error = None
+    if upload is not None and upload.filename:
+        raw = await upload.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            error = f"upload: {upload.filename} is larger than {MAX_UPLOAD} bytes"
+        else:
+            document = raw.decode("utf-8", errors="replace")
+    if not document.strip() and error is None:
+        error = "document: paste a text or choose a file"
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    result = propose(document, facts_of(register)) if error is None else None
+    return render(
+        request,
+        "dialogue/intake.html",
+        user,
+        status=422 if error else 200,
+        result=result,
+        document=document,
+        error=error,
+        areas=register.areas,
+        strengths=STRENGTHS,
+        sessions=register.sessions,
+        can_write=_can_write(request, user),
+    )
+
+
+@router.post("/intake/accept", response_class=HTMLResponse)
+def intake_accept(
+    request: Request,
+    document: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
+    source: Annotated[str, Form(max_length=300)] = "",
+    session_ref: Annotated[str, Form(max_length=120)] = "",
+    accept: Annotated[list[str] | None, Form()] = None,
+    c_text: Annotated[list[str] | None, Form()] = None,
+    c_area: Annotated[list[str] | None, Form()] = None,
+    c_strength: Annotated[list[str] | None, Form()] = None,
+    k_subject: Annotated[list[str] | None, Form()] = None,
+    k_source_says: Annotated[list[str] | None, Form()] = None,
+    k_register_says: Annotated[list[str] | None, Form()] = None,
+    k_refs: Annotated[list[str] | None, Form()] = None,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Create the objects for the proposals a person ticked (``accept`` holds ``c<i>`` and ``k<i>`` values)."""
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    chosen = set(accept or [])
+    texts, areas, strengths = c_text or [], c_area or [], c_strength or []
+    subjects, says, register_says, refs = k_subject or [], k_source_says or [], k_register_says or [], k_refs or []
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    label = source.strip() or f"document sha256:{digest[:16]}"
+    created: list[str] = []
+    try:
+        check_csrf(user.csrf_token, csrf_token)
+        with node.db.write() as session:
+            for index, text in enumerate(texts):
+                if f"c{index}" not in chosen:
+                    continue
+                row = service.add_commitment(
+                    session=session,
+                    node=node,
+                    actor=user.actor,
+                    data=service.CommitmentInput(
+                        area=areas[index] if index < len(areas) else "",
+                        text=text,
+                        strength=strengths[index] if index < len(strengths) else "",
+                        session_ref=session_ref or None,
+                        source=label,
+                    ),
+                )
+                created.append(row.id)
+            for index, subject in enumerate(subjects):
+                if f"k{index}" not in chosen:
+                    continue
+                row = service.record_conflict(
+                    session=session,
+                    node=node,
+                    actor=user.actor,
+                    subject=subject,
+                    register_says=register_says[index] if index < len(register_says) else "",
+                    source_says=says[index] if index < len(says) else "",
+                    source=label,
+                    refs=[r for r in (refs[index] if index < len(refs) else "").split() if r],
+                )
+                created.append(row.id)
+    except MitraError as exc:
+        register = _load(request, user)
+        return render(
+            request,
+            "dialogue/intake.html",
+            user,
+            status=exc.status,
+            result=propose(document, facts_of(register)),
+            document=document,
+            error=str(exc),
+            areas=register.areas,
+            strengths=STRENGTHS,
+            sessions=register.sessions,
+            can_write=_can_write(request, user),
+        )
+    return render(request, "dialogue/intake_done.html", user, created=created)

@@ -1,0 +1,779 @@
+"""The Dialogue register: reading it through policy, deriving status, writing sessions, commitments, updates.
+
+Takes the caller's session and never commits. Every read goes through ``node.store`` with the actor, so
+what a person sees (and what counts into progress) is what policy lets them see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from mitra.core.errors import Forbidden, InvalidInput, NotFound
+from mitra.core.objects import SOURCE_PARTNER, StixObject
+from mitra.core.stix import HandlingInput
+from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
+from mitra.pillars.dialogue.models import (
+    AREA,
+    COMMITMENT,
+    CONFLICT,
+    EVENT,
+    MILESTONE_STATUSES,
+    NATIONS,
+    SERIES,
+    SESSION,
+    STANDING_AREAS,
+    STRENGTHS,
+    UPDATE,
+    CommitmentView,
+    Evidence,
+    SessionView,
+    UpdateView,
+    check_area_key,
+    parse_day,
+    parse_partial_day,
+)
+from mitra.policy import Action, Actor, authorize
+
+if TYPE_CHECKING:
+    from mitra.core.node import Node
+
+COMMITMENT_STATUSES = ("not started", "in progress", "overdue", "conflict", "met")
+
+
+def partner_of(nation: str) -> tuple[str, ...]:
+    return tuple(n for n in NATIONS if n != nation)
+
+
+def require(actor: Actor, action: Action, node: Node) -> None:
+    decision = authorize(actor, action, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+def _all_rows(node: Node, session: Session, actor: Actor, types: Sequence[str]) -> list[StixObject]:
+    rows: list[StixObject] = []
+    cursor: int | None = None
+    while True:
+        page, cursor = node.store.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
+        rows.extend(page)
+        if cursor is None or not page:
+            return rows
+
+
+# ----- reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """An evidence link as this viewer may see it: the linked object's label only when policy allows."""
+
+    evidence: Evidence
+    visible: bool
+    label: str | None = None
+    type: str | None = None
+
+    @property
+    def counted(self) -> bool:
+        return self.visible and self.evidence.counts_toward is not None
+
+
+@dataclass(frozen=True)
+class UpdateState:
+    update: UpdateView
+    evidence: tuple[EvidenceView, ...]
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    key: str
+    title: str
+    due_date: str | None
+    party: str
+    stored_status: str
+    by_nation: dict[str, tuple[str, str, str]]  # nation -> (status, update id, update date)
+    status: str  # the agreed status, or "conflict"
+    overdue: bool
+
+    @property
+    def conflict(self) -> bool:
+        return self.status == "conflict"
+
+
+@dataclass(frozen=True)
+class IndicatorState:
+    key: str
+    name: str
+    unit: str
+    baseline: float
+    targets: dict[int, float]
+    actuals: dict[int, float]  # all sides together
+    by_nation: dict[str, dict[int, float]]
+
+
+@dataclass(frozen=True)
+class CommitmentState:
+    """A commitment with everything derived from its updates, for one viewer, as of ``today``."""
+
+    commitment: CommitmentView
+    area_name: str
+    milestones: tuple[MilestoneState, ...]
+    indicators: tuple[IndicatorState, ...]
+    updates: tuple[UpdateState, ...]
+    status: str
+    lag: Lag
+
+    @property
+    def conflicts(self) -> list[MilestoneState]:
+        return [m for m in self.milestones if m.conflict]
+
+
+@dataclass(frozen=True)
+class NextSession:
+    number: int
+    due: date
+    host_nation: str
+    overdue: bool
+    days_overdue: int
+
+
+@dataclass
+class Register:
+    """Everything of the Dialogue a viewer may see."""
+
+    series: list[dict[str, Any]]
+    sessions: list[SessionView]
+    commitments: list[CommitmentState]
+    areas: dict[str, str]
+    events: list[dict[str, Any]]
+    recorded_conflicts: list[dict[str, Any]]
+    today: date
+    next_session: NextSession | None = None
+    by_id: dict[str, CommitmentState] = field(default_factory=dict)
+
+    def commitment(self, object_id: str) -> CommitmentState:
+        try:
+            return self.by_id[object_id]
+        except KeyError:
+            raise NotFound(f"no commitment {object_id}") from None
+
+    def by_area(self) -> list[tuple[str, str, list[CommitmentState]]]:
+        grouped: dict[str, list[CommitmentState]] = {}
+        for state in self.commitments:
+            grouped.setdefault(state.commitment.area, []).append(state)
+        return [(key, self.areas.get(key, key), grouped[key]) for key in self.areas if key in grouped]
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(COMMITMENT_STATUSES, 0)
+        for state in self.commitments:
+            counts[state.status] += 1
+        return counts
+
+
+def load_register(session: Session, node: Node, actor: Actor, *, today: date) -> Register:
+    """Read the register as ``actor`` may see it (partners read only through TAXII)."""
+    require(actor, Action.READ_DATA, node)
+    rows = _all_rows(node, session, actor, (SERIES, SESSION, AREA, COMMITMENT, UPDATE, CONFLICT, EVENT))
+    by_type: dict[str, list[StixObject]] = {}
+    for row in rows:
+        by_type.setdefault(row.type, []).append(row)
+    areas = dict(STANDING_AREAS)
+    for row in by_type.get(AREA, []):
+        obj = row.as_stix()
+        areas.setdefault(str(obj["key"]), str(obj["name"]))
+    sessions = sorted(
+        (SessionView.of(r.as_stix(), originator=r.originator_nation) for r in by_type.get(SESSION, [])),
+        key=lambda s: (s.number, s.date),
+    )
+    updates = sorted(
+        (
+            UpdateView.of(r.as_stix(), originator=r.originator_nation, received=r.source == SOURCE_PARTNER)
+            for r in by_type.get(UPDATE, [])
+        ),
+        key=lambda u: (u.date, u.id),
+    )
+    evidence_views = _resolve_evidence(session, node, actor, [e for u in updates for e in u.evidence])
+    commitments = [
+        CommitmentView.of(r.as_stix(), originator=r.originator_nation, tlp=r.tlp) for r in by_type.get(COMMITMENT, [])
+    ]
+    commitments.sort(key=lambda c: (list(areas).index(c.area) if c.area in areas else len(areas), c.announced or ""))
+    states = [
+        derive_state(
+            c,
+            [u for u in updates if u.commitment_ref == c.id],
+            evidence_views,
+            area_name=areas.get(c.area, c.area),
+            today=today,
+        )
+        for c in commitments
+    ]
+    register = Register(
+        series=[r.as_stix() for r in by_type.get(SERIES, [])],
+        sessions=sessions,
+        commitments=states,
+        areas=areas,
+        events=sorted((r.as_stix() for r in by_type.get(EVENT, [])), key=lambda e: str(e["start_date"])),
+        recorded_conflicts=[r.as_stix() for r in by_type.get(CONFLICT, [])],
+        today=today,
+        by_id={s.commitment.id: s for s in states},
+    )
+    register.next_session = next_session(register.series, sessions, today=today)
+    return register
+
+
+def _resolve_evidence(session: Session, node: Node, actor: Actor, links: Sequence[Evidence]) -> dict[str, EvidenceView]:
+    views: dict[str, EvidenceView] = {}
+    for link in links:
+        if link.ref in views:
+            continue
+        try:
+            row = node.store.latest_row(session, link.ref)
+        except NotFound:
+            views[link.ref] = EvidenceView(link, visible=False)
+            continue
+        if not node.store.decide_view(row, actor).allowed:
+            views[link.ref] = EvidenceView(link, visible=False)
+            continue
+        obj = row.as_stix()
+        name = obj.get("name") or obj.get("abstract") or obj.get("summary") or row.id
+        # A RED object's name is shown only on its own page, where the view is audited.
+        label = "TLP:RED object (open it to see it)" if row.tlp == "red" else str(name)
+        views[link.ref] = EvidenceView(link, visible=True, label=label, type=row.type)
+    return views
+
+
+def derive_state(
+    commitment: CommitmentView,
+    updates: Sequence[UpdateView],
+    evidence_views: dict[str, EvidenceView],
+    *,
+    area_name: str,
+    today: date,
+) -> CommitmentState:
+    """Milestone statuses per side (conflicts kept), indicator actuals, overall status, lag."""
+    update_states = tuple(
+        UpdateState(
+            u,
+            tuple(
+                EvidenceView(e, evidence_views[e.ref].visible, evidence_views[e.ref].label, evidence_views[e.ref].type)
+                if e.ref in evidence_views
+                else EvidenceView(e, visible=False)
+                for e in u.evidence
+            ),
+        )
+        for u in updates
+    )
+    milestones = tuple(_milestone_state(m, updates, today=today) for m in commitment.milestones)
+    indicators = tuple(_indicator_state(i, update_states) for i in commitment.indicators)
+    if milestones and all(m.status == "met" for m in milestones):
+        status = "met"
+    elif any(m.conflict for m in milestones):
+        status = "conflict"
+    elif any(m.overdue for m in milestones):
+        status = "overdue"
+    elif commitment.delivered:
+        status = "met"
+    elif updates:
+        status = "in progress"
+    else:
+        status = "not started"
+    lag = measure_lag(
+        announced=_optional_partial(commitment.announced, "announced"),
+        terms_of_reference=_optional_partial(commitment.terms_of_reference, "terms_of_reference"),
+        delivered=_optional_partial(commitment.delivered, "delivered"),
+        today=today,
+    )
+    return CommitmentState(commitment, area_name, milestones, indicators, update_states, status, lag)
+
+
+def _optional_partial(value: str | None, name: str) -> date | None:
+    return parse_partial_day(value, field_name=name) if value else None
+
+
+def _milestone_state(milestone: Any, updates: Sequence[UpdateView], *, today: date) -> MilestoneState:
+    by_nation: dict[str, tuple[str, str, str]] = {}
+    for update in updates:  # sorted by date: the latest report of each side wins
+        if update.milestone_key == milestone.key and update.milestone_status:
+            by_nation[update.nation] = (update.milestone_status, update.id, update.date)
+    reported = {status for status, _, _ in by_nation.values()}
+    if len(reported) > 1:
+        status = "conflict"
+    elif reported:
+        status = reported.pop()
+    else:
+        status = milestone.status
+    due = milestone.due()
+    overdue = due is not None and due < today and status not in ("met", "conflict")
+    return MilestoneState(
+        key=milestone.key,
+        title=milestone.title,
+        due_date=milestone.due_date,
+        party=milestone.party,
+        stored_status=milestone.status,
+        by_nation=by_nation,
+        status=status,
+        overdue=overdue,
+    )
+
+
+def _indicator_state(indicator: Any, updates: Sequence[UpdateState]) -> IndicatorState:
+    actuals: dict[int, float] = {int(y): v for y, v in indicator.actuals.items()}
+    by_nation: dict[str, dict[int, float]] = {}
+    for state in updates:
+        update = state.update
+        gained = sum(v for k, v in update.indicator_values if k == indicator.key)
+        gained += sum(
+            e.evidence.amount for e in state.evidence if e.counted and e.evidence.counts_toward == indicator.key
+        )
+        if gained:
+            actuals[update.year] = actuals.get(update.year, 0.0) + gained
+            per = by_nation.setdefault(update.nation, {})
+            per[update.year] = per.get(update.year, 0.0) + gained
+    return IndicatorState(
+        key=indicator.key,
+        name=indicator.name,
+        unit=indicator.unit,
+        baseline=indicator.baseline,
+        targets={int(y): v for y, v in indicator.targets.items()},
+        actuals=dict(sorted(actuals.items())),
+        by_nation=by_nation,
+    )
+
+
+def next_session(
+    series: Sequence[dict[str, Any]], sessions: Sequence[SessionView], *, today: date
+) -> NextSession | None:
+    """The next session of an annual series: due a year after the last one; overdue if none recorded by then."""
+    if not series:
+        return None
+    rotation = [str(n) for n in series[0].get("host_rotation") or NATIONS]
+    if not sessions:
+        first = parse_day(series[0].get("first_session_date", today.isoformat()), field_name="first_session_date")
+        return NextSession(1, first, rotation[0], today > first, max((today - first).days, 0))
+    last = sessions[-1]
+    held = parse_day(last.date, field_name="date")
+    try:
+        due = held.replace(year=held.year + 1)
+    except ValueError:  # 29 February
+        due = held.replace(year=held.year + 1, day=28)
+    number = last.number + 1
+    return NextSession(number, due, rotation[(number - 1) % len(rotation)], today > due, max((today - due).days, 0))
+
+
+# ----- compliance ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceCell:
+    nation: str
+    year: int
+    score: Score
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    state: CommitmentState
+    cells: tuple[ComplianceCell, ...]
+
+    def percentage(self, nation: str) -> float | None:
+        return as_percentage([c.score.value for c in self.cells if c.nation == nation])
+
+
+def compliance(register: Register, *, years: Sequence[int]) -> list[ComplianceRow]:
+    """Score each commitment per nation per year (only years from its announcement up to today)."""
+    rows: list[ComplianceRow] = []
+    for state in register.commitments:
+        start = state.lag.announced.year if state.lag.announced else min(years, default=register.today.year)
+        cells = [
+            ComplianceCell(nation, year, _score(state, nation, year))
+            for year in years
+            if start <= year <= register.today.year
+            for nation in NATIONS
+        ]
+        rows.append(ComplianceRow(state, tuple(cells)))
+    return rows
+
+
+def nation_percentage(rows: Sequence[ComplianceRow], nation: str, year: int | None = None) -> float | None:
+    return as_percentage(
+        [c.score.value for r in rows for c in r.cells if c.nation == nation and (year is None or c.year == year)]
+    )
+
+
+def _score(state: CommitmentState, nation: str, year: int) -> Score:
+    end = date(year, 12, 31)
+    due: list[DueItem] = []
+    for milestone in state.commitment.milestones:
+        if milestone.party not in (nation, "both"):
+            continue
+        due_day = milestone.due()
+        if due_day is None or due_day > end:
+            continue
+        reported = milestone.status
+        for item in state.updates:
+            u = item.update
+            if (
+                u.nation == nation
+                and u.milestone_key == milestone.key
+                and u.milestone_status
+                and u.date <= end.isoformat()
+            ):
+                reported = u.milestone_status
+        due.append(DueItem(milestone.title, reported == "met", reported_not_met=reported == "notMet"))
+    for indicator in state.indicators:
+        if year in indicator.targets:
+            actual = indicator.by_nation.get(nation, {}).get(year, 0.0)
+            due.append(DueItem(indicator.name, actual >= indicator.targets[year]))
+    mine = [s for s in state.updates if s.update.nation == nation and s.update.year == year]
+    evidenced = [s for s in mine if any(e.visible for e in s.evidence)]
+    return score_year(due=due, updates_in_year=len(mine), evidenced_updates_in_year=len(evidenced))
+
+
+# ----- writing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandlingChoice:
+    tlp: str = "green"
+    share_with_partner: bool = True
+
+
+def _handling(node: Node, actor: Actor, choice: HandlingChoice) -> HandlingInput:
+    return HandlingInput(
+        tlp=choice.tlp,
+        originator_nation=node.nation,
+        originator_agency=actor.agency or "",
+        releasable_to=partner_of(node.nation) if choice.share_with_partner else (),
+        orcon=True,
+    )
+
+
+def known_areas(session: Session, node: Node, actor: Actor) -> dict[str, str]:
+    areas = dict(STANDING_AREAS)
+    for row in _all_rows(node, session, actor, (AREA,)):
+        obj = row.as_stix()
+        areas.setdefault(str(obj["key"]), str(obj["name"]))
+    return areas
+
+
+def add_area(
+    *, session: Session, node: Node, actor: Actor, key: str, name: str, handling: HandlingChoice = HandlingChoice()
+) -> StixObject:
+    require(actor, Action.CREATE, node)
+    check_area_key(key)
+    if not name.strip():
+        raise InvalidInput("name: an area needs a name")
+    if key in known_areas(session, node, actor):
+        raise InvalidInput(f"key: area {key!r} exists already")
+    return node.store.create(
+        session,
+        obj={"type": AREA, "key": key, "name": name.strip()},
+        handling=_handling(node, actor, handling),
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    ref: str
+    relation: str = "supports"
+    counts_toward: str | None = None
+    amount: float = 1.0
+
+
+@dataclass(frozen=True)
+class UpdateInput:
+    commitment_ref: str
+    summary: str
+    date: str
+    milestone_key: str | None = None
+    milestone_status: str | None = None
+    indicator_values: tuple[tuple[str, float], ...] = ()
+    evidence: tuple[EvidenceInput, ...] = ()
+    handling: HandlingChoice = HandlingChoice()
+
+
+def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date) -> StixObject:
+    """A progress update from this node's side: a new dated object, never an overwrite."""
+    require(actor, Action.CREATE, node)
+    try:
+        row = node.store.get(session, object_id=data.commitment_ref, actor=actor)
+    except (NotFound, Forbidden):
+        raise InvalidInput(f"commitment_ref: no commitment {data.commitment_ref} that you may see") from None
+    if row.type != COMMITMENT:
+        raise InvalidInput(f"commitment_ref: {data.commitment_ref} is a {row.type}, not a commitment")
+    commitment = CommitmentView.of(row.as_stix(), originator=row.originator_nation, tlp=row.tlp)
+    when = parse_day(data.date, field_name="date")
+    if when > today:
+        raise InvalidInput(f"date: {data.date} is in the future; record progress once it has happened")
+    if not data.summary.strip():
+        raise InvalidInput("summary: say what happened")
+    body: dict[str, Any] = {
+        "type": UPDATE,
+        "name": f"{node.nation} update {when.isoformat()}: {data.summary.strip()[:120]}",
+        "commitment_ref": commitment.id,
+        "date": when.isoformat(),
+        "nation": node.nation,
+        "summary": data.summary.strip(),
+    }
+    if data.milestone_key or data.milestone_status:
+        keys = [m.key for m in commitment.milestones]
+        if data.milestone_key not in keys:
+            raise InvalidInput(f"milestone_key: {data.milestone_key!r} is not one of {keys or 'no milestones'}")
+        if data.milestone_status not in MILESTONE_STATUSES:
+            raise InvalidInput(f"milestone_status: {data.milestone_status!r} is not one of {list(MILESTONE_STATUSES)}")
+        body["milestone_key"] = data.milestone_key
+        body["milestone_status"] = data.milestone_status
+    indicator_keys = [i.key for i in commitment.indicators]
+    values = []
+    for index, (key, value) in enumerate(data.indicator_values):
+        if key not in indicator_keys:
+            raise InvalidInput(f"indicator_values[{index}].key: {key!r} is not one of {indicator_keys or 'none'}")
+        values.append({"key": key, "value": value})
+    if values:
+        body["indicator_values"] = values
+    links = []
+    for index, link in enumerate(data.evidence):
+        where = f"evidence[{index}]"
+        try:
+            node.store.get(session, object_id=link.ref, actor=actor)
+        except (NotFound, Forbidden):
+            raise InvalidInput(f"{where}.ref: no object {link.ref!r} that you may see on this node") from None
+        if link.counts_toward is not None and link.counts_toward not in indicator_keys:
+            raise InvalidInput(
+                f"{where}.counts_toward: {link.counts_toward!r} is not one of {indicator_keys or 'no indicators'}"
+            )
+        if link.amount <= 0:
+            raise InvalidInput(f"{where}.amount: must be positive")
+        entry: dict[str, Any] = {"ref": link.ref, "relation": link.relation or "supports"}
+        if link.counts_toward:
+            entry["counts_toward"] = link.counts_toward
+            entry["amount"] = link.amount
+        links.append(entry)
+    if links:
+        body["evidence"] = links
+    return node.store.create(session, obj=body, handling=_handling(node, actor, data.handling), actor=actor)
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    key: str
+    title: str
+    due_date: str | None = None
+    party: str = "both"
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    key: str
+    name: str
+    unit: str = "count"
+    baseline: float = 0.0
+    targets: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommitmentInput:
+    area: str
+    text: str
+    strength: str
+    verifiable: bool = True
+    session_ref: str | None = None
+    source: str = ""
+    owners: dict[str, str] = field(default_factory=dict)
+    milestones: tuple[MilestoneInput, ...] = ()
+    indicators: tuple[IndicatorInput, ...] = ()
+    announced: str | None = None
+    terms_of_reference: str | None = None
+    delivered: str | None = None
+    handling: HandlingChoice = HandlingChoice()
+
+
+def _commitment_body(session: Session, node: Node, actor: Actor, data: CommitmentInput) -> dict[str, Any]:
+    areas = known_areas(session, node, actor)
+    if data.area not in areas:
+        raise InvalidInput(f"area: {data.area!r} is not a known area ({', '.join(areas)}); add it first")
+    if data.strength not in STRENGTHS:
+        raise InvalidInput(f"strength: {data.strength!r} is not one of {list(STRENGTHS)}")
+    if not data.text.strip():
+        raise InvalidInput("text: give the commitment's verbatim text")
+    if data.session_ref:
+        try:
+            row = node.store.get(session, object_id=data.session_ref, actor=actor)
+        except (NotFound, Forbidden):
+            raise InvalidInput(f"session_ref: no session {data.session_ref} that you may see") from None
+        if row.type != SESSION:
+            raise InvalidInput(f"session_ref: {data.session_ref} is not a dialogue session")
+    for name in ("announced", "terms_of_reference", "delivered"):
+        value = getattr(data, name)
+        if value:
+            parse_partial_day(value, field_name=name)
+    milestones = []
+    for index, m in enumerate(data.milestones):
+        if m.due_date:
+            parse_day(m.due_date, field_name=f"milestones[{index}].due_date")
+        if m.party not in (*NATIONS, "both"):
+            raise InvalidInput(f"milestones[{index}].party: {m.party!r} is not IND, MYS or both")
+        if not m.key.strip():
+            raise InvalidInput(f"milestones[{index}].key: empty")
+        milestones.append(
+            {"key": m.key, "title": m.title or m.key, "due_date": m.due_date, "party": m.party, "status": "scheduled"}
+        )
+    if len({m["key"] for m in milestones}) != len(milestones):
+        raise InvalidInput("milestones: keys must be unique")
+    indicators = []
+    for index, i in enumerate(data.indicators):
+        if not i.key.strip():
+            raise InvalidInput(f"indicators[{index}].key: empty")
+        for year in i.targets:
+            if not (year.isdigit() and len(year) == 4):
+                raise InvalidInput(f"indicators[{index}].targets: {year!r} is not a year")
+        indicators.append(
+            {"key": i.key, "name": i.name or i.key, "unit": i.unit, "baseline": i.baseline, "targets": dict(i.targets)}
+        )
+    body: dict[str, Any] = {
+        "type": COMMITMENT,
+        "name": data.text.strip()[:300],
+        "area": data.area,
+        "text": data.text.strip(),
+        "strength": data.strength,
+        "verifiable": data.verifiable,
+        "source": data.source,
+        "owners": dict(data.owners),
+        "milestones": milestones,
+        "indicators": indicators,
+    }
+    for name in ("session_ref", "announced", "terms_of_reference", "delivered"):
+        if getattr(data, name):
+            body[name] = getattr(data, name)
+    return body
+
+
+def add_commitment(*, session: Session, node: Node, actor: Actor, data: CommitmentInput) -> StixObject:
+    require(actor, Action.CREATE, node)
+    body = _commitment_body(session, node, actor, data)
+    return node.store.create(session, obj=body, handling=_handling(node, actor, data.handling), actor=actor)
+
+
+def revise_commitment(
+    *, session: Session, node: Node, actor: Actor, object_id: str, changes: dict[str, Any]
+) -> StixObject:
+    """A new version of a commitment this node originated (text, strength, dates, milestones...)."""
+    require(actor, Action.UPDATE, node)
+    latest = node.store.get(session, object_id=object_id, actor=actor)
+    if latest.type != COMMITMENT:
+        raise InvalidInput(f"{object_id} is not a commitment")
+    current = latest.as_stix()
+    allowed = {"text", "strength", "verifiable", "owners", "announced", "terms_of_reference", "delivered", "area"}
+    unknown = set(changes) - allowed - {"milestones", "indicators"}
+    if unknown:
+        raise InvalidInput(f"{sorted(unknown)[0]}: cannot be changed here")
+    merged = CommitmentInput(
+        area=str(changes.get("area", current["area"])),
+        text=str(changes.get("text", current["text"])),
+        strength=str(changes.get("strength", current["strength"])),
+        verifiable=bool(changes.get("verifiable", current.get("verifiable", True))),
+        session_ref=current.get("session_ref"),
+        source=str(current.get("source", "")),
+        owners=dict(changes.get("owners", current.get("owners") or {})),
+        announced=changes.get("announced", current.get("announced")),
+        terms_of_reference=changes.get("terms_of_reference", current.get("terms_of_reference")),
+        delivered=changes.get("delivered", current.get("delivered")),
+    )
+    body = _commitment_body(session, node, actor, merged)
+    body.pop("milestones")
+    body.pop("indicators")
+    for key in ("milestones", "indicators"):
+        if key in changes:
+            body[key] = changes[key]
+    return node.store.new_version(session, object_id=object_id, changes=body, actor=actor)
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    number: int
+    date: str
+    venue: str
+    host_nation: str
+    co_chairs: tuple[dict[str, str], ...] = ()
+    delegations: dict[str, list[str]] = field(default_factory=dict)
+    agenda: tuple[str, ...] = ()
+    readout_text: str = ""
+    source_url: str = ""
+    handling: HandlingChoice = HandlingChoice()
+
+
+def add_session(*, session: Session, node: Node, actor: Actor, data: SessionInput) -> StixObject:
+    """Record a session of the series (the host's node records it); the readout is hashed (SHA-256)."""
+    require(actor, Action.CREATE, node)
+    series = _all_rows(node, session, actor, (SERIES,))
+    if not series:
+        raise InvalidInput("series_ref: no dialogue series on this node yet (seed or sync first)")
+    parse_day(data.date, field_name="date")
+    if data.number < 1:
+        raise InvalidInput("number: sessions are numbered from 1")
+    if data.host_nation not in NATIONS:
+        raise InvalidInput(f"host_nation: {data.host_nation!r} is not one of {list(NATIONS)}")
+    if not data.venue.strip():
+        raise InvalidInput("venue: where was it held?")
+    for row in _all_rows(node, session, actor, (SESSION,)):
+        if int(row.as_stix()["number"]) == data.number:
+            raise InvalidInput(f"number: session {data.number} is recorded already ({row.id})")
+    body: dict[str, Any] = {
+        "type": SESSION,
+        "name": f"Security Dialogue session {data.number}, {data.venue.strip()}, {data.date}",
+        "series_ref": series[0].id,
+        "number": data.number,
+        "date": data.date,
+        "venue": data.venue.strip(),
+        "host_nation": data.host_nation,
+        "co_chairs": [dict(c) for c in data.co_chairs],
+        "delegations": dict(data.delegations),
+        "agenda": list(data.agenda),
+        "readout": {
+            "text": data.readout_text,
+            "source_url": data.source_url,
+            "sha256": hashlib.sha256(data.readout_text.encode()).hexdigest(),
+        },
+    }
+    return node.store.create(session, obj=body, handling=_handling(node, actor, data.handling), actor=actor)
+
+
+def record_conflict(
+    *,
+    session: Session,
+    node: Node,
+    actor: Actor,
+    subject: str,
+    register_says: str,
+    source_says: str,
+    source: str,
+    refs: Sequence[str] = (),
+    handling: HandlingChoice = HandlingChoice(),
+) -> StixObject:
+    """Keep a disagreement between a document and the register on record (the register is not changed)."""
+    require(actor, Action.CREATE, node)
+    body = {
+        "type": CONFLICT,
+        "name": f"Conflict: {subject}",
+        "subject": subject,
+        "register_says": register_says,
+        "source_says": source_says,
+        "source": source,
+        "refs": list(refs),
+    }
+    return node.store.create(session, obj=body, handling=_handling(node, actor, handling), actor=actor)
+
+
+def commitment_versions(session: Session, node: Node, actor: Actor, object_id: str) -> list[StixObject]:
+    return node.store.versions(session, object_id=object_id, actor=actor)
+
+
+def year_window(today: date) -> list[int]:
+    """Years the register scores: from the 1st session's year to this one."""
+    return list(range(2025, max(today.year, 2025) + 1))

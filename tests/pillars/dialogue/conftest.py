@@ -1,0 +1,61 @@
+"""A seeded India node with people and a web client, for the Dialogue pillar's tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mitra.app import create_app
+from mitra.core.node import Node
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[Node]:
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    node.seed()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def people(seeded: Node) -> dict[str, Person]:
+    return {
+        "analyst": add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS"),
+        "viewer": add_person(seeded, "vik", {Role.VIEWER}, agency="CERT-In"),
+        "partner": add_person(seeded, "mys-node", {Role.PARTNER}, nation="MYS"),
+    }
+
+
+@pytest.fixture
+def client(seeded: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(seeded.settings, node=seeded)) as test_client:
+        yield test_client
+
+
+def bearer(person: Person) -> dict[str, str]:
+    return {"Authorization": f"Bearer {person.token}"}
+
+
+def log_in(client: TestClient, person: Person) -> None:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None
+    response = client.post(
+        "/login",
+        data={"username": person.username, "password": person.password, "csrf_token": match.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match is not None
+    return match.group(1)

@@ -1,0 +1,139 @@
+"""Pages under /dialogue: dashboard, timeline, detail with history, update form (CSRF), intake."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from mitra.core.node import Node
+from mitra.pillars.dialogue.models import COMMITMENT, CONFLICT
+from tests.conftest import Person, shared_file
+from tests.pillars.dialogue.conftest import csrf_of, log_in
+
+
+def test_pages_need_a_session(client: TestClient) -> None:
+    response = client.get("/dialogue/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_the_dashboard_lists_commitments_by_area_and_the_overdue_session(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/dialogue/").text
+    assert "7 January 2025, New Delhi" in page
+    assert "Critical minerals and rare earths" in page
+    assert 'id="overdue"' in page  # today is after 2026-01-07 and no 2nd session is recorded
+    assert page.count('data-status="') == 7
+
+
+def test_the_timeline_orders_sessions_and_announcements(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/dialogue/timeline").text
+    assert page.index("2015-11") < page.index("2024-08-19") < page.index("2025-01-07")
+
+
+def test_a_person_adds_an_update_through_the_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["analyst"])
+    form = client.get(f"/dialogue/commitments/{target}").text
+    response = client.post(
+        f"/dialogue/commitments/{target}/updates",
+        data={
+            "csrf_token": csrf_of(form),
+            "summary": "Malaysia proposed dates",
+            "date": "2025-10-01",
+            "milestone_key": "session-2",
+            "milestone_status": "partiallyMet",
+            "share": "on",
+            "tlp": "green",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(f"/dialogue/commitments/{target}").text
+    assert "Malaysia proposed dates" in page
+    assert "IND reports <strong>partiallyMet</strong>" in page
+
+
+def test_a_forged_form_is_refused(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["analyst"])
+    response = client.post(
+        f"/dialogue/commitments/{target}/updates", data={"csrf_token": "forged", "summary": "x", "date": "2025-10-01"}
+    )
+    assert response.status_code == 403
+
+
+def test_a_bad_date_in_the_form_keeps_what_was_typed(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["analyst"])
+    form = client.get(f"/dialogue/commitments/{target}").text
+    response = client.post(
+        f"/dialogue/commitments/{target}/updates",
+        data={"csrf_token": csrf_of(form), "summary": "A long note worth keeping", "date": "2025-02-30"},
+    )
+    assert response.status_code == 422
+    assert "date: &#39;2025-02-30&#39; is not a real date" in response.text
+    assert "A long note worth keeping" in response.text
+
+
+def test_a_viewer_sees_no_update_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["viewer"])
+    page = client.get(f"/dialogue/commitments/{target}").text
+    assert "History (versions)" in page
+    assert "Record update" not in page
+
+
+def test_intake_page_proposes_and_accepting_creates_the_objects(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    log_in(client, people["analyst"])
+    token = csrf_of(client.get("/dialogue/intake").text)
+    article = shared_file("../seed/000_d1984914421980d1.txt").read_text()
+    page = client.post("/dialogue/intake", data={"csrf_token": token, "document": article}).text
+    assert "Cyber security" in page
+    assert "August 2023" in page
+    assert "19-21 August 2024" in page
+    texts = re.findall(r'<textarea name="c_text"[^>]*>([^<]*)</textarea>', page)
+    explore = next(i for i, t in enumerate(texts) if "explore" in t)
+    areas = ["critical-minerals" if i == explore else "" for i in range(len(texts))]
+    response = client.post(
+        "/dialogue/intake/accept",
+        data={
+            "csrf_token": token,
+            "document": article,
+            "source": "seed article",
+            "accept": [f"c{explore}", "k0"],
+            "c_text": ["Agreed to explore minerals (edited)" if i == explore else t for i, t in enumerate(texts)],
+            "c_area": areas,
+            "c_strength": ["explore"] * len(texts),
+            "k_subject": ["date of the visit"],
+            "k_source_says": ["August 2023"],
+            "k_register_says": ["19-21 August 2024"],
+            "k_refs": [""],
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.text.count("<li><a href=") == 2
+    dashboard = client.get("/dialogue/").text
+    assert "Agreed to explore minerals (edited)" in dashboard
+    assert "the source (seed article) says August 2023" in dashboard
+    with seeded.db.read() as session:
+        rows, _ = seeded.store.search(session, actor=people["analyst"].actor, types=[CONFLICT])
+    assert len(rows) == 1
+
+
+def test_report_pages_serve_html_and_pdf(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/dialogue/report?year=2025").text
+    assert "Draft agenda: session 2" in page
+    pdf = client.get("/dialogue/report.pdf?year=2025")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert "Compliance" in client.get("/dialogue/compliance").text

@@ -1,0 +1,127 @@
+"""Two nodes: an update made in Kuala Lumpur reaches New Delhi with its evidence; conflicts are kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from mitra.app import create_app
+from mitra.core.node import Node
+from mitra.core.stix import HandlingInput
+from mitra.pillars.dialogue import service
+from mitra.pillars.dialogue.models import COMMITMENT
+from tests.conftest import Person
+from tests.pillars.dialogue.conftest import log_in
+from tests.support.pair import Pair, paired_nodes
+
+TODAY = date(2025, 12, 1)
+SECRET_NAME = "Source-protected boarding report"
+
+
+def _evidence(node: Node, person: Person, name: str, releasable_to: tuple[str, ...]) -> str:
+    with node.db.write() as session:
+        row = node.store.create(
+            session,
+            obj={"type": "incident", "name": name, "description": "Armed robbery, Strait of Malacca"},
+            handling=HandlingInput("green", node.nation, person.actor.agency or "", releasable_to),
+            actor=person.actor,
+        )
+        return row.id
+
+
+def _update(node: Node, person: Person, data: service.UpdateInput) -> str:
+    with node.db.write() as session:
+        return service.add_update(session=session, node=node, actor=person.actor, data=data, today=TODAY).id
+
+
+def _seeded_pair(pair: Pair) -> None:
+    pair.ind.seed()
+    pair.mys.seed()
+    pair.pull(into=pair.mys)
+
+
+def _register(node: Node, person: Person) -> service.Register:
+    with node.db.read() as session:
+        return service.load_register(session, node, person.actor, today=TODAY)
+
+
+def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_path: Path) -> None:
+    with paired_nodes(tmp_path) as pair:
+        _seeded_pair(pair)
+        maritime = pair.ind.seed_id(COMMITMENT, "sd1:maritime-security")
+        analyst = pair.mys_people["analyst"]
+        shared = _evidence(pair.mys, analyst, "Joint response to a boarding off Port Klang", ("IND",))
+        kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
+        update_id = _update(
+            pair.mys,
+            analyst,
+            service.UpdateInput(
+                maritime,
+                "MMEA and the Indian Navy handled a boarding together",
+                "2025-09-14",
+                evidence=(
+                    service.EvidenceInput(shared, counts_toward="maritime-incidents-joint"),
+                    service.EvidenceInput(kept, counts_toward="maritime-incidents-joint"),
+                ),
+            ),
+        )
+        pair.pull(into=pair.ind)
+        state = _register(pair.ind, pair.ind_people["viewer"]).commitment(maritime)
+        [item] = state.updates
+        assert (item.update.id, item.update.nation, item.update.received) == (update_id, "MYS", True)
+        assert [(e.visible, e.label) for e in item.evidence] == [
+            (True, "Joint response to a boarding off Port Klang"),
+            (False, None),
+        ]
+        counts = {i.key: i.actuals for i in state.indicators}
+        assert counts["maritime-incidents-joint"] == {2025: 1.0}  # the withheld link is not counted
+
+
+def test_withheld_evidence_is_shown_as_withheld_never_its_content(tmp_path: Path) -> None:
+    with paired_nodes(tmp_path) as pair:
+        _seeded_pair(pair)
+        maritime = pair.ind.seed_id(COMMITMENT, "sd1:maritime-security")
+        analyst = pair.mys_people["analyst"]
+        kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
+        _update(
+            pair.mys,
+            analyst,
+            service.UpdateInput(maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),)),
+        )
+        pair.pull(into=pair.ind)
+        with TestClient(create_app(pair.ind.settings, node=pair.ind)) as client:
+            log_in(client, pair.ind_people["viewer"])
+            page = client.get(f"/dialogue/commitments/{maritime}").text
+        assert "Boarding handled" in page
+        assert "withheld" in page
+        assert SECRET_NAME not in page
+
+
+def test_conflicting_reports_from_the_two_sides_are_both_kept_and_shown(tmp_path: Path) -> None:
+    with paired_nodes(tmp_path) as pair:
+        _seeded_pair(pair)
+        annual = pair.ind.seed_id(COMMITMENT, "sd1:annual")
+        ind_id = _update(
+            pair.ind,
+            pair.ind_people["analyst"],
+            service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met"),
+        )
+        mys_id = _update(
+            pair.mys,
+            pair.mys_people["analyst"],
+            service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet"),
+        )
+        pair.pull(into=pair.ind)
+        pair.pull(into=pair.mys)
+        for node, person in ((pair.ind, pair.ind_people["viewer"]), (pair.mys, pair.mys_people["viewer"])):
+            state = _register(node, person).commitment(annual)
+            [milestone] = state.milestones
+            assert milestone.status == "conflict"
+            assert {n: (s, u) for n, (s, u, _) in milestone.by_nation.items()} == {
+                "IND": ("met", ind_id),
+                "MYS": ("notMet", mys_id),
+            }
+            assert state.status == "conflict"
+            assert len(state.updates) == 2
