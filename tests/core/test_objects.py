@@ -65,6 +65,17 @@ def test_every_version_is_kept_and_the_latest_is_served(node: Node) -> None:
     assert versions[1].seq > versions[0].seq
 
 
+def test_a_change_to_none_removes_the_property_in_the_new_version(node: Node) -> None:
+    analyst = add_person(node, "asha", {Role.ANALYST})
+    with node.db.write() as session:
+        first = node.store.create(
+            session, obj=INDICATOR | {"description": "until confirmed"}, handling=handling(node), actor=analyst.actor
+        )
+        second = node.store.new_version(session, object_id=first.id, changes={"description": None}, actor=analyst.actor)
+    assert "description" in first.as_stix()
+    assert "description" not in second.as_stix()
+
+
 def test_import_is_idempotent_on_id_and_modified(node: Node) -> None:
     admin = add_person(node, "root", {Role.ADMIN})
     bundle = json.loads(shared_file("intel/stix21-examples/json-schemas/threat-reports_apt1.json").read_text())

@@ -333,7 +333,8 @@ class ObjectStore:
         for key in ("id", "type", "created", "spec_version"):
             if key in changes and changes[key] != latest.as_stix().get(key):
                 raise InvalidInput(f"{key}: cannot change between versions")
-        obj = latest.as_stix() | changes
+        # A change to None removes the property (STIX has no nulls): an event that reopens loses its end.
+        obj = {key: value for key, value in (latest.as_stix() | changes).items() if value is not None}
         obj["modified"] = format_timestamp(next_modified(latest.modified))
         current = read_handling(latest.as_stix(), where=object_id)
         obj = apply_handling(obj, handling or current)

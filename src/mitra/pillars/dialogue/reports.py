@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.lib import colors  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.lib.units import mm  # type: ignore[import-untyped]  # no stubs shipped
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]  # no stubs shipped
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mitra.pillars.dialogue.models import NATIONS, SessionView
 from mitra.pillars.dialogue.service import (

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Point, mapping, shape  # type: ignore[import-untyped]
-from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
-from shapely.geometry.polygon import Polygon  # type: ignore[import-untyped]
-from shapely.validation import explain_validity  # type: ignore[import-untyped]
+from shapely.geometry import Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import Polygon
+from shapely.validation import explain_validity
 
 from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject

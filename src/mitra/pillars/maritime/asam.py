@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Point  # type: ignore[import-untyped]
-from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
-from shapely.prepared import prep  # type: ignore[import-untyped]
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
 from sqlalchemy import select
 
 from mitra.audit.service import AuditEvent, record

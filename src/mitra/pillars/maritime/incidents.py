@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Point  # type: ignore[import-untyped]
-from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
-from shapely.prepared import prep  # type: ignore[import-untyped]
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
 
 from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import mapping  # type: ignore[import-untyped]
+from shapely.geometry import mapping
 
 from mitra.core.errors import Forbidden, InvalidInput
 from mitra.core.stix import parse_timestamp

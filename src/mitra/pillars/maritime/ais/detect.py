@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import shapely  # type: ignore[import-untyped]
-from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 NM_KM = 1.852
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry
 
 from mitra.core.errors import Forbidden
 from mitra.core.stix import HandlingInput
