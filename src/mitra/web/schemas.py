@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from mitra.core.objects import StixObject
 from mitra.core.stix import format_timestamp
@@ -15,7 +16,19 @@ NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Recipient = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$")]
 
 
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("give the date-time as ISO 8601 text, e.g. 2025-01-07T09:00:00Z")
+    return value
+
+
+# A date-time in a strict request body: ISO 8601 text only (lax parsing would take 0 as 1970).
+IsoDateTime = Annotated[datetime, BeforeValidator(_text_only), Field(strict=False)]
+
+
 class HandlingIn(BaseModel):
+    model_config = ConfigDict(strict=True)  # the API takes what its schema says: no 0 for false
+
     tlp: TlpLevel = Field(description="TLP 2.0 level")
     releasable_to: list[NationCode] = Field(default_factory=list, description="Nations (alpha-3)")
     orcon: bool = True

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from mitra.web.schemas import HandlingIn
+from mitra.web.schemas import HandlingIn, IsoDateTime
 
 Category = Literal[
     "piracy",
@@ -23,11 +22,13 @@ Severity = Literal["CAT 1", "CAT 2", "CAT 3", "CAT 4"]
 
 
 class IncidentCreate(BaseModel):
+    model_config = ConfigDict(strict=True)  # what the OpenAPI schema refuses, the API refuses too
+
     name: str = Field(min_length=1, max_length=300)
     category: Category
     severity: Severity | None = None
     attempted: bool = False
-    occurred_at: datetime
+    occurred_at: IsoDateTime
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     vessel_name: str | None = Field(default=None, max_length=200)
@@ -38,6 +39,8 @@ class IncidentCreate(BaseModel):
 
 
 class AreaUpload(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     geojson: dict[str, Any] = Field(description="A GeoJSON FeatureCollection, Feature or (Multi)Polygon")
     name: str | None = Field(default=None, max_length=200, description="Name for a single unnamed geometry")
     handling: HandlingIn
