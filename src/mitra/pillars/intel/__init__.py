@@ -1,7 +1,22 @@
 """Intelligence pillar: counter-terrorism and cyber threat intelligence exchange."""
 
+from fastapi import APIRouter
+
 from mitra.pillars import Pillar
+from mitra.pillars.intel.api import router as intel_api
+from mitra.pillars.intel.cli import intel_app
+from mitra.pillars.intel.matching import api as matching_api
+from mitra.pillars.intel.matching import pages as matching_pages
+from mitra.pillars.intel.pages import router as intel_pages
 from mitra.pillars.intel.seed import seed
+
+# Umbrella routers: this package's own and the matching engine's, mounted as one.
+router = APIRouter()
+router.include_router(intel_api)
+router.include_router(matching_api.router)
+pages = APIRouter(include_in_schema=False)
+pages.include_router(intel_pages)
+pages.include_router(matching_pages.router)
 
 PILLAR = Pillar(
     name="intel",
@@ -12,6 +27,7 @@ PILLAR = Pillar(
         "intrusion-set",
         "campaign",
         "incident",
+        "report",
         "indicator",
         "malware",
         "tool",
@@ -24,4 +40,8 @@ PILLAR = Pillar(
         "relationship",
     ),
     seed=seed,
+    router=router,
+    pages=pages,
+    cli={"intel": intel_app},
+    home="/intel/",
 )

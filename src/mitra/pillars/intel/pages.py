@@ -1,0 +1,421 @@
+"""Thin HTML views of the intelligence pillar under ``/intel``; templates in ``templates/intel/``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from mitra.core.errors import Conflict, Forbidden, InvalidInput, MitraError, NotFound
+from mitra.core.stix import parse_timestamp
+from mitra.pillars.intel import india_malaysia, service
+from mitra.pillars.intel.warninglists import node_warninglists
+from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
+from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.rendering import login_redirect, render
+
+router = APIRouter(prefix="/intel", include_in_schema=False)
+MAX_UPLOAD = 50_000_000
+
+
+def partner_nations(nation: str) -> tuple[str, ...]:
+    """The nations this node's objects may be released to."""
+    return ("MYS",) if nation == "IND" else ("IND",)
+
+
+def _error(request: Request, user: PageUser, exc: MitraError) -> Response:
+    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+
+
+def _time(value: str | None, where: str) -> datetime | None:
+    if not value:
+        return None
+    return parse_timestamp(value if "T" in value else f"{value}T00:00:00Z", where=where)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    with node.db.read() as session:
+        counts = node.store.counts_by_type(session, actor=user.actor)
+    can_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
+    can_import = authorize(user.actor, Action.IMPORT, node_nation=node.nation).allowed
+    return render(
+        request,
+        "intel/home.html",
+        user,
+        types=service.PAGE_TYPES,
+        counts=counts,
+        can_create=can_create,
+        can_import=can_import,
+    )
+
+
+@router.get("/objects", response_class=HTMLResponse)
+def object_list(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    params = request.query_params
+    filters_text = {k: str(params.get(k, ""))[:200] for k in ("type", "q", "tlp", "originator", "since", "until")}
+    try:
+        chosen = filters_text["type"]
+        if chosen and chosen not in service.PAGE_TYPES:
+            raise InvalidInput(f"type: {chosen!r} is not an intelligence type")
+        if filters_text["tlp"] and filters_text["tlp"] not in TLP_LEVELS:
+            raise InvalidInput(f"tlp: {filters_text['tlp']!r} is not a TLP level")
+        cursor_text = str(params.get("cursor", ""))
+        cursor = int(cursor_text) if cursor_text.isdigit() else None
+        filters = service.ListFilters(
+            types=(chosen,) if chosen else (),
+            text=filters_text["q"] or None,
+            tlp=filters_text["tlp"] or None,
+            originator=filters_text["originator"].upper() or None,
+            since=_time(filters_text["since"], "since"),
+            until=_time(filters_text["until"], "until"),
+        )
+    except InvalidInput as exc:
+        return _error(request, user, exc)
+    index = node_warninglists(node.settings.data_dir)
+    with node.db.read() as session:
+        rows, nxt = service.list_objects(session, node, actor=user.actor, filters=filters, cursor=cursor)
+    flagged = {row.id: service.warninglist_hits(index, row) for row in rows if row.type == "indicator"}
+    query = "&".join(f"{k}={v}" for k, v in filters_text.items() if v)
+    return render(
+        request,
+        "intel/list.html",
+        user,
+        rows=rows,
+        next_cursor=nxt,
+        filters=filters_text,
+        query=query,
+        types=service.PAGE_TYPES,
+        tlps=TLP_LEVELS,
+        flagged=flagged,
+        can_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+    )
+
+
+@router.get("/objects/{object_id}", response_class=HTMLResponse)
+def object_detail(request: Request, object_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    index = node_warninglists(node.settings.data_dir)
+    try:
+        with node.db.write() as session:  # a view of RED is audited
+            row = node.store.get(session, object_id=object_id, actor=user.actor)
+            versions = node.store.versions(session, object_id=object_id, actor=user.actor)
+            graph = service.relationship_graph(session, node, actor=user.actor, row=row)
+            handling = row.handling(held_by=node.nation)
+    except (NotFound, Forbidden) as exc:
+        return _error(request, user, exc)
+    release_to = [n for n in partner_nations(node.nation) if decide(user.actor, handling, Release(to=n)).allowed]
+    can_edit = (
+        authorize(user.actor, Action.UPDATE, node_nation=node.nation).allowed
+        and row.originator_nation == node.nation
+        and not row.revoked
+        and row.type in service.FORM_FIELDS
+    )
+    return render(
+        request,
+        "intel/detail.html",
+        user,
+        row=row,
+        obj=row.as_stix(),
+        versions=versions,
+        graph=graph,
+        hits=service.warninglist_hits(index, row),
+        red=json.loads(row.red_recipients),
+        release_to=release_to,
+        can_edit=can_edit,
+        type_title=service.PAGE_TYPES.get(row.type, row.type),
+        body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
+    )
+
+
+def _form_page(
+    request: Request,
+    user: PageUser,
+    *,
+    type_name: str,
+    values: Mapping[str, str],
+    action: str,
+    error: str | None = None,
+    status: int = 200,
+    editing: bool = False,
+) -> Response:
+    return render(
+        request,
+        "intel/form.html",
+        user,
+        status=status,
+        type_name=type_name,
+        type_title=service.PAGE_TYPES.get(type_name, type_name),
+        fields=service.FORM_FIELDS[type_name],
+        values=values,
+        action=action,
+        error=error,
+        tlps=TLP_LEVELS,
+        partners=partner_nations(node_of(request).nation),
+        editing=editing,
+    )
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    async with request.form() as form:
+        return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+@router.get("/new/{type_name}", response_class=HTMLResponse)
+def new_form(request: Request, type_name: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    if type_name not in service.FORM_FIELDS:
+        return _error(request, user, NotFound(f"no form for {type_name!r}"))
+    decision = authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation)
+    if not decision.allowed:
+        return _error(request, user, Forbidden(decision.reason))
+    values = {"tlp": "amber", "orcon": "on"}
+    return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
+
+
+@router.post("/new/{type_name}", response_class=HTMLResponse)
+async def new_submit(request: Request, type_name: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    form = await _form(request)
+    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+    if type_name not in service.FORM_FIELDS:
+        return _error(request, user, NotFound(f"no form for {type_name!r}"))
+    node = node_of(request)
+    text = {k: str(v) for k, v in form.items()}
+    try:
+        obj = service.object_from_form(type_name, text)
+        handling = service.handling_from_form(user.actor, text)
+        with node.db.write() as session:
+            row = service.create_object(session, node, actor=user.actor, obj=obj, handling=handling)
+            object_id = row.id
+    except Forbidden as exc:
+        return _error(request, user, exc)
+    except MitraError as exc:
+        return _form_page(
+            request,
+            user,
+            type_name=type_name,
+            values=text,
+            action=f"/intel/new/{type_name}",
+            error=str(exc),
+            status=422,
+        )
+    return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+
+
+@router.get("/objects/{object_id}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, object_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    try:
+        with node.db.write() as session:
+            row = node.store.get(session, object_id=object_id, actor=user.actor)
+    except (NotFound, Forbidden) as exc:
+        return _error(request, user, exc)
+    if row.type not in service.FORM_FIELDS:
+        return _error(request, user, NotFound(f"no form for {row.type!r}"))
+    values = service.form_values(row.as_stix()) | {
+        "tlp": row.tlp,
+        "releasable_to": ", ".join(row.releasable),
+        "orcon": "on" if row.orcon else "",
+        "red_recipients": "\n".join(json.loads(row.red_recipients)),
+    }
+    return _form_page(
+        request, user, type_name=row.type, values=values, action=f"/intel/objects/{object_id}/edit", editing=True
+    )
+
+
+@router.post("/objects/{object_id}/edit", response_class=HTMLResponse)
+async def edit_submit(request: Request, object_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    form = await _form(request)
+    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+    node = node_of(request)
+    text = {k: str(v) for k, v in form.items()}
+    try:
+        with node.db.write() as session:
+            row = node.store.get(session, object_id=object_id, actor=user.actor)
+            type_name = row.type
+            changes = service.object_from_form(type_name, text)
+            handling = service.handling_from_form(user.actor, text)
+            service.edit_object(
+                session, node, actor=user.actor, object_id=object_id, changes=changes, handling=handling
+            )
+    except (NotFound, Forbidden, Conflict) as exc:
+        return _error(request, user, exc)
+    except MitraError as exc:
+        return _form_page(
+            request,
+            user,
+            type_name=type_name,
+            values=text,
+            action=f"/intel/objects/{object_id}/edit",
+            error=str(exc),
+            status=422,
+            editing=True,
+        )
+    return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+
+
+def _release_page(
+    request: Request, user: PageUser, object_id: str, *, error: str | None = None, status: int = 200
+) -> Response:
+    node = node_of(request)
+    index = node_warninglists(node.settings.data_dir)
+    try:
+        with node.db.write() as session:
+            row = node.store.get(session, object_id=object_id, actor=user.actor)
+            handling = row.handling(held_by=node.nation)
+    except (NotFound, Forbidden) as exc:
+        return _error(request, user, exc)
+    choices = {n: decide(user.actor, handling, Release(to=n)) for n in partner_nations(node.nation)}
+    return render(
+        request,
+        "intel/release.html",
+        user,
+        status=status,
+        row=row,
+        hits=service.warninglist_hits(index, row),
+        choices=choices,
+        error=error,
+    )
+
+
+@router.get("/objects/{object_id}/release", response_class=HTMLResponse)
+def release_form(request: Request, object_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return _release_page(request, user, object_id)
+
+
+@router.post("/objects/{object_id}/release", response_class=HTMLResponse)
+async def release_submit(request: Request, object_id: str) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    form = await _form(request)
+    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+    node = node_of(request)
+    index = node_warninglists(node.settings.data_dir)
+    try:
+        with node.db.write() as session:
+            service.release_object(
+                session,
+                node,
+                actor=user.actor,
+                object_id=object_id,
+                to=str(form.get("to", "")),
+                index=index,
+                confirm_hits=str(form.get("confirm", "")) == "on",
+            )
+    except MitraError as exc:
+        return _release_page(request, user, object_id, error=str(exc), status=exc.status)
+    return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_form(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return render(request, "intel/import.html", user, outcome=None, error=None, tlps=TLP_LEVELS)
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_submit(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    async with request.form(max_part_size=MAX_UPLOAD) as form:
+        check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+        upload = form.get("file")
+        kind = str(form.get("kind", ""))
+        tlp = str(form.get("tlp", "")) or None
+        skip_bad = form.get("skip_bad") == "on"
+        raw = await upload.read(MAX_UPLOAD + 1) if isinstance(upload, UploadFile) else None
+        where = (upload.filename if isinstance(upload, UploadFile) else None) or "upload"
+    node = node_of(request)
+    try:
+        if raw is None:
+            raise InvalidInput("file: choose a file to import")
+        if len(raw) > MAX_UPLOAD:
+            raise InvalidInput(f"file: larger than {MAX_UPLOAD:,} bytes; use `mitra intel import-{kind}`")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("file: not UTF-8 text") from None
+        with node.db.write() as session:
+            if kind == "csv":
+                outcome = service.import_csv(
+                    session,
+                    node,
+                    actor=user.actor,
+                    text=text,
+                    where=where,
+                    tlp=tlp,
+                    skip_bad=skip_bad,
+                )
+            elif kind in ("stix", "misp"):
+                try:
+                    document = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{where}: not valid JSON ({exc})") from None
+                if kind == "stix":
+                    outcome = service.import_stix(
+                        session, node, actor=user.actor, document=document, where=where, tlp=tlp
+                    )
+                else:
+                    outcome = service.import_misp(session, node, actor=user.actor, document=document, where=where)
+            else:
+                raise InvalidInput("kind: choose STIX, MISP or CSV")
+    except MitraError as exc:
+        return render(
+            request,
+            "intel/import.html",
+            user,
+            status=exc.status,
+            outcome=None,
+            error=f"{exc} (nothing was imported)",
+            tlps=TLP_LEVELS,
+        )
+    return render(request, "intel/import.html", user, outcome=outcome, error=None, tlps=TLP_LEVELS)
+
+
+@router.get("/india-malaysia", response_class=HTMLResponse)
+def india_malaysia_page(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    node = node_of(request)
+    decision = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
+    if not decision.allowed:
+        return _error(request, user, Forbidden(decision.reason))
+    nations = tuple(sorted({node.nation, *partner_nations(node.nation)}))
+    with node.db.read() as session:
+        views = india_malaysia.view(session, node, actor=user.actor, nations=nations)
+    return render(request, "intel/india_malaysia.html", user, views=views, nations=nations)

@@ -1,0 +1,621 @@
+"""The intelligence pillar's logic: listing, relationship graphs, forms, release checks and imports.
+
+Every function takes the caller's session and actor and never commits; reads go through the
+object store (and so through policy), writes through ``store.create/new_version/release`` or
+``store.import_objects``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.core.objects import StixObject
+from mitra.core.stix import (
+    HandlingInput,
+    format_timestamp,
+    iter_bundle,
+    next_modified,
+    now_utc,
+    parse_timestamp,
+    read_handling,
+    tlp_of,
+    to_policy_handling,
+)
+from mitra.pillars.intel import csv_import, misp
+from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex
+from mitra.policy import TLP_LEVELS, Action, Actor, authorize, narrows
+
+if TYPE_CHECKING:
+    from mitra.core.node import Node
+
+# The types a person works with on the intel pages, in the order the pages list them.
+PAGE_TYPES: dict[str, str] = {
+    "threat-actor": "Threat actors",
+    "intrusion-set": "Intrusion sets",
+    "campaign": "Campaigns",
+    "incident": "Incidents",
+    "report": "Reports",
+    "indicator": "Indicators",
+    "malware": "Malware",
+    "vulnerability": "Vulnerabilities",
+    "course-of-action": "Courses of action",
+    "sighting": "Sightings",
+    "relationship": "Relationships",
+}
+INCIDENT_DOMAINS = ("terrorism", "cyber")
+PROGRAMME_KINDS = ("counter-narrative", "deradicalisation", "technical-mitigation", "other")
+
+
+# ----- forms -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One form field of an object type: its STIX property and how it is entered."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | list | bool | int | time | select
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+_NAME = FieldSpec("name", "Name", required=True)
+_DESCRIPTION = FieldSpec("description", "Description", "textarea")
+_ALIASES = FieldSpec("aliases", "Aliases (one a line)", "list")
+FORM_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    "threat-actor": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("threat_actor_types", "Types (one a line)", "list")),
+    "intrusion-set": (_NAME, _DESCRIPTION, _ALIASES),
+    "campaign": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("objective", "Objective")),
+    "incident": (
+        _NAME,
+        _DESCRIPTION,
+        FieldSpec("x_mitra_domain", "Domain", "select", True, INCIDENT_DOMAINS),
+    ),
+    "report": (
+        _NAME,
+        _DESCRIPTION,
+        FieldSpec("published", "Published (UTC)", "time", True),
+        FieldSpec("report_types", "Report types (one a line)", "list"),
+        FieldSpec("object_refs", "Objects reported on (ids, one a line)", "list", True),
+    ),
+    "indicator": (
+        _NAME,
+        _DESCRIPTION,
+        FieldSpec("pattern", "STIX pattern", required=True),
+        FieldSpec("valid_from", "Valid from (UTC)", "time", True),
+        FieldSpec("indicator_types", "Indicator types (one a line)", "list"),
+    ),
+    "malware": (
+        _NAME,
+        _DESCRIPTION,
+        FieldSpec("is_family", "A malware family", "bool"),
+        FieldSpec("malware_types", "Malware types (one a line)", "list"),
+    ),
+    "vulnerability": (_NAME, _DESCRIPTION, FieldSpec("x_mitra_cve", "CVE id")),
+    "course-of-action": (
+        _NAME,
+        _DESCRIPTION,
+        FieldSpec("x_mitra_programme", "Programme", "select", True, PROGRAMME_KINDS),
+    ),
+    "sighting": (
+        _DESCRIPTION,
+        FieldSpec("sighting_of_ref", "Sighting of (id)", required=True),
+        FieldSpec("count", "Count", "int"),
+        FieldSpec("first_seen", "First seen (UTC)", "time"),
+        FieldSpec("last_seen", "Last seen (UTC)", "time"),
+        FieldSpec("where_sighted_refs", "Where sighted (identity ids, one a line)", "list"),
+    ),
+    "relationship": (
+        FieldSpec("source_ref", "Source (id)", required=True),
+        FieldSpec("relationship_type", "Relationship", required=True),
+        FieldSpec("target_ref", "Target (id)", required=True),
+        _DESCRIPTION,
+    ),
+}
+
+
+def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
+    """STIX properties from a submitted form; :class:`InvalidInput` naming the first bad field."""
+    specs = FORM_FIELDS.get(type_name)
+    if specs is None:
+        raise InvalidInput(f"type: {type_name!r} is not an intelligence object type with a form")
+    obj: dict[str, Any] = {"type": type_name}
+    for spec in specs:
+        raw = str(form.get(spec.name, "")).strip()
+        if spec.kind == "bool":
+            obj[spec.name] = raw in ("on", "true", "1", "yes")
+            continue
+        if not raw:
+            if spec.required:
+                raise InvalidInput(f"{spec.name}: {spec.label} is required")
+            continue
+        if spec.kind == "list":
+            obj[spec.name] = [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
+        elif spec.kind == "int":
+            if not raw.isdigit():
+                raise InvalidInput(f"{spec.name}: {raw!r} is not a whole number")
+            obj[spec.name] = int(raw)
+        elif spec.kind == "time":
+            obj[spec.name] = format_timestamp(parse_timestamp(raw, where=spec.name))
+        elif spec.kind == "select":
+            if raw not in spec.choices:
+                raise InvalidInput(f"{spec.name}: choose one of {', '.join(spec.choices)}")
+            obj[spec.name] = raw
+        else:
+            obj[spec.name] = raw
+    if type_name == "vulnerability" and obj.get("x_mitra_cve"):
+        obj["external_references"] = [{"source_name": "cve", "external_id": obj["x_mitra_cve"]}]
+    if type_name == "indicator":
+        obj["pattern_type"] = "stix"
+    return obj
+
+
+def form_values(obj: Mapping[str, Any]) -> dict[str, str]:
+    """An object's properties as form text, for the edit form."""
+    values: dict[str, str] = {}
+    for spec in FORM_FIELDS.get(str(obj.get("type")), ()):
+        value = obj.get(spec.name)
+        if value is None:
+            values[spec.name] = ""
+        elif spec.kind == "list" and isinstance(value, list):
+            values[spec.name] = "\n".join(str(v) for v in value)
+        elif spec.kind == "bool":
+            values[spec.name] = "on" if value else ""
+        else:
+            values[spec.name] = str(value)
+    return values
+
+
+def handling_from_form(actor: Actor, form: Mapping[str, str]) -> HandlingInput:
+    """The marking a person chose: TLP, nations it is releasable to, ORCON and TLP:RED recipients."""
+    tlp = str(form.get("tlp", "")).strip()
+    if tlp not in TLP_LEVELS:
+        raise InvalidInput(f"tlp: choose one of {', '.join(TLP_LEVELS)}")
+    releasable = tuple(sorted({n.strip().upper() for n in str(form.get("releasable_to", "")).split(",") if n.strip()}))
+    for nation in releasable:
+        if len(nation) != 3 or not nation.isalpha():
+            raise InvalidInput(f"releasable_to: {nation!r} is not a nation code like MYS")
+    recipients = tuple(
+        sorted({r.strip() for r in str(form.get("red_recipients", "")).replace(",", "\n").splitlines() if r.strip()})
+    )
+    return HandlingInput(
+        tlp=tlp,
+        originator_nation=actor.nation,
+        originator_agency=actor.agency or "",
+        releasable_to=releasable,
+        orcon=str(form.get("orcon", "")) in ("on", "true", "1"),
+        red_recipients=recipients,
+    )
+
+
+def create_object(
+    session: Session, node: Node, *, actor: Actor, obj: dict[str, Any], handling: HandlingInput
+) -> StixObject:
+    if obj.get("type") not in PAGE_TYPES:
+        raise InvalidInput(f"type: {obj.get('type')!r} is not an intelligence object type")
+    return node.store.create(session, obj=obj, handling=handling, actor=actor)
+
+
+def edit_object(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    object_id: str,
+    changes: dict[str, Any],
+    handling: HandlingInput | None = None,
+) -> StixObject:
+    """A new version; a changed marking may only narrow (widening is a release officer's release)."""
+    current = node.store.get(session, object_id=object_id, actor=actor)
+    if handling is not None:
+        old = read_handling(current.as_stix(), where=object_id)
+        handling = HandlingInput(
+            tlp=handling.tlp,
+            originator_nation=old.originator_nation,
+            originator_agency=old.originator_agency,
+            releasable_to=handling.releasable_to,
+            orcon=handling.orcon,
+            red_recipients=handling.red_recipients,
+        )
+        decision = narrows(
+            to_policy_handling(old, held_by=node.nation, revoked=False, withdrawn=False),
+            to_policy_handling(handling, held_by=node.nation, revoked=False, withdrawn=False),
+        )
+        if not decision.allowed:
+            raise Forbidden(f"marking: {decision.reason}")
+    # new_version adds and changes properties; a field cleared on the form keeps its value.
+    return node.store.new_version(
+        session,
+        object_id=object_id,
+        changes={k: v for k, v in changes.items() if k != "type"},
+        actor=actor,
+        handling=handling,
+    )
+
+
+# ----- listing and the relationship graph ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    types: tuple[str, ...] = ()
+    text: str | None = None
+    tlp: str | None = None
+    originator: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_objects(
+    session: Session, node: Node, *, actor: Actor, filters: ListFilters, cursor: int | None = None, limit: int = 50
+) -> tuple[list[StixObject], int | None]:
+    """Latest versions the actor may see, newest first, within the time window on ``modified``."""
+    types = filters.types or tuple(PAGE_TYPES)
+    page: list[StixObject] = []
+    nxt = cursor
+    while len(page) < limit:
+        rows, nxt = node.store.search(
+            session,
+            actor=actor,
+            types=types,
+            text=filters.text,
+            tlp=filters.tlp,
+            originator=filters.originator,
+            after_seq=nxt,
+            limit=limit,
+        )
+        for row in rows:
+            if filters.since is not None and row.modified < filters.since:
+                continue
+            if filters.until is not None and row.modified > filters.until:
+                continue
+            page.append(row)
+        if nxt is None:
+            break
+    return page[:limit], nxt
+
+
+@dataclass
+class Link:
+    """One edge of the graph around an object: the relationship and the object at its other end."""
+
+    relationship: StixObject | None  # None for "named in a report"
+    kind: str
+    other: StixObject | None
+    other_id: str
+
+
+@dataclass
+class Graph:
+    outgoing: list[Link] = field(default_factory=list)
+    incoming: list[Link] = field(default_factory=list)
+    withheld: int = 0  # edges the viewer may not see (the relationship or the other end)
+
+
+def _visible(session: Session, node: Node, actor: Actor, object_id: str) -> StixObject | None:
+    try:
+        row = node.store.latest_row(session, object_id)
+    except NotFound:
+        return None
+    return row if node.store.decide_view(row, actor).allowed else None
+
+
+def relationship_graph(session: Session, node: Node, *, actor: Actor, row: StixObject) -> Graph:
+    """Relationships and sightings from and to the object, reports naming it; each shown only if visible."""
+    graph = Graph()
+    obj = row.as_stix()
+    quoted = json.dumps(row.id)
+    candidates = session.scalars(
+        select(StixObject).where(
+            StixObject.is_latest.is_(True),
+            StixObject.type.in_(["relationship", "sighting", "report", "grouping"]),
+            StixObject.body.contains(quoted, autoescape=True),
+        )
+    )
+    for candidate in candidates:
+        if candidate.id == row.id:
+            continue
+        if not node.store.decide_view(candidate, actor).allowed:
+            graph.withheld += 1
+            continue
+        body = candidate.as_stix()
+        if candidate.type == "relationship":
+            outgoing = body.get("source_ref") == row.id
+            other_id = str(body.get("target_ref") if outgoing else body.get("source_ref"))
+            kind = str(body.get("relationship_type", "related-to"))
+        elif candidate.type == "sighting":
+            outgoing = False
+            other_id, kind = candidate.id, "sighted"
+        else:
+            if row.id not in (body.get("object_refs") or []):
+                continue
+            outgoing, other_id, kind = False, candidate.id, "named in"
+        other = candidate if other_id == candidate.id else _visible(session, node, actor, other_id)
+        if other is None and other_id != candidate.id:
+            held = _exists(session, other_id)
+            if held:
+                graph.withheld += 1
+                continue
+        link = Link(candidate if candidate.type == "relationship" else None, kind, other, other_id)
+        (graph.outgoing if outgoing else graph.incoming).append(link)
+    if row.type == "sighting" and isinstance(obj.get("sighting_of_ref"), str):
+        _add_ref(session, node, actor, graph, "sighting of", str(obj["sighting_of_ref"]))
+    for ref in obj.get("object_refs") or []:
+        _add_ref(session, node, actor, graph, "names", str(ref))
+    if row.type == "relationship":
+        _add_ref(session, node, actor, graph, "source", str(obj.get("source_ref")))
+        _add_ref(session, node, actor, graph, "target", str(obj.get("target_ref")))
+    return graph
+
+
+def _exists(session: Session, object_id: str) -> bool:
+    return session.scalar(select(StixObject.seq).where(StixObject.id == object_id).limit(1)) is not None
+
+
+def _add_ref(session: Session, node: Node, actor: Actor, graph: Graph, kind: str, object_id: str) -> None:
+    other = _visible(session, node, actor, object_id)
+    if other is None and _exists(session, object_id):
+        graph.withheld += 1
+        return
+    graph.outgoing.append(Link(None, kind, other, object_id))
+
+
+# ----- warninglists and release -------------------------------------------------------------
+
+
+def warninglist_hits(index: WarninglistIndex, row: StixObject) -> list[WarninglistHit]:
+    return index.check_object(row.as_stix())
+
+
+def release_object(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    object_id: str,
+    to: str,
+    index: WarninglistIndex,
+    confirm_hits: bool,
+) -> StixObject:
+    """Release to a partner; an indicator on a warninglist needs ``confirm_hits``."""
+    row = node.store.get(session, object_id=object_id, actor=actor)
+    hits = warninglist_hits(index, row)
+    if hits and not confirm_hits:
+        listed = "; ".join(f"{h.value} on {h.list_name}" for h in hits[:5])
+        raise Conflict(f"{object_id} hits warninglists ({listed}); confirm to release it anyway")
+    return node.store.release(session, object_id=object_id, to=to, actor=actor)
+
+
+# ----- imports ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: counts, and each reason for skipping with how often it applied."""
+
+    source: str
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    report_id: str | None = None
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped += count
+        self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def _content(obj: Mapping[str, Any], default_tlp: str) -> str:
+    ignored = {"modified", "created", "extensions", "object_marking_refs", "spec_version", "valid_from"}
+    kept = {k: v for k, v in obj.items() if k not in ignored}
+    kept["__tlp"] = tlp_of(obj) or default_tlp
+    return json.dumps(kept, sort_keys=True, default=str)
+
+
+def settle_versions(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    objects: list[dict[str, Any]],
+    timeless: set[str],
+    default_tlp: str,
+    outcome: ImportOutcome,
+) -> list[dict[str, Any]]:
+    """Give derived objects their versions against what the node holds.
+
+    An object whose content equals the held latest version gets that version's ``modified``
+    (the store then skips it); a changed object without a source timestamp gets a new
+    ``modified``; a changed one whose timestamp is not newer is skipped as stale.
+    """
+    settled: list[dict[str, Any]] = []
+    for offered in objects:
+        try:
+            held = node.store.latest_row(session, offered["id"])
+        except NotFound:
+            if offered["id"] in timeless:
+                stamp = format_timestamp(now_utc())
+                offered = offered | {"modified": max(stamp, offered["created"])}  # noqa: PLW2901 - a fresh copy
+            settled.append(offered)
+            continue
+        if not node.store.decide_view(held, actor).allowed:
+            raise Conflict(f"{offered['id']} is held already under a marking you may not see; nothing imported")
+        body = held.as_stix()
+        if held.originator_nation != node.nation:
+            outcome.skip(f"held from {held.originator_nation}; only the originator versions it")
+            continue
+        obj = offered | {"created": body["created"]}
+        if "valid_from" in obj and "valid_from" in body and obj["id"] in timeless:
+            obj["valid_from"] = body["valid_from"]
+        if _content(obj, default_tlp) == _content(body, held.tlp):
+            settled.append(obj | {"modified": body["modified"]})
+            continue
+        if obj["id"] in timeless:
+            settled.append(obj | {"modified": format_timestamp(next_modified(held.modified))})
+        elif parse_timestamp(obj["modified"], where=obj["id"]) <= held.modified:
+            outcome.skip("not newer than the version held")
+        else:
+            settled.append(obj)
+    return settled
+
+
+def _default_handling(node: Node, actor: Actor, tlp: str | None) -> HandlingInput:
+    return HandlingInput(
+        tlp=tlp or node.settings.default_tlp,
+        originator_nation=actor.nation,
+        originator_agency=actor.agency or "",
+    )
+
+
+def _require_import(node: Node, actor: Actor) -> None:
+    decision = authorize(actor, Action.IMPORT, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+def _store(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    objects: list[dict[str, Any]],
+    tlp: str | None,
+    where: str,
+    outcome: ImportOutcome,
+    on_progress: Callable[[int], None] | None,
+) -> ImportOutcome:
+    report = node.store.import_objects(
+        session,
+        objects,
+        actor=actor,
+        default_handling=_default_handling(node, actor, tlp),
+        where=where,
+        on_progress=on_progress,
+    )
+    outcome.added += report.added
+    outcome.updated += report.updated
+    for reason, count in report.skipped_reasons.items():
+        outcome.skip(reason, count)
+    return outcome
+
+
+def import_stix(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    document: Any,
+    where: str,
+    tlp: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """A STIX 2.1 bundle, all or nothing."""
+    _require_import(node, actor)
+    objects = list(iter_bundle(document, where=where))
+    if not objects:
+        raise InvalidInput(f"{where}: the bundle has no objects")
+    outcome = ImportOutcome(source="stix")
+    return _store(
+        session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
+    )
+
+
+def import_misp(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    document: Any,
+    where: str,
+    max_attributes: int = misp.MAX_ATTRIBUTES,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """A MISP event: report, indicators and galaxy objects, versioned against what is held."""
+    _require_import(node, actor)
+    conversion = misp.parse_misp(document, where=where, max_attributes=max_attributes)
+    outcome = ImportOutcome(source="misp", report_id=conversion.report_id)
+    for reason, count in conversion.skipped.items():
+        outcome.skip(reason, count)
+    tlp = node.settings.default_tlp
+    objects = settle_versions(
+        session,
+        node,
+        actor=actor,
+        objects=conversion.objects,
+        timeless=conversion.timeless,
+        default_tlp=tlp,
+        outcome=outcome,
+    )
+    return _store(
+        session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
+    )
+
+
+def import_csv(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    text: str,
+    where: str,
+    tlp: str | None = None,
+    skip_bad: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """A CSV or plain list of indicators; any bad line refuses the whole file unless ``skip_bad``."""
+    _require_import(node, actor)
+    if tlp is not None and tlp not in TLP_LEVELS:
+        raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
+    parsed = csv_import.parse_indicator_list(text)
+    if parsed.errors and not skip_bad:
+        shown = "; ".join(parsed.errors[:10])
+        more = f" (and {len(parsed.errors) - 10} more)" if len(parsed.errors) > 10 else ""
+        raise InvalidInput(f"{where}: {len(parsed.errors)} bad line(s), nothing imported: {shown}{more}")
+    outcome = ImportOutcome(source="csv")
+    for error in parsed.errors:
+        outcome.skip(error)
+    if not parsed.rows:
+        bad = f" ({len(parsed.errors)} bad line(s): {'; '.join(parsed.errors[:3])})" if parsed.errors else ""
+        raise InvalidInput(f"{where}: no indicators in the file{bad}")
+    stamp = format_timestamp(now_utc())
+    objects = csv_import.indicators_from_rows(parsed.rows, nation=node.nation, stamp=stamp)
+    level = tlp or node.settings.default_tlp
+    settled = settle_versions(
+        session,
+        node,
+        actor=actor,
+        objects=objects,
+        timeless={o["id"] for o in objects},
+        default_tlp=level,
+        outcome=outcome,
+    )
+    return _store(
+        session, node, actor=actor, objects=settled, tlp=level, where=where, outcome=outcome, on_progress=on_progress
+    )
+
+
+def export_misp_event(session: Session, node: Node, *, actor: Actor, report_id: str) -> dict[str, Any]:
+    """A report (and the objects it names that the actor may see) as a MISP event."""
+    row = node.store.get(session, object_id=report_id, actor=actor)
+    if row.type != "report":
+        raise InvalidInput(f"{report_id}: only a report exports as a MISP event")
+    report = row.as_stix()
+    members = []
+    for ref in report.get("object_refs") or []:
+        member = _visible(session, node, actor, str(ref))
+        if member is not None:
+            members.append(member.as_stix())
+    return misp.export_misp(report, members)

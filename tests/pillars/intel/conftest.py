@@ -1,0 +1,98 @@
+"""An India node with the intel seed, its people, a web client and helpers shared by the intel tests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mitra.app import create_app
+from mitra.core.node import Node
+from mitra.core.stix import HandlingInput
+from mitra.pillars.intel.seed import seed
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Person]]:
+    """One initialised, seeded node with its people, made once; each test gets a copy (migrations are slow)."""
+    root = tmp_path_factory.mktemp("intel-template")
+    node = Node.open(make_settings(root))
+    node.init()
+    seed(node)
+    people = {
+        "analyst": add_person(node, "asha", {Role.ANALYST}, agency="NSCS"),
+        "cert": add_person(node, "kiran", {Role.ANALYST}, agency="CERT-In"),
+        "viewer": add_person(node, "vik", {Role.VIEWER}, agency="CERT-In"),
+        "officer": add_person(node, "rao", {Role.RELEASE_OFFICER}, agency="NSCS"),
+        "partner": add_person(node, "mys-node", {Role.PARTNER}, nation="MYS"),
+    }
+    node.close()
+    return root, people
+
+
+@pytest.fixture
+def intel_node(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> Iterator[Node]:
+    """An India node (SQLite) with the intel seed and the template's people."""
+    shutil.copytree(_template[0] / "ind", tmp_path / "ind")
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def people(intel_node: Node, _template: tuple[Path, dict[str, Person]]) -> dict[str, Person]:
+    return _template[1]
+
+
+@pytest.fixture
+def client(intel_node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(intel_node.settings, node=intel_node)) as test_client:
+        yield test_client
+
+
+def bearer(person: Person) -> dict[str, str]:
+    return {"Authorization": f"Bearer {person.token}"}
+
+
+def log_in(client: TestClient, person: Person) -> str:
+    """Sign in through the form; returns the session's CSRF token as pages carry it."""
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None
+    response = client.post(
+        "/login",
+        data={"username": person.username, "password": person.password, "csrf_token": match.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    home = client.get("/intel/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert token is not None
+    return token.group(1)
+
+
+def handling(node: Node, person: Person, tlp: str = "amber", releasable_to: tuple[str, ...] = ()) -> HandlingInput:
+    return HandlingInput(
+        tlp=tlp,
+        originator_nation=node.nation,
+        originator_agency=person.actor.agency or "",
+        releasable_to=releasable_to,
+    )
+
+
+def indicator(pattern: str, name: str = "test indicator") -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "name": name,
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "valid_from": "2025-01-07T00:00:00Z",
+    }
