@@ -115,12 +115,21 @@ def test_audit_page_is_for_admins(client: TestClient, people: dict[str, Person])
     assert client.get("/audit").status_code == 403
 
 
-def test_home_shows_each_pillar_with_what_the_person_may_see(client: TestClient, people: dict[str, Person]) -> None:
+def test_home_shows_each_pillar_with_what_the_person_may_see(
+    client: TestClient, people: dict[str, Person], web_node: Node
+) -> None:
     log_in(client, people["viewer"])
     page = client.get("/")
     assert page.status_code == 200
-    assert "Intelligence" in page.text
-    assert "3 objects you may see" in page.text  # 5 seeded indicators less AMBER+STRICT and RED
+    card = re.search(r"<h2>Intelligence</h2>.*?(\d+) objects you may see", page.text, re.S)
+    assert card is not None
+    intel = next(p for p in web_node.pillars if p.name == "intel")
+    viewer = people["viewer"].actor
+    with web_node.db.read() as session:
+        indicators, _ = web_node.store.search(session, actor=viewer, types=["indicator"], limit=1000)
+        visible, _ = web_node.store.search(session, actor=viewer, types=intel.object_types, limit=1000)
+    assert len(indicators) == 3  # 5 seeded indicators less AMBER+STRICT and RED
+    assert int(card.group(1)) == len(visible)
 
 
 def test_pages_carry_a_self_only_content_security_policy(client: TestClient) -> None:
