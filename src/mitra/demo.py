@@ -35,8 +35,10 @@ from mitra.exchange.retraction import acknowledgements, change_marking
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import check_witnesses, publish_head
-from mitra.policy import Role
+from mitra.policy import Actor, Role
 from mitra.settings import Settings, load_settings
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
 
 DEMO_PEOPLE = {
     "IND": [
@@ -408,6 +410,30 @@ def demo_running(root: Path, port: int) -> Iterator[RunningDemo]:
             node.close()
 
 
+def load_pillar_data(nodes: dict[str, Node], shared: Path = SHARED_DATA) -> None:
+    """Each pillar's public demo data (piracy reports, trade, arms transfers...) into each node."""
+    if not shared.is_dir():
+        console.print(f"[yellow]no shared data at {shared}: the pillars show their seed data only[/]")
+        return
+    for nation, node in nodes.items():
+        operator = Actor(
+            nation=nation,
+            agency=node.settings.agencies[0],
+            username="demo:loader",
+            roles=frozenset({Role.ANALYST, Role.ADMIN}),
+        )
+        for pillar in node.pillars:
+            if pillar.demo is None:
+                continue
+            with console.status(f"{nation}: loading {pillar.title} data"):
+                try:
+                    lines = pillar.demo(node, shared, operator)
+                except MitraError as exc:
+                    lines = [f"[yellow]{pillar.name}: not loaded: {exc}[/]"]
+            for line in lines:
+                console.print(f"  {nation} {line}")
+
+
 def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> bool:
     """Run the scenario; with ``check`` return whether every expectation held, else serve until stopped."""
     with demo_running(root, port) as demo:
@@ -419,6 +445,7 @@ def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> 
         ok = report(evaluate(nodes, demo.ids), witnesses)
         if check:
             return ok
+        load_pillar_data(nodes)
         for nation in ("IND", "MYS"):
             people = ", ".join(name for name, _, _ in DEMO_PEOPLE[nation])
             console.print(

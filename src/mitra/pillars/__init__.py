@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 from mitra.core.stix import CustomType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mitra.core.node import Node
+    from mitra.policy import Actor
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Pillar:
     pages: Any = None  # a FastAPI APIRouter of HTML pages under /<name>/
     cli: Mapping[str, Any] = field(default_factory=dict)  # command group name -> typer.Typer, mounted on `mitra`
     home: str | None = None  # the pillar's own landing page; the navigation links there
+    # The demo's extra public data (../shared/data): (node, shared data folder, operator) -> what was loaded.
+    demo: Callable[[Node, Path, Actor], list[str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

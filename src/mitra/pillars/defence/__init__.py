@@ -3,11 +3,13 @@
 from mitra.pillars import Pillar
 from mitra.pillars.defence.api import router
 from mitra.pillars.defence.cli import defence_app
+from mitra.pillars.defence.demo import load_demo_data
 from mitra.pillars.defence.pages import router as pages
 from mitra.pillars.defence.seed import seed
 from mitra.pillars.defence.types import CUSTOM_TYPES, OBJECT_TYPES
 
 PILLAR = Pillar(
+    demo=load_demo_data,
     name="defence",
     title="Defence industry",
     summary="Organisations, capabilities, agreements, opportunities matched to capabilities, joint exercises.",

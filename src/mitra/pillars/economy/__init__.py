@@ -7,9 +7,11 @@ Trade flows, fiscal-year totals, production tables and governance indicators are
 from mitra.pillars import Pillar
 from mitra.pillars.economy.api import router
 from mitra.pillars.economy.cli import economy_app
+from mitra.pillars.economy.demo import load_demo_data
 from mitra.pillars.economy.pages import router as pages
 
 PILLAR = Pillar(
+    demo=load_demo_data,
     name="economy",
     title="Trade & minerals",
     summary="Bilateral trade by HS code and year; critical minerals supply risk.",

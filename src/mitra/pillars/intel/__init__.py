@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from mitra.pillars import Pillar
 from mitra.pillars.intel.api import router as intel_api
 from mitra.pillars.intel.cli import intel_app
+from mitra.pillars.intel.demo import load_demo_data
 from mitra.pillars.intel.matching import api as matching_api
 from mitra.pillars.intel.matching import pages as matching_pages
 from mitra.pillars.intel.pages import router as intel_pages
@@ -19,6 +20,7 @@ pages.include_router(intel_pages)
 pages.include_router(matching_pages.router)
 
 PILLAR = Pillar(
+    demo=load_demo_data,
     name="intel",
     title="Intelligence",
     summary="Threat actors, campaigns, incidents, indicators, malware and vulnerabilities.",

@@ -6,11 +6,13 @@ from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.pillars.maritime.api import router
 from mitra.pillars.maritime.areas import AREA_OF_INTEREST
 from mitra.pillars.maritime.cli import maritime_app
+from mitra.pillars.maritime.demo import load_demo_data
 from mitra.pillars.maritime.incidents import MARITIME_INCIDENT
 from mitra.pillars.maritime.pages import pages
 from mitra.pillars.maritime.seed import seed
 
 PILLAR = Pillar(
+    demo=load_demo_data,
     name="maritime",
     title="Maritime",
     summary="Vessels, maritime events and incident reports; areas of interest.",

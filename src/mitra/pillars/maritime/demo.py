@@ -1,0 +1,22 @@
+"""What the demo loads for the maritime pillar: NGA's piracy reports (ASAM) as incidents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.asam import import_asam
+
+if TYPE_CHECKING:
+    from mitra.core.node import Node
+    from mitra.policy import Actor
+
+
+def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
+    path = shared / "maritime" / "piracy" / "nga_asam_2022-06-21.csv"
+    if not path.is_file():
+        return []
+    public = HandlingInput("clear", node.nation, actor.agency or node.settings.agencies[0], orcon=False)
+    report = import_asam(node, path=path, actor=actor, handling=public)
+    return [f"maritime: {report.added:,} ASAM incidents ({len(report.bad_rows)} bad rows reported)"]
