@@ -26,6 +26,8 @@ AUTHORIZE_TABLE: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
     "read_audit": frozenset({"admin"}),
     "sync": frozenset({"admin", "release_officer"}),
+    "read_data": frozenset({"viewer", "analyst", "release_officer", "admin"}),
+    "ingest": frozenset({"analyst", "admin"}),
 }
 
 _RECIPIENT = re.compile(r"(?P<nation>[^:]+):(?P<agency>[^:]+)(?::(?P<user>[^:]+))?")
