@@ -160,6 +160,28 @@ def test_editing_through_the_form_makes_a_new_version(
     assert [v.name for v in versions] == ["ind [ipv4-addr:value = '185.220.101.7']", "Exit relay"]
 
 
+def test_a_field_cleared_on_the_edit_form_is_gone_from_the_new_version(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    object_id = _create(intel_node, people["analyst"], "[ipv4-addr:value = '185.220.101.8']")
+    token = log_in(client, people["analyst"])
+    data = {
+        "csrf_token": token,
+        "name": "Exit relay",
+        "description": "seen twice",
+        "pattern": "[ipv4-addr:value = '185.220.101.8']",
+        "valid_from": "2025-01-07T00:00:00Z",
+        "tlp": "green",
+        "orcon": "on",
+    }
+    assert client.post(f"/intel/objects/{object_id}/edit", data=data, follow_redirects=False).status_code == 303
+    data["description"] = ""
+    assert client.post(f"/intel/objects/{object_id}/edit", data=data, follow_redirects=False).status_code == 303
+    with intel_node.db.read() as session:
+        versions = intel_node.store.versions(session, object_id=object_id, actor=people["analyst"].actor)
+    assert [v.as_stix().get("description") for v in versions] == [None, "seen twice", None]
+
+
 def test_release_of_a_listed_indicator_needs_an_explicit_confirmation(
     client: TestClient, intel_node: Node, people: dict[str, Person]
 ) -> None:

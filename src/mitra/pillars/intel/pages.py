@@ -261,6 +261,7 @@ async def edit_submit(request: Request, object_id: str) -> Response:
             row = node.store.get(session, object_id=object_id, actor=user.actor)
             type_name = row.type
             changes = service.object_from_form(type_name, text)
+            changes |= service.cleared_fields(type_name, changes)
             handling = service.handling_from_form(user.actor, text)
             service.edit_object(
                 session, node, actor=user.actor, object_id=object_id, changes=changes, handling=handling

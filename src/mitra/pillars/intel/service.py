@@ -159,6 +159,15 @@ def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
     return obj
 
 
+def cleared_fields(type_name: str, changes: Mapping[str, Any]) -> dict[str, None]:
+    """The optional form fields left empty in an edit: ``None`` removes them in the new version."""
+    return {
+        spec.name: None
+        for spec in FORM_FIELDS.get(type_name, ())
+        if not spec.required and spec.kind != "bool" and spec.name not in changes
+    }
+
+
 def form_values(obj: Mapping[str, Any]) -> dict[str, str]:
     """An object's properties as form text, for the edit form."""
     values: dict[str, str] = {}
@@ -232,7 +241,7 @@ def edit_object(
         )
         if not decision.allowed:
             raise Forbidden(f"marking: {decision.reason}")
-    # new_version adds and changes properties; a field cleared on the form keeps its value.
+    # A change to None removes that property in the new version (see cleared_fields).
     return node.store.new_version(
         session,
         object_id=object_id,
