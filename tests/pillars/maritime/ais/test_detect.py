@@ -6,45 +6,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import numpy as np
 from shapely.geometry import box
 
 from mitra.core.node import Node
-from mitra.pillars.maritime.ais.detect import EventDetector
+from mitra.pillars.maritime.ais.detect import DetectedEvent, EventDetector
 from mitra.pillars.maritime.ais.events import EVENT_TYPE, record_events
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.policy import Actor, Role
 from tests.conftest import shared_file
+from tests.pillars.maritime.ais.helpers import track, write_positions
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-def _write(store: PositionStore, rows: list[tuple[int, datetime, float, float, float]]) -> None:
-    """Positions (mmsi, time, lat, lon, sog) into the store's Parquet layout."""
-    store.positions_dir.mkdir(parents=True, exist_ok=True)
-    data = {
-        "mmsi": np.array([r[0] for r in rows], dtype=np.int64),
-        "us": np.array([int(r[1].timestamp() * 1e6) for r in rows], dtype=np.int64),
-        "lat": np.array([r[2] for r in rows]),
-        "lon": np.array([r[3] for r in rows]),
-        "sog": np.array([r[4] for r in rows]),
-    }
-    con = duckdb.connect()
-    con.register("d", data)
-    target = str(store.positions_dir)
-    con.execute(
-        "COPY (SELECT mmsi, make_timestamp(us) AS ts, lat, lon, sog, NULL::DOUBLE AS cog, NULL::INTEGER AS heading, "
-        "15 AS status, 1 AS msg_type, 'test' AS source, 0::BIGINT AS line, CAST(make_timestamp(us) AS DATE) AS date "
-        f"FROM d) TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}')"
-    )
-    con.close()
-
-
-def _track(
-    mmsi: int, start: datetime, hours: float, lat: float, lon: float, dlon: float, sog: float, step_min: int = 10
-):
-    steps = int(hours * 60 / step_min)
-    return [(mmsi, start + timedelta(minutes=step_min * k), lat, lon + dlon * k, sog) for k in range(steps + 1)]
 
 
 def _detect(store: PositionStore, names: tuple[str, ...], **kwargs: object):  # type: ignore[no-untyped-def]
@@ -55,8 +27,8 @@ def _detect(store: PositionStore, names: tuple[str, ...], **kwargs: object):  # 
 def test_two_vessels_meeting_for_three_hours_make_one_encounter(tmp_path: Path) -> None:
     store = PositionStore(tmp_path)
     # open sea of the Andaman Sea, far from any port; 0.002 deg of longitude apart (about 220 m)
-    _write(store, _track(1, T0, 3, 9.0, 94.0, 0.0, 0.5) + _track(2, T0, 3, 9.0, 94.002, 0.0, 0.5))
-    _write(store, _track(3, T0, 3, 9.5, 94.5, 0.02, 11.0))  # a passer-by
+    write_positions(store, track(1, T0, 3, 9.0, 94.0, 0.0, 0.5) + track(2, T0, 3, 9.0, 94.002, 0.0, 0.5))
+    write_positions(store, track(3, T0, 3, 9.5, 94.5, 0.02, 11.0))  # a passer-by
     events = [e for e in _detect(store, ("encounter",)) if e.mmsi == 1]
     assert len(events) == 1
     assert events[0].details["other_mmsi"] == 2
@@ -65,9 +37,9 @@ def test_two_vessels_meeting_for_three_hours_make_one_encounter(tmp_path: Path) 
 
 def test_a_thirteen_hour_gap_sixty_nm_offshore_is_likely_disabling(tmp_path: Path) -> None:
     store = PositionStore(tmp_path)
-    before = _track(7, T0, 2, 8.0, 92.0, 0.01, 8.0)
-    after = _track(7, T0 + timedelta(hours=15), 2, 8.0, 92.5, 0.01, 8.0)
-    _write(store, before + after)
+    before = track(7, T0, 2, 8.0, 92.0, 0.01, 8.0)
+    after = track(7, T0 + timedelta(hours=15), 2, 8.0, 92.5, 0.01, 8.0)
+    write_positions(store, before + after)
     events = _detect(store, ("ais_gap",))
     assert [e.event_type for e in events] == ["likely_disabling"]
     assert events[0].details["hours"] >= 13
@@ -77,13 +49,13 @@ def test_a_thirteen_hour_gap_sixty_nm_offshore_is_likely_disabling(tmp_path: Pat
 def test_a_gap_near_a_port_is_only_a_gap(tmp_path: Path) -> None:
     store = PositionStore(tmp_path)
     singapore = (1.26, 103.84)
-    _write(store, [(8, T0, *singapore, 0.0), (8, T0 + timedelta(hours=13), *singapore, 0.0)])
+    write_positions(store, [(8, T0, *singapore, 0.0), (8, T0 + timedelta(hours=13), *singapore, 0.0)])
     assert [e.event_type for e in _detect(store, ("ais_gap",))] == ["ais_gap"]
 
 
 def test_an_impossible_jump_there_and_back_is_an_identity_conflict(tmp_path: Path) -> None:
     store = PositionStore(tmp_path)
-    _write(
+    write_positions(
         store,
         [
             (9, T0, 5.0, 95.0, 10.0),
@@ -97,7 +69,7 @@ def test_an_impossible_jump_there_and_back_is_an_identity_conflict(tmp_path: Pat
 
 def test_entering_an_area_gives_an_entry_with_its_dwell(tmp_path: Path) -> None:
     store = PositionStore(tmp_path)
-    _write(store, _track(11, T0, 10, 3.0, 99.0, 0.05, 10.0))
+    write_positions(store, track(11, T0, 10, 3.0, 99.0, 0.05, 10.0))
     events = _detect(store, ("area",), areas={"test box": box(99.2, 2.5, 99.6, 3.5)})
     entries = [e for e in events if e.event_type == "area_entry"]
     assert len(entries) == 1
@@ -120,10 +92,12 @@ def test_a_real_track_leaving_kaohsiung_makes_a_port_visit() -> None:
 def test_late_data_filling_a_gap_withdraws_the_event(sqlite_node: Node, tmp_path: Path) -> None:
     store = PositionStore.for_settings(sqlite_node.settings)
     actor = Actor(nation="IND", agency="NSCS", username="cli:test", roles=frozenset({Role.ANALYST}))
-    _write(store, _track(5, T0, 1, 8.0, 92.0, 0.01, 8.0) + _track(5, T0 + timedelta(hours=13), 1, 8.0, 92.5, 0.01, 8.0))
+    write_positions(
+        store, track(5, T0, 1, 8.0, 92.0, 0.01, 8.0) + track(5, T0 + timedelta(hours=13), 1, 8.0, 92.5, 0.01, 8.0)
+    )
     first = record_events(sqlite_node, actor, _detect(store, ("ais_gap",)), preset="gaps", since=None)
     assert first.found == 1
-    _write(store, _track(5, T0 + timedelta(hours=1, minutes=5), 12, 8.0, 92.05, 0.001, 8.0))
+    write_positions(store, track(5, T0 + timedelta(hours=1, minutes=5), 12, 8.0, 92.05, 0.001, 8.0))
     second = record_events(sqlite_node, actor, _detect(store, ("ais_gap",)), preset="gaps", since=None)
     assert second.withdrawn == 1
     with sqlite_node.db.read() as session:
@@ -134,7 +108,78 @@ def test_late_data_filling_a_gap_withdraws_the_event(sqlite_node: Node, tmp_path
 def test_rerunning_detection_versions_nothing_new(sqlite_node: Node, tmp_path: Path) -> None:
     store = PositionStore.for_settings(sqlite_node.settings)
     actor = Actor(nation="IND", agency="NSCS", username="cli:test", roles=frozenset({Role.ANALYST}))
-    _write(store, _track(5, T0, 1, 8.0, 92.0, 0.01, 8.0) + _track(5, T0 + timedelta(hours=13), 1, 8.0, 92.5, 0.01, 8.0))
+    write_positions(
+        store, track(5, T0, 1, 8.0, 92.0, 0.01, 8.0) + track(5, T0 + timedelta(hours=13), 1, 8.0, 92.5, 0.01, 8.0)
+    )
     record_events(sqlite_node, actor, _detect(store, ("ais_gap",)), preset="gaps", since=None)
     again = record_events(sqlite_node, actor, _detect(store, ("ais_gap",)), preset="gaps", since=None)
     assert (again.found, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_forty_minutes_at_thirty_knots_is_one_speed_band_event(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    fast = track(21, T0, 40 / 60, 6.0, 95.0, 0.05, 30.0)  # 5 fixes, 0-40 min
+    slow = track(21, T0 + timedelta(minutes=50), 1, 6.0, 95.3, 0.02, 10.0)
+    brief = track(22, T0, 20 / 60, 7.0, 95.0, 0.05, 30.0)  # only 20 minutes in the band
+    write_positions(store, fast + slow + brief)
+    events = _detect(store, ("speed_band",))
+    assert [(e.mmsi, e.start, e.end) for e in events] == [(21, T0, T0 + timedelta(minutes=40))]
+    assert events[0].details["minutes"] == 40.0
+    assert events[0].details["max_sog"] == 30.0
+
+
+def test_a_speed_band_is_broken_by_a_slower_report(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    rows = track(23, T0, 2, 6.0, 95.0, 0.05, 30.0)
+    rows[6] = (rows[6][0], rows[6][1], rows[6][2], rows[6][3], 12.0)  # one slow report at 60 min
+    write_positions(store, rows)
+    spans = [(e.start, e.end) for e in _detect(store, ("speed_band",))]
+    assert spans == [(T0, T0 + timedelta(minutes=50)), (T0 + timedelta(minutes=70), T0 + timedelta(minutes=120))]
+
+
+def test_an_event_that_reopens_loses_its_end(sqlite_node: Node) -> None:
+    actor = Actor(nation="IND", agency="NSCS", username="cli:test", roles=frozenset({Role.ANALYST}))
+    closed = DetectedEvent("ais_gap", 5, T0, T0 + timedelta(hours=8), 8.0, 92.0, {"hours": 8.0})
+    record_events(sqlite_node, actor, [closed], preset="gaps", since=None)
+    reopened = DetectedEvent("ais_gap", 5, T0, None, 8.0, 92.0, {"hours": 9.0})
+    report = record_events(sqlite_node, actor, [reopened], preset="gaps", since=None)
+    assert report.updated == 1
+    with sqlite_node.db.read() as session:
+        rows, _ = sqlite_node.store.search(session, actor=actor, types=[EVENT_TYPE])
+        versions = sqlite_node.store.versions(session, object_id=rows[0].as_stix()["id"], actor=actor)
+    latest = rows[0].as_stix()
+    assert latest["status"] == "open"
+    assert "end" not in latest
+    assert len(versions) == 2
+
+
+def test_a_pair_either_side_of_a_grid_line_is_found(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    # 0.05 degree cells: 9.0499 and 9.0501 lie in different cells, about 30 m apart
+    write_positions(store, track(31, T0, 1, 9.0499, 94.0, 0.0, 5.0) + track(32, T0, 1, 9.0501, 94.0, 0.0, 5.0))
+    events = _detect(store, ("close_rendezvous",))
+    assert sorted((e.mmsi, e.details["other_mmsi"]) for e in events) == [(31, 32), (32, 31)]
+
+
+def test_a_pair_near_the_pole_is_found(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    # at 87 degrees 0.004 degrees of longitude are about 23 m; the neighbourhood spans several cells there
+    write_positions(store, track(33, T0, 1, 87.0, 10.049, 0.0, 5.0) + track(34, T0, 1, 87.0, 10.053, 0.0, 5.0))
+    events = _detect(store, ("close_rendezvous",))
+    assert sorted((e.mmsi, e.details["other_mmsi"]) for e in events) == [(33, 34), (34, 33)]
+
+
+def test_vessels_six_hundred_metres_apart_are_no_pair(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    write_positions(store, track(35, T0, 3, 9.0, 94.0, 0.0, 0.5) + track(36, T0, 3, 9.0054, 94.0, 0.0, 0.5))
+    assert _detect(store, ("close_rendezvous", "encounter")) == []
+
+
+def test_loitering_is_the_same_whether_or_not_the_encounter_detectors_run(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path)
+    # drifting at 0.5 kn far out in the Bay of Bengal for 7 hours, fixes every 7 minutes (not bucket-aligned)
+    write_positions(store, track(41, T0 + timedelta(minutes=13), 7, 12.0, 88.0, 0.0005, 0.5, step_min=7))
+    alone = _detect(store, ("loitering",))
+    shared = [e for e in _detect(store, ("loitering", "encounter")) if e.event_type == "loitering"]
+    assert len(alone) == 1
+    assert alone == shared

@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.console import console, fail, open_node
-from mitra.core.errors import MitraError
+from mitra.core import identity
+from mitra.core.errors import MitraError, NotFound
 from mitra.core.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
 from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream
@@ -26,8 +27,27 @@ app = typer.Typer(help="AIS ingest (files, TCP, UDP) and event detection.", no_a
 PORTS_DIR = Path(__file__).resolve().parents[6] / "shared" / "data" / "maritime" / "ports"
 
 
-def _operator(node: Node, agency: str | None) -> Actor:
-    """Like ``mitra``'s operator: whoever runs the CLI on the node's machine, for one of its agencies."""
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this registered user of the node (their roles) instead of the operator."),
+]
+
+
+def _operator(node: Node, agency: str | None, as_user: str | None = None) -> Actor:
+    """Like ``mitra``'s operator: whoever runs the CLI on the node's machine, for one of its agencies.
+
+    With ``--as USER`` the command acts as that registered user instead, with the user's own nation,
+    agency and roles, so that what a viewer or a partner account may not do is refused here as well.
+    """
+    if as_user is not None:
+        with node.db.read() as session:
+            try:
+                user = identity.get_user(session, as_user)
+            except NotFound:
+                fail(f"--as {as_user!r}: no such user on this node (see `mitra user list`)")
+            if not user.active:
+                fail(f"--as {as_user!r}: the user is disabled")
+            return user.actor()
     chosen = agency or node.settings.agencies[0]
     if chosen not in node.settings.agencies:
         fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
@@ -71,14 +91,15 @@ def ingest(
     source: Annotated[str, typer.Argument(help="A file (plain or gzip), tcp://HOST:PORT or udp://HOST:PORT.")],
     max_seconds: Annotated[float, typer.Option(help="Stop reading a stream after this many seconds.")] = 60.0,
     agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+    as_user: AsOption = None,
 ) -> None:
     """Ingest AIS NMEA (AIVDM/AIVDO) into the position store; resumable and idempotent for files."""
     node = open_node()
     try:
-        actor = _operator(node, agency)
+        actor = _operator(node, agency, as_user)
         decision = authorize(actor, Action.INGEST, node_nation=node.nation)
         if not decision.allowed:
-            fail(decision.reason)
+            fail(f"{actor.username} may not ingest AIS: {decision.reason}")
         store = PositionStore.for_settings(node.settings)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
@@ -115,6 +136,7 @@ def detect(
     preset: Annotated[str, typer.Option(help=f"Which detectors: {', '.join(PRESETS)}.")] = "all",
     since: Annotated[str | None, typer.Option(help="Only positions from this UTC time (ISO 8601).")] = None,
     agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+    as_user: AsOption = None,
 ) -> None:
     """Detect maritime events in the stored positions; prints events found, updated and withdrawn."""
     from mitra.pillars.maritime.ais.events import detect_and_record
@@ -130,10 +152,10 @@ def detect(
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
     node = open_node()
     try:
-        actor = _operator(node, agency)
+        actor = _operator(node, agency, as_user)
         decision = authorize(actor, Action.CREATE, node_nation=node.nation)
         if not decision.allowed:
-            fail(decision.reason)
+            fail(f"{actor.username} may not record detected events: {decision.reason}")
         report = detect_and_record(
             node, actor, preset=preset, since=start, areas=_areas(node, actor), ports_dir=PORTS_DIR
         )

@@ -140,8 +140,8 @@ def record_events(
                 continue
             changes = {k: body[k] for k in (*_COMPARED, "name", "definition") if k in body}
             if "end" not in body and "end" in old:
-                changes["end"] = None
-            node.store.new_version(session, object_id=body["id"], changes=_drop_none(changes, old), actor=actor)
+                changes["end"] = None  # the store drops a property changed to None: a reopened event has no end
+            node.store.new_version(session, object_id=body["id"], changes=changes, actor=actor)
             report.updated += 1
         since_text = _stamp(since) if since else ""
         for object_id, old in held.items():
@@ -153,10 +153,3 @@ def record_events(
             node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
             report.withdrawn += 1
     return report
-
-
-def _drop_none(changes: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """``end`` disappears when an event reopens: rebuild without it rather than store a null."""
-    if changes.get("end", "") is None:
-        changes.pop("end")
-    return changes
