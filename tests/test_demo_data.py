@@ -34,6 +34,7 @@ def test_the_demo_loads_piracy_reports_arms_transfers_actors_and_trade(sqlite_no
     assert transfers > 1000
     assert _count(sqlite_node, "intrusion-set") > 0
     assert store_of(sqlite_node).count("trade_flows") > 0
+    assert _count(sqlite_node, "x-mitra-maritime-event") > 0  # detected in the ingested AIS sample
     load_pillar_data({"IND": sqlite_node}, SHARED_DATA)  # a second start adds nothing
     assert _count(sqlite_node, "x-mitra-maritime-incident") == incidents
     assert _count(sqlite_node, "x-mitra-arms-transfer") == transfers

@@ -1,4 +1,4 @@
-"""What the demo loads for the maritime pillar: NGA's piracy reports (ASAM) as incidents."""
+"""What the demo loads for the maritime pillar: NGA's piracy reports (ASAM) and an AIS sample, with its events."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mitra.core.stix import HandlingInput
+from mitra.pillars.maritime.ais.events import detect_and_record
+from mitra.pillars.maritime.ais.ingest import ingest_file
+from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.asam import import_asam
 
 if TYPE_CHECKING:
@@ -19,4 +22,13 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
         return []
     public = HandlingInput("clear", node.nation, actor.agency or node.settings.agencies[0], orcon=False)
     report = import_asam(node, path=path, actor=actor, handling=public)
-    return [f"maritime: {report.added:,} ASAM incidents ({len(report.bad_rows)} bad rows reported)"]
+    lines = [f"maritime: {report.added:,} ASAM incidents ({len(report.bad_rows)} bad rows reported)"]
+    sample = shared / "maritime" / "ais_nmea" / "gpsd_aishub_ais-nmea-sample.log"
+    if sample.is_file():
+        ingested = ingest_file(PositionStore.for_settings(node.settings), sample)
+        detected = detect_and_record(node, actor)
+        lines.append(
+            f"maritime: AIS sample ingested ({ingested.stored_positions:,} new positions); "
+            f"{detected.found:,} events found, {detected.updated:,} updated"
+        )
+    return lines
