@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from mitra import __version__
@@ -17,6 +17,11 @@ from mitra.exchange.live import Notifier, Syncer
 from mitra.settings import Settings
 from mitra.web import api, pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
+from mitra.web.rendering import SignInRequired, login_redirect
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    return login_redirect(request)
 
 
 def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
@@ -48,6 +53,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     )
     app.state.node = node
     install_problem_handlers(app)
+    app.add_exception_handler(SignInRequired, _to_login)
     app.include_router(api.router)
     app.include_router(taxii_api.router)
     app.include_router(exchange_api.router)

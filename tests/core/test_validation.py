@@ -118,7 +118,7 @@ def _mutate(obj: dict[str, Any], mutation: tuple[str, str, Any]) -> None:
         obj.pop(key, None)
     elif kind == "set":
         obj[key] = value
-    elif isinstance(obj.get(key), list) and obj[key] and isinstance(obj[key][0], dict):
+    elif isinstance(obj.get(key), list) and obj[key] and isinstance(obj[key][0], dict) and obj[key][0]:
         inner = obj[key][0]
         inner[next(iter(inner))] = value
 

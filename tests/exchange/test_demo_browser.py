@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mitra.demo import RunningDemo, demo_running
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 
 pytestmark = needs_chromium
 
@@ -21,16 +21,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
 
 def log_in(page: object, url: str, username: str, password: str) -> None:
     page.goto(f"{url}/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    sign_in(page, username, password)
 
 
 def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: RunningDemo, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         india = browser.new_page(viewport={"width": 1280, "height": 1000})
         log_in(india, demo.urls["IND"], "asha", demo.passwords["IND"])
         exchange = india.locator("#partner-MYS")
@@ -54,21 +51,18 @@ def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: Runnin
         viewer = browser.new_page()
         log_in(viewer, demo.urls["MYS"], "farah", demo.passwords["MYS"])
         expect(viewer.locator("body")).not_to_contain_text("Handler address, for MYS NSC only")
-        browser.close()
     assert (tmp_path / "india.png").stat().st_size > 20_000
     assert (tmp_path / "malaysia.png").stat().st_size > 20_000
 
 
 def test_the_originator_sees_the_partners_acknowledgement(demo: RunningDemo) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         log_in(page, demo.urls["IND"], "asha", demo.passwords["IND"])
         page.goto(f"{demo.urls['IND']}/objects/{demo.ids['ind-revoke']}")
         expect(page.locator("section.acks")).to_contain_text("MYS applied: revoked")
-        browser.close()
 
 
 def env_of(node: object) -> dict[str, str]:

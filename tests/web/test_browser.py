@@ -10,7 +10,7 @@ import pytest
 from mitra.core.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = needs_chromium
@@ -28,22 +28,18 @@ def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
 
 
 def test_a_person_logs_in_and_sees_an_object_with_its_marking(live: tuple[LiveServer, Person], tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     server, person = live
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/objects?pillar=intel")
         expect(page).to_have_url(f"{server.url}/login?next=/objects")
-        page.fill("input[name=username]", person.username)
-        page.fill("input[name=password]", person.password)
-        page.click("button[type=submit]")
+        sign_in(page, person.username, person.password)
         page.goto(f"{server.url}/objects?pillar=intel")
         page.click("text=Phishing domain impersonating a port authority")
         expect(page.locator("h1")).to_contain_text("Phishing domain impersonating a port authority")
         expect(page.locator("h1 .tlp")).to_have_text("TLP:GREEN")
         expect(page.locator("dl").first).to_contain_text("MYS")
         page.screenshot(path=str(tmp_path / "object.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "object.png").stat().st_size > 10_000

@@ -17,7 +17,7 @@ from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
 from mitra.policy import Action, authorize
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,10 +97,7 @@ def logout_submit(request: Request, csrf_token: Annotated[str, Form(max_length=1
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def home(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         counts = node.store.counts_by_type(session, actor=user.actor)
@@ -115,6 +112,7 @@ def home(request: Request) -> Response:
 @router.get("/objects", response_class=HTMLResponse)
 def object_list(
     request: Request,
+    user: SignedIn,
     pillar: str | None = None,
     type: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -122,9 +120,6 @@ def object_list(
     originator: str | None = None,
     cursor: int | None = None,
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     node = node_of(request)
     chosen = next((p for p in node.pillars if p.name == pillar), None)
     types: tuple[str, ...] = (type,) if type else (chosen.object_types if chosen else ())
@@ -157,10 +152,7 @@ def object_list(
 
 
 @router.get("/objects/{object_id}", response_class=HTMLResponse)
-def object_detail(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
     try:
         with node.db.write() as session:  # a view of RED is audited
@@ -183,10 +175,7 @@ def object_detail(request: Request, object_id: str) -> Response:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def audit_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     decision = authorize(user.actor, Action.READ_AUDIT, node_nation=node.nation)
     if not decision.allowed:

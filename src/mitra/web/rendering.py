@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from mitra.core.stix import format_timestamp
-from mitra.web.auth import PageUser, node_of
+from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -35,6 +35,22 @@ def render(request: Request, name: str, user: PageUser | None, status: int = 200
     node = node_of(request)
     context |= {"user": user, "node": node, "pillars": node.pillars}
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+class SignInRequired(Exception):  # a condition the app answers, not an error
+    """A page was asked for without a session: the app answers with the login form."""
+
+
+def signed_in(request: Request) -> PageUser:
+    """The person a page is for; raises :class:`SignInRequired` when nobody is signed in."""
+    user = page_user(request)
+    if user is None:
+        raise SignInRequired
+    return user
+
+
+# A page's signed-in person: ``def page(request: Request, user: SignedIn)``.
+SignedIn = Annotated[PageUser, Depends(signed_in)]
 
 
 def login_redirect(request: Request) -> RedirectResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import Person
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 from tests.support.pair import Pair
 
@@ -17,17 +17,14 @@ def _log_in(page: object, server: LiveServer, person: Person) -> None:
 
     assert isinstance(page, Page)
     page.goto(f"{server.url}/defence/")
-    page.fill("input[name=username]", person.username)
-    page.fill("input[name=password]", person.password)
-    page.click("button[type=submit]")
+    sign_in(page, person.username, person.password)
 
 
 def test_matching_and_calendar_work_in_chromium(synced: Pair, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     person = synced.mys_people["analyst"]
-    with LiveServer(synced.mys) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with LiveServer(synced.mys) as server, chromium() as browser:
         page = browser.new_page()
         _log_in(page, server, person)
         expect(page.locator("h1")).to_have_text("Defence industry")
@@ -44,5 +41,4 @@ def test_matching_and_calendar_work_in_chromium(synced: Pair, tmp_path: Path) ->
             expect(grid).to_contain_text(name)
         expect(page.locator("td.uncertain")).to_have_count(1)
         expect(page.locator("tr.edition")).to_have_count(11)
-        browser.close()
     assert (tmp_path / "matches.png").stat().st_size > 10_000

@@ -10,7 +10,7 @@ import pytest
 from mitra.core.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = needs_chromium
@@ -30,16 +30,13 @@ def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
 def test_the_dashboard_filters_by_status_and_opens_a_commitment(
     live: tuple[LiveServer, Person], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     server, person = live
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/dialogue/")
-        page.fill("input[name=username]", person.username)
-        page.fill("input[name=password]", person.password)
-        page.click("button[type=submit]")
+        sign_in(page, person.username, person.password)
         expect(page).to_have_url(f"{server.url}/dialogue/")
         expect(page.locator("#overdue")).to_contain_text("overdue")
         rows = page.locator("#commitments tbody tr")
@@ -52,5 +49,4 @@ def test_the_dashboard_filters_by_status_and_opens_a_commitment(
         visible.first.locator("a").click()
         expect(page.locator("h1")).to_contain_text("agreed to hold the Security Dialogue annually")
         expect(page.locator("#status")).to_have_text("overdue")
-        browser.close()
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000

@@ -12,7 +12,7 @@ from mitra.core.node import Node
 from mitra.pillars.economy.store import EconomyStore, ImportReport
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = needs_chromium
@@ -34,16 +34,13 @@ def live(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> Ite
 def test_the_dashboard_shows_fiscal_year_totals_with_their_source(
     live: tuple[LiveServer, Person], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     server, person = live
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/economy/")
-        page.fill("input[name=username]", person.username)
-        page.fill("input[name=password]", person.password)
-        page.click("button[type=submit]")
+        sign_in(page, person.username, person.password)
         page.goto(f"{server.url}/economy/")
         first = page.locator('.fiscal-figure[data-period="2016-17"]')
         expect(first).to_contain_text("USD 14,158.47 million")
@@ -54,5 +51,4 @@ def test_the_dashboard_shows_fiscal_year_totals_with_their_source(
         expect(page.locator("#malaysia-side")).to_contain_text("calendar years")
         expect(page.locator("svg.chart").first).to_be_visible()
         page.screenshot(path=str(tmp_path / "economy.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "economy.png").stat().st_size > 10_000

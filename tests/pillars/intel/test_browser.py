@@ -10,7 +10,7 @@ import pytest
 
 from mitra.core.node import Node
 from tests.conftest import Person, make_settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = needs_chromium
@@ -29,16 +29,13 @@ def live(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> Iterator[
 def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
     live: tuple[LiveServer, Person], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     server, person = live
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/intel/new/indicator")
-        page.fill("input[name=username]", person.username)
-        page.fill("input[name=password]", person.password)
-        page.click("button[type=submit]")
+        sign_in(page, person.username, person.password)
         expect(page.locator("h1")).to_have_text("New indicator")
         page.fill("input[name=name]", "Beacon to exfiltration relay")
         page.fill("input[name=pattern]", "[ipv4-addr:value = '185.220.101.7']")
@@ -53,5 +50,4 @@ def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
         expect(page.locator(".provenance")).to_contain_text("IND / NSCS")
         expect(page.locator(".graph")).to_contain_text("Relationships")
         page.screenshot(path=str(tmp_path / "indicator.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "indicator.png").stat().st_size > 10_000

@@ -9,14 +9,14 @@ from PIL import Image
 from mitra.core.node import Node
 from mitra.policy import Role
 from tests.conftest import add_person, make_settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = needs_chromium
 
 
 def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     node = Node.open(make_settings(tmp_path))
     node.init()
@@ -24,13 +24,10 @@ def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Pat
     person = add_person(node, "asha", {Role.VIEWER}, agency="NSCS")
     shot = tmp_path / "map.png"
     try:
-        with LiveServer(node) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with LiveServer(node) as server, chromium() as browser:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.goto(f"{server.url}/login?next=/maritime/")
-            page.fill("input[name=username]", person.username)
-            page.fill("input[name=password]", person.password)
-            page.click("button[type=submit]")
+            sign_in(page, person.username, person.password)
             expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=20_000)
             expect(page.locator("path.incident-marker")).to_have_count(5)
             expect(page.locator("path.area-shape")).to_have_count(5)
@@ -39,7 +36,6 @@ def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Pat
             page.click("#picture-filter button[type=submit]")
             expect(page.locator("path.incident-marker")).to_have_count(2)
             page.screenshot(path=str(shot), full_page=True)
-            browser.close()
     finally:
         node.close()
     with Image.open(shot) as image:

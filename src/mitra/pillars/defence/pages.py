@@ -29,7 +29,7 @@ from mitra.pillars.defence.vocabulary import (
 )
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.rendering import SignedIn, login_redirect, render
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
 TLPS = ("clear", "green", "amber", "amber+strict", "red")
@@ -67,10 +67,7 @@ def _problem(exc: Exception) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def landing(request: Request, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     node = node_of(request)
     if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
         return _denied(request, user, "partner accounts read only through TAXII")
@@ -98,10 +95,7 @@ def landing(request: Request, q: Annotated[str | None, Query(max_length=200)] = 
 
 
 @router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
-def opportunity_page(request: Request, opportunity_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
     node = node_of(request)
     try:
         with node.db.write() as session:  # a view of RED is audited
@@ -124,10 +118,7 @@ def opportunity_page(request: Request, opportunity_id: str) -> Response:
 
 
 @router.get("/exercises", response_class=HTMLResponse)
-def exercises_page(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def exercises_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
         return _denied(request, user, "partner accounts read only through TAXII")
@@ -148,10 +139,7 @@ def exercises_page(request: Request) -> Response:
 
 
 @router.get("/exercises.ics")
-def exercises_ics(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def exercises_ics(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
         return _denied(request, user, "partner accounts read only through TAXII")
@@ -167,13 +155,11 @@ def exercises_ics(request: Request) -> Response:
 @router.get("/transfers", response_class=HTMLResponse)
 def transfers_page(
     request: Request,
+    user: SignedIn,
     recipient: Annotated[str | None, Query(max_length=80)] = None,
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     node = node_of(request)
     if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
         return _denied(request, user, "partner accounts read only through TAXII")

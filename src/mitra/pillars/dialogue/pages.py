@@ -24,8 +24,8 @@ from mitra.pillars.dialogue.reports import (
     session_line,
 )
 from mitra.policy import Action, authorize
-from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(prefix="/dialogue", include_in_schema=False)
 MAX_UPLOAD = 150_000
@@ -50,10 +50,7 @@ def _can_write(request: Request, user: PageUser) -> bool:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def dashboard(request: Request, user: SignedIn) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -71,10 +68,7 @@ def dashboard(request: Request) -> Response:
 
 
 @router.get("/timeline", response_class=HTMLResponse)
-def timeline(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def timeline(request: Request, user: SignedIn) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -107,10 +101,7 @@ def timeline(request: Request) -> Response:
 
 
 @router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
-def commitment_detail(request: Request, commitment_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def commitment_detail(request: Request, user: SignedIn, commitment_id: str) -> Response:
     return _detail(request, user, commitment_id)
 
 
@@ -149,6 +140,7 @@ def _detail(
 @router.post("/commitments/{commitment_id}/updates", response_class=HTMLResponse)
 def post_update(
     request: Request,
+    user: SignedIn,
     commitment_id: str,
     summary: Annotated[str, Form(max_length=4000)] = "",
     when: Annotated[str, Form(alias="date", max_length=20)] = "",
@@ -161,9 +153,6 @@ def post_update(
     share: Annotated[str, Form(max_length=5)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     try:
         check_csrf(user.csrf_token, csrf_token)
     except Forbidden as exc:
@@ -221,10 +210,9 @@ def _evidence_lines(text: str) -> tuple[service.EvidenceInput, ...]:
 
 
 @router.get("/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def compliance_page(
+    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -245,10 +233,9 @@ def compliance_page(request: Request, year: Annotated[int | None, Query(ge=2000,
 
 
 @router.get("/report", response_class=HTMLResponse)
-def report_page(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def report_page(
+    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -267,10 +254,9 @@ def report_page(request: Request, year: Annotated[int | None, Query(ge=2000, le=
 
 
 @router.get("/report.pdf")
-def report_download(request: Request, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def report_download(
+    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -285,10 +271,7 @@ def report_download(request: Request, year: Annotated[int | None, Query(ge=2000,
 
 
 @router.get("/ocds.json")
-def ocds_download(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def ocds_download(request: Request, user: SignedIn) -> Response:
     try:
         register = _load(request, user)
     except MitraError as exc:
@@ -298,23 +281,18 @@ def ocds_download(request: Request) -> Response:
 
 
 @router.get("/intake", response_class=HTMLResponse)
-def intake_form(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def intake_form(request: Request, user: SignedIn) -> Response:
     return render(request, "dialogue/intake.html", user, result=None, document="", error=None, areas={}, sessions=[])
 
 
 @router.post("/intake", response_class=HTMLResponse)
 async def intake_submit(
     request: Request,
+    user: SignedIn,
     document: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
     upload: Annotated[UploadFile | None, File()] = None,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     try:
         check_csrf(user.csrf_token, csrf_token)
     except Forbidden as exc:
@@ -351,6 +329,7 @@ async def intake_submit(
 @router.post("/intake/accept", response_class=HTMLResponse)
 def intake_accept(
     request: Request,
+    user: SignedIn,
     document: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
     source: Annotated[str, Form(max_length=300)] = "",
     session_ref: Annotated[str, Form(max_length=120)] = "",
@@ -365,9 +344,6 @@ def intake_accept(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Create the objects for the proposals a person ticked (``accept`` holds ``c<i>`` and ``k<i>`` values)."""
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     node = node_of(request)
     chosen = set(accept or [])
     texts, areas, strengths = c_text or [], c_area or [], c_strength or []

@@ -16,8 +16,8 @@ from mitra.core.stix import parse_timestamp
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
-from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
 MAX_UPLOAD = 50_000_000
@@ -39,10 +39,7 @@ def _time(value: str | None, where: str) -> datetime | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def home(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         counts = node.store.counts_by_type(session, actor=user.actor)
@@ -60,10 +57,7 @@ def home(request: Request) -> Response:
 
 
 @router.get("/objects", response_class=HTMLResponse)
-def object_list(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def object_list(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     params = request.query_params
     filters_text = {k: str(params.get(k, ""))[:200] for k in ("type", "q", "tlp", "originator", "since", "until")}
@@ -106,10 +100,7 @@ def object_list(request: Request) -> Response:
 
 
 @router.get("/objects/{object_id}", response_class=HTMLResponse)
-def object_detail(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
     index = node_warninglists(node.settings.data_dir)
     try:
@@ -178,10 +169,7 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 @router.get("/new/{type_name}", response_class=HTMLResponse)
-def new_form(request: Request, type_name: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in service.FORM_FIELDS:
         return _error(request, user, NotFound(f"no form for {type_name!r}"))
     decision = authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation)
@@ -192,10 +180,7 @@ def new_form(request: Request, type_name: str) -> Response:
 
 
 @router.post("/new/{type_name}", response_class=HTMLResponse)
-async def new_submit(request: Request, type_name: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+async def new_submit(request: Request, user: SignedIn, type_name: str) -> Response:
     form = await _form(request)
     check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     if type_name not in service.FORM_FIELDS:
@@ -224,10 +209,7 @@ async def new_submit(request: Request, type_name: str) -> Response:
 
 
 @router.get("/objects/{object_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
     try:
         with node.db.write() as session:
@@ -248,10 +230,7 @@ def edit_form(request: Request, object_id: str) -> Response:
 
 
 @router.post("/objects/{object_id}/edit", response_class=HTMLResponse)
-async def edit_submit(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+async def edit_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     form = await _form(request)
     check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     node = node_of(request)
@@ -307,18 +286,12 @@ def _release_page(
 
 
 @router.get("/objects/{object_id}/release", response_class=HTMLResponse)
-def release_form(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def release_form(request: Request, user: SignedIn, object_id: str) -> Response:
     return _release_page(request, user, object_id)
 
 
 @router.post("/objects/{object_id}/release", response_class=HTMLResponse)
-async def release_submit(request: Request, object_id: str) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+async def release_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     form = await _form(request)
     check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     node = node_of(request)
@@ -340,18 +313,12 @@ async def release_submit(request: Request, object_id: str) -> Response:
 
 
 @router.get("/import", response_class=HTMLResponse)
-def import_form(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def import_form(request: Request, user: SignedIn) -> Response:
     return render(request, "intel/import.html", user, outcome=None, error=None, tlps=TLP_LEVELS)
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_submit(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+async def import_submit(request: Request, user: SignedIn) -> Response:
     async with request.form(max_part_size=MAX_UPLOAD) as form:
         check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
         upload = form.get("file")
@@ -408,10 +375,7 @@ async def import_submit(request: Request) -> Response:
 
 
 @router.get("/india-malaysia", response_class=HTMLResponse)
-def india_malaysia_page(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def india_malaysia_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     decision = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
     if not decision.allowed:

@@ -25,7 +25,7 @@ from mitra.pillars.maritime.picture import build_picture, vessel_track, window
 from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.rendering import SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
 
@@ -49,10 +49,7 @@ def _form_handling(user: PageUser, tlp: str, releasable_to: list[str], red_recip
 
 
 @pages.get("/", response_class=HTMLResponse)
-def picture_page(request: Request, since: str = "", until: str = "") -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def picture_page(request: Request, user: SignedIn, since: str = "", until: str = "") -> Response:
     return render(request, "maritime/picture.html", user, since=since, until=until)
 
 
@@ -104,16 +101,14 @@ def _incidents_page(request: Request, user: PageUser, *, status: int = 200, erro
 
 
 @pages.get("/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def incidents_page(request: Request, user: SignedIn) -> Response:
     return _incidents_page(request, user)
 
 
 @pages.post("/incidents", response_class=HTMLResponse)
 def incidents_create(
     request: Request,
+    user: SignedIn,
     name: Annotated[str, Form(max_length=300)],
     category: Annotated[str, Form(max_length=40)],
     occurred_at: Annotated[str, Form(max_length=40)],
@@ -130,9 +125,6 @@ def incidents_create(
     releasable_to: Annotated[list[str] | None, Form()] = None,
     red_recipients: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
     try:
@@ -171,20 +163,14 @@ def _form_time(value: str) -> datetime:
 
 
 @pages.get("/incidents/stats", response_class=HTMLResponse)
-def stats_page(request: Request, year: str = "") -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def stats_page(request: Request, user: SignedIn, year: str = "") -> Response:
     chosen = int(year) if year.isdigit() else None
     stats = incident_stats(node_of(request), user.actor, year=chosen)
     return render(request, "maritime/stats.html", user, stats=stats, year=chosen)
 
 
 @pages.get("/incidents/stats.csv")
-def stats_csv(request: Request, year: str = "") -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
     stats = incident_stats(node_of(request), user.actor, year=int(year) if year.isdigit() else None)
     return Response(
         stats.csv(),
@@ -212,16 +198,14 @@ def _areas_page(request: Request, user: PageUser, *, status: int = 200, error: s
 
 
 @pages.get("/areas", response_class=HTMLResponse)
-def areas_page(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def areas_page(request: Request, user: SignedIn) -> Response:
     return _areas_page(request, user)
 
 
 @pages.post("/areas", response_class=HTMLResponse)
 async def areas_upload(
     request: Request,
+    user: SignedIn,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
@@ -229,9 +213,6 @@ async def areas_upload(
     releasable_to: Annotated[list[str] | None, Form()] = None,
     red_recipients: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     check_csrf(user.csrf_token, csrf_token)
     content = await file.read()
     node = node_of(request)

@@ -12,17 +12,14 @@ from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, read_observations
 from mitra.pillars.intel.matching.service import run_match
 from mitra.policy import Action, authorize
-from mitra.web.auth import check_csrf, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.auth import check_csrf, node_of
+from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(prefix="/intel/match", include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def match_form(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def match_form(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     allowed = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
     if not allowed.allowed:
@@ -44,14 +41,12 @@ def match_form(request: Request) -> Response:
 @router.post("/", response_class=HTMLResponse)
 def match_submit(
     request: Request,
+    user: SignedIn,
     observations: Annotated[str, Form(max_length=5_000_000)],
     format: Annotated[ObservationFormat, Form()] = "jsonl",
     record: Annotated[bool, Form()] = False,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
     can_record = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
@@ -66,10 +61,7 @@ def match_submit(
 
 
 @router.get("/correlations", response_class=HTMLResponse)
-def correlations(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return login_redirect(request)
+def correlations(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     allowed = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
     if not allowed.allowed:
