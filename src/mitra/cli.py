@@ -13,14 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.audit.service import verify
-from mitra.console import console, fail, open_node, settings
+from mitra.console import console, fail, open_node, operator, settings
 from mitra.core import identity
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.exchange.cli import exchange_app, partner_app
 from mitra.pillars import all_pillars
-from mitra.policy import Actor, Role
+from mitra.policy import Role
 
 app = typer.Typer(help="Mitra: one sovereign node of a bilateral security partnership.", no_args_is_help=True)
 node_app = typer.Typer(help="Prepare and inspect this node.", no_args_is_help=True)
@@ -36,19 +36,6 @@ app.add_typer(exchange_app, name="exchange")
 for _pillar in all_pillars():
     for _name, _group in _pillar.cli.items():
         app.add_typer(_group, name=_name)
-
-
-def operator(node: Node, agency: str | None) -> Actor:
-    """Whoever runs the CLI on the node's machine acts as its operator for the given agency."""
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation,
-        agency=chosen,
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST, Role.ADMIN}),
-    )
 
 
 @node_app.command("init")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import getpass
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from mitra.core.errors import InvalidInput
 from mitra.core.node import Node
+from mitra.policy import Actor
 from mitra.settings import Settings, SettingsError, load_settings
 
 console = Console(soft_wrap=True)
@@ -28,3 +31,14 @@ def settings() -> Settings:
 
 def open_node() -> Node:
     return Node.open(settings())
+
+
+AgencyOption = Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")]
+
+
+def operator(node: Node, agency: str | None) -> Actor:
+    """Whoever runs the CLI on the node's machine acts as its operator for the given agency."""
+    try:
+        return node.operator(username=f"cli:{getpass.getuser()}", agency=agency)
+    except InvalidInput as exc:
+        fail(f"--{exc}")

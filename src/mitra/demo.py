@@ -35,7 +35,7 @@ from mitra.exchange.retraction import acknowledgements, change_marking
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import check_witnesses, publish_head
-from mitra.policy import Actor, Role
+from mitra.policy import Role
 from mitra.settings import Settings, load_settings
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
@@ -416,12 +416,7 @@ def load_pillar_data(nodes: dict[str, Node], shared: Path = SHARED_DATA) -> None
         console.print(f"[yellow]no shared data at {shared}: the pillars show their seed data only[/]")
         return
     for nation, node in nodes.items():
-        operator = Actor(
-            nation=nation,
-            agency=node.settings.agencies[0],
-            username="demo:loader",
-            roles=frozenset({Role.ANALYST, Role.ADMIN}),
-        )
+        operator = node.operator(username="demo:loader")
         for pillar in node.pillars:
             if pillar.demo is None:
                 continue

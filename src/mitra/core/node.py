@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mitra.audit.chain import GENESIS
 from mitra.core.db import Database, NodeState
+from mitra.core.errors import InvalidInput
 from mitra.core.identity import Agency
 from mitra.core.objects import ObjectStore, Provenance, StixObject
 from mitra.core.stix import (
@@ -31,6 +32,7 @@ from mitra.core.stix import (
 from mitra.exchange.signing import load_or_create_key
 from mitra.exchange.types import EXCHANGE_TYPES
 from mitra.pillars import Pillar, all_pillars
+from mitra.policy import Actor, Role
 from mitra.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -114,6 +116,13 @@ class Node:
                 audit_actor=f"{self.nation}:system",
             )
         _ = self.signing_key
+
+    def operator(self, *, username: str, agency: str | None = None) -> Actor:
+        """Whoever works on the node's own machine (CLI, demo loader): analyst and admin of one of its agencies."""
+        chosen = agency or self.settings.agencies[0]
+        if chosen not in self.settings.agencies:
+            raise InvalidInput(f"agency: {chosen!r} is not one of MITRA_AGENCIES ({', '.join(self.settings.agencies)})")
+        return Actor(nation=self.nation, agency=chosen, username=username, roles=frozenset({Role.ANALYST, Role.ADMIN}))
 
     def public_handling(self, releasable_to: tuple[str, ...] = ()) -> HandlingInput:
         return HandlingInput(

@@ -211,19 +211,13 @@ class ObjectStore:
                 results.append(StoreResult(obj["id"], modified_text, "skipped", "version already stored"))
                 continue
             handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
-            latest_stored = max(stored, key=lambda v: v.modified, default=None)
-            latest_added = max(added, key=lambda v: v["modified"], default=None)
-            latest_modified = max(
-                [v.modified for v in (latest_stored,) if v is not None]
-                + [v["modified"] for v in (latest_added,) if v is not None],
-                default=None,
-            )
+            latest_modified = max([v.modified for v in stored] + [v["modified"] for v in added], default=None)
             is_latest = latest_modified is None or modified > latest_modified
-            if is_latest:
-                if latest_stored is not None:
-                    latest_stored.is_latest = False
-                if latest_added is not None:
-                    latest_added["is_latest"] = False
+            if is_latest:  # whichever version was latest, stored or added in this call, is no longer
+                for row in stored:
+                    row.is_latest = False
+                for earlier in added:
+                    earlier["is_latest"] = False
             state.object_seq += 1
             values = {
                 "seq": state.object_seq,
