@@ -145,6 +145,11 @@ class Node:
         """A stable id for seeded facts, so seeding twice changes nothing."""
         return f"{type_name}--{uuid.uuid5(MITRA_NAMESPACE, f'{self.nation}:{key}')}"
 
+    @property
+    def identity_id(self) -> str:
+        """The id of this nation's ``identity`` object (seeded by the dialogue pillar), for references to "us"."""
+        return self.seed_id("identity", "nation")
+
     def seed_objects(self, items: list[tuple[dict[str, Any], HandlingInput]]) -> int:
         """Store seed objects not already held, as the node's system account."""
         stamp = format_timestamp(now_utc())
