@@ -414,6 +414,7 @@ class ObjectStore:
             seen.add(key)
             unique.append(obj)
             unique_handlings.append(handling)
+        unique, unique_handlings = self._versionable(session, unique, unique_handlings, actor=actor, report=report)
         for chunk_objs, chunk_handlings in zip(_chunks(unique, 2000), _chunks(unique_handlings, 2000), strict=True):
             for result in self.store_versions(
                 session,
@@ -435,6 +436,40 @@ class ObjectStore:
             ),
         )
         return report
+
+    def _versionable(
+        self,
+        session: Session,
+        objects: list[dict[str, Any]],
+        handlings: list[HandlingInput],
+        *,
+        actor: Actor,
+        report: ImportReport,
+    ) -> tuple[list[dict[str, Any]], list[HandlingInput]]:
+        """Leave out versions of objects held already that this import may not version.
+
+        Only an object's originator versions it (a partner's object stays the partner's), and
+        nobody versions an object held under a marking they may not see.
+        """
+        latest: dict[str, StixObject] = {}
+        for chunk in _chunks(sorted({o["id"] for o in objects}), 500):
+            query = select(StixObject).where(StixObject.id.in_(chunk), StixObject.is_latest.is_(True))
+            latest |= {row.id: row for row in session.scalars(query)}
+        kept: list[dict[str, Any]] = []
+        kept_handlings: list[HandlingInput] = []
+        for obj, handling in zip(objects, handlings, strict=True):
+            held = latest.get(obj["id"])
+            reason = None
+            if held is not None and not self.decide_view(held, actor).allowed:
+                reason = "held already under a marking you may not see"
+            elif held is not None and held.originator_nation != handling.originator_nation:
+                reason = f"held from {held.originator_nation}; only its originator versions it"
+            if reason is None:
+                kept.append(obj)
+                kept_handlings.append(handling)
+            else:
+                report.count(StoreResult(obj["id"], obj.get("modified") or obj["created"], "skipped", reason))
+        return kept, kept_handlings
 
     # ----- reading -------------------------------------------------------------------
 
