@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from mitra.app import create_app
 from mitra.core.node import Node
+from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.pillars.intel.seed import seed
 from mitra.policy import Role
@@ -45,6 +47,18 @@ def intel_node(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> Ite
     node.init()
     yield node
     node.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> dict[str, str]:
+    """The environment of a CLI run against a copy of the template node."""
+    shutil.copytree(_template[0] / "ind", tmp_path / "ind")
+    return {
+        "MITRA_NATION": "IND",
+        "MITRA_AGENCIES": "NSCS,CERT-In",
+        "MITRA_DATA_DIR": str(tmp_path / "ind"),
+        "MITRA_DATABASE_URL": "",
+    }
 
 
 @pytest.fixture
@@ -85,6 +99,23 @@ def handling(node: Node, person: Person, tlp: str = "amber", releasable_to: tupl
         originator_nation=node.nation,
         originator_agency=person.actor.agency or "",
         releasable_to=releasable_to,
+    )
+
+
+def relate(
+    session: Session, node: Node, person: Person, source_ref: str, target_ref: str, tlp: str = "amber"
+) -> StixObject:
+    """An ``indicates`` relationship from ``source_ref`` to ``target_ref``, created by ``person``."""
+    return node.store.create(
+        session,
+        obj={
+            "type": "relationship",
+            "relationship_type": "indicates",
+            "source_ref": source_ref,
+            "target_ref": target_ref,
+        },
+        handling=handling(node, person, tlp),
+        actor=person.actor,
     )
 
 

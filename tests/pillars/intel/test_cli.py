@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from mitra.cli import app
-from tests.conftest import Person, shared_file
+from tests.conftest import shared_file
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> dict[str, str]:
-    shutil.copytree(_template[0] / "ind", tmp_path / "ind")
-    return {
-        "MITRA_NATION": "IND",
-        "MITRA_AGENCIES": "NSCS,CERT-In",
-        "MITRA_DATA_DIR": str(tmp_path / "ind"),
-        "MITRA_DATABASE_URL": "",
-    }
 
 
 def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.pillars.intel import india_malaysia, service
 from tests.conftest import Person, shared_file
-from tests.pillars.intel.conftest import bearer, handling, indicator, log_in
+from tests.pillars.intel.conftest import bearer, handling, indicator, log_in, relate
 
 LIST = "intel/attack/india-malaysia-actors.derived.json"
 SIDEWINDER = "Sidewinder"
@@ -81,17 +81,7 @@ def test_the_view_counts_what_each_nation_shared_about_an_actor(intel_node: Node
             handling=handling(intel_node, analyst),
             actor=analyst.actor,
         )
-        intel_node.store.create(
-            session,
-            obj={
-                "type": "relationship",
-                "relationship_type": "indicates",
-                "source_ref": mine.id,
-                "target_ref": actor_id,
-            },
-            handling=handling(intel_node, analyst),
-            actor=analyst.actor,
-        )
+        relate(session, intel_node, analyst, mine.id, actor_id)
         theirs = HandlingInput(tlp="amber", originator_nation="MYS", originator_agency="NACSA", releasable_to=("IND",))
         report = {
             "type": "report",
@@ -164,17 +154,7 @@ def test_the_other_end_of_a_hidden_relationship_is_not_counted(intel_node: Node,
             handling=handling(intel_node, analyst),
             actor=analyst.actor,
         )
-        intel_node.store.create(
-            session,
-            obj={
-                "type": "relationship",
-                "relationship_type": "indicates",
-                "source_ref": visible.id,
-                "target_ref": actor_id,
-            },
-            handling=handling(intel_node, analyst, "amber+strict"),
-            actor=analyst.actor,
-        )
+        relate(session, intel_node, analyst, visible.id, actor_id, tlp="amber+strict")
     with intel_node.db.read() as session:
         as_cert = india_malaysia.view(session, intel_node, actor=people["cert"].actor, nations=("IND", "MYS"))
     assert next(v for v in as_cert if v.object_id == actor_id).shared["IND"].count == 0

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from tests.conftest import Person
-from tests.pillars.intel.conftest import handling, indicator, log_in
+from tests.pillars.intel.conftest import handling, indicator, log_in, relate
 
 
 def _create(node: Node, person: Person, pattern: str, tlp: str = "green") -> str:
@@ -118,17 +118,7 @@ def test_the_detail_shows_provenance_versions_and_the_graph(
             handling=handling(intel_node, analyst),
             actor=analyst.actor,
         )
-        intel_node.store.create(
-            session,
-            obj={
-                "type": "relationship",
-                "relationship_type": "indicates",
-                "source_ref": object_id,
-                "target_ref": malware.id,
-            },
-            handling=handling(intel_node, analyst),
-            actor=analyst.actor,
-        )
+        relate(session, intel_node, analyst, object_id, malware.id)
     log_in(client, analyst)
     page = client.get(f"/intel/objects/{object_id}").text
     assert re.search(r"<dt>Originator</dt><dd>IND / NSCS</dd>", page)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from mitra.core.errors import Forbidden, InvalidInput
+from mitra.core.errors import InvalidInput
 from mitra.core.stix import HandlingInput, parse_timestamp
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.schemas import (
@@ -22,7 +22,7 @@ from mitra.pillars.intel.schemas import (
     WarninglistHitRead,
 )
 from mitra.pillars.intel.warninglists import node_warninglists
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 from mitra.web.schemas import HandlingIn, ObjectPage, ObjectRead, StixTypeName, TlpLevel
@@ -41,13 +41,6 @@ def _moment(value: str | None, where: str) -> datetime | None:
         return None
     text = value if "T" in value else f"{value}T00:00:00Z"
     return parse_timestamp(text.replace("Z", ":00Z") if text.count(":") == 1 else text, where=where)
-
-
-def _require_data(actor: Actor, nation: str) -> None:
-    """Lookups and views over the pillar's data are for this node's people, not partner accounts."""
-    decision = authorize(actor, Action.READ_DATA, node_nation=nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
 
 
 def _handling(actor: Actor, body: HandlingIn) -> HandlingInput:
@@ -149,7 +142,7 @@ def check_warninglists(
 ) -> list[WarninglistHitRead]:
     """Which warninglists each value is on."""
     node = node_of(request)
-    _require_data(actor, node.nation)
+    service.require(actor, Action.READ_DATA, node_nation=node.nation)  # not for partner accounts
     index = node_warninglists(node.settings.data_dir)
     return [WarninglistHitRead.of(hit) for v in value[:100] for hit in index.check(v)]
 
@@ -208,8 +201,8 @@ def export_misp(request: Request, actor: ActorDep, report_id: str) -> dict[str, 
 def india_malaysia_view(request: Request, actor: ActorDep) -> list[TargetRead]:
     """Actors and campaigns targeting India or Malaysia, with what each nation shared about them."""
     node = node_of(request)
-    _require_data(actor, node.nation)
-    nations = tuple(sorted({node.nation, "IND", "MYS"}))
+    service.require(actor, Action.READ_DATA, node_nation=node.nation)  # not for partner accounts
+    nations = tuple(sorted({node.nation, *service.partner_nations(node.nation)}))
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=actor, nations=nations)
         return [

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
 from mitra.core.stix import TLP_MARKING_IDS
-from mitra.pillars.intel.service import ImportOutcome, _store, settle_versions
+from mitra.pillars.intel.service import ImportOutcome, is_held, settle_versions, store_import
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
@@ -139,8 +139,7 @@ def import_targets(
         if target.object_id in exact:
             objects.append(exact[target.object_id])
             continue
-        held = session.scalar(select(StixObject.seq).where(StixObject.id == target.object_id).limit(1))
-        if held is not None and target.type != "threat-actor":
+        if target.type != "threat-actor" and is_held(session, target.object_id):
             continue  # ATT&CK's own object (or an earlier placeholder) is there already
         objects.append(_stub(target))
     report_id = node.seed_id("report", "india-malaysia-actors")
@@ -175,7 +174,7 @@ def import_targets(
     settled = settle_versions(
         session, node, actor=actor, objects=objects, timeless=timeless, default_tlp="clear", outcome=outcome
     )
-    return _store(
+    return store_import(
         session, node, actor=actor, objects=settled, tlp="clear", where=where, outcome=outcome, on_progress=on_progress
     )
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from mitra.core.errors import Conflict, Forbidden, InvalidInput, MitraError, NotFound
+from mitra.core.node import Node
+from mitra.core.objects import StixObject
 from mitra.core.stix import parse_timestamp
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.warninglists import node_warninglists
@@ -21,11 +23,6 @@ from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
 MAX_UPLOAD = 50_000_000
-
-
-def partner_nations(nation: str) -> tuple[str, ...]:
-    """The nations this node's objects may be released to."""
-    return ("MYS",) if nation == "IND" else ("IND",)
 
 
 def _error(request: Request, user: PageUser, exc: MitraError) -> Response:
@@ -111,7 +108,9 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
             handling = row.handling(held_by=node.nation)
     except (NotFound, Forbidden) as exc:
         return _error(request, user, exc)
-    release_to = [n for n in partner_nations(node.nation) if decide(user.actor, handling, Release(to=n)).allowed]
+    release_to = [
+        n for n in service.partner_nations(node.nation) if decide(user.actor, handling, Release(to=n)).allowed
+    ]
     can_edit = (
         authorize(user.actor, Action.UPDATE, node_nation=node.nation).allowed
         and row.originator_nation == node.nation
@@ -158,54 +157,69 @@ def _form_page(
         action=action,
         error=error,
         tlps=TLP_LEVELS,
-        partners=partner_nations(node_of(request).nation),
+        partners=service.partner_nations(node_of(request).nation),
         editing=editing,
     )
 
 
-async def _form(request: Request) -> dict[str, Any]:
+async def _checked_form(request: Request, user: PageUser) -> dict[str, str]:
+    """The submitted text fields, once the form's CSRF token is checked."""
     async with request.form() as form:
-        return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        text = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    check_csrf(user.csrf_token, text.get("csrf_token", ""))
+    return text
 
 
 @router.get("/new/{type_name}", response_class=HTMLResponse)
 def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in service.FORM_FIELDS:
         return _error(request, user, NotFound(f"no form for {type_name!r}"))
-    decision = authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation)
-    if not decision.allowed:
-        return _error(request, user, Forbidden(decision.reason))
+    try:
+        service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
+    except Forbidden as exc:
+        return _error(request, user, exc)
     values = {"tlp": "amber", "orcon": "on"}
     return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
 
 
-@router.post("/new/{type_name}", response_class=HTMLResponse)
-async def new_submit(request: Request, user: SignedIn, type_name: str) -> Response:
-    form = await _form(request)
-    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+async def _submit_form(
+    request: Request,
+    user: PageUser,
+    *,
+    type_name: str,
+    action: str,
+    editing: bool,
+    save: Callable[[Session, Node, dict[str, str]], StixObject],
+) -> Response:
+    """Save a creation or edit form: to the object when it worked, else the form again with the reason."""
+    text = await _checked_form(request, user)
     if type_name not in service.FORM_FIELDS:
         return _error(request, user, NotFound(f"no form for {type_name!r}"))
     node = node_of(request)
-    text = {k: str(v) for k, v in form.items()}
     try:
-        obj = service.object_from_form(type_name, text)
-        handling = service.handling_from_form(user.actor, text)
         with node.db.write() as session:
-            row = service.create_object(session, node, actor=user.actor, obj=obj, handling=handling)
-            object_id = row.id
-    except Forbidden as exc:
+            object_id = save(session, node, text).id
+    except (NotFound, Forbidden, Conflict) as exc:
         return _error(request, user, exc)
     except MitraError as exc:
         return _form_page(
-            request,
-            user,
-            type_name=type_name,
-            values=text,
-            action=f"/intel/new/{type_name}",
-            error=str(exc),
-            status=422,
+            request, user, type_name=type_name, values=text, action=action, error=str(exc), status=422, editing=editing
         )
     return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+
+
+@router.post("/new/{type_name}", response_class=HTMLResponse)
+async def new_submit(request: Request, user: SignedIn, type_name: str) -> Response:
+    return await _submit_form(
+        request,
+        user,
+        type_name=type_name,
+        action=f"/intel/new/{type_name}",
+        editing=False,
+        save=lambda session, node, form: service.create_from_form(
+            session, node, actor=user.actor, type_name=type_name, form=form
+        ),
+    )
 
 
 @router.get("/objects/{object_id}/edit", response_class=HTMLResponse)
@@ -231,34 +245,16 @@ def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
 
 @router.post("/objects/{object_id}/edit", response_class=HTMLResponse)
 async def edit_submit(request: Request, user: SignedIn, object_id: str) -> Response:
-    form = await _form(request)
-    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
-    node = node_of(request)
-    text = {k: str(v) for k, v in form.items()}
-    try:
-        with node.db.write() as session:
-            row = node.store.get(session, object_id=object_id, actor=user.actor)
-            type_name = row.type
-            changes = service.object_from_form(type_name, text)
-            changes |= service.cleared_fields(type_name, changes)
-            handling = service.handling_from_form(user.actor, text)
-            service.edit_object(
-                session, node, actor=user.actor, object_id=object_id, changes=changes, handling=handling
-            )
-    except (NotFound, Forbidden, Conflict) as exc:
-        return _error(request, user, exc)
-    except MitraError as exc:
-        return _form_page(
-            request,
-            user,
-            type_name=type_name,
-            values=text,
-            action=f"/intel/objects/{object_id}/edit",
-            error=str(exc),
-            status=422,
-            editing=True,
-        )
-    return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+    return await _submit_form(
+        request,
+        user,
+        type_name=object_id.partition("--")[0],  # a STIX id starts with its type
+        action=f"/intel/objects/{object_id}/edit",
+        editing=True,
+        save=lambda session, node, form: service.edit_from_form(
+            session, node, actor=user.actor, object_id=object_id, form=form
+        ),
+    )
 
 
 def _release_page(
@@ -272,7 +268,7 @@ def _release_page(
             handling = row.handling(held_by=node.nation)
     except (NotFound, Forbidden) as exc:
         return _error(request, user, exc)
-    choices = {n: decide(user.actor, handling, Release(to=n)) for n in partner_nations(node.nation)}
+    choices = {n: decide(user.actor, handling, Release(to=n)) for n in service.partner_nations(node.nation)}
     return render(
         request,
         "intel/release.html",
@@ -292,8 +288,7 @@ def release_form(request: Request, user: SignedIn, object_id: str) -> Response:
 
 @router.post("/objects/{object_id}/release", response_class=HTMLResponse)
 async def release_submit(request: Request, user: SignedIn, object_id: str) -> Response:
-    form = await _form(request)
-    check_csrf(user.csrf_token, str(form.get("csrf_token", "")))
+    form = await _checked_form(request, user)
     node = node_of(request)
     index = node_warninglists(node.settings.data_dir)
     try:
@@ -303,9 +298,9 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
                 node,
                 actor=user.actor,
                 object_id=object_id,
-                to=str(form.get("to", "")),
+                to=form.get("to", ""),
                 index=index,
-                confirm_hits=str(form.get("confirm", "")) == "on",
+                confirm_hits=form.get("confirm") == "on",
             )
     except MitraError as exc:
         return _release_page(request, user, object_id, error=str(exc), status=exc.status)
@@ -377,10 +372,11 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
 @router.get("/india-malaysia", response_class=HTMLResponse)
 def india_malaysia_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
-    decision = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
-    if not decision.allowed:
-        return _error(request, user, Forbidden(decision.reason))
-    nations = tuple(sorted({node.nation, *partner_nations(node.nation)}))
+    try:
+        service.require(user.actor, Action.READ_DATA, node_nation=node.nation)
+    except Forbidden as exc:
+        return _error(request, user, exc)
+    nations = tuple(sorted({node.nation, *service.partner_nations(node.nation)}))
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=user.actor, nations=nations)
     return render(request, "intel/india_malaysia.html", user, views=views, nations=nations)

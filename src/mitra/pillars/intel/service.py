@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,18 @@ PAGE_TYPES: dict[str, str] = {
 }
 INCIDENT_DOMAINS = ("terrorism", "cyber")
 PROGRAMME_KINDS = ("counter-narrative", "deradicalisation", "technical-mitigation", "other")
+
+
+def partner_nations(nation: str) -> tuple[str, ...]:
+    """The nations this node's objects may be released to."""
+    return ("MYS",) if nation == "IND" else ("IND",)
+
+
+def require(actor: Actor, action: Action, *, node_nation: str) -> None:
+    """:class:`Forbidden` with policy's reason unless ``actor`` may take ``action`` on this node."""
+    decision = authorize(actor, action, node_nation=node_nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
 
 
 # ----- forms -------------------------------------------------------------------------------
@@ -227,14 +239,7 @@ def edit_object(
     current = node.store.get(session, object_id=object_id, actor=actor)
     if handling is not None:
         old = read_handling(current.as_stix(), where=object_id)
-        handling = HandlingInput(
-            tlp=handling.tlp,
-            originator_nation=old.originator_nation,
-            originator_agency=old.originator_agency,
-            releasable_to=handling.releasable_to,
-            orcon=handling.orcon,
-            red_recipients=handling.red_recipients,
-        )
+        handling = replace(handling, originator_nation=old.originator_nation, originator_agency=old.originator_agency)
         decision = narrows(
             to_policy_handling(old, held_by=node.nation, revoked=False, withdrawn=False),
             to_policy_handling(handling, held_by=node.nation, revoked=False, withdrawn=False),
@@ -249,6 +254,25 @@ def edit_object(
         actor=actor,
         handling=handling,
     )
+
+
+def create_from_form(
+    session: Session, node: Node, *, actor: Actor, type_name: str, form: Mapping[str, str]
+) -> StixObject:
+    """A new object from the creation form: its fields, then its marking."""
+    obj = object_from_form(type_name, form)
+    return create_object(session, node, actor=actor, obj=obj, handling=handling_from_form(actor, form))
+
+
+def edit_from_form(
+    session: Session, node: Node, *, actor: Actor, object_id: str, form: Mapping[str, str]
+) -> StixObject:
+    """A new version from the edit form; an optional field left empty is removed."""
+    current = node.store.get(session, object_id=object_id, actor=actor)
+    changes = object_from_form(current.type, form)
+    changes |= cleared_fields(current.type, changes)
+    handling = handling_from_form(actor, form)
+    return edit_object(session, node, actor=actor, object_id=object_id, changes=changes, handling=handling)
 
 
 # ----- listing and the relationship graph ---------------------------------------------------
@@ -350,7 +374,7 @@ def relationship_graph(session: Session, node: Node, *, actor: Actor, row: StixO
             outgoing, other_id, kind = False, candidate.id, "named in"
         other = candidate if other_id == candidate.id else _visible(session, node, actor, other_id)
         if other is None and other_id != candidate.id:
-            held = _exists(session, other_id)
+            held = is_held(session, other_id)
             if held:
                 graph.withheld += 1
                 continue
@@ -366,13 +390,14 @@ def relationship_graph(session: Session, node: Node, *, actor: Actor, row: StixO
     return graph
 
 
-def _exists(session: Session, object_id: str) -> bool:
+def is_held(session: Session, object_id: str) -> bool:
+    """Whether any version of ``object_id`` is stored here, whoever may see it."""
     return session.scalar(select(StixObject.seq).where(StixObject.id == object_id).limit(1)) is not None
 
 
 def _add_ref(session: Session, node: Node, actor: Actor, graph: Graph, kind: str, object_id: str) -> None:
     other = _visible(session, node, actor, object_id)
-    if other is None and _exists(session, object_id):
+    if other is None and is_held(session, object_id):
         graph.withheld += 1
         return
     graph.outgoing.append(Link(None, kind, other, object_id))
@@ -489,13 +514,7 @@ def _default_handling(node: Node, actor: Actor, tlp: str | None) -> HandlingInpu
     )
 
 
-def _require_import(node: Node, actor: Actor) -> None:
-    decision = authorize(actor, Action.IMPORT, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
-
-
-def _store(
+def store_import(
     session: Session,
     node: Node,
     *,
@@ -506,6 +525,7 @@ def _store(
     outcome: ImportOutcome,
     on_progress: Callable[[int], None] | None,
 ) -> ImportOutcome:
+    """Store converted objects through ``store.import_objects``, adding its counts to ``outcome``."""
     report = node.store.import_objects(
         session,
         objects,
@@ -532,12 +552,12 @@ def import_stix(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A STIX 2.1 bundle, all or nothing."""
-    _require_import(node, actor)
+    require(actor, Action.IMPORT, node_nation=node.nation)
     objects = list(iter_bundle(document, where=where))
     if not objects:
         raise InvalidInput(f"{where}: the bundle has no objects")
     outcome = ImportOutcome(source="stix")
-    return _store(
+    return store_import(
         session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
     )
 
@@ -553,7 +573,7 @@ def import_misp(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A MISP event: report, indicators and galaxy objects, versioned against what is held."""
-    _require_import(node, actor)
+    require(actor, Action.IMPORT, node_nation=node.nation)
     conversion = misp.parse_misp(document, where=where, max_attributes=max_attributes)
     outcome = ImportOutcome(source="misp", report_id=conversion.report_id)
     for reason, count in conversion.skipped.items():
@@ -568,7 +588,7 @@ def import_misp(
         default_tlp=tlp,
         outcome=outcome,
     )
-    return _store(
+    return store_import(
         session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
     )
 
@@ -585,7 +605,7 @@ def import_csv(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A CSV or plain list of indicators; any bad line refuses the whole file unless ``skip_bad``."""
-    _require_import(node, actor)
+    require(actor, Action.IMPORT, node_nation=node.nation)
     if tlp is not None and tlp not in TLP_LEVELS:
         raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
     parsed = csv_import.parse_indicator_list(text)
@@ -611,7 +631,7 @@ def import_csv(
         default_tlp=level,
         outcome=outcome,
     )
-    return _store(
+    return store_import(
         session, node, actor=actor, objects=settled, tlp=level, where=where, outcome=outcome, on_progress=on_progress
     )
 

@@ -18,7 +18,8 @@ from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.engine import IndicatorMatcher
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, guess_format, read_observations
 from mitra.pillars.intel.matching.sightings import record_sightings
-from mitra.policy import Action, Actor, Role, authorize
+from mitra.pillars.intel.service import require
+from mitra.policy import Action, Actor, Role
 
 app = typer.Typer(
     help="Match observations (JSON lines, CSV, Zeek logs) against active indicators.", no_args_is_help=True
@@ -67,9 +68,7 @@ def run(
             matches = matcher.match_in_parts(batch, PART, lambda n: progress.advance(task, n))
         sightings = []
         if record_sightings_:
-            decision = authorize(actor, Action.CREATE, node_nation=node.nation)
-            if not decision.allowed:
-                fail(decision.reason)
+            require(actor, Action.CREATE, node_nation=node.nation)  # a refusal ends in fail() below
             with node.db.write() as session:
                 sightings = record_sightings(
                     session,

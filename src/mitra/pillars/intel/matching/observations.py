@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mitra.core.errors import InvalidInput
+from mitra.core.stix import format_timestamp, now_utc
 from mitra.pillars.intel.matching.patterns import HASH_KEYS, VALUE_TYPES, ObservableKey
 
 ObservationFormat = Literal["jsonl", "csv", "zeek-dns", "zeek-conn"]
@@ -116,10 +117,6 @@ def sco_id(type_name: str, key: str) -> str:
     return f"{type_name}--{uuid.uuid5(_ID_NAMESPACE, key)}"
 
 
-def now_stamp() -> str:
-    return _format(datetime.now(UTC))
-
-
 def _stamp_from_epoch(text: str, line: int) -> str:
     try:
         seconds = float(text)
@@ -205,7 +202,7 @@ def _text_lines(data: bytes) -> Iterator[tuple[int, str]]:
 def read_jsonl(data: bytes, *, time: str | None = None) -> ObservationBatch:
     """One observation per line: an SCO, an observed-data with embedded objects, or a bundle."""
     batch = ObservationBatch()
-    default_time = time or now_stamp()
+    default_time = time or format_timestamp(now_utc())
     for number, text in _text_lines(data):
         if not text.strip():
             continue
@@ -287,7 +284,7 @@ def _sco(kind: tuple[str, str | None], value: str, key: str) -> dict[str, Any]:
 def read_csv(data: bytes, *, time: str | None = None) -> ObservationBatch:
     """CSV with a header: ``type,value`` (one observable a row) or columns such as ``ip,domain,url,md5``."""
     batch = ObservationBatch()
-    default_time = time or now_stamp()
+    default_time = time or format_timestamp(now_utc())
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden
 from mitra.core.objects import ObjectStore
 from mitra.pillars.intel.matching.engine import IndicatorMatcher, MatchSet
 from mitra.pillars.intel.matching.observations import ObservationBatch
 from mitra.pillars.intel.matching.sightings import SightingRecord, record_sightings
-from mitra.policy import Action, Actor, authorize
+from mitra.pillars.intel.service import require
+from mitra.policy import Action, Actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,6 @@ class MatchOutcome:
     sightings: list[SightingRecord] = field(default_factory=list)
 
 
-def _require(actor: Actor, action: Action, nation: str) -> None:
-    decision = authorize(actor, action, node_nation=nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
-
-
 def run_match(
     session: Session,
     *,
@@ -49,9 +43,9 @@ def run_match(
     matcher: IndicatorMatcher | None = None,
 ) -> MatchOutcome:
     """Match ``batch`` against the indicators ``actor`` may see; with ``record``, write the sightings too."""
-    _require(actor, Action.READ_DATA, store.nation)
+    require(actor, Action.READ_DATA, node_nation=store.nation)
     if record:
-        _require(actor, Action.CREATE, store.nation)
+        require(actor, Action.CREATE, node_nation=store.nation)
     matcher = matcher or IndicatorMatcher.for_actor(session, store=store, actor=actor)
     matches: MatchSet = matcher.match(batch)
     lines = [
