@@ -463,7 +463,7 @@ class ObjectStore:
             if held is not None and not self.decide_view(held, actor).allowed:
                 reason = "held already under a marking you may not see"
             elif held is not None and held.originator_nation != handling.originator_nation:
-                reason = f"held from {held.originator_nation}; only its originator versions it"
+                reason = f"held from {held.originator_nation}; only the originator versions it"
             if reason is None:
                 kept.append(obj)
                 kept_handlings.append(handling)

@@ -485,12 +485,10 @@ def settle_versions(
                 offered = offered | {"modified": max(stamp, offered["created"])}  # noqa: PLW2901 - a fresh copy
             settled.append(offered)
             continue
-        if not node.store.decide_view(held, actor).allowed:
-            raise Conflict(f"{offered['id']} is held already under a marking you may not see; nothing imported")
-        body = held.as_stix()
-        if held.originator_nation != node.nation:
-            outcome.skip(f"held from {held.originator_nation}; only the originator versions it")
+        if held.originator_nation != node.nation or not node.store.decide_view(held, actor).allowed:
+            settled.append(offered)  # the store refuses to version it, and says why
             continue
+        body = held.as_stix()
         obj = offered | {"created": body["created"]}
         if "valid_from" in obj and "valid_from" in body and obj["id"] in timeless:
             obj["valid_from"] = body["valid_from"]
