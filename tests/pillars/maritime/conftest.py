@@ -1,4 +1,4 @@
-"""An India node with the maritime seed, a web client and people of two agencies."""
+"""An India node with the maritime seed, a web client and people of two agencies; a CLI environment."""
 
 from __future__ import annotations
 
@@ -7,13 +7,29 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from mitra.app import create_app
+from mitra.cli import app
 from mitra.core.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 
 ASAM = "maritime/piracy/nga_asam_2022-06-21.csv"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment of ``mitra`` commands on an initialised India node (SQLite) under ``tmp_path/node``."""
+    values = {
+        "MITRA_NATION": "IND",
+        "MITRA_AGENCIES": "NSCS,CERT-In",
+        "MITRA_DATA_DIR": str(tmp_path / "node"),
+        "MITRA_DATABASE_URL": "",
+    }
+    assert runner.invoke(app, ["node", "init"], env=values).exit_code == 0
+    return values
 
 
 @pytest.fixture

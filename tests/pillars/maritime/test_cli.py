@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from mitra.cli import app
 
 runner = CliRunner()
 HEADER = "reference,date,position,navArea,subreg,hostility,victim,description,\n"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    values = {
-        "MITRA_NATION": "IND",
-        "MITRA_AGENCIES": "NSCS,CERT-In",
-        "MITRA_DATA_DIR": str(tmp_path / "node"),
-        "MITRA_DATABASE_URL": "",
-    }
-    assert runner.invoke(app, ["node", "init"], env=values).exit_code == 0
-    return values
 
 
 def test_import_asam_prints_a_summary_and_the_bad_rows_by_line(env: dict[str, str], tmp_path: Path) -> None:

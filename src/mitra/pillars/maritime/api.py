@@ -9,11 +9,10 @@ from fastapi.responses import Response
 
 from mitra.core.errors import Forbidden
 from mitra.core.stix import HandlingInput
-from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
+from mitra.pillars.maritime.areas import parse_area_geojson, save_areas, stored_areas
 from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
 from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead, StatsRow
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
@@ -107,8 +106,7 @@ def list_areas(request: Request, actor: ActorDep) -> dict[str, Any]:
     _reader(request, actor)
     node = node_of(request)
     with node.db.read() as session:
-        rows = [r.as_stix() for r in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]) if not r.revoked]
-    return {"items": rows}
+        return {"items": list(stored_areas(session, node, actor))}
 
 
 @router.post("/areas", response_model=list[ObjectRead], status_code=201, responses=ERRORS)

@@ -220,8 +220,7 @@ def _geometry(value: Any, *, where: str) -> BaseGeometry:
 def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[str, Any]]:
     """Every area-of-interest object ``actor`` may see (latest versions, revoked ones left out)."""
     for row in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]):
-        if not row.revoked:
-            yield row.as_stix()
+        yield row.as_stix()
 
 
 def geometry_of(obj: Mapping[str, Any]) -> BaseGeometry:
@@ -270,7 +269,7 @@ def save_areas(
     held: dict[str, StixObject] = {}
     for row in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]):
         name = row.as_stix().get("name")
-        if isinstance(name, str) and row.originator_nation == node.nation and not row.revoked:
+        if isinstance(name, str) and row.originator_nation == node.nation:
             held.setdefault(name, row)
     stored: list[StixObject] = []
     for area in areas:

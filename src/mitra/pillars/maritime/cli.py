@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -12,14 +11,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.areas import parse_area_geojson, save_areas
 from mitra.pillars.maritime.asam import import_asam
 from mitra.pillars.maritime.incidents import incident_stats
-from mitra.policy import Actor, Role
+from mitra.policy import Actor
 
 maritime_app = typer.Typer(help="Maritime incidents and areas of interest.", no_args_is_help=True)
 incidents_app = typer.Typer(help="Maritime incident reports.", no_args_is_help=True)
@@ -31,20 +30,6 @@ TlpOption = Annotated[str, typer.Option(help="TLP 2.0 level: clear, green, amber
 ReleasableOption = Annotated[
     list[str] | None, typer.Option("--releasable-to", help="A nation (alpha-3) it may go to; repeatable.")
 ]
-AgencyOption = Annotated[str | None, typer.Option(help="Originating agency (default: the first of MITRA_AGENCIES).")]
-
-
-def _operator(node: Node, agency: str | None) -> Actor:
-    """Whoever runs the CLI on the node's machine acts as its operator for the given agency."""
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation,
-        agency=chosen,
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST, Role.ADMIN}),
-    )
 
 
 def _handling(node: Node, actor: Actor, tlp: str, releasable_to: list[str] | None) -> HandlingInput:
@@ -66,7 +51,7 @@ def import_asam_command(
 ) -> None:
     """Import NGA ASAM records as incident reports (idempotent); bad rows are listed by line."""
     node = open_node()
-    actor = _operator(node, agency)
+    actor = operator(node, agency)
     try:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
@@ -118,7 +103,7 @@ def stats_command(
 ) -> None:
     """Incidents per named area and year, and per NGA ASAM subregion."""
     node = open_node()
-    actor = _operator(node, agency)
+    actor = operator(node, agency)
     try:
         stats = incident_stats(node, actor, year=year)
     except MitraError as exc:
@@ -148,7 +133,7 @@ def areas_import_command(
 ) -> None:
     """Create or update areas of interest from a GeoJSON file (one area per feature)."""
     node = open_node()
-    actor = _operator(node, agency)
+    actor = operator(node, agency)
     try:
         text = geojson.read_text(encoding="utf-8")
         areas = parse_area_geojson(text, where=str(geojson), name=name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.ais.events import detect_and_record
 from mitra.pillars.maritime.ais.ingest import ingest_file
 from mitra.pillars.maritime.ais.store import PositionStore
@@ -20,8 +19,7 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     path = shared / "maritime" / "piracy" / "nga_asam_2022-06-21.csv"
     if not path.is_file():
         return []
-    public = HandlingInput("clear", node.nation, actor.agency or node.settings.agencies[0], orcon=False)
-    report = import_asam(node, path=path, actor=actor, handling=public)
+    report = import_asam(node, path=path, actor=actor, handling=node.public_handling())
     lines = [f"maritime: {report.added:,} ASAM incidents ({len(report.bad_rows)} bad rows reported)"]
     sample = shared / "maritime" / "ais_nmea" / "gpsd_aishub_ais-nmea-sample.log"
     if sample.is_file():

@@ -131,14 +131,18 @@ def create_incident(
     )
 
 
-def occurred_at(obj: Mapping[str, Any]) -> datetime | None:
-    value = obj.get("occurred_at")
+def timestamp_or_none(value: Any, *, where: str) -> datetime | None:
+    """``value`` as a STIX timestamp, or ``None`` if missing or not one (a partner's object may carry anything)."""
     if not isinstance(value, str):
         return None
     try:
-        return parse_timestamp(value, where="occurred_at")
+        return parse_timestamp(value, where=where)
     except InvalidInput:
         return None
+
+
+def occurred_at(obj: Mapping[str, Any]) -> datetime | None:
+    return timestamp_or_none(obj.get("occurred_at"), where="occurred_at")
 
 
 def list_incidents(
@@ -155,8 +159,6 @@ def list_incidents(
     """Visible, unrevoked incidents in the time range, newest occurrence first, and how many matched."""
     matched: list[tuple[datetime, dict[str, Any]]] = []
     for row in visible_rows(session, node, actor, [MARITIME_INCIDENT.name]):
-        if row.revoked:
-            continue
         obj = row.as_stix()
         when = occurred_at(obj)
         if when is None or (since is not None and when < since) or (until is not None and when > until):
@@ -199,7 +201,7 @@ def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> Inci
     """Regional statistics over the incidents ``actor`` may see, areas recomputed against today's areas."""
     areas = load_areas(node, actor)
     with node.db.read() as session:
-        objects = [r.as_stix() for r in visible_rows(session, node, actor, [MARITIME_INCIDENT.name]) if not r.revoked]
+        objects = [r.as_stix() for r in visible_rows(session, node, actor, [MARITIME_INCIDENT.name])]
     return stats_of(objects, areas, year=year)
 
 

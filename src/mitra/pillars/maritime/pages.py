@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from mitra.core.errors import Forbidden, InvalidInput, MitraError
+from mitra.core.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.core.node import NATION_NAMES
 from mitra.core.stix import TLP_MARKING_IDS, HandlingInput
 from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
@@ -23,16 +23,11 @@ from mitra.pillars.maritime.incidents import (
 )
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
 from mitra.pillars.maritime.visible import visible_rows
-from mitra.policy import Action, authorize
+from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
-
-
-def _partners(request: Request) -> list[str]:
-    own = node_of(request).nation
-    return [n for n in sorted(NATION_NAMES) if n != own]
 
 
 def _form_handling(user: PageUser, tlp: str, releasable_to: list[str], red_recipients: str) -> HandlingInput:
@@ -53,50 +48,64 @@ def picture_page(request: Request, user: SignedIn, since: str = "", until: str =
     return render(request, "maritime/picture.html", user, since=since, until=until)
 
 
+def _viewer(request: Request) -> Actor:
+    """The signed-in viewer of a JSON feed behind the pages: 401 without a session (a script gets no login form).
+
+    Errors, this one included, reach the browser as problem JSON through the app's ``MitraError`` handler.
+    """
+    user = page_user(request)
+    if user is None:
+        raise Unauthorized("sign in first")
+    return user.actor
+
+
 @pages.get("/picture.json")
 def picture_json(request: Request, since: str = "", until: str = "") -> Response:
     """The map's data, for the signed-in viewer (session cookie), filtered by policy."""
-    user = page_user(request)
-    if user is None:
-        return JSONResponse({"detail": "sign in first"}, status_code=401)
-    try:
-        start, end = window(since, until)
-        body = build_picture(node_of(request), user.actor, since=start, until=end)
-    except MitraError as exc:
-        return JSONResponse({"title": exc.title, "detail": str(exc)}, status_code=exc.status)
-    return JSONResponse(body)
+    actor = _viewer(request)
+    start, end = window(since, until)
+    return JSONResponse(build_picture(node_of(request), actor, since=start, until=end))
 
 
 @pages.get("/track.json")
 def track_json(request: Request, mmsi: int, since: str = "", until: str = "") -> Response:
-    user = page_user(request)
-    if user is None:
-        return JSONResponse({"detail": "sign in first"}, status_code=401)
-    try:
-        start, end = window(since, until)
-        positions = vessel_track(node_of(request), user.actor, mmsi=mmsi, since=start, until=end)
-    except MitraError as exc:
-        return JSONResponse({"title": exc.title, "detail": str(exc)}, status_code=exc.status)
+    actor = _viewer(request)
+    start, end = window(since, until)
+    positions = vessel_track(node_of(request), actor, mmsi=mmsi, since=start, until=end)
     return JSONResponse({"mmsi": mmsi, "positions": positions})
+
+
+def _form_page(
+    request: Request, user: PageUser, template: str, *, status: int, error: str | None, **context: Any
+) -> Response:
+    """A list page with its creation form: the form shows only to those who may create, partners to pick from."""
+    node = node_of(request)
+    return render(
+        request,
+        template,
+        user,
+        status=status,
+        partners=[n for n in sorted(NATION_NAMES) if n != node.nation],
+        may_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+        error=error,
+        **context,
+    )
 
 
 def _incidents_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         items, total = list_incidents(session, node=node, actor=user.actor, limit=200)
-    may_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
-    return render(
+    return _form_page(
         request,
-        "maritime/incidents.html",
         user,
+        "maritime/incidents.html",
         status=status,
+        error=error,
         items=items,
         total=total,
         categories=CATEGORIES,
         severities=SEVERITIES,
-        partners=_partners(request),
-        may_create=may_create,
-        error=error,
     )
 
 
@@ -162,16 +171,21 @@ def _form_time(value: str) -> datetime:
     raise InvalidInput(f"occurred_at: {value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)")
 
 
+def _year(text: str) -> int | None:
+    """The year a statistics page was asked for; anything but digits means every year."""
+    return int(text) if text.isdigit() else None
+
+
 @pages.get("/incidents/stats", response_class=HTMLResponse)
 def stats_page(request: Request, user: SignedIn, year: str = "") -> Response:
-    chosen = int(year) if year.isdigit() else None
+    chosen = _year(year)
     stats = incident_stats(node_of(request), user.actor, year=chosen)
     return render(request, "maritime/stats.html", user, stats=stats, year=chosen)
 
 
 @pages.get("/incidents/stats.csv")
 def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
-    stats = incident_stats(node_of(request), user.actor, year=int(year) if year.isdigit() else None)
+    stats = incident_stats(node_of(request), user.actor, year=_year(year))
     return Response(
         stats.csv(),
         media_type="text/csv; charset=utf-8",
@@ -182,19 +196,8 @@ def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
 def _areas_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
     node = node_of(request)
     with node.db.read() as session:
-        rows = [r for r in visible_rows(session, node, user.actor, [AREA_OF_INTEREST.name]) if not r.revoked]
-    areas: list[dict[str, Any]] = [r.as_stix() | {"tlp": r.tlp} for r in rows]
-    may_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
-    return render(
-        request,
-        "maritime/areas.html",
-        user,
-        status=status,
-        areas=areas,
-        partners=_partners(request),
-        may_create=may_create,
-        error=error,
-    )
+        areas = [r.as_stix() | {"tlp": r.tlp} for r in visible_rows(session, node, user.actor, [AREA_OF_INTEREST.name])]
+    return _form_page(request, user, "maritime/areas.html", status=status, error=error, areas=areas)
 
 
 @pages.get("/areas", response_class=HTMLResponse)

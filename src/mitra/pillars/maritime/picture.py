@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry import mapping
 
 from mitra.core.errors import Forbidden, InvalidInput
-from mitra.core.stix import parse_timestamp
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.pillars.maritime.areas import default_areas, geometry_of, stored_areas
-from mitra.pillars.maritime.incidents import list_incidents, parse_day
+from mitra.pillars.maritime.incidents import list_incidents, parse_day, timestamp_or_none
 from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 
@@ -85,12 +84,12 @@ def _events(
     found: list[dict[str, Any]] = []
     for row in visible_rows(session, node, actor, [MARITIME_EVENT.name]):
         obj = row.as_stix()
-        if row.revoked or obj.get("status") == "withdrawn":
+        if obj.get("status") == "withdrawn":
             continue
         lat, lon = obj.get("lat"), obj.get("lon")
         if not isinstance(lat, int | float) or not isinstance(lon, int | float):
             continue
-        start, end = _moment(obj.get("start")), _moment(obj.get("end"))
+        start, end = timestamp_or_none(obj.get("start"), where="start"), timestamp_or_none(obj.get("end"), where="end")
         if start is None:
             continue
         if since is not None and (end or start) < since:
@@ -113,15 +112,6 @@ def _events(
         if len(found) >= MAX_EVENTS:
             break
     return found
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_timestamp(value, where="event")
-    except InvalidInput:
-        return None
 
 
 def _areas(session: Session, node: Node, actor: Actor) -> list[dict[str, Any]]:

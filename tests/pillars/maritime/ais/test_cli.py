@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from mitra.cli import app
@@ -20,18 +19,6 @@ from tests.pillars.maritime.ais.helpers import track, write_positions
 runner = CliRunner()
 SAMPLE = "maritime/ais_nmea/pyais_nmea_data_sample.txt"
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    values = {
-        "MITRA_NATION": "IND",
-        "MITRA_AGENCIES": "NSCS,CERT-In",
-        "MITRA_DATA_DIR": str(tmp_path / "node"),
-        "MITRA_DATABASE_URL": "",
-    }
-    assert runner.invoke(app, ["node", "init"], env=values).exit_code == 0
-    return values
 
 
 def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import getpass
-import importlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core import identity
 from mitra.core.errors import MitraError, NotFound
 from mitra.core.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
+from mitra.pillars.maritime.ais.events import detect_and_record
 from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.policy import Action, Actor, Role, authorize
+from mitra.pillars.maritime.areas import load_areas
+from mitra.policy import Action, Actor, authorize
 
 app = typer.Typer(help="AIS ingest (files, TCP, UDP) and event detection.", no_args_is_help=True)
 
@@ -33,27 +33,22 @@ AsOption = Annotated[
 ]
 
 
-def _operator(node: Node, agency: str | None, as_user: str | None = None) -> Actor:
-    """Like ``mitra``'s operator: whoever runs the CLI on the node's machine, for one of its agencies.
+def _actor(node: Node, agency: str | None, as_user: str | None) -> Actor:
+    """``mitra``'s operator for one of the node's agencies, or with ``--as USER`` that registered user.
 
-    With ``--as USER`` the command acts as that registered user instead, with the user's own nation,
-    agency and roles, so that what a viewer or a partner account may not do is refused here as well.
+    Acting as a user takes the user's own nation, agency and roles, so that what a viewer or a partner
+    account may not do is refused here as well.
     """
-    if as_user is not None:
-        with node.db.read() as session:
-            try:
-                user = identity.get_user(session, as_user)
-            except NotFound:
-                fail(f"--as {as_user!r}: no such user on this node (see `mitra user list`)")
-            if not user.active:
-                fail(f"--as {as_user!r}: the user is disabled")
-            return user.actor()
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation, agency=chosen, username=f"cli:{getpass.getuser()}", roles=frozenset({Role.ANALYST})
-    )
+    if as_user is None:
+        return operator(node, agency)
+    with node.db.read() as session:
+        try:
+            user = identity.get_user(session, as_user)
+        except NotFound:
+            fail(f"--as {as_user!r}: no such user on this node (see `mitra user list`)")
+        if not user.active:
+            fail(f"--as {as_user!r}: the user is disabled")
+        return user.actor()
 
 
 def _summary(result: IngestResult) -> None:
@@ -90,13 +85,13 @@ def _summary(result: IngestResult) -> None:
 def ingest(
     source: Annotated[str, typer.Argument(help="A file (plain or gzip), tcp://HOST:PORT or udp://HOST:PORT.")],
     max_seconds: Annotated[float, typer.Option(help="Stop reading a stream after this many seconds.")] = 60.0,
-    agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+    agency: AgencyOption = None,
     as_user: AsOption = None,
 ) -> None:
     """Ingest AIS NMEA (AIVDM/AIVDO) into the position store; resumable and idempotent for files."""
     node = open_node()
     try:
-        actor = _operator(node, agency, as_user)
+        actor = _actor(node, agency, as_user)
         decision = authorize(actor, Action.INGEST, node_nation=node.nation)
         if not decision.allowed:
             fail(f"{actor.username} may not ingest AIS: {decision.reason}")
@@ -119,28 +114,14 @@ def ingest(
         node.close()
 
 
-def _areas(node: Node, actor: Actor) -> dict[str, Any]:
-    try:
-        module = importlib.import_module("mitra.pillars.maritime.areas")
-    except ImportError:
-        return {}
-    loader = getattr(module, "load_areas", None) or getattr(module, "default_areas", None)
-    if loader is None:
-        return {}
-    result = loader(node, actor) if loader.__name__ == "load_areas" else loader()
-    return dict(result)
-
-
 @app.command("detect")
 def detect(
     preset: Annotated[str, typer.Option(help=f"Which detectors: {', '.join(PRESETS)}.")] = "all",
     since: Annotated[str | None, typer.Option(help="Only positions from this UTC time (ISO 8601).")] = None,
-    agency: Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")] = None,
+    agency: AgencyOption = None,
     as_user: AsOption = None,
 ) -> None:
     """Detect maritime events in the stored positions; prints events found, updated and withdrawn."""
-    from mitra.pillars.maritime.ais.events import detect_and_record
-
     if preset not in PRESETS:
         fail(f"--preset {preset!r} is not one of {', '.join(PRESETS)}")
     start: datetime | None = None
@@ -152,18 +133,18 @@ def detect(
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
     node = open_node()
     try:
-        actor = _operator(node, agency, as_user)
+        actor = _actor(node, agency, as_user)
         decision = authorize(actor, Action.CREATE, node_nation=node.nation)
         if not decision.allowed:
             fail(f"{actor.username} may not record detected events: {decision.reason}")
         report = detect_and_record(
-            node, actor, preset=preset, since=start, areas=_areas(node, actor), ports_dir=PORTS_DIR
+            node, actor, preset=preset, since=start, areas=load_areas(node, actor), ports_dir=PORTS_DIR
         )
         console.print(
             f"{report.positions:,} positions: {report.found} events found, {report.updated} updated, "
             f"{report.withdrawn} withdrawn, {report.unchanged} unchanged"
         )
-        for kind, count in sorted((report.by_type or {}).items()):
+        for kind, count in sorted(report.by_type.items()):
             console.print(f"  {kind}: {count}")
     except (MitraError, ValueError) as exc:
         fail(str(exc))

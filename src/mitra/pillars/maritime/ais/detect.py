@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-NM_KM = 1.852
+from mitra.pillars.maritime.ais.segments import EARTH_KM, NM_KM
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,9 @@ class DetectedEvent:
         return f"{self.event_type}:{self.mmsi}:{self.start.isoformat()}"
 
 
-_MACROS = """
+_MACROS = f"""
 CREATE OR REPLACE MACRO hav_km(lat1, lon1, lat2, lon2) AS
-    2 * 6371.0088 * asin(sqrt(
+    2 * {EARTH_KM} * asin(sqrt(
         pow(sin(radians(lat2 - lat1) / 2), 2)
         + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2)));
 """
@@ -455,7 +455,7 @@ class EventDetector:
         """Implied speed > jump_speed_kn over >= jump_min_nm; a jump there and straight back is an identity conflict."""
         t = self.t
         # necessary for a distance >= jump_min_nm: |dlat| + |dlon| (degrees) >= that distance as an arc
-        min_degrees = t.jump_min_nm * NM_KM / (6371.0088 * math.pi / 180.0) * 0.999
+        min_degrees = t.jump_min_nm * NM_KM / (EARTH_KM * math.pi / 180.0) * 0.999
         rows = self.con.execute(
             f"""
             WITH jumps AS (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,12 +14,16 @@ from mitra.core.errors import Forbidden
 from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds
 from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.ais.types import MARITIME_EVENT
+from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mitra.core.node import Node
 
-EVENT_TYPE = "x-mitra-maritime-event"
+EVENT_TYPE = MARITIME_EVENT.name
 
 
 @dataclass
@@ -29,7 +33,7 @@ class DetectionReport:
     withdrawn: int = 0
     unchanged: int = 0
     positions: int = 0
-    by_type: dict[str, int] | None = None
+    by_type: dict[str, int] = field(default_factory=dict)
 
 
 def _stamp(value: datetime) -> str:
@@ -60,19 +64,13 @@ def _body(node: Node, event: DetectedEvent, preset: str) -> dict[str, Any]:
     return obj
 
 
-def _held_events(node: Node, actor: Actor) -> dict[str, dict[str, Any]]:
-    held: dict[str, dict[str, Any]] = {}
-    cursor: int | None = None
-    with node.db.read() as session:
-        while True:
-            rows, cursor = node.store.search(session, actor=actor, types=[EVENT_TYPE], after_seq=cursor, limit=1000)
-            for row in rows:
-                obj = row.as_stix()
-                if obj.get("x_mitra_handling", {}).get("originator_nation", node.nation) == node.nation:
-                    held[obj["id"]] = obj
-            if cursor is None:
-                break
-    return held
+def _held_events(session: Session, node: Node, actor: Actor) -> dict[str, dict[str, Any]]:
+    """This node's stored events, revoked ones included: a re-detected event keeps its id."""
+    return {
+        row.id: row.as_stix()
+        for row in visible_rows(session, node, actor, [EVENT_TYPE], with_revoked=True)
+        if row.originator_nation == node.nation
+    }
 
 
 _COMPARED = ("status", "end", "lat", "lon", "details", "event_type")
@@ -87,7 +85,6 @@ def detect_and_record(
     areas: Mapping[str, BaseGeometry] | None = None,
     ports_dir: Path | None = None,
     thresholds: Thresholds | None = None,
-    tlp: str | None = None,
 ) -> DetectionReport:
     """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn)."""
     decision = authorize(actor, Action.CREATE, node_nation=node.nation)
@@ -100,7 +97,7 @@ def detect_and_record(
         detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
         detected = detector.run(PRESETS[preset])
         positions = detector.positions
-    return record_events(node, actor, detected, preset=preset, since=since, positions=positions, tlp=tlp)
+    return record_events(node, actor, detected, preset=preset, since=since, positions=positions)
 
 
 def record_events(
@@ -111,24 +108,22 @@ def record_events(
     preset: str,
     since: datetime | None,
     positions: int = 0,
-    tlp: str | None = None,
 ) -> DetectionReport:
-    report = DetectionReport(positions=positions, by_type={})
-    held = _held_events(node, actor)
+    report = DetectionReport(positions=positions)
     handling = HandlingInput(
-        tlp=(tlp or node.settings.default_tlp).lower(),
+        tlp=node.settings.default_tlp.lower(),
         originator_nation=node.nation,
         originator_agency=actor.agency or node.settings.agencies[0],
     )
     seen: set[str] = set()
     kinds = {e.event_type for e in detected}
     with node.db.write() as session:
+        held = _held_events(session, node, actor)
         for event in detected:
             body = _body(node, event, preset)
             if body["id"] in seen:
                 continue
             seen.add(body["id"])
-            assert report.by_type is not None
             report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
             old = held.get(body["id"])
             if old is None:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-EARTH_KM = 6371.0088
+EARTH_KM = 6371.0088  # mean earth radius (IUGG), as the detectors' SQL uses it
 NM_KM = 1.852
 
 
