@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mitra.policy import Decision
+
 
 class MitraError(Exception):
     """Base of the errors a person is meant to read."""
@@ -38,3 +43,9 @@ class Conflict(MitraError):
 class TooManyAttempts(MitraError):
     status = 429
     title = "Too many attempts"
+
+
+def require(decision: Decision) -> None:
+    """Go on only if the policy engine allowed it; else :class:`Forbidden` with the engine's reason."""
+    if not decision.allowed:
+        raise Forbidden(decision.reason)

@@ -9,7 +9,7 @@ every earlier version too.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
 from mitra.core.db import Base, NodeState, UtcDateTime, lock_node
-from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound, require
 from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
@@ -287,7 +287,7 @@ class ObjectStore:
         actor: Actor,
     ) -> StixObject:
         """Create a new object from a person's input: id and timestamps are the node's."""
-        _require(authorize(actor, Action.CREATE, node_nation=self.nation))
+        require(authorize(actor, Action.CREATE, node_nation=self.nation))
         if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
             raise Forbidden("a new object's originator is the creating person's own agency")
         obj = dict(obj)
@@ -317,9 +317,9 @@ class ObjectStore:
         audit_action: str = "update",
     ) -> StixObject:
         """Write a new version of a locally originated object with ``changes`` applied."""
-        _require(authorize(actor, Action.UPDATE, node_nation=self.nation))
+        require(authorize(actor, Action.UPDATE, node_nation=self.nation))
         latest = self.latest_row(session, object_id)
-        _require(decide(actor, latest.handling(held_by=self.nation), View()))
+        require(decide(actor, latest.handling(held_by=self.nation), View()))
         if latest.originator_nation != self.nation:
             raise Forbidden(f"{object_id} was originated by {latest.originator_nation}; only it versions it")
         if latest.revoked:
@@ -345,7 +345,7 @@ class ObjectStore:
     def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
         """A release officer makes an object releasable to nation ``to``: a new, audited version."""
         latest = self.latest_row(session, object_id)
-        _require(decide(actor, latest.handling(held_by=self.nation), Release(to=to)))
+        require(decide(actor, latest.handling(held_by=self.nation), Release(to=to)))
         current = read_handling(latest.as_stix(), where=object_id)
         if to in current.releasable_to:
             raise Conflict(f"{object_id} is releasable to {to} already")
@@ -390,7 +390,7 @@ class ObjectStore:
         Nothing is stored unless every object is valid: the first problem raises
         :class:`InvalidInput` naming the object's position and id.
         """
-        _require(authorize(actor, Action.IMPORT, node_nation=self.nation))
+        require(authorize(actor, Action.IMPORT, node_nation=self.nation))
         prepared: list[dict[str, Any]] = []
         handlings: list[HandlingInput] = []
         for index, obj in enumerate(objects):
@@ -566,6 +566,20 @@ class ObjectStore:
             cursor = scanned_last
         return page, scanned_last
 
+    def iter_visible(
+        self, session: Session, *, actor: Actor, types: Sequence[str], with_revoked: bool = False
+    ) -> Iterator[StixObject]:
+        """Every latest version of ``types`` that ``actor`` may see, newest first, paging :meth:`search`.
+
+        Revoked objects are left out unless ``with_revoked`` (a writer reconciling its own objects needs them).
+        """
+        cursor: int | None = None
+        while True:
+            rows, cursor = self.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
+            yield from (row for row in rows if with_revoked or not row.revoked)
+            if cursor is None or not rows:
+                return
+
     def counts_by_type(self, session: Session, *, actor: Actor) -> dict[str, int]:
         counts: dict[str, int] = {}
         for row in session.scalars(select(StixObject).where(StixObject.is_latest.is_(True))):
@@ -589,11 +603,6 @@ def _import_handling(obj: dict[str, Any], default: HandlingInput, *, where: str)
         orcon=default.orcon,
         red_recipients=default.red_recipients,
     )
-
-
-def _require(decision: Decision) -> None:
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
 
 
 def _hide_existence(row: StixObject) -> bool:

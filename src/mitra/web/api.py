@@ -57,16 +57,8 @@ def node_info(request: Request, actor: ActorDep) -> NodeRead:
 @router.post("/objects", response_model=ObjectRead, status_code=201, responses=ERRORS)
 def create_object(request: Request, actor: ActorDep, body: ObjectCreate) -> ObjectRead:
     node = node_of(request)
-    handling = HandlingInput(
-        tlp=body.handling.tlp,
-        originator_nation=actor.nation,
-        originator_agency=actor.agency or "",
-        releasable_to=tuple(body.handling.releasable_to),
-        orcon=body.handling.orcon,
-        red_recipients=tuple(body.handling.red_recipients),
-    )
     with node.db.write() as session:
-        row = node.store.create(session, obj=body.object, handling=handling, actor=actor)
+        row = node.store.create(session, obj=body.object, handling=body.handling.for_actor(actor), actor=actor)
         return ObjectRead.of(row)
 
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from mitra.core.objects import StixObject
-from mitra.core.stix import format_timestamp
+from mitra.core.stix import HandlingInput, format_timestamp
+from mitra.policy import Actor
 
 StixTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")]
 TlpLevel = Literal["clear", "green", "amber", "amber+strict", "red"]
@@ -33,6 +34,17 @@ class HandlingIn(BaseModel):
     releasable_to: list[NationCode] = Field(default_factory=list, description="Nations (alpha-3)")
     orcon: bool = True
     red_recipients: list[Recipient] = Field(default_factory=list, description="NATION:AGENCY[:user]")
+
+    def for_actor(self, actor: Actor) -> HandlingInput:
+        """The handling of a new object ``actor`` records: its originator is the actor's nation and agency."""
+        return HandlingInput(
+            tlp=self.tlp,
+            originator_nation=actor.nation,
+            originator_agency=actor.agency or "",
+            releasable_to=tuple(self.releasable_to),
+            orcon=self.orcon,
+            red_recipients=tuple(self.red_recipients),
+        )
 
 
 class ObjectCreate(BaseModel):
