@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from mitra.core.errors import InvalidInput
-from mitra.core.stix import HandlingInput, parse_timestamp
+from mitra.core.stix import parse_timestamp
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.schemas import (
     GraphRead,
@@ -25,7 +25,7 @@ from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
-from mitra.web.schemas import HandlingIn, ObjectPage, ObjectRead, StixTypeName, TlpLevel
+from mitra.web.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 
 router = APIRouter(prefix="/api/v1/intel", tags=["intel"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -41,17 +41,6 @@ def _moment(value: str | None, where: str) -> datetime | None:
         return None
     text = value if "T" in value else f"{value}T00:00:00Z"
     return parse_timestamp(text.replace("Z", ":00Z") if text.count(":") == 1 else text, where=where)
-
-
-def _handling(actor: Actor, body: HandlingIn) -> HandlingInput:
-    return HandlingInput(
-        tlp=body.tlp,
-        originator_nation=actor.nation,
-        originator_agency=actor.agency or "",
-        releasable_to=tuple(body.releasable_to),
-        orcon=body.orcon,
-        red_recipients=tuple(body.red_recipients),
-    )
 
 
 @router.get("/objects", response_model=ObjectPage, responses=ERRORS)
@@ -89,7 +78,7 @@ def create_object(request: Request, actor: ActorDep, body: IntelCreate) -> Objec
     node = node_of(request)
     with node.db.write() as session:
         row = service.create_object(
-            session, node, actor=actor, obj=body.object, handling=_handling(actor, body.handling)
+            session, node, actor=actor, obj=body.object, handling=body.handling.for_actor(actor)
         )
         return ObjectRead.of(row)
 
@@ -111,7 +100,7 @@ def get_object(request: Request, actor: ActorDep, object_id: str) -> IntelObject
 @router.post("/objects/{object_id}/versions", response_model=ObjectRead, status_code=201, responses=ERRORS)
 def add_version(request: Request, actor: ActorDep, object_id: str, body: IntelVersionCreate) -> ObjectRead:
     node = node_of(request)
-    handling = _handling(actor, body.handling) if body.handling else None
+    handling = body.handling.for_actor(actor) if body.handling else None
     with node.db.write() as session:
         row = service.edit_object(
             session, node, actor=actor, object_id=object_id, changes=body.changes, handling=handling

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -13,33 +12,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.matching import cli as matching_cli
 from mitra.pillars.intel.warninglists import node_warninglists
-from mitra.policy import Actor, Role
+from mitra.policy import Actor
 
 intel_app = typer.Typer(help="Intelligence: imports, MISP export, warninglists, matching.", no_args_is_help=True)
 intel_app.add_typer(matching_cli.app, name="match")
 
 _SHARED = Path(__file__).resolve().parents[5] / "shared" / "data" / "intel" / "attack"
-AgencyOption = Annotated[str | None, typer.Option(help="Importing agency (default: the first of MITRA_AGENCIES).")]
 TlpOption = Annotated[str | None, typer.Option(help="TLP for objects that carry none (default MITRA_DEFAULT_TLP).")]
-
-
-def _operator(node: Node, agency: str | None) -> Actor:
-    """Whoever runs the CLI on the node's machine acts as an analyst of the given agency."""
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation,
-        agency=chosen,
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST, Role.ADMIN}),
-    )
 
 
 def _read_json(file: Path) -> Any:
@@ -70,7 +55,7 @@ def _run(
     work: Callable[[Any, Node, Actor, Callable[[int], None]], service.ImportOutcome],
 ) -> None:
     node = open_node()
-    actor = _operator(node, agency)
+    actor = operator(node, agency)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
@@ -170,7 +155,7 @@ def export_misp(
 ) -> None:
     """Export a report and the objects it names as a MISP event (TLP and PAP as MISP tags)."""
     node = open_node()
-    actor = _operator(node, agency)
+    actor = operator(node, agency)
     try:
         with node.db.write() as session:
             event = service.export_misp_event(session, node, actor=actor, report_id=report_id)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.core.errors import require as require_allowed
 from mitra.core.objects import StixObject
 from mitra.core.stix import (
     HandlingInput,
@@ -61,9 +62,7 @@ def partner_nations(nation: str) -> tuple[str, ...]:
 
 def require(actor: Actor, action: Action, *, node_nation: str) -> None:
     """:class:`Forbidden` with policy's reason unless ``actor`` may take ``action`` on this node."""
-    decision = authorize(actor, action, node_nation=node_nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    require_allowed(authorize(actor, action, node_nation=node_nation))
 
 
 # ----- forms -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from mitra.core.errors import Forbidden
-from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.areas import parse_area_geojson, save_areas, stored_areas
 from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
@@ -16,7 +15,7 @@ from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
-from mitra.web.schemas import HandlingIn, ObjectRead
+from mitra.web.schemas import ObjectRead
 
 router = APIRouter(prefix="/api/v1/maritime", tags=["maritime"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -29,17 +28,6 @@ def _reader(request: Request, actor: Actor) -> None:
     decision = authorize(actor, Action.READ_DATA, node_nation=node_of(request).nation)
     if not decision.allowed:
         raise Forbidden(decision.reason)
-
-
-def _handling(actor: Actor, body: HandlingIn) -> HandlingInput:
-    return HandlingInput(
-        tlp=body.tlp,
-        originator_nation=actor.nation,
-        originator_agency=actor.agency or "",
-        releasable_to=tuple(body.releasable_to),
-        orcon=body.orcon,
-        red_recipients=tuple(body.red_recipients),
-    )
 
 
 @router.post("/incidents", response_model=ObjectRead, status_code=201, responses=ERRORS)
@@ -59,7 +47,7 @@ def create_incident_endpoint(request: Request, actor: ActorDep, body: IncidentCr
         description=body.description,
     )
     with node.db.write() as session:
-        row = create_incident(session, node=node, actor=actor, data=data, handling=_handling(actor, body.handling))
+        row = create_incident(session, node=node, actor=actor, data=data, handling=body.handling.for_actor(actor))
         return ObjectRead.of(row)
 
 
@@ -114,7 +102,7 @@ def upload_areas(request: Request, actor: ActorDep, body: AreaUpload) -> list[Ob
     node = node_of(request)
     areas = parse_area_geojson(body.geojson, where="geojson", name=body.name)
     with node.db.write() as session:
-        rows = save_areas(session, node=node, actor=actor, areas=areas, handling=_handling(actor, body.handling))
+        rows = save_areas(session, node=node, actor=actor, areas=areas, handling=body.handling.for_actor(actor))
         return [ObjectRead.of(r) for r in rows]
 
 

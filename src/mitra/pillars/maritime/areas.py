@@ -24,7 +24,6 @@ from shapely.validation import explain_validity
 from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
 from mitra.core.stix import CustomType, HandlingInput
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
@@ -219,7 +218,7 @@ def _geometry(value: Any, *, where: str) -> BaseGeometry:
 
 def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[str, Any]]:
     """Every area-of-interest object ``actor`` may see (latest versions, revoked ones left out)."""
-    for row in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]):
+    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
         yield row.as_stix()
 
 
@@ -267,7 +266,7 @@ def save_areas(
     The marking of a new version is left as it is (widening it is a release, for a release officer).
     """
     held: dict[str, StixObject] = {}
-    for row in visible_rows(session, node, actor, [AREA_OF_INTEREST.name]):
+    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
         name = row.as_stix().get("name")
         if isinstance(name, str) and row.originator_nation == node.nation:
             held.setdefault(name, row)

@@ -25,7 +25,6 @@ from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
 from mitra.core.stix import CustomType, HandlingInput, format_timestamp, parse_timestamp
 from mitra.pillars.maritime.areas import area_of, load_areas
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
@@ -158,7 +157,7 @@ def list_incidents(
 ) -> tuple[list[dict[str, Any]], int]:
     """Visible, unrevoked incidents in the time range, newest occurrence first, and how many matched."""
     matched: list[tuple[datetime, dict[str, Any]]] = []
-    for row in visible_rows(session, node, actor, [MARITIME_INCIDENT.name]):
+    for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name]):
         obj = row.as_stix()
         when = occurred_at(obj)
         if when is None or (since is not None and when < since) or (until is not None and when > until):
@@ -201,7 +200,7 @@ def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> Inci
     """Regional statistics over the incidents ``actor`` may see, areas recomputed against today's areas."""
     areas = load_areas(node, actor)
     with node.db.read() as session:
-        objects = [r.as_stix() for r in visible_rows(session, node, actor, [MARITIME_INCIDENT.name])]
+        objects = [r.as_stix() for r in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name])]
     return stats_of(objects, areas, year=year)
 
 

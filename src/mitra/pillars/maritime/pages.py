@@ -22,7 +22,6 @@ from mitra.pillars.maritime.incidents import (
     list_incidents,
 )
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, render
@@ -196,7 +195,10 @@ def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
 def _areas_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
     node = node_of(request)
     with node.db.read() as session:
-        areas = [r.as_stix() | {"tlp": r.tlp} for r in visible_rows(session, node, user.actor, [AREA_OF_INTEREST.name])]
+        areas = [
+            r.as_stix() | {"tlp": r.tlp}
+            for r in node.store.iter_visible(session, actor=user.actor, types=[AREA_OF_INTEREST.name])
+        ]
     return _form_page(request, user, "maritime/areas.html", status=status, error=error, areas=areas)
 
 

@@ -16,7 +16,6 @@ from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.pillars.maritime.areas import default_areas, geometry_of, stored_areas
 from mitra.pillars.maritime.incidents import list_incidents, parse_day, timestamp_or_none
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ def _events(
     session: Session, node: Node, actor: Actor, *, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for row in visible_rows(session, node, actor, [MARITIME_EVENT.name]):
+    for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_EVENT.name]):
         obj = row.as_stix()
         if obj.get("status") == "withdrawn":
             continue

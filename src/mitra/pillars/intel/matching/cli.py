@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,30 +10,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import console, fail, open_node, operator
 from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.engine import IndicatorMatcher
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, guess_format, read_observations
 from mitra.pillars.intel.matching.sightings import record_sightings
 from mitra.pillars.intel.service import require
-from mitra.policy import Action, Actor, Role
+from mitra.policy import Action
 
 app = typer.Typer(
     help="Match observations (JSON lines, CSV, Zeek logs) against active indicators.", no_args_is_help=True
 )
 PART = 50_000
-
-
-def _operator(node: Node, agency: str | None) -> Actor:
-    """Whoever runs the CLI on the node's machine acts as an analyst of the given agency."""
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation, agency=chosen, username=f"cli:{getpass.getuser()}", roles=frozenset({Role.ANALYST})
-    )
 
 
 @app.command("run")
@@ -55,7 +43,7 @@ def run(
     fmt: ObservationFormat = chosen
     node = open_node()
     try:
-        actor = _operator(node, agency)
+        actor = operator(node, agency)
         try:
             batch = read_observations(file.read_bytes(), fmt)
         except MitraError as exc:
@@ -121,7 +109,7 @@ def correlate_command(
     """List observable values seen by both nations or across incidents."""
     node = open_node()
     try:
-        actor = _operator(node, agency)
+        actor = operator(node, agency)
         with node.db.read() as session:
             groups = correlate(session, store=node.store, actor=actor)
     except MitraError as exc:

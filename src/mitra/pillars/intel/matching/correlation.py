@@ -8,7 +8,6 @@ value. Only objects the viewer may see are read, so a group never reveals a hidd
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,17 +67,6 @@ def pattern_values(pattern: str) -> set[tuple[ObservableKey, str]]:
     return found
 
 
-def _visible(session: Session, store: ObjectStore, actor: Actor, types: list[str]) -> Iterator[StixObject]:
-    cursor: int | None = None
-    while True:
-        rows, cursor = store.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
-        for row in rows:
-            if not row.revoked:
-                yield row
-        if cursor is None or not rows:
-            return
-
-
 def _linked(row: StixObject) -> LinkedObject:
     return LinkedObject(row.id, row.type, row.name or row.id, row.originator_nation)
 
@@ -89,7 +77,7 @@ def correlate(session: Session, *, store: ObjectStore, actor: Actor) -> list[Cor
     sightings: list[StixObject] = []
     incidents: dict[str, StixObject] = {}
     relationships: list[StixObject] = []
-    for row in _visible(session, store, actor, ["indicator", "sighting", "incident", "relationship"]):
+    for row in store.iter_visible(session, actor=actor, types=["indicator", "sighting", "incident", "relationship"]):
         if row.type == "indicator":
             pattern = row.as_stix().get("pattern")
             if isinstance(pattern, str) and row.as_stix().get("pattern_type") == "stix":

@@ -199,16 +199,8 @@ def active_indicators(
 ) -> list[ActiveIndicator]:
     """Indicators with STIX patterns that ``actor`` may see, not revoked, valid at ``at`` (default now)."""
     moment = at or datetime.now(UTC)
-    found: list[ActiveIndicator] = []
-    cursor: int | None = None
-    while True:
-        rows, cursor = store.search(session, actor=actor, types=["indicator"], after_seq=cursor, limit=1000)
-        for row in rows:
-            indicator = _active(row, moment)
-            if indicator is not None:
-                found.append(indicator)
-        if cursor is None or not rows:
-            return found
+    found = (_active(row, moment) for row in store.iter_visible(session, actor=actor, types=["indicator"]))
+    return [indicator for indicator in found if indicator is not None]
 
 
 def _active(row: StixObject, moment: datetime) -> ActiveIndicator | None:

@@ -15,7 +15,6 @@ from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
-from mitra.pillars.maritime.visible import visible_rows
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def _held_events(session: Session, node: Node, actor: Actor) -> dict[str, dict[s
     """This node's stored events, revoked ones included: a re-detected event keeps its id."""
     return {
         row.id: row.as_stix()
-        for row in visible_rows(session, node, actor, [EVENT_TYPE], with_revoked=True)
+        for row in node.store.iter_visible(session, actor=actor, types=[EVENT_TYPE], with_revoked=True)
         if row.originator_nation == node.nation
     }
 
