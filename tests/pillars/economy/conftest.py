@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from mitra.core.node import Node
 from mitra.pillars.economy.importers import import_shipped
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.store import EconomyStore, ImportReport
-from tests.conftest import shared_file
+from tests.conftest import make_settings, shared_file
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +29,13 @@ def service(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> 
     copy = tmp_path / "economy.duckdb"
     shutil.copy(shipped_import[0], copy)
     return EconomyService(EconomyStore(copy))
+
+
+def node_with_shipped_store(directory: Path, shipped_store: Path) -> Node:
+    """An initialised node whose analytics store is a copy of the shipped import; the caller closes it."""
+    node = Node.open(make_settings(directory))
+    node.init()
+    target = EconomyStore.for_data_dir(node.settings.data_dir).path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_store, target)
+    return node

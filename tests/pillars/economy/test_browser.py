@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mitra.core.node import Node
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import ImportReport
 from mitra.policy import Role
-from tests.conftest import Person, add_person, make_settings
+from tests.conftest import Person, add_person
+from tests.pillars.economy.conftest import node_with_shipped_store
 from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
@@ -20,11 +19,7 @@ pytestmark = needs_chromium
 
 @pytest.fixture
 def live(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
-    node = Node.open(make_settings(tmp_path))
-    node.init()
-    target = EconomyStore.for_data_dir(node.settings.data_dir).path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shipped_import[0], target)
+    node = node_with_shipped_store(tmp_path, shipped_import[0])
     person = add_person(node, "vik", {Role.VIEWER}, agency="CERT-In")
     with LiveServer(node) as server:
         yield server, person

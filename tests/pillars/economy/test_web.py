@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from mitra.app import create_app
 from mitra.core.node import Node
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import ImportReport
 from mitra.policy import Role
-from tests.conftest import Person, add_person, make_settings, shared_file
+from tests.conftest import Person, add_person, shared_file
+from tests.pillars.economy.conftest import node_with_shipped_store
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,7 @@ def web_node(
     shipped_import: tuple[Path, list[ImportReport]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Node]:
     """One node for the module: these tests only read, or import what is already held."""
-    node = Node.open(make_settings(tmp_path_factory.mktemp("economy-web")))
-    node.init()
-    target = EconomyStore.for_data_dir(node.settings.data_dir).path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shipped_import[0], target)
+    node = node_with_shipped_store(tmp_path_factory.mktemp("economy-web"), shipped_import[0])
     yield node
     node.close()
 

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from mitra.core.errors import Forbidden, InvalidInput
-from mitra.pillars.economy import importers
+from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.materials import MATERIALS
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.store import EconomyStore, ImportReport
 from mitra.pillars.economy.tables import BUILDERS, DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import api_actor, node_of
@@ -36,23 +35,6 @@ def _service(request: Request, actor: Actor, action: Action = Action.READ_DATA) 
     return EconomyService(store_of(node))
 
 
-def _import_bundle(kind: str, store: EconomyStore, path: Path) -> list[ImportReport]:
-    if kind == "baci":
-        report, before = importers.import_baci(store, path)
-        return [*before, report]
-    single = {
-        "comtrade": importers.import_comtrade,
-        "usgs": importers.import_usgs,
-        "wmd": importers.import_wmd,
-        "wgi": importers.import_wgi,
-        "hsmap": importers.import_hs_map,
-        "fiscal": importers.import_fiscal,
-        "countries": importers.import_countries,
-        "products": importers.import_products,
-    }
-    return [single[kind](store, path)]
-
-
 @router.post("/imports/{kind}", responses=PROBLEM_RESPONSES)
 async def import_file(
     request: Request,
@@ -63,10 +45,8 @@ async def import_file(
     """Import one CSV sent as the request body (text/csv). Analysts and admins only; the report lists every line
     not imported and why."""
     service = _service(request, actor, Action.INGEST)
-    if kind not in {"baci", "comtrade", "usgs", "wmd", "wgi", "hsmap", "fiscal", "countries", "products"}:
-        raise InvalidInput(
-            f"import kind {kind!r}: use baci, comtrade, usgs, wmd, wgi, hsmap, fiscal, countries, products"
-        )
+    if kind not in IMPORTERS:
+        raise InvalidInput(f"import kind {kind!r}: use {', '.join(IMPORTERS)}")
     body = await request.body()
     if not body:
         raise InvalidInput("the request body is empty; send the CSV file as the body")
@@ -75,7 +55,7 @@ async def import_file(
     with tempfile.TemporaryDirectory(prefix="mitra-upload-") as tmp:
         path = Path(tmp) / filename
         path.write_bytes(body)
-        reports = _import_bundle(kind, service.store, path)
+        reports = IMPORTERS[kind](service.store, path, None)
     return {"reports": [r.as_dict() for r in reports]}
 
 

@@ -31,10 +31,6 @@ class Cell:
     raw: str
     footnote: str = ""
 
-    @property
-    def has_number(self) -> bool:
-        return self.value is not None
-
 
 _INVISIBLE = str.maketrans({"\ufeff": "", "\u00a0": " ", "\u200b": "", "\u2009": ""})
 _MISSING = {"", "na", "n/a", "nan", "none", "null", "--", "-", "\u2014", "\u2013", "..", "xx"}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -13,15 +12,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from mitra.console import console, fail, open_node
+from mitra.console import console, fail, open_node, operator
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
-from mitra.pillars.economy import importers
+from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.seed import load_shipped, shipped_data_dir, store_of
 from mitra.pillars.economy.service import EconomyService, Table
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import ImportReport
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
-from mitra.policy import Action, Actor, Role, authorize
+from mitra.policy import Action, authorize
 
 economy_app = typer.Typer(help="Trade flows and critical minerals (the DuckDB analytics store).", no_args_is_help=True)
 
@@ -30,23 +29,11 @@ AgencyOpt = Annotated[str | None, typer.Option(help="Acting agency (default: the
 YearOpt = Annotated[int, typer.Option(help="Calendar year.")]
 
 
-def _operator(node: Node, agency: str | None) -> Actor:
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation,
-        agency=chosen,
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST, Role.ADMIN}),
-    )
-
-
 @contextmanager
 def _node_for(action: Action, agency: str | None) -> Iterator[Node]:
     node = open_node()
     try:
-        decision = authorize(_operator(node, agency), action, node_nation=node.nation)
+        decision = authorize(operator(node, agency), action, node_nation=node.nation)
         if not decision.allowed:
             fail(decision.reason)
         yield node
@@ -68,14 +55,12 @@ def _line_count(path: Path) -> int:
         return max(0, sum(1 for _ in handle) - 1)
 
 
-def _run_import(
-    path: Path, agency: str | None, run: Callable[[EconomyStore, Path, Callable[[], None]], list[ImportReport]]
-) -> None:
+def _run_import(path: Path, agency: str | None, kind: str) -> None:
     with _node_for(Action.INGEST, agency) as node:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
             task = progress.add_task(f"importing {path.name}", total=_line_count(path))
-            reports = run(store_of(node), path, lambda: progress.advance(task))
+            reports = IMPORTERS[kind](store_of(node), path, lambda: progress.advance(task))
         for report in reports:
             _print_report(report)
 
@@ -83,60 +68,49 @@ def _run_import(
 @economy_app.command("import-baci")
 def import_baci(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import a BACI file (t,i,j,k,v,q); BACI's country/product tables beside it are imported first."""
-
-    def run(store: EconomyStore, path: Path, tick: Callable[[], None]) -> list[ImportReport]:
-        report, before = importers.import_baci(store, path, tick)
-        return [*before, report]
-
-    _run_import(file, agency, run)
-
-
-def _single(
-    importer: Callable[[EconomyStore, Path, Callable[[], None]], ImportReport],
-) -> Callable[[EconomyStore, Path, Callable[[], None]], list[ImportReport]]:
-    return lambda store, path, tick: [importer(store, path, tick)]
+    _run_import(file, agency, "baci")
 
 
 @economy_app.command("import-comtrade")
 def import_comtrade(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import a UN Comtrade API CSV (needs BACI's country table, imported with import-baci or import-countries)."""
-    _run_import(file, agency, _single(importers.import_comtrade))
+    _run_import(file, agency, "comtrade")
 
 
 @economy_app.command("import-countries")
 def import_countries(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import BACI's country code table (code, name, ISO3)."""
-    _run_import(file, agency, _single(importers.import_countries))
+    _run_import(file, agency, "countries")
 
 
 @economy_app.command("import-fiscal")
 def import_fiscal(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import fiscal-year totals (India's DGCI&S layout: fiscal_year_india, india_exports_to_malaysia_usd_mn, ...)."""
-    _run_import(file, agency, _single(importers.import_fiscal))
+    _run_import(file, agency, "fiscal")
 
 
 @economy_app.command("import-usgs")
 def import_usgs(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import a USGS MCS world production file (mcsYYYY-<commodity>_world.csv)."""
-    _run_import(file, agency, _single(importers.import_usgs))
+    _run_import(file, agency, "usgs")
 
 
 @economy_app.command("import-wmd")
 def import_wmd(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import World Mining Data production (long format)."""
-    _run_import(file, agency, _single(importers.import_wmd))
+    _run_import(file, agency, "wmd")
 
 
 @economy_app.command("import-wgi")
 def import_wgi(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import WGI governance estimates (Political Stability, PV)."""
-    _run_import(file, agency, _single(importers.import_wgi))
+    _run_import(file, agency, "wgi")
 
 
 @economy_app.command("import-hsmap")
 def import_hsmap(file: FileArg, agency: AgencyOpt = None) -> None:
     """Import the material -> HS code / EoL-RIR map."""
-    _run_import(file, agency, _single(importers.import_hs_map))
+    _run_import(file, agency, "hsmap")
 
 
 @economy_app.command("import-shipped")

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mitra.core.errors import InvalidInput
 from mitra.pillars.economy.cells import Cell, CellError, CellKind, clean_text, parse_cell, split_footnote
 from mitra.pillars.economy.countries import iso3_for_name, row_role
-from mitra.pillars.economy.materials import (
-    material_for_hs_map_name,
-    material_for_usgs_stem,
-    material_for_wmd_name,
-)
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.materials import Material, material_for_usgs_stem, material_for_wmd_name
+from mitra.pillars.economy.store import BACI, WMD, EconomyStore, ImportReport
 
 Tick = Callable[[], None]
 # ISO 3166-1 alpha-3, or the statistical pseudo-codes BACI and WGI use for groups (S19 'Other Asia, nes' = Taiwan)
@@ -38,7 +34,6 @@ PUBLISHERS = {
     "products": "CEPII BACI product codes HS92",
     "fiscal": "Government of India, Ministry of Commerce, DGCI&S (tradestat EIDB)",
 }
-KINDS = tuple(PUBLISHERS)
 
 
 @dataclass(frozen=True)
@@ -105,45 +100,57 @@ def _record_cell(report: ImportReport, line: int, what: str, cell: Cell) -> None
         report.note(line, f"{what} footnote marker {cell.footnote!r} removed")
 
 
+StoredRow = tuple[object, ...]
+RowParser = Callable[[Row, ImportReport], Iterable[StoredRow]]
+
+
+def _import_rows(
+    store: EconomyStore,
+    path: Path,
+    report: ImportReport,
+    table: str,
+    required: tuple[str, ...],
+    parse: RowParser,
+    tick: Tick | None,
+) -> ImportReport:
+    """The loop every importer shares: read each row, let ``parse`` turn it into rows of ``table`` (or skip it
+    on the report), skip a row whose cell raises :class:`CellError`, then insert what is not held yet."""
+    rows: list[StoredRow] = []
+    for row in _open_rows(path, report, required):
+        report.read += 1
+        if tick:
+            tick()
+        try:
+            rows.extend(parse(row, report))
+        except CellError as exc:
+            report.skip(row.line, str(exc))
+    report.added = store.insert_new(table, rows)
+    report.already_held = len(rows) - report.added
+    return report
+
+
 # --- lookup tables -----------------------------------------------------------------------------------
 
 
 def import_countries(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
-    report = ImportReport("countries", path.name)
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("country_code", "country_name", "country_iso3")):
-        report.read += 1
-        if tick:
-            tick()
-        try:
-            code = _int(row.cells["country_code"], "country code")
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
+        code = _int(row.cells["country_code"], "country code")
         iso3 = clean_text(row.cells["country_iso3"]).upper()
         if not _CODE3.fullmatch(iso3):
             report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
-            continue
-        rows.append((code, iso3, clean_text(row.cells["country_name"]), path.name))
-    report.added = store.insert_new("countries", rows)
-    report.already_held = len(rows) - report.added
-    return report
+            return []
+        return [(code, iso3, clean_text(row.cells["country_name"]), path.name)]
+
+    report = ImportReport("countries", path.name)
+    return _import_rows(store, path, report, "countries", ("country_code", "country_name", "country_iso3"), parse, tick)
 
 
 def import_products(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
+        return [(_hs(row.cells["code"]), clean_text(row.cells["description"]), path.name)]
+
     report = ImportReport("products", path.name)
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("code", "description")):
-        report.read += 1
-        if tick:
-            tick()
-        try:
-            rows.append((_hs(row.cells["code"]), clean_text(row.cells["description"]), path.name))
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-    report.added = store.insert_new("products", rows)
-    report.already_held = len(rows) - report.added
-    return report
+    return _import_rows(store, path, report, "products", ("code", "description"), parse, tick)
 
 
 def _country_codes(store: EconomyStore) -> dict[int, str]:
@@ -158,13 +165,7 @@ def _sibling(path: Path, pattern: str) -> Path | None:
 # --- trade -----------------------------------------------------------------------------------------
 
 
-def import_baci(
-    store: EconomyStore,
-    path: Path,
-    tick: Tick | None = None,
-    dataset: str = "CEPII BACI HS92",
-    publisher: str | None = None,
-) -> tuple[ImportReport, list[ImportReport]]:
+def import_baci(store: EconomyStore, path: Path, tick: Tick | None = None) -> tuple[ImportReport, list[ImportReport]]:
     """BACI ``t,i,j,k,v,q`` (i exporter, j importer, BACI codes; v thousand USD; q tonnes).
 
     BACI's country and product tables beside the file are imported first when found; the country
@@ -175,89 +176,74 @@ def import_baci(
         before.append(import_countries(store, countries))
     if (products := _sibling(path, "baci_product_codes*.csv")) is not None:
         before.append(import_products(store, products))
+    return _import_baci_flows(store, path, tick), before
+
+
+def _import_baci_flows(store: EconomyStore, path: Path, tick: Tick | None) -> ImportReport:
     codes = _country_codes(store)
     if not codes:
         raise InvalidInput(
             f"{path.name}: no BACI country table; put baci_country_codes_<version>.csv beside it or import it first"
         )
-    report = ImportReport("baci", path.name)
-    publisher = publisher or PUBLISHERS["baci"]
     seen: dict[tuple[int, str, str, str], int] = {}
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("t", "i", "j", "k", "v", "q")):
-        report.read += 1
-        if tick:
-            tick()
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
-        try:
-            year = _int(c["t"], "year")
-            exporter_code, importer_code = _int(c["i"], "exporter code"), _int(c["j"], "importer code")
-            hs = _hs(c["k"])
-            value, quantity = parse_cell(c["v"]), parse_cell(c["q"])
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+        year = _int(c["t"], "year")
+        exporter_code, importer_code = _int(c["i"], "exporter code"), _int(c["j"], "importer code")
+        hs = _hs(c["k"])
+        value, quantity = parse_cell(c["v"]), parse_cell(c["q"])
         unknown = [code for code in (exporter_code, importer_code) if code not in codes]
         if unknown:
             report.skip(row.line, f"unknown BACI country code {unknown[0]}")
-            continue
+            return []
         exporter, importer = codes[exporter_code], codes[importer_code]
         key = (year, exporter, importer, hs)
         if key in seen:
             report.skip(row.line, f"same year, exporter, importer and product as line {seen[key]}")
-            continue
+            return []
         seen[key] = row.line
         _record_cell(report, row.line, "value", value)
         _record_cell(report, row.line, "quantity", quantity)
         usd = value.value * 1000 if value.value is not None else None
-        rows.append((dataset, "BACI", year, exporter, importer, hs, usd, quantity.value, path.name, publisher))
-    report.added = store.insert_new("trade_flows", rows)
-    report.already_held = len(rows) - report.added
-    return report, before
+        return [(BACI, "BACI", year, exporter, importer, hs, usd, quantity.value, path.name, PUBLISHERS["baci"])]
+
+    report = ImportReport("baci", path.name)
+    return _import_rows(store, path, report, "trade_flows", ("t", "i", "j", "k", "v", "q"), parse, tick)
 
 
 _COMTRADE_REQUIRED = ("refYear", "reporterCode", "flowCode", "partnerCode", "cmdCode", "primaryValue")
 
 
-def import_comtrade(
-    store: EconomyStore, path: Path, tick: Tick | None = None, publisher: str | None = None
-) -> ImportReport:
+def import_comtrade(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
     """UN Comtrade API v1 CSV: one row per reporter, flow (M/X), partner, commodity and year."""
     codes = _country_codes(store) | {0: "WLD"}
-    report = ImportReport("comtrade", path.name)
     seen: dict[tuple[object, ...], int] = {}
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, _COMTRADE_REQUIRED):
-        report.read += 1
-        if tick:
-            tick()
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
         if clean_text(c.get("freqCode", "A")) not in {"A", ""}:
             report.skip(row.line, "not an annual figure (freqCode is not A)")
-            continue
+            return []
         if clean_text(c.get("partner2Code", "0")) not in {"0", ""} or clean_text(c.get("motCode", "0")) not in {
             "0",
             "",
         }:
             report.skip(row.line, "a breakdown by second partner or transport mode (would double count)")
-            continue
+            return []
         flow = clean_text(c["flowCode"]).upper()
         if flow not in {"M", "X"}:
             report.skip(row.line, f"flow {flow!r} is not M (import) or X (export)")
-            continue
-        try:
-            year = _int(c["refYear"], "year")
-            reporter_code, partner_code = _int(c["reporterCode"], "reporter code"), _int(c["partnerCode"], "partner")
-            hs = _hs(c["cmdCode"])
-            value = parse_cell(c["primaryValue"])
-            weight = parse_cell(c.get("netWgt", ""))
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+            return []
+        year = _int(c["refYear"], "year")
+        reporter_code, partner_code = _int(c["reporterCode"], "reporter code"), _int(c["partnerCode"], "partner")
+        hs = _hs(c["cmdCode"])
+        value = parse_cell(c["primaryValue"])
+        weight = parse_cell(c.get("netWgt", ""))
         unknown = [code for code in (reporter_code, partner_code) if code not in codes]
         if unknown:
             report.skip(row.line, f"unknown Comtrade country code {unknown[0]}")
-            continue
+            return []
         reporter, partner = codes[reporter_code], codes[partner_code]
         exporter, importer = (partner, reporter) if flow == "M" else (reporter, partner)
         classification = clean_text(c.get("classificationCode", "")) or "HS"
@@ -265,29 +251,17 @@ def import_comtrade(
         key = (dataset, reporter, year, exporter, importer, hs)
         if key in seen:
             report.skip(row.line, f"same reporter, flow, partner, product and year as line {seen[key]}")
-            continue
+            return []
         seen[key] = row.line
         _record_cell(report, row.line, "value", value)
         tonnes = weight.value / 1000 if weight.value else None
         if not weight.value:
             report.note(row.line, "net weight missing or zero; quantity left empty")
-        rows.append(
-            (
-                dataset,
-                reporter,
-                year,
-                exporter,
-                importer,
-                hs,
-                value.value,
-                tonnes,
-                path.name,
-                publisher or f"{PUBLISHERS['comtrade']} (reported by {reporter})",
-            )
-        )
-    report.added = store.insert_new("trade_flows", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        publisher = f"{PUBLISHERS['comtrade']} (reported by {reporter})"
+        return [(dataset, reporter, year, exporter, importer, hs, value.value, tonnes, path.name, publisher)]
+
+    report = ImportReport("comtrade", path.name)
+    return _import_rows(store, path, report, "trade_flows", _COMTRADE_REQUIRED, parse, tick)
 
 
 _FY_HEADER = re.compile(r"^(?P<reporter>[a-z]+)_exports_to_(?P<partner>[a-z]+)_usd_mn$")
@@ -295,11 +269,8 @@ _FY_PERIOD = re.compile(r"^(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})$")
 _NATIONS = {"india": "IND", "malaysia": "MYS"}
 
 
-def import_fiscal(
-    store: EconomyStore, path: Path, tick: Tick | None = None, publisher: str | None = None
-) -> ImportReport:
+def import_fiscal(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
     """India-side fiscal-year totals (April to March) in USD million, as DGCI&S publishes them."""
-    report = ImportReport("fiscal", path.name)
     with path.open(encoding="utf-8-sig") as handle:
         header = [clean_text(h) for h in handle.readline().split(",")]
     exports_col = next((h for h in header if _FY_HEADER.match(h)), None)
@@ -315,36 +286,26 @@ def import_fiscal(
     if reporter is None or partner is None:
         raise InvalidInput(f"{path.name} line 1: {exports_col}: only India and Malaysia are known")
     imports_col = f"{reporter_name}_imports_from_{partner_name}_usd_mn"
-    required = (period_col, exports_col, imports_col, "total_trade_usd_mn")
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, required):
-        report.read += 1
-        if tick:
-            tick()
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
         period = _FY_PERIOD.match(clean_text(c[period_col]))
         if period is None:
             report.skip(row.line, f"fiscal year {clean_text(c[period_col])!r} is not YYYY-YY or YYYY-YYYY")
-            continue
+            return []
         start = int(period.group("start"))
         label = f"{start}-{(start + 1) % 100:02d}"
-        try:
-            exports, imports = parse_cell(c[exports_col]), parse_cell(c[imports_col])
-            total, balance = (
-                parse_cell(c["total_trade_usd_mn"]),
-                parse_cell(c.get(f"{reporter_name}_trade_balance_usd_mn", "")),
-            )
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+        exports, imports = parse_cell(c[exports_col]), parse_cell(c[imports_col])
+        total = parse_cell(c["total_trade_usd_mn"])
+        balance = parse_cell(c.get(f"{reporter_name}_trade_balance_usd_mn", ""))
         note = clean_text(c.get("provenance", ""))
         status = "provisional" if "provisional" in note.lower() else "final"
         parts = (exports.value, imports.value, total.value)
         if None not in parts and abs((exports.value or 0) + (imports.value or 0) - (total.value or 0)) > 0.05:
             report.note(row.line, "total differs from exports + imports by more than rounding")
-        rows.append(
+        return [
             (
-                publisher or PUBLISHERS["fiscal"],
+                PUBLISHERS["fiscal"],
                 reporter,
                 partner,
                 label,
@@ -357,10 +318,11 @@ def import_fiscal(
                 note,
                 path.name,
             )
-        )
-    report.added = store.insert_new("fiscal_trade", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        ]
+
+    report = ImportReport("fiscal", path.name)
+    required = (period_col, exports_col, imports_col, "total_trade_usd_mn")
+    return _import_rows(store, path, report, "fiscal_trade", required, parse, tick)
 
 
 # --- minerals ----------------------------------------------------------------------------------------
@@ -369,23 +331,22 @@ _USGS_FILE = re.compile(r"^mcs(?P<edition>\d{4})-(?P<stem>[a-z]+)_world$")
 _USGS_PROD = re.compile(r"^Prod_t_(?P<est>est_)?(?P<year>\d{4})$")
 
 
-def import_usgs(
-    store: EconomyStore, path: Path, tick: Tick | None = None, material_key: str | None = None
-) -> ImportReport:
-    """A USGS MCS world production file (``mcs2024-raree_world.csv``): mine production by country."""
-    report = ImportReport("usgs", path.name)
+def _usgs_material(path: Path) -> tuple[str, Material] | None:
+    """The edition year and material a USGS file's name gives, or None for another name or material."""
     named = _USGS_FILE.match(path.stem)
     found = material_for_usgs_stem(named.group("stem")) if named else None
-    key = material_key or (found.key if found else None)
-    if key is None or named is None:
+    return (named.group("edition"), found) if named and found else None
+
+
+def import_usgs(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    """A USGS MCS world production file (``mcs2024-raree_world.csv``): mine production by country."""
+    named = _usgs_material(path)
+    if named is None:
         raise InvalidInput(f"{path.name}: not named mcsYYYY-<commodity>_world.csv for a tracked material")
-    edition = f"MCS{named.group('edition')}"
-    publisher = f"{PUBLISHERS['usgs']} {named.group('edition')}"
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("Country", "Type")):
-        report.read += 1
-        if tick:
-            tick()
+    edition, found = named
+    publisher = f"{PUBLISHERS['usgs']} {edition}"
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
         country, footnote = split_footnote(c["Country"])
         if footnote:
@@ -397,6 +358,7 @@ def import_usgs(
         kind = clean_text(c["Type"])
         stage = "refinery" if "refinery" in kind.lower() else "mine"
         notes = clean_text(c.get("Prod_notes", ""))
+        out: list[StoredRow] = []
         for column, text in c.items():
             matched = _USGS_PROD.match(column)
             if matched is None:
@@ -409,10 +371,10 @@ def import_usgs(
                 continue
             _record_cell(report, row.line, column, cell)
             estimated = bool(matched.group("est")) or ("estimated" in notes.lower() and str(year) in notes)
-            rows.append(
+            out.append(
                 (
-                    f"USGS {edition}",
-                    key,
+                    f"USGS MCS{edition}",
+                    found.key,
                     country,
                     iso3,
                     role,
@@ -429,35 +391,25 @@ def import_usgs(
                     row.line,
                 )
             )
-    report.added = store.insert_new("production", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        return out
+
+    report = ImportReport("usgs", path.name)
+    return _import_rows(store, path, report, "production", ("Country", "Type"), parse, tick)
 
 
 def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
     """World Mining Data, long format: material,country,country_code,country_iso3,year,production,unit,data_source."""
-    report = ImportReport("wmd", path.name)
-    rows: list[tuple[object, ...]] = []
-    untracked: set[str] = set()
-    for row in _open_rows(path, report, ("material", "country", "year", "production", "unit")):
-        report.read += 1
-        if tick:
-            tick()
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
-        name = clean_text(c["material"])
-        found = material_for_wmd_name(name)
+        found = material_for_wmd_name(clean_text(c["material"]))
         if found is None:
-            untracked.add(name)
             report.skip(
                 row.line, "material not among the six tracked (rare earths, tin, lithium, nickel, cobalt, graphite)"
             )
-            continue
-        try:
-            year = _int(c["year"], "year")
-            cell = parse_cell(c["production"])
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+            return []
+        year = _int(c["year"], "year")
+        cell = parse_cell(c["production"])
         _record_cell(report, row.line, "production", cell)
         country = clean_text(c["country"])
         role = row_role(country)
@@ -467,9 +419,9 @@ def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
         if role == "country" and not iso3:
             report.note(row.line, f"country {country!r} has no ISO3 code; kept without one")
         flag = clean_text(c.get("data_source", "")).lower()
-        rows.append(
+        return [
             (
-                "World Mining Data",
+                WMD,
                 found.key,
                 country,
                 iso3 or None,
@@ -486,91 +438,100 @@ def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
                 PUBLISHERS["wmd"],
                 row.line,
             )
-        )
-    report.added = store.insert_new("production", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        ]
+
+    report = ImportReport("wmd", path.name)
+    return _import_rows(
+        store, path, report, "production", ("material", "country", "year", "production", "unit"), parse, tick
+    )
 
 
 def import_wgi(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
     """WGI Political Stability (PV) estimates; normalized is recomputed, never taken for a missing estimate."""
-    report = ImportReport("wgi", path.name)
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("country", "iso3", "year", "pv_estimate")):
-        report.read += 1
-        if tick:
-            tick()
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
-        try:
-            year = _int(c["year"], "year")
-            estimate = parse_cell(c["pv_estimate"])
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+        year = _int(c["year"], "year")
+        estimate = parse_cell(c["pv_estimate"])
         iso3 = clean_text(c["iso3"]).upper()
         if not _CODE3.fullmatch(iso3):
             report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
-            continue
+            return []
         if estimate.value is None:
             report.note(row.line, "estimate missing; the file's normalized 0.0 is not used")
         normalized = None if estimate.value is None else (2.5 - estimate.value) / 5
-        rows.append(
+        return [
             ("WGI PV", iso3, clean_text(c["country"]), year, estimate.value, normalized, path.name, PUBLISHERS["wgi"])
-        )
-    report.added = store.insert_new("governance", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        ]
+
+    report = ImportReport("wgi", path.name)
+    return _import_rows(store, path, report, "governance", ("country", "iso3", "year", "pv_estimate"), parse, tick)
 
 
 def import_hs_map(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
-    """Material -> stage, HS codes, end-of-life recycling input rate (EoL-RIR)."""
-    report = ImportReport("hsmap", path.name)
-    rows: list[tuple[object, ...]] = []
-    for row in _open_rows(path, report, ("material", "stage", "eol_rir_2023", "hs_code")):
-        report.read += 1
-        if tick:
-            tick()
+    """Material -> stage, HS codes, end-of-life recycling input rate (EoL-RIR); materials named as WMD names them."""
+
+    def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
-        found = material_for_hs_map_name(clean_text(c["material"]))
+        found = material_for_wmd_name(clean_text(c["material"]))
         if found is None:
             report.skip(row.line, "material not among the six tracked")
-            continue
-        try:
-            rate = parse_cell(c["eol_rir_2023"])
-        except CellError as exc:
-            report.skip(row.line, str(exc))
-            continue
+            return []
+        rate = parse_cell(c["eol_rir_2023"])
         codes = ";".join(
             x for x in [clean_text(c["hs_code"]), *clean_text(c.get("hs_code_complementary", "")).split(";")] if x
         )
-        rows.append(
-            (found.key, clean_text(c["stage"]), codes, rate.value, clean_text(c.get("reference", "")), path.name)
-        )
-    report.added = store.insert_new("material_params", rows)
-    report.already_held = len(rows) - report.added
-    return report
+        return [(found.key, clean_text(c["stage"]), codes, rate.value, clean_text(c.get("reference", "")), path.name)]
+
+    report = ImportReport("hsmap", path.name)
+    required = ("material", "stage", "eol_rir_2023", "hs_code")
+    return _import_rows(store, path, report, "material_params", required, parse, tick)
+
+
+def _baci_with_tables(store: EconomyStore, path: Path, tick: Tick | None = None) -> list[ImportReport]:
+    report, before = import_baci(store, path, tick)
+    return [*before, report]
+
+
+Importer = Callable[[EconomyStore, Path, Tick | None], list[ImportReport]]
+
+
+def _one(importer: Callable[[EconomyStore, Path, Tick | None], ImportReport]) -> Importer:
+    return lambda store, path, tick: [importer(store, path, tick)]
+
+
+# Every import kind (REST ``/imports/{kind}``, one CLI command each), each giving one report per file it read.
+IMPORTERS: dict[str, Importer] = {
+    "baci": _baci_with_tables,
+    "comtrade": _one(import_comtrade),
+    "usgs": _one(import_usgs),
+    "wmd": _one(import_wmd),
+    "wgi": _one(import_wgi),
+    "hsmap": _one(import_hs_map),
+    "fiscal": _one(import_fiscal),
+    "countries": _one(import_countries),
+    "products": _one(import_products),
+}
+KINDS = tuple(IMPORTERS)
+
+# The shipped folder, in dependency order (country table first); BACI flows skip the tables already read.
+_SHIPPED: tuple[tuple[str, Callable[[EconomyStore, Path, Tick | None], ImportReport]], ...] = (
+    ("baci_country_codes*.csv", import_countries),
+    ("baci_product_codes*.csv", import_products),
+    ("baci_hs*.csv", _import_baci_flows),
+    ("*_fy_usd_mn.csv", import_fiscal),
+    ("usgs_mcs/mcs*_world.csv", import_usgs),
+    ("wmd_production*.csv", import_wmd),
+    ("wgi_*.csv", import_wgi),
+    ("wmd_hs_code_map*.csv", import_hs_map),
+)
 
 
 def import_shipped(store: EconomyStore, directory: Path, tick: Tick | None = None) -> list[ImportReport]:
-    """Every file of the shipped economy data folder, in dependency order (country table first)."""
-    reports: list[ImportReport] = []
-    for name, importer in (
-        ("baci_country_codes*.csv", import_countries),
-        ("baci_product_codes*.csv", import_products),
-    ):
-        for path in sorted(directory.glob(name)):
-            reports.append(importer(store, path, tick))
-    for path in sorted(directory.glob("baci_hs*.csv")):
-        reports.append(import_baci(store, path, tick)[0])
-    for path in sorted(directory.glob("*_fy_usd_mn.csv")):
-        reports.append(import_fiscal(store, path, tick))
-    for path in sorted((directory / "usgs_mcs").glob("mcs*_world.csv")):
-        if _USGS_FILE.match(path.stem) and material_for_usgs_stem(path.stem.split("-")[1].split("_")[0]):
-            reports.append(import_usgs(store, path, tick))
-    for path in sorted(directory.glob("wmd_production*.csv")):
-        reports.append(import_wmd(store, path, tick))
-    for path in sorted(directory.glob("wgi_*.csv")):
-        reports.append(import_wgi(store, path, tick))
-    for path in sorted(directory.glob("wmd_hs_code_map*.csv")):
-        reports.append(import_hs_map(store, path, tick))
-    return reports
+    """Every file of the shipped economy data folder (USGS files of untracked commodities left out)."""
+    return [
+        importer(store, path, tick)
+        for pattern, importer in _SHIPPED
+        for path in sorted(directory.glob(pattern))
+        if importer is not import_usgs or _usgs_material(path) is not None
+    ]

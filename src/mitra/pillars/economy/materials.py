@@ -16,74 +16,34 @@ class Material:
     usgs_stem: str  # mcs20XX-<stem>_world.csv
     wmd_name: str  # material column of the World Mining Data extract
     hs_codes: tuple[str, ...]  # HS92 6-digit codes summed for trade figures
-    hs_note: str  # what those codes cover and what they leave out
-    stage: str  # the production stage both production sources report
     eol_rir_default: float  # used only until the HS-code map file is imported
+    hs_note: str  # what those codes cover and what they leave out
+    stage: str = "mine"  # the production stage both production sources report
 
 
-MATERIALS: tuple[Material, ...] = (
-    Material(
-        key="rare-earths",
-        name="Rare earths",
-        usgs_stem="raree",
-        wmd_name="Rare Earths (REO)",
-        hs_codes=("280530", "284610", "284690"),
-        hs_note="280530 rare-earth metals, scandium and yttrium; 284610 cerium compounds; "
-        "284690 other rare-earth compounds. Magnets (8505) are not in the extract.",
-        stage="mine",
-        eol_rir_default=0.01,
-    ),
-    Material(
-        key="tin",
-        name="Tin",
-        usgs_stem="tin",
-        wmd_name="Tin",
-        hs_codes=("260900",),
-        hs_note="260900 tin ores and concentrates. Unwrought tin (8001) is not in the extract.",
-        stage="mine",
-        eol_rir_default=0.31,
-    ),
-    Material(
-        key="lithium",
-        name="Lithium",
-        usgs_stem="lithi",
-        wmd_name="Lithium (Li2O)",
-        hs_codes=("282520", "283691"),
-        hs_note="282520 lithium oxide and hydroxide; 283691 lithium carbonate.",
-        stage="mine",
-        eol_rir_default=0.0,
-    ),
-    Material(
-        key="nickel",
-        name="Nickel",
-        usgs_stem="nicke",
-        wmd_name="Nickel",
-        hs_codes=("260400",),
-        hs_note="260400 nickel ores and concentrates. "
-        "Nickel mattes and unwrought nickel (7501, 7502) are not in the extract.",
-        stage="mine",
-        eol_rir_default=0.16,
-    ),
-    Material(
-        key="cobalt",
-        name="Cobalt",
-        usgs_stem="cobal",
-        wmd_name="Cobalt",
-        hs_codes=("282200", "810510"),
-        hs_note="282200 cobalt oxides and hydroxides; 810510 cobalt mattes, unwrought cobalt, waste, powders.",
-        stage="mine",
-        eol_rir_default=0.22,
-    ),
-    Material(
-        key="graphite",
-        name="Graphite",
-        usgs_stem="graph",
-        wmd_name="Graphite",
-        hs_codes=("250410", "250490"),
-        hs_note="250410 natural graphite in powder or flakes; 250490 natural graphite in other forms.",
-        stage="mine",
-        eol_rir_default=0.03,
-    ),
+# What the HS codes of each material cover and leave out.
+_HS_NOTES = {
+    "rare-earths": "280530 rare-earth metals, scandium and yttrium; 284610 cerium compounds; "
+    "284690 other rare-earth compounds. Magnets (8505) are not in the extract.",
+    "tin": "260900 tin ores and concentrates. Unwrought tin (8001) is not in the extract.",
+    "lithium": "282520 lithium oxide and hydroxide; 283691 lithium carbonate.",
+    "nickel": "260400 nickel ores and concentrates. "
+    "Nickel mattes and unwrought nickel (7501, 7502) are not in the extract.",
+    "cobalt": "282200 cobalt oxides and hydroxides; 810510 cobalt mattes, unwrought cobalt, waste, powders.",
+    "graphite": "250410 natural graphite in powder or flakes; 250490 natural graphite in other forms.",
+}
+
+MATERIALS: tuple[Material, ...] = tuple(
+    Material(key, name, stem, wmd, codes, eol, _HS_NOTES[key])
+    for key, name, stem, wmd, codes, eol in (
+        # key, name, USGS stem, World Mining Data name, HS92 codes, EoL-RIR default
+        ("rare-earths", "Rare earths", "raree", "Rare Earths (REO)", ("280530", "284610", "284690"), 0.01),
+        ("tin", "Tin", "tin", "Tin", ("260900",), 0.31),
+        ("lithium", "Lithium", "lithi", "Lithium (Li2O)", ("282520", "283691"), 0.0),
+        ("nickel", "Nickel", "nicke", "Nickel", ("260400",), 0.16),
+        ("cobalt", "Cobalt", "cobal", "Cobalt", ("282200", "810510"), 0.22),
+        ("graphite", "Graphite", "graph", "Graphite", ("250410", "250490"), 0.03),
+    )
 )
 
 _BY_KEY = {m.key: m for m in MATERIALS}
@@ -105,9 +65,5 @@ def material_for_usgs_stem(stem: str) -> Material | None:
 
 
 def material_for_wmd_name(name: str) -> Material | None:
-    return _BY_WMD.get(name)
-
-
-def material_for_hs_map_name(name: str) -> Material | None:
-    """The HS-code map names materials as World Mining Data does."""
+    """The material World Mining Data (and the HS-code map, which follows it) calls ``name``."""
     return _BY_WMD.get(name)

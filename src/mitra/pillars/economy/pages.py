@@ -16,23 +16,24 @@ from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import PARTNERS, EconomyService, Table
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action, authorize
-from mitra.web.auth import PageUser, node_of, page_user
-from mitra.web.rendering import login_redirect, render
+from mitra.web.auth import PageUser, node_of
+from mitra.web.rendering import SignedIn, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
 FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")
 
 
-def _gate(request: Request) -> tuple[PageUser | None, Response | None]:
-    user = page_user(request)
-    if user is None:
-        return None, login_redirect(request)
-    node = node_of(request)
-    decision = authorize(user.actor, Action.READ_DATA, node_nation=node.nation)
-    if not decision.allowed:
-        return user, render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
-    return user, None
+def _refusal(request: Request, user: PageUser) -> Response | None:
+    """The error page for someone who may not read the pillar's figures (partner accounts), else None."""
+    decision = authorize(user.actor, Action.READ_DATA, node_nation=node_of(request).nation)
+    if decision.allowed:
+        return None
+    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
+
+
+def _service(request: Request) -> EconomyService:
+    return EconomyService(store_of(node_of(request)))
 
 
 def _csv_url(name: str, **params: Any) -> str:
@@ -45,22 +46,16 @@ def _sources(table: Table) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, year: YearQuery | None = None) -> Response:
-    user, refusal = _gate(request)
-    if refusal is not None:
+def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -> Response:
+    if (refusal := _refusal(request, user)) is not None:
         return refusal
-    service = EconomyService(store_of(node_of(request)))
+    service = _service(request)
     with service.store.session():
         fiscal = service.fiscal_trade()
         calendar = service.calendar_trade()
         flows = service.bilateral_flows()
         chapters = service.chapters(year or DEFAULT_YEAR)
-        highlights = {}
-        for period in FISCAL_HIGHLIGHTS:
-            try:
-                highlights[period] = service.fiscal_total(period)
-            except NotFound:
-                continue
+        highlights = {r[0]: r[3] for r in fiscal.rows if r[0] in FISCAL_HIGHLIGHTS and r[3] is not None}
         cagr = service.fiscal_cagr(*FISCAL_HIGHLIGHTS) if len(highlights) == len(FISCAL_HIGHLIGHTS) else None
     fiscal_chart = charts.bar_chart(
         "India's trade with Malaysia by fiscal year (USD million)",
@@ -99,11 +94,10 @@ def dashboard(request: Request, year: YearQuery | None = None) -> Response:
 
 
 @router.get("/minerals", response_class=HTMLResponse)
-def minerals(request: Request, year: YearQuery = DEFAULT_YEAR) -> Response:
-    user, refusal = _gate(request)
-    if refusal is not None:
+def minerals(request: Request, user: SignedIn, year: YearQuery = DEFAULT_YEAR) -> Response:
+    if (refusal := _refusal(request, user)) is not None:
         return refusal
-    service = EconomyService(store_of(node_of(request)))
+    service = _service(request)
     overview = build_table(service, "overview", TableParams(year=year))
     columns = overview.columns
     points = []
@@ -137,18 +131,18 @@ def minerals(request: Request, year: YearQuery = DEFAULT_YEAR) -> Response:
 @router.get("/minerals/{key}", response_class=HTMLResponse)
 def material_page(
     request: Request,
+    user: SignedIn,
     key: str,
     year: YearQuery = DEFAULT_YEAR,
     supplier: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CHN",
 ) -> Response:
-    user, refusal = _gate(request)
-    if refusal is not None:
+    if (refusal := _refusal(request, user)) is not None:
         return refusal
     try:
         m = material(key)
     except NotFound as exc:
         return render(request, "error.html", user, status=404, title=exc.title, detail=str(exc))
-    service = EconomyService(store_of(node_of(request)))
+    service = _service(request)
     sections: list[dict[str, Any]] = []
     with service.store.session():
         for source in ("usgs", "wmd"):
@@ -213,6 +207,7 @@ def material_page(
 @router.get("/tables/{name}.csv")
 def table_csv(
     request: Request,
+    user: SignedIn,
     name: str,
     material: Annotated[str, Query(pattern=r"^[a-z-]{2,20}$")] = "rare-earths",
     year: YearQuery = DEFAULT_YEAR,
@@ -221,10 +216,9 @@ def table_csv(
     source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
 ) -> Response:
     """Any table as CSV, with its sources as trailing comment lines."""
-    user, refusal = _gate(request)
-    if refusal is not None:
+    if (refusal := _refusal(request, user)) is not None:
         return refusal
-    service = EconomyService(store_of(node_of(request)))
+    service = _service(request)
     try:
         table = build_table(service, name, TableParams(material, year, importer, supplier, source))
     except (NotFound, InvalidInput) as exc:

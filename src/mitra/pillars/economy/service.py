@@ -16,10 +16,8 @@ from mitra.core.errors import InvalidInput, NotFound
 from mitra.pillars.economy import indicators
 from mitra.pillars.economy.countries import PARTNER_NAMES
 from mitra.pillars.economy.materials import MATERIALS, Material, material
-from mitra.pillars.economy.store import EconomyStore
+from mitra.pillars.economy.store import BACI, WMD, EconomyStore
 
-BACI = "CEPII BACI HS92"
-WMD = "World Mining Data"
 PARTNERS = ("IND", "MYS")
 GOVERNANCE_ALIASES = {"S19": "TWN"}  # BACI's 'Other Asia, nes' is Taiwan; WGI calls it TWN
 GOVERNANCE_DEFAULT = 0.5  # normalized PV used for a supplier without a WGI figure (listed on the page)
@@ -103,6 +101,17 @@ class RiskResult:
     governance_missing: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class _RiskBasis:
+    """The inputs of the risk indicators that do not depend on the importer: computed once per comparison."""
+
+    concentration: Concentration
+    production: dict[str, float]
+    production_total: float
+    governance: dict[str, float]
+    eol_rir: tuple[float, str]
+
+
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -113,13 +122,7 @@ class EconomyService:
     def __init__(self, store: EconomyStore) -> None:
         self.store = store
 
-    # --- status -------------------------------------------------------------------------------------
-
-    def counts(self) -> dict[str, int]:
-        return {t: self.store.count(t) for t in ("trade_flows", "fiscal_trade", "production", "governance")}
-
-    def is_empty(self) -> bool:
-        return not any(self.counts().values())
+    # --- names --------------------------------------------------------------------------------------
 
     def country_names(self) -> dict[str, str]:
         names = {str(iso3): str(name) for iso3, name in self.store.query("select iso3, name from countries")}
@@ -267,15 +270,6 @@ class EconomyService:
         )
 
     # --- production ---------------------------------------------------------------------------------
-
-    def production_datasets(self, key: str) -> list[tuple[str, int]]:
-        material(key)
-        return [
-            (str(d), int(y))
-            for d, y in self.store.query(
-                "select distinct dataset, year from production where material = ? order by dataset, year", [key]
-            )
-        ]
 
     def usgs_dataset(self, key: str, year: int) -> str:
         """The newest USGS edition that reports ``year`` for the material."""
@@ -446,20 +440,18 @@ class EconomyService:
         missing_q = sum(int(n) for *_, n, _f, _p in flows)
         share_v = indicators.shares_percent(values) if sum(values.values()) > 0 else {}
         share_q = indicators.shares_percent(quantities) if sum(quantities.values()) > 0 else {}
-        rows = sorted(
+        rows = [
             (
-                (
-                    names.get(e, e),
-                    e,
-                    _round(v / 1e6, 3),
-                    _round(quantities.get(e), 1),
-                    _round(share_v.get(e)),
-                    _round(share_q.get(e)),
-                )
-                for e, v in values.items()
-            ),
-            key=lambda r: -(r[2] or 0),
-        )
+                names.get(e, e),
+                e,
+                _round(v / 1e6, 3),
+                _round(quantities.get(e), 1),
+                _round(share_v.get(e)),
+                _round(share_q.get(e)),
+            )
+            # largest first by the unrounded value, ties by code: the query's order is not fixed
+            for e, v in sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        ]
         sources = tuple(sorted({f"{f} — {p}" for *_, f, p in flows}))
         hs = ", ".join(m.hs_codes)
         by_value = (
@@ -509,6 +501,17 @@ class EconomyService:
             return float(rows[0][0]), f"{rows[0][1]} ({rows[0][2]})"
         return m.eol_rir_default, "built-in default (HS-code map not imported)"
 
+    def _risk_basis(self, key: str, year: int, production_source: str) -> _RiskBasis:
+        dataset = self.resolve_dataset(key, production_source, year)
+        production, production_total = self.production_amounts(key, dataset, year)
+        return _RiskBasis(
+            self.production_concentration(key, dataset, year),
+            production,
+            production_total,
+            self._governance(year),
+            self._eol_rir(material(key)),
+        )
+
     def risk(
         self,
         key: str,
@@ -517,13 +520,15 @@ class EconomyService:
         *,
         production_source: str = "usgs",
         substitution_index: float = 1.0,
+        basis: _RiskBasis | None = None,
     ) -> RiskResult:
-        """EU-2017-style supply risk and a GeoPolRisk-style score for ``importer`` (see docs/economy.md)."""
+        """EU-2017-style supply risk and a GeoPolRisk-style score for ``importer`` (see docs/economy.md).
+
+        ``basis`` passes the importer-independent inputs when several importers are compared."""
         m = material(key)
-        dataset = self.resolve_dataset(key, production_source, year)
-        concentration = self.production_concentration(key, dataset, year)
-        production, production_total = self.production_amounts(key, dataset, year)
-        governance = self._governance(year)
+        basis = basis or self._risk_basis(key, year, production_source)
+        concentration, production, production_total = basis.concentration, basis.production, basis.production_total
+        governance = basis.governance
         missing: set[str] = set()
 
         def scaled(codes: Sequence[str], factor: float) -> dict[str, float]:
@@ -547,7 +552,7 @@ class EconomyService:
             indicators.hhi_governance_weighted(sourcing, scaled(list(sourcing), 10)) if sum(sourcing.values()) else 0.0
         )
         reliance = indicators.import_reliance(domestic, sum(imports.values()), exports)
-        eol, eol_source = self._eol_rir(m)
+        eol, eol_source = basis.eol_rir
         supply_risk = (
             indicators.eu_supply_risk(
                 hhi_wgi_global=hhi_wgi_global,
@@ -589,10 +594,8 @@ class EconomyService:
         self, key: str, year: int, *, production_source: str = "usgs", substitution_index: float = 1.0
     ) -> Table:
         m = material(key)
-        results = [
-            self.risk(key, p, year, production_source=production_source, substitution_index=substitution_index)
-            for p in PARTNERS
-        ]
+        basis = self._risk_basis(key, year, production_source)
+        results = [self.risk(key, p, year, substitution_index=substitution_index, basis=basis) for p in PARTNERS]
         rows = [
             (
                 PARTNER_NAMES[r.importer],
@@ -689,20 +692,22 @@ class EconomyService:
         sources: set[str] = set()
         for m in MATERIALS:
             try:
-                usgs = self.production_concentration(m.key, self.usgs_dataset(m.key, year), year)
-                sources |= set(usgs.sources)
+                basis: _RiskBasis | None = self._risk_basis(m.key, year, "usgs")
             except NotFound:
-                usgs = None
+                basis = None
+            usgs = basis.concentration if basis else None
+            if usgs:
+                sources |= set(usgs.sources)
             try:
                 wmd = self.production_concentration(m.key, WMD, year)
                 sources |= set(wmd.sources)
             except NotFound:
                 wmd = None
             _, ind_v, ind_q = self.suppliers(m.key, "IND", year)
-            risks = {}
-            for p in PARTNERS:
+            risks: dict[str, RiskResult] = {}
+            for p in PARTNERS if basis else ():
                 try:
-                    risks[p] = self.risk(m.key, p, year)
+                    risks[p] = self.risk(m.key, p, year, basis=basis)
                 except (NotFound, InvalidInput):
                     continue
             rows.append(

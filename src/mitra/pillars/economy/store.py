@@ -19,6 +19,10 @@ import duckdb
 
 from mitra.core.errors import Conflict
 
+# The ``dataset`` of the two sources that are one dataset each (USGS editions are ``USGS MCS<year>``).
+BACI = "CEPII BACI HS92"
+WMD = "World Mining Data"
+
 SCHEMA = """
 create table if not exists trade_flows(
   dataset varchar not null,       -- 'CEPII BACI HS92' or 'UN Comtrade'
