@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from mitra.app import create_app
 from mitra.core.node import Node
+from mitra.pillars.dialogue import service
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 
@@ -59,3 +61,15 @@ def csrf_of(page: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match is not None
     return match.group(1)
+
+
+def read_register(node: Node, person: Person, today: date) -> service.Register:
+    """The register as ``person`` sees it on ``node``, judged as of ``today``."""
+    with node.db.read() as session:
+        return service.load_register(session, node, person.actor, today=today)
+
+
+def post_update(node: Node, person: Person, data: service.UpdateInput, today: date) -> str:
+    """``person`` records a progress update on ``node`` (its own transaction); returns the update's id."""
+    with node.db.write() as session:
+        return service.add_update(session=session, node=node, actor=person.actor, data=data, today=today).id

@@ -9,6 +9,7 @@ from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.compliance import DueItem, as_percentage, measure_lag, score_year
 from mitra.pillars.dialogue.models import COMMITMENT
 from tests.conftest import Person
+from tests.pillars.dialogue.conftest import post_update, read_register
 
 
 def test_all_due_items_met_scores_plus_one() -> None:
@@ -55,8 +56,7 @@ def test_su30_forum_lag_from_announcement_to_terms_of_reference() -> None:
 
 
 def test_seeded_su30_forum_shows_its_lag(seeded: Node, people: dict[str, Person]) -> None:
-    with seeded.db.read() as session:
-        reg = service.load_register(session, seeded, people["viewer"].actor, today=date(2025, 6, 1))
+    reg = read_register(seeded, people["viewer"], date(2025, 6, 1))
     state = reg.commitment(seeded.seed_id(COMMITMENT, "midcom:su30-forum"))
     assert (state.lag.announced, state.lag.terms_of_reference) == (date(2015, 11, 1), date(2025, 2, 19))
 
@@ -64,20 +64,17 @@ def test_seeded_su30_forum_shows_its_lag(seeded: Node, people: dict[str, Person]
 def test_an_evidenced_update_raises_a_nation_score(seeded: Node, people: dict[str, Person]) -> None:
     target = seeded.seed_id(COMMITMENT, "sd1:cyber-security")
     today = date(2025, 6, 1)
-    with seeded.db.write() as session:
-        service.add_update(
-            session=session,
-            node=seeded,
-            actor=people["analyst"].actor,
-            data=service.UpdateInput(
-                target,
-                "Indicator set shared with NACSA",
-                "2025-04-01",
-                evidence=(service.EvidenceInput(seeded.seed_id("report", "security-dialogue-1")),),
-            ),
-            today=today,
-        )
-    with seeded.db.read() as session:
-        reg = service.load_register(session, seeded, people["viewer"].actor, today=today)
+    post_update(
+        seeded,
+        people["analyst"],
+        service.UpdateInput(
+            target,
+            "Indicator set shared with NACSA",
+            "2025-04-01",
+            evidence=(service.EvidenceInput(seeded.seed_id("report", "security-dialogue-1")),),
+        ),
+        today,
+    )
+    reg = read_register(seeded, people["viewer"], today)
     row = next(r for r in service.compliance(reg, years=[2025]) if r.state.commitment.id == target)
     assert (row.percentage("IND"), row.percentage("MYS")) == (100.0, 0.0)

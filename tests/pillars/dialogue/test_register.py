@@ -11,13 +11,9 @@ from mitra.core.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SESSION
 from tests.conftest import Person
+from tests.pillars.dialogue.conftest import post_update, read_register
 
 TODAY = date(2025, 6, 1)
-
-
-def register(node: Node, person: Person, today: date = TODAY) -> service.Register:
-    with node.db.read() as session:
-        return service.load_register(session, node, person.actor, today=today)
 
 
 def commitment_id(node: Node, key: str) -> str:
@@ -25,7 +21,7 @@ def commitment_id(node: Node, key: str) -> str:
 
 
 def test_seed_reproduces_the_first_dialogue(seeded: Node, people: dict[str, Person]) -> None:
-    reg = register(seeded, people["viewer"])
+    reg = read_register(seeded, people["viewer"], TODAY)
     [first] = reg.sessions
     assert (first.number, first.date, first.venue, first.host_nation) == (1, "2025-01-07", "New Delhi", "IND")
     assert [c["name"] for c in first.co_chairs] == ["Ajit Doval", "Raja Dato Nushirwan bin Zainal Abidin"]
@@ -56,7 +52,7 @@ def test_seeded_register_is_green_and_releasable_to_malaysia(seeded: Node, peopl
 
 
 def test_next_session_is_flagged_overdue_after_its_due_date(seeded: Node, people: dict[str, Person]) -> None:
-    nxt = register(seeded, people["viewer"], today=date(2026, 1, 8)).next_session
+    nxt = read_register(seeded, people["viewer"], date(2026, 1, 8)).next_session
     assert nxt is not None
     assert (nxt.number, nxt.due, nxt.host_nation, nxt.overdue, nxt.days_overdue) == (
         2,
@@ -68,7 +64,7 @@ def test_next_session_is_flagged_overdue_after_its_due_date(seeded: Node, people
 
 
 def test_next_session_is_not_overdue_on_its_due_date(seeded: Node, people: dict[str, Person]) -> None:
-    nxt = register(seeded, people["viewer"], today=date(2026, 1, 7)).next_session
+    nxt = read_register(seeded, people["viewer"], date(2026, 1, 7)).next_session
     assert nxt is not None
     assert not nxt.overdue
 
@@ -81,13 +77,13 @@ def test_recording_the_next_session_clears_the_overdue_flag(seeded: Node, people
             actor=people["analyst"].actor,
             data=service.SessionInput(number=2, date="2026-02-10", venue="Kuala Lumpur", host_nation="MYS"),
         )
-    nxt = register(seeded, people["viewer"], today=date(2026, 3, 1)).next_session
+    nxt = read_register(seeded, people["viewer"], date(2026, 3, 1)).next_session
     assert nxt is not None
     assert (nxt.number, nxt.due, nxt.overdue) == (3, date(2027, 2, 10), False)
 
 
 def test_the_annual_milestone_is_overdue_when_not_met(seeded: Node, people: dict[str, Person]) -> None:
-    state = register(seeded, people["viewer"], today=date(2026, 2, 1)).commitment(commitment_id(seeded, "sd1:annual"))
+    state = read_register(seeded, people["viewer"], date(2026, 2, 1)).commitment(commitment_id(seeded, "sd1:annual"))
     assert state.status == "overdue"
     assert state.milestones[0].overdue
 
@@ -111,7 +107,7 @@ def test_an_update_is_a_new_object_and_the_commitment_keeps_its_versions(
             object_id=target,
             changes={"text": "agreed to hold the India-Malaysia Security Dialogue annually"},
         )
-    state = register(seeded, people["viewer"]).commitment(target)
+    state = read_register(seeded, people["viewer"], TODAY).commitment(target)
     assert [u.update.summary for u in state.updates] == ["Dates proposed to Malaysia"]
     assert state.milestones[0].status == "partiallyMet"
     with seeded.db.read() as session:
@@ -125,30 +121,23 @@ def test_an_update_is_a_new_object_and_the_commitment_keeps_its_versions(
 def test_evidence_that_says_so_counts_into_the_indicator(seeded: Node, people: dict[str, Person]) -> None:
     evidence = seeded.seed_id(EVENT, "anwar-visit-2024")
     target = commitment_id(seeded, "sd1:counter-terrorism")
-    with seeded.db.write() as session:
-        service.add_update(
-            session=session,
-            node=seeded,
-            actor=people["analyst"].actor,
-            data=service.UpdateInput(
-                target,
-                "Two reports shared",
-                "2025-03-01",
-                indicator_values=(("ct-reports-shared", 1.0),),
-                evidence=(
-                    service.EvidenceInput(evidence, counts_toward="ct-reports-shared"),
-                    service.EvidenceInput(seeded.seed_id(EVENT, "csp-2024")),
-                ),
+    post_update(
+        seeded,
+        people["analyst"],
+        service.UpdateInput(
+            target,
+            "Two reports shared",
+            "2025-03-01",
+            indicator_values=(("ct-reports-shared", 1.0),),
+            evidence=(
+                service.EvidenceInput(evidence, counts_toward="ct-reports-shared"),
+                service.EvidenceInput(seeded.seed_id(EVENT, "csp-2024")),
             ),
-            today=TODAY,
-        )
-    [indicator] = register(seeded, people["viewer"]).commitment(target).indicators
+        ),
+        TODAY,
+    )
+    [indicator] = read_register(seeded, people["viewer"], TODAY).commitment(target).indicators
     assert indicator.actuals == {2025: 2.0}  # 1 stated + 1 counted evidence; the other link only supports
-
-
-def _update(node: Node, person: Person, data: service.UpdateInput) -> None:
-    with node.db.write() as session:
-        service.add_update(session=session, node=node, actor=person.actor, data=data, today=TODAY)
 
 
 @pytest.mark.parametrize(
@@ -159,12 +148,19 @@ def test_an_impossible_date_is_refused_naming_the_field(
     seeded: Node, people: dict[str, Person], date_text: str, field_hint: str
 ) -> None:
     with pytest.raises(InvalidInput, match=field_hint):
-        _update(seeded, people["analyst"], service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", date_text))
+        post_update(
+            seeded, people["analyst"], service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", date_text), TODAY
+        )
 
 
 def test_a_future_update_is_refused(seeded: Node, people: dict[str, Person]) -> None:
     with pytest.raises(InvalidInput, match="date: 2025-06-02 is in the future"):
-        _update(seeded, people["analyst"], service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", "2025-06-02"))
+        post_update(
+            seeded,
+            people["analyst"],
+            service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", "2025-06-02"),
+            TODAY,
+        )
 
 
 def test_evidence_linking_to_an_unknown_object_is_refused(seeded: Node, people: dict[str, Person]) -> None:
@@ -173,8 +169,8 @@ def test_evidence_linking_to_an_unknown_object_is_refused(seeded: Node, people: 
         commitment_id(seeded, "sd1:annual"), "x", "2025-05-01", evidence=(service.EvidenceInput(bogus),)
     )
     with pytest.raises(InvalidInput, match=r"evidence\[0\]\.ref"):
-        _update(seeded, people["analyst"], data)
-    assert register(seeded, people["viewer"]).commitment(commitment_id(seeded, "sd1:annual")).updates == ()
+        post_update(seeded, people["analyst"], data, TODAY)
+    assert read_register(seeded, people["viewer"], TODAY).commitment(commitment_id(seeded, "sd1:annual")).updates == ()
 
 
 def test_a_commitment_in_an_unknown_area_is_refused(seeded: Node, people: dict[str, Person]) -> None:
@@ -196,15 +192,17 @@ def test_a_user_added_area_takes_commitments(seeded: Node, people: dict[str, Per
             actor=people["analyst"].actor,
             data=service.CommitmentInput(area="space", text="explore space cooperation", strength="explore"),
         )
-    reg = register(seeded, people["viewer"])
+    reg = read_register(seeded, people["viewer"], TODAY)
     assert ("space", "Space") in [(k, n) for k, n, _ in reg.by_area()]
 
 
 def test_a_viewer_cannot_post_an_update(seeded: Node, people: dict[str, Person]) -> None:
     with pytest.raises(Forbidden):
-        _update(seeded, people["viewer"], service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", "2025-05-01"))
+        post_update(
+            seeded, people["viewer"], service.UpdateInput(commitment_id(seeded, "sd1:annual"), "x", "2025-05-01"), TODAY
+        )
 
 
 def test_a_partner_account_cannot_read_the_register(seeded: Node, people: dict[str, Person]) -> None:
     with pytest.raises(Forbidden):
-        register(seeded, people["partner"])
+        read_register(seeded, people["partner"], TODAY)

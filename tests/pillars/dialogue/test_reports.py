@@ -17,6 +17,7 @@ from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, MILESTONE_STATUSES
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf
 from tests.conftest import Person, shared_file
+from tests.pillars.dialogue.conftest import post_update, read_register
 
 TODAY = date(2026, 2, 1)
 
@@ -25,11 +26,6 @@ PACKAGE_REQUIRED = ("uri", "publishedDate", "publisher", "releases", "version")
 RELEASE_REQUIRED = ("ocid", "id", "date", "tag", "initiationType")
 RELEASE_TAGS = {"planning", "planningUpdate", "tender", "award", "contract", "implementation", "compiled"}
 MILESTONE_REQUIRED = ("id",)
-
-
-def _register(node: Node, person: Person) -> service.Register:
-    with node.db.read() as session:
-        return service.load_register(session, node, person.actor, today=TODAY)
 
 
 def _page_one(pdf: bytes) -> tuple[Any, str]:
@@ -43,7 +39,7 @@ def _page_one(pdf: bytes) -> tuple[Any, str]:
 def test_the_annual_report_pdf_renders_a_non_blank_first_page_with_the_session_facts(
     seeded: Node, people: dict[str, Person], tmp_path: Path
 ) -> None:
-    register = _register(seeded, people["viewer"])
+    register = read_register(seeded, people["viewer"], TODAY)
     pdf = report_pdf(annual_report(register, year=2025), draft_agenda(register))
     image, text = _page_one(pdf)
     image.save(tmp_path / "page1.png")
@@ -58,7 +54,7 @@ def test_the_annual_report_pdf_renders_a_non_blank_first_page_with_the_session_f
 
 
 def test_the_draft_agenda_lists_the_overdue_annual_milestone(seeded: Node, people: dict[str, Person]) -> None:
-    agenda = draft_agenda(_register(seeded, people["viewer"]))
+    agenda = draft_agenda(read_register(seeded, people["viewer"], TODAY))
     assert (agenda.number, agenda.host_nation, agenda.overdue) == (2, "MYS", True)
     points = [p for item in agenda.items for p in item.points]
     assert any("2nd Security Dialogue held" in p and "overdue" in p for p in points)
@@ -86,16 +82,14 @@ def _check_ocds_package(package: dict[str, Any]) -> None:
 
 def test_commitments_export_as_an_ocds_release_package(seeded: Node, people: dict[str, Person]) -> None:
     annual = seeded.seed_id(COMMITMENT, "sd1:annual")
-    with seeded.db.write() as session:
-        service.add_update(
-            session=session,
-            node=seeded,
-            actor=people["analyst"].actor,
-            data=service.UpdateInput(annual, "Held in Kuala Lumpur", "2026-01-20", "session-2", "met"),
-            today=TODAY,
-        )
+    post_update(
+        seeded,
+        people["analyst"],
+        service.UpdateInput(annual, "Held in Kuala Lumpur", "2026-01-20", "session-2", "met"),
+        TODAY,
+    )
     package = ocds_package(
-        _register(seeded, people["viewer"]),
+        read_register(seeded, people["viewer"], TODAY),
         uri="https://ind.example/ocds",
         publisher="IND",
         published=datetime.now(UTC),

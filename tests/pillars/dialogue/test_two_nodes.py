@@ -13,7 +13,7 @@ from mitra.core.stix import HandlingInput
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT
 from tests.conftest import Person
-from tests.pillars.dialogue.conftest import log_in
+from tests.pillars.dialogue.conftest import log_in, post_update, read_register
 from tests.support.pair import Pair, paired_nodes
 
 TODAY = date(2025, 12, 1)
@@ -31,20 +31,10 @@ def _evidence(node: Node, person: Person, name: str, releasable_to: tuple[str, .
         return row.id
 
 
-def _update(node: Node, person: Person, data: service.UpdateInput) -> str:
-    with node.db.write() as session:
-        return service.add_update(session=session, node=node, actor=person.actor, data=data, today=TODAY).id
-
-
 def _seeded_pair(pair: Pair) -> None:
     pair.ind.seed()
     pair.mys.seed()
     pair.pull(into=pair.mys)
-
-
-def _register(node: Node, person: Person) -> service.Register:
-    with node.db.read() as session:
-        return service.load_register(session, node, person.actor, today=TODAY)
 
 
 def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_path: Path) -> None:
@@ -54,7 +44,7 @@ def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_pat
         analyst = pair.mys_people["analyst"]
         shared = _evidence(pair.mys, analyst, "Joint response to a boarding off Port Klang", ("IND",))
         kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
-        update_id = _update(
+        update_id = post_update(
             pair.mys,
             analyst,
             service.UpdateInput(
@@ -66,9 +56,10 @@ def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_pat
                     service.EvidenceInput(kept, counts_toward="maritime-incidents-joint"),
                 ),
             ),
+            TODAY,
         )
         pair.pull(into=pair.ind)
-        state = _register(pair.ind, pair.ind_people["viewer"]).commitment(maritime)
+        state = read_register(pair.ind, pair.ind_people["viewer"], TODAY).commitment(maritime)
         [item] = state.updates
         assert (item.update.id, item.update.nation, item.update.received) == (update_id, "MYS", True)
         assert [(e.visible, e.label) for e in item.evidence] == [
@@ -85,10 +76,11 @@ def test_withheld_evidence_is_shown_as_withheld_never_its_content(tmp_path: Path
         maritime = pair.ind.seed_id(COMMITMENT, "sd1:maritime-security")
         analyst = pair.mys_people["analyst"]
         kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
-        _update(
+        post_update(
             pair.mys,
             analyst,
             service.UpdateInput(maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),)),
+            TODAY,
         )
         pair.pull(into=pair.ind)
         with TestClient(create_app(pair.ind.settings, node=pair.ind)) as client:
@@ -103,20 +95,22 @@ def test_conflicting_reports_from_the_two_sides_are_both_kept_and_shown(tmp_path
     with paired_nodes(tmp_path) as pair:
         _seeded_pair(pair)
         annual = pair.ind.seed_id(COMMITMENT, "sd1:annual")
-        ind_id = _update(
+        ind_id = post_update(
             pair.ind,
             pair.ind_people["analyst"],
             service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met"),
+            TODAY,
         )
-        mys_id = _update(
+        mys_id = post_update(
             pair.mys,
             pair.mys_people["analyst"],
             service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet"),
+            TODAY,
         )
         pair.pull(into=pair.ind)
         pair.pull(into=pair.mys)
         for node, person in ((pair.ind, pair.ind_people["viewer"]), (pair.mys, pair.mys_people["viewer"])):
-            state = _register(node, person).commitment(annual)
+            state = read_register(node, person, TODAY).commitment(annual)
             [milestone] = state.milestones
             assert milestone.status == "conflict"
             assert {n: (s, u) for n, (s, u, _) in milestone.by_nation.items()} == {

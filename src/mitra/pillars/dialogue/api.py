@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.intake import IntakeResult, RegisterFacts, propose
+from mitra.pillars.dialogue.intake import IntakeResult, propose
+from mitra.pillars.dialogue.models import NATIONS
 from mitra.pillars.dialogue.reports import ocds_package
 from mitra.pillars.dialogue.schemas import (
     AreaCreate,
@@ -25,7 +26,7 @@ from mitra.pillars.dialogue.schemas import (
     StatusRead,
     UpdateCreate,
 )
-from mitra.policy import Action, Actor
+from mitra.policy import Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 
@@ -117,8 +118,8 @@ def compliance(request: Request, actor: ActorDep, year: Annotated[int, Query(ge=
     rows = service.compliance(register, years=[year])
     return ComplianceRead(
         year=year,
-        overall={n: service.nation_percentage(rows, n, year) for n in ("IND", "MYS")},
-        commitments={r.state.commitment.id: {n: r.percentage(n) for n in ("IND", "MYS")} for r in rows},
+        overall={n: service.nation_percentage(rows, n, year) for n in NATIONS},
+        commitments={r.state.commitment.id: {n: r.percentage(n) for n in NATIONS} for r in rows},
     )
 
 
@@ -136,13 +137,8 @@ def intake(request: Request, actor: ActorDep, body: IntakeRequest) -> dict[str, 
     """Proposals found in a document (nothing is stored)."""
     node = node_of(request)
     with node.db.read() as session:
-        service.require(actor, Action.READ_DATA, node)
         register = _register(session, node, actor)
-    return intake_json(propose(body.text, facts_of(register)))
-
-
-def facts_of(register: service.Register) -> RegisterFacts:
-    return RegisterFacts(events=register.events, sessions=register.sessions, areas=register.areas)
+    return intake_json(propose(body.text, register.facts()))
 
 
 def intake_json(result: IntakeResult) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from pathlib import Path
@@ -12,32 +11,23 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import console, fail, open_node, operator
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.intake import RegisterFacts, propose
-from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf, session_line
-from mitra.policy import Actor, Role
+from mitra.pillars.dialogue.intake import propose
+from mitra.pillars.dialogue.models import session_line
+from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf
 
 dialogue_app = typer.Typer(
     help="The Security Dialogue: sessions, commitments, progress, reports.", no_args_is_help=True
 )
 
 
-def _operator(node: Node) -> Actor:
-    """Whoever runs the CLI on the node's machine reads as an analyst of the node's first agency."""
-    return Actor(
-        nation=node.nation,
-        agency=node.settings.agencies[0],
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST}),
-    )
-
-
 def _register(node: Node, today: date) -> service.Register:
+    """The register as the node's operator (its first agency) may see it."""
     with node.db.read() as session:
-        return service.load_register(session, node, _operator(node), today=today)
+        return service.load_register(session, node, operator(node, None), today=today)
 
 
 def _parse_today(value: str | None) -> date:
@@ -121,7 +111,7 @@ def intake(
         fail(str(exc))
     finally:
         node.close()
-    result = propose(text, RegisterFacts(events=register.events, sessions=register.sessions, areas=register.areas))
+    result = propose(text, register.facts())
     console.print(f"{file}: {result.characters} characters, sha256 {result.sha256}", highlight=False)
     s = result.session
     console.print(

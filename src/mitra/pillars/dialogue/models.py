@@ -71,6 +71,12 @@ OBJECT_TYPES: tuple[str, ...] = tuple(t.name for t in CUSTOM_TYPES)
 
 NATIONS = ("IND", "MYS")
 
+
+def partner_of(nation: str) -> tuple[str, ...]:
+    """The other side of the bilateral register."""
+    return tuple(n for n in NATIONS if n != nation)
+
+
 STANDING_AREAS: dict[str, str] = {
     "counter-terrorism": "Counter-terrorism and deradicalisation",
     "cyber-security": "Cyber security",
@@ -300,3 +306,10 @@ class SessionView:
 def ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def session_line(session: SessionView) -> str:
+    """``1st session: 7 January 2025, New Delhi; co-chairs ...``"""
+    chairs = " and ".join(f"{c.get('name', '')} ({c.get('title', '')})" for c in session.co_chairs)
+    held = date.fromisoformat(session.date)
+    return f"{session.ordinal} session: {held.day} {held.strftime('%B %Y')}, {session.venue}; co-chairs {chairs}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -12,17 +12,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.api import facts_of
-from mitra.pillars.dialogue.intake import propose
-from mitra.pillars.dialogue.models import MILESTONE_STATUSES, NATIONS, STRENGTHS
-from mitra.pillars.dialogue.reports import (
-    annual_report,
-    draft_agenda,
-    lag_line,
-    ocds_package,
-    report_pdf,
-    session_line,
-)
+from mitra.pillars.dialogue.intake import IntakeResult, propose
+from mitra.pillars.dialogue.models import MILESTONE_STATUSES, NATIONS, STRENGTHS, session_line
+from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.rendering import SignedIn, render
@@ -45,59 +37,45 @@ def _error(request: Request, user: PageUser, exc: MitraError) -> HTMLResponse:
     return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
 
 
+def _with_register(request: Request, user: PageUser, answer: Callable[[service.Register], Response]) -> Response:
+    """``answer`` the register as ``user`` may see it, or the error page when it may not be read."""
+    try:
+        register = _load(request, user)
+    except MitraError as exc:
+        return _error(request, user, exc)
+    return answer(register)
+
+
 def _can_write(request: Request, user: PageUser) -> bool:
     return authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation).allowed
 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: SignedIn) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    rows = service.compliance(register, years=[register.today.year])
-    return render(
-        request,
-        "dialogue/dashboard.html",
-        user,
-        register=register,
-        statuses=service.COMMITMENT_STATUSES,
-        rows={r.state.commitment.id: r for r in rows},
-        session_line=session_line,
-    )
+    def answer(register: service.Register) -> Response:
+        rows = service.compliance(register, years=[register.today.year])
+        return render(
+            request,
+            "dialogue/dashboard.html",
+            user,
+            register=register,
+            statuses=service.COMMITMENT_STATUSES,
+            rows={r.state.commitment.id: r for r in rows},
+            session_line=session_line,
+        )
+
+    return _with_register(request, user, answer)
 
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline(request: Request, user: SignedIn) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    entries: list[tuple[str, str, str, str | None]] = []  # date, kind, text, link
-    for event in register.events:
-        entries.append((str(event["start_date"]), "partnership", str(event["name"]), None))
-    for s in register.sessions:
-        entries.append((s.date, "session", session_line(s), None))
-    for state in register.commitments:
-        c = state.commitment
-        link = f"/dialogue/commitments/{c.id}"
-        if c.announced:
-            entries.append((c.announced, "announced", c.text, link))
-        if c.terms_of_reference:
-            entries.append((c.terms_of_reference, "terms of reference", c.text, link))
-        if c.delivered:
-            entries.append((c.delivered, "delivered", c.text, link))
-        for m in state.milestones:
-            if m.due_date:
-                entries.append((m.due_date, f"milestone due ({m.status})", f"{m.title}: {c.text}", link))
-        for u in state.updates:
-            entries.append((u.update.date, f"update from {u.update.nation}", u.update.summary, link))
-    nxt = register.next_session
-    if nxt:
-        label = f"session {nxt.number} due (host {nxt.host_nation})" + (" - OVERDUE" if nxt.overdue else "")
-        entries.append((nxt.due.isoformat(), "next session", label, None))
-    entries.sort(key=lambda e: e[0])
-    return render(request, "dialogue/timeline.html", user, entries=entries, register=register)
+    return _with_register(
+        request,
+        user,
+        lambda register: render(
+            request, "dialogue/timeline.html", user, entries=service.timeline(register), register=register
+        ),
+    )
 
 
 @router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
@@ -121,7 +99,7 @@ def _detail(
             versions = service.commitment_versions(session, node, user.actor, commitment_id)
     except MitraError as exc:
         return _error(request, user, exc)
-    history = [(v.modified, json.dumps(v.as_stix().get("milestones", [])), v.as_stix()) for v in versions]
+    history = [(v.modified, v.as_stix()) for v in versions]
     return render(
         request,
         "dialogue/commitment.html",
@@ -210,79 +188,95 @@ def _evidence_lines(text: str) -> tuple[service.EvidenceInput, ...]:
 
 
 @router.get("/compliance", response_class=HTMLResponse)
-def compliance_page(
-    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
-) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    years = service.year_window(register.today)
-    rows = service.compliance(register, years=years)
-    return render(
-        request,
-        "dialogue/compliance.html",
-        user,
-        rows=rows,
-        years=years,
-        nations=NATIONS,
-        overall={(n, y): service.nation_percentage(rows, n, y) for n in NATIONS for y in years},
-        lag_line=lag_line,
-        register=register,
-    )
+def compliance_page(request: Request, user: SignedIn) -> Response:
+    def answer(register: service.Register) -> Response:
+        years = service.year_window(register)
+        rows = service.compliance(register, years=years)
+        return render(
+            request,
+            "dialogue/compliance.html",
+            user,
+            rows=rows,
+            years=years,
+            nations=NATIONS,
+            overall={(n, y): service.nation_percentage(rows, n, y) for n in NATIONS for y in years},
+            lag_line=lag_line,
+            register=register,
+        )
+
+    return _with_register(request, user, answer)
+
+
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
 @router.get("/report", response_class=HTMLResponse)
-def report_page(
-    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
-) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    chosen = year or register.today.year
-    return render(
+def report_page(request: Request, user: SignedIn, year: Year = None) -> Response:
+    return _with_register(
         request,
-        "dialogue/report.html",
         user,
-        report=annual_report(register, year=chosen),
-        agenda=draft_agenda(register),
-        session_line=session_line,
-        lag_line=lag_line,
-        nations=NATIONS,
+        lambda register: render(
+            request,
+            "dialogue/report.html",
+            user,
+            report=annual_report(register, year=year or register.today.year),
+            agenda=draft_agenda(register),
+            session_line=session_line,
+            lag_line=lag_line,
+            nations=NATIONS,
+        ),
     )
 
 
 @router.get("/report.pdf")
-def report_download(
-    request: Request, user: SignedIn, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
-) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    chosen = year or register.today.year
-    pdf = report_pdf(annual_report(register, year=chosen), draft_agenda(register))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="dialogue-report-{chosen}.pdf"'},
-    )
+def report_download(request: Request, user: SignedIn, year: Year = None) -> Response:
+    def answer(register: service.Register) -> Response:
+        chosen = year or register.today.year
+        return Response(
+            report_pdf(annual_report(register, year=chosen), draft_agenda(register)),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="dialogue-report-{chosen}.pdf"'},
+        )
+
+    return _with_register(request, user, answer)
 
 
 @router.get("/ocds.json")
 def ocds_download(request: Request, user: SignedIn) -> Response:
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    node = node_of(request)
-    return JSONResponse(ocds_package(register, uri=str(request.url), publisher=f"Mitra node {node.nation}"))
+    publisher = f"Mitra node {node_of(request).nation}"
+    return _with_register(
+        request, user, lambda register: JSONResponse(ocds_package(register, uri=str(request.url), publisher=publisher))
+    )
+
+
+def _intake_page(
+    request: Request,
+    user: PageUser,
+    register: service.Register | None,
+    *,
+    status: int = 200,
+    document: str = "",
+    error: str | None = None,
+    result: IntakeResult | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "dialogue/intake.html",
+        user,
+        status=status,
+        result=result,
+        document=document,
+        error=error,
+        areas=register.areas if register else {},
+        sessions=register.sessions if register else [],
+        strengths=STRENGTHS,
+        can_write=_can_write(request, user),
+    )
 
 
 @router.get("/intake", response_class=HTMLResponse)
 def intake_form(request: Request, user: SignedIn) -> Response:
-    return render(request, "dialogue/intake.html", user, result=None, document="", error=None, areas={}, sessions=[])
+    return _intake_page(request, user, None)
 
 
 @router.post("/intake", response_class=HTMLResponse)
@@ -306,24 +300,24 @@ async def intake_submit(
             document = raw.decode("utf-8", errors="replace")
     if not document.strip() and error is None:
         error = "document: paste a text or choose a file"
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    result = propose(document, facts_of(register)) if error is None else None
-    return render(
+    return _with_register(
         request,
-        "dialogue/intake.html",
         user,
-        status=422 if error else 200,
-        result=result,
-        document=document,
-        error=error,
-        areas=register.areas,
-        strengths=STRENGTHS,
-        sessions=register.sessions,
-        can_write=_can_write(request, user),
+        lambda register: _intake_page(
+            request,
+            user,
+            register,
+            status=422 if error else 200,
+            document=document,
+            error=error,
+            result=propose(document, register.facts()) if error is None else None,
+        ),
     )
+
+
+def _nth(values: list[str], index: int) -> str:
+    """The ``index``-th of a form's repeated field, or empty when the form sent fewer."""
+    return values[index] if index < len(values) else ""
 
 
 @router.post("/intake/accept", response_class=HTMLResponse)
@@ -362,9 +356,9 @@ def intake_accept(
                     node=node,
                     actor=user.actor,
                     data=service.CommitmentInput(
-                        area=areas[index] if index < len(areas) else "",
+                        area=_nth(areas, index),
                         text=text,
-                        strength=strengths[index] if index < len(strengths) else "",
+                        strength=_nth(strengths, index),
                         session_ref=session_ref or None,
                         source=label,
                     ),
@@ -378,25 +372,25 @@ def intake_accept(
                     node=node,
                     actor=user.actor,
                     subject=subject,
-                    register_says=register_says[index] if index < len(register_says) else "",
-                    source_says=says[index] if index < len(says) else "",
+                    register_says=_nth(register_says, index),
+                    source_says=_nth(says, index),
                     source=label,
-                    refs=[r for r in (refs[index] if index < len(refs) else "").split() if r],
+                    refs=_nth(refs, index).split(),
                 )
                 created.append(row.id)
     except MitraError as exc:
-        register = _load(request, user)
-        return render(
+        error, status = str(exc), exc.status
+        return _with_register(
             request,
-            "dialogue/intake.html",
             user,
-            status=exc.status,
-            result=propose(document, facts_of(register)),
-            document=document,
-            error=str(exc),
-            areas=register.areas,
-            strengths=STRENGTHS,
-            sessions=register.sessions,
-            can_write=_can_write(request, user),
+            lambda register: _intake_page(
+                request,
+                user,
+                register,
+                status=status,
+                document=document,
+                error=error,
+                result=propose(document, register.facts()),
+            ),
         )
     return render(request, "dialogue/intake_done.html", user, created=created)

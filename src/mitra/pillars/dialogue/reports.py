@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -17,7 +17,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from mitra.pillars.dialogue.models import NATIONS, SessionView
+from mitra.core.stix import format_timestamp, now_utc
+from mitra.pillars.dialogue.models import NATIONS, CommitmentView, SessionView, session_line
 from mitra.pillars.dialogue.service import (
     COMMITMENT_STATUSES,
     CommitmentState,
@@ -126,12 +127,6 @@ def draft_agenda(register: Register) -> DraftAgenda:
         overdue=bool(nxt and nxt.overdue),
         items=items,
     )
-
-
-def session_line(session: SessionView) -> str:
-    chairs = " and ".join(f"{c.get('name', '')} ({c.get('title', '')})" for c in session.co_chairs)
-    held = date.fromisoformat(session.date)
-    return f"{session.ordinal} session: {held.day} {held.strftime('%B %Y')}, {session.venue}; co-chairs {chairs}"
 
 
 # ----- PDF -----------------------------------------------------------------------------
@@ -295,11 +290,10 @@ def ocds_package(register: Register, *, uri: str, publisher: str, published: dat
             release = _release(ocid, number, _ocds_date(u.date) or u.date, ["planningUpdate"], c, milestones)
             release["description"] = f"Status reported by {u.nation}: {u.summary}"
             releases.append(release)
-    stamp = (published or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "uri": uri,
         "version": "1.1",
-        "publishedDate": stamp,
+        "publishedDate": format_timestamp(published or now_utc()),
         "publisher": {"name": publisher},
         "releases": releases,
     }
@@ -317,7 +311,7 @@ def _milestone(key: str, title: str, due: str | None, status: str, reported: str
 
 
 def _release(
-    ocid: str, number: int, when: str, tag: Sequence[str], c: Any, milestones: list[dict[str, Any]]
+    ocid: str, number: int, when: str, tag: Sequence[str], c: CommitmentView, milestones: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
         "ocid": ocid,

@@ -16,8 +16,7 @@ from mitra.pillars.dialogue.service import (
     SessionInput,
     UpdateInput,
 )
-
-TlpChoice = Literal["clear", "green", "amber", "amber+strict", "red"]
+from mitra.web.schemas import TlpLevel
 
 
 class StrictIn(BaseModel):
@@ -26,8 +25,14 @@ class StrictIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
 
-class HandlingIn(StrictIn):
-    tlp: TlpChoice = "green"
+class SharingIn(StrictIn):
+    """The Dialogue's marking: a TLP level and whether the partner holds it too.
+
+    Not the core ``HandlingIn``: the register is bilateral, so the only release to choose is the partner's
+    (``releasable_to`` is derived from the node's nation), and the originator always keeps control (ORCON).
+    """
+
+    tlp: TlpLevel = "green"
     share_with_partner: bool = Field(True, description="Make it releasable to the partner nation")
 
     def choice(self) -> HandlingChoice:
@@ -53,7 +58,7 @@ class UpdateCreate(StrictIn):
     milestone_status: Literal["scheduled", "met", "notMet", "partiallyMet"] | None = None
     indicator_values: list[IndicatorValueIn] = Field(default_factory=list, max_length=50)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
-    handling: HandlingIn = Field(default_factory=HandlingIn)
+    handling: SharingIn = Field(default_factory=SharingIn)
 
     def to_input(self, commitment_ref: str) -> UpdateInput:
         return UpdateInput(
@@ -96,7 +101,7 @@ class CommitmentCreate(StrictIn):
     announced: str | None = Field(None, max_length=10)
     terms_of_reference: str | None = Field(None, max_length=10)
     delivered: str | None = Field(None, max_length=10)
-    handling: HandlingIn = Field(default_factory=HandlingIn)
+    handling: SharingIn = Field(default_factory=SharingIn)
 
     def to_input(self) -> CommitmentInput:
         return CommitmentInput(
@@ -126,7 +131,7 @@ class SessionCreate(StrictIn):
     agenda: list[str] = Field(default_factory=list, max_length=100)
     readout_text: str = Field("", max_length=200_000)
     source_url: str = Field("", max_length=500)
-    handling: HandlingIn = Field(default_factory=HandlingIn)
+    handling: SharingIn = Field(default_factory=SharingIn)
 
     def to_input(self) -> SessionInput:
         return SessionInput(
@@ -146,7 +151,7 @@ class SessionCreate(StrictIn):
 class AreaCreate(StrictIn):
     key: str = Field(max_length=41)
     name: str = Field(max_length=200)
-    handling: HandlingIn = Field(default_factory=HandlingIn)
+    handling: SharingIn = Field(default_factory=SharingIn)
 
 
 class IntakeRequest(StrictIn):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from mitra.core.errors import Forbidden, InvalidInput, NotFound
 from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.core.stix import HandlingInput
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
+from mitra.pillars.dialogue.intake import RegisterFacts
 from mitra.pillars.dialogue.models import (
     AREA,
     COMMITMENT,
@@ -32,11 +33,15 @@ from mitra.pillars.dialogue.models import (
     UPDATE,
     CommitmentView,
     Evidence,
+    Indicator,
+    Milestone,
     SessionView,
     UpdateView,
     check_area_key,
     parse_day,
     parse_partial_day,
+    partner_of,
+    session_line,
 )
 from mitra.policy import Action, Actor, authorize
 
@@ -46,10 +51,6 @@ if TYPE_CHECKING:
 COMMITMENT_STATUSES = ("not started", "in progress", "overdue", "conflict", "met")
 
 
-def partner_of(nation: str) -> tuple[str, ...]:
-    return tuple(n for n in NATIONS if n != nation)
-
-
 def require(actor: Actor, action: Action, node: Node) -> None:
     decision = authorize(actor, action, node_nation=node.nation)
     if not decision.allowed:
@@ -57,13 +58,17 @@ def require(actor: Actor, action: Action, node: Node) -> None:
 
 
 def _all_rows(node: Node, session: Session, actor: Actor, types: Sequence[str]) -> list[StixObject]:
-    rows: list[StixObject] = []
-    cursor: int | None = None
-    while True:
-        page, cursor = node.store.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
-        rows.extend(page)
-        if cursor is None or not page:
-            return rows
+    """Every latest version of ``types`` that ``actor`` may see; revoked (withdrawn) objects are not in the register."""
+    return list(node.store.iter_visible(session, actor=actor, types=types))
+
+
+def _areas(area_rows: Sequence[StixObject]) -> dict[str, str]:
+    """The standing areas, then the user-added ones (a standing key is never renamed)."""
+    areas = dict(STANDING_AREAS)
+    for row in area_rows:
+        obj = row.as_stix()
+        areas.setdefault(str(obj["key"]), str(obj["name"]))
+    return areas
 
 
 # ----- reading -------------------------------------------------------------------------
@@ -142,7 +147,7 @@ class NextSession:
     days_overdue: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Register:
     """Everything of the Dialogue a viewer may see."""
 
@@ -153,14 +158,17 @@ class Register:
     events: list[dict[str, Any]]
     recorded_conflicts: list[dict[str, Any]]
     today: date
-    next_session: NextSession | None = None
-    by_id: dict[str, CommitmentState] = field(default_factory=dict)
+    next_session: NextSession | None
 
     def commitment(self, object_id: str) -> CommitmentState:
-        try:
-            return self.by_id[object_id]
-        except KeyError:
-            raise NotFound(f"no commitment {object_id}") from None
+        state = next((s for s in self.commitments if s.commitment.id == object_id), None)
+        if state is None:
+            raise NotFound(f"no commitment {object_id}")
+        return state
+
+    def facts(self) -> RegisterFacts:
+        """What a document read by the intake may contradict."""
+        return RegisterFacts(events=self.events, sessions=self.sessions, areas=self.areas)
 
     def by_area(self) -> list[tuple[str, str, list[CommitmentState]]]:
         grouped: dict[str, list[CommitmentState]] = {}
@@ -182,10 +190,7 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
     by_type: dict[str, list[StixObject]] = {}
     for row in rows:
         by_type.setdefault(row.type, []).append(row)
-    areas = dict(STANDING_AREAS)
-    for row in by_type.get(AREA, []):
-        obj = row.as_stix()
-        areas.setdefault(str(obj["key"]), str(obj["name"]))
+    areas = _areas(by_type.get(AREA, []))
     sessions = sorted(
         (SessionView.of(r.as_stix(), originator=r.originator_nation) for r in by_type.get(SESSION, [])),
         key=lambda s: (s.number, s.date),
@@ -212,21 +217,21 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
         )
         for c in commitments
     ]
-    register = Register(
-        series=[r.as_stix() for r in by_type.get(SERIES, [])],
+    series = [r.as_stix() for r in by_type.get(SERIES, [])]
+    return Register(
+        series=series,
         sessions=sessions,
         commitments=states,
         areas=areas,
         events=sorted((r.as_stix() for r in by_type.get(EVENT, [])), key=lambda e: str(e["start_date"])),
         recorded_conflicts=[r.as_stix() for r in by_type.get(CONFLICT, [])],
         today=today,
-        by_id={s.commitment.id: s for s in states},
+        next_session=next_session(series, sessions, today=today),
     )
-    register.next_session = next_session(register.series, sessions, today=today)
-    return register
 
 
 def _resolve_evidence(session: Session, node: Node, actor: Actor, links: Sequence[Evidence]) -> dict[str, EvidenceView]:
+    """Each linked object's view for ``actor``, decided by the store's policy check (as ``get`` decides it)."""
     views: dict[str, EvidenceView] = {}
     for link in links:
         if link.ref in views:
@@ -234,9 +239,8 @@ def _resolve_evidence(session: Session, node: Node, actor: Actor, links: Sequenc
         try:
             row = node.store.latest_row(session, link.ref)
         except NotFound:
-            views[link.ref] = EvidenceView(link, visible=False)
-            continue
-        if not node.store.decide_view(row, actor).allowed:
+            row = None
+        if row is None or not node.store.decide_view(row, actor).allowed:
             views[link.ref] = EvidenceView(link, visible=False)
             continue
         obj = row.as_stix()
@@ -259,12 +263,7 @@ def derive_state(
     update_states = tuple(
         UpdateState(
             u,
-            tuple(
-                EvidenceView(e, evidence_views[e.ref].visible, evidence_views[e.ref].label, evidence_views[e.ref].type)
-                if e.ref in evidence_views
-                else EvidenceView(e, visible=False)
-                for e in u.evidence
-            ),
+            tuple(replace(evidence_views.get(e.ref, EvidenceView(e, visible=False)), evidence=e) for e in u.evidence),
         )
         for u in updates
     )
@@ -295,7 +294,7 @@ def _optional_partial(value: str | None, name: str) -> date | None:
     return parse_partial_day(value, field_name=name) if value else None
 
 
-def _milestone_state(milestone: Any, updates: Sequence[UpdateView], *, today: date) -> MilestoneState:
+def _milestone_state(milestone: Milestone, updates: Sequence[UpdateView], *, today: date) -> MilestoneState:
     by_nation: dict[str, tuple[str, str, str]] = {}
     for update in updates:  # sorted by date: the latest report of each side wins
         if update.milestone_key == milestone.key and update.milestone_status:
@@ -321,7 +320,7 @@ def _milestone_state(milestone: Any, updates: Sequence[UpdateView], *, today: da
     )
 
 
-def _indicator_state(indicator: Any, updates: Sequence[UpdateState]) -> IndicatorState:
+def _indicator_state(indicator: Indicator, updates: Sequence[UpdateState]) -> IndicatorState:
     actuals: dict[int, float] = {int(y): v for y, v in indicator.actuals.items()}
     by_nation: dict[str, dict[int, float]] = {}
     for state in updates:
@@ -454,11 +453,7 @@ def _handling(node: Node, actor: Actor, choice: HandlingChoice) -> HandlingInput
 
 
 def known_areas(session: Session, node: Node, actor: Actor) -> dict[str, str]:
-    areas = dict(STANDING_AREAS)
-    for row in _all_rows(node, session, actor, (AREA,)):
-        obj = row.as_stix()
-        areas.setdefault(str(obj["key"]), str(obj["name"]))
-    return areas
+    return _areas(_all_rows(node, session, actor, (AREA,)))
 
 
 def add_area(
@@ -478,12 +473,8 @@ def add_area(
     )
 
 
-@dataclass(frozen=True)
-class EvidenceInput:
-    ref: str
-    relation: str = "supports"
-    counts_toward: str | None = None
-    amount: float = 1.0
+# An evidence link as given has the stored link's shape.
+EvidenceInput = Evidence
 
 
 @dataclass(frozen=True)
@@ -774,6 +765,38 @@ def commitment_versions(session: Session, node: Node, actor: Actor, object_id: s
     return node.store.versions(session, object_id=object_id, actor=actor)
 
 
-def year_window(today: date) -> list[int]:
-    """Years the register scores: from the 1st session's year to this one."""
-    return list(range(2025, max(today.year, 2025) + 1))
+def year_window(register: Register) -> list[int]:
+    """Years the register scores: from the 1st session's year (this year when none is recorded) to this one."""
+    first = int(register.sessions[0].date[:4]) if register.sessions else register.today.year
+    return list(range(min(first, register.today.year), register.today.year + 1))
+
+
+TimelineEntry = tuple[str, str, str, str | None]  # date, kind, text, link
+
+
+def timeline(register: Register) -> list[TimelineEntry]:
+    """Partnership events, sessions, announcements, milestones, updates and the next session, by date."""
+    entries: list[TimelineEntry] = [
+        (str(e["start_date"]), "partnership", str(e["name"]), None) for e in register.events
+    ]
+    entries += [(s.date, "session", session_line(s), None) for s in register.sessions]
+    for state in register.commitments:
+        c = state.commitment
+        link = f"/dialogue/commitments/{c.id}"
+        for when, kind in (
+            (c.announced, "announced"),
+            (c.terms_of_reference, "terms of reference"),
+            (c.delivered, "delivered"),
+        ):
+            if when:
+                entries.append((when, kind, c.text, link))
+        for m in state.milestones:
+            if m.due_date:
+                entries.append((m.due_date, f"milestone due ({m.status})", f"{m.title}: {c.text}", link))
+        for u in state.updates:
+            entries.append((u.update.date, f"update from {u.update.nation}", u.update.summary, link))
+    nxt = register.next_session
+    if nxt:
+        label = f"session {nxt.number} due (host {nxt.host_nation})" + (" - OVERDUE" if nxt.overdue else "")
+        entries.append((nxt.due.isoformat(), "next session", label, None))
+    return sorted(entries, key=lambda e: e[0])
