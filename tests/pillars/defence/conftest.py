@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,18 +11,15 @@ from mitra.app import create_app
 from mitra.core.node import Node
 from mitra.pillars.defence.seed import seed
 from mitra.policy import Role
-from tests.conftest import Person, add_person, make_settings
+from tests.conftest import Person, add_person
 from tests.support.pair import Pair, paired_nodes
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[Node]:
+def seeded(sqlite_node: Node) -> Node:
     """An India node on SQLite with the defence pillar's seed."""
-    node = Node.open(make_settings(tmp_path))
-    node.init()
-    seed(node)
-    yield node
-    node.close()
+    seed(sqlite_node)
+    return sqlite_node
 
 
 @pytest.fixture(scope="module")

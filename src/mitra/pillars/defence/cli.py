@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,32 +12,26 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.sipri import SipriFormatError, parse_sipri
 from mitra.pillars.defence.vocabulary import CAPABILITIES, PLATFORMS
-from mitra.policy import Actor, Role
+from mitra.policy import Actor
 
 defence_app = typer.Typer(help="Defence industry registry, opportunities and joint exercises.", no_args_is_help=True)
 
 
-def _operator(node: Node, agency: str | None) -> Actor:
-    """Whoever runs the CLI on the node's machine acts as its operator (as ``mitra import`` does)."""
-    chosen = agency or node.settings.agencies[0]
-    if chosen not in node.settings.agencies:
-        fail(f"--agency {chosen!r} is not one of MITRA_AGENCIES ({', '.join(node.settings.agencies)})")
-    return Actor(
-        nation=node.nation,
-        agency=chosen,
-        username=f"cli:{getpass.getuser()}",
-        roles=frozenset({Role.ANALYST, Role.ADMIN}),
-    )
-
-
-AgencyOption = Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")]
+@contextmanager
+def _operating(agency: str | None) -> Iterator[tuple[Node, Actor]]:
+    """The node, opened for one command and closed after it, and the operator acting on it."""
+    node = open_node()
+    try:
+        yield node, operator(node, agency)
+    finally:
+        node.close()
 
 
 @defence_app.command("import-sipri")
@@ -59,27 +54,26 @@ def import_sipri(
         parsed = parse_sipri(text)
     except SipriFormatError as exc:
         fail(f"{file}: {exc}")
-    node = open_node()
-    actor = _operator(node, agency)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
+        with (
+            _operating(agency) as (node, actor),
+            Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress,
+            node.db.write() as session,
+        ):
             task = progress.add_task(f"importing {file.name}", total=len(parsed.rows))
-            with node.db.write() as session:
-                report = service.import_sipri(
-                    session,
-                    store=node.store,
-                    parsed=parsed,
-                    actor=actor,
-                    tlp=tlp.lower(),
-                    releasable_to=tuple(n.upper() for n in releasable_to or ()),
-                    where=str(file),
-                    on_progress=lambda n: progress.advance(task, n),
-                )
+            report = service.import_sipri(
+                session,
+                store=node.store,
+                parsed=parsed,
+                actor=actor,
+                tlp=tlp.lower(),
+                releasable_to=tuple(n.upper() for n in releasable_to or ()),
+                where=str(file),
+                on_progress=lambda n: progress.advance(task, n),
+            )
     except MitraError as exc:
         fail(f"{file}: {exc} (nothing was imported)")
-    finally:
-        node.close()
     table = Table(title=f"SIPRI import of {file.name}")
     for column in ("rows", "added", "updated", "unchanged", "bad rows"):
         table.add_column(column, justify="right")
@@ -97,13 +91,8 @@ def calendar(
     agency: AgencyOption = None,
 ) -> None:
     """Export every joint exercise edition as iCalendar."""
-    node = open_node()
-    actor = _operator(node, agency)
-    try:
-        with node.db.read() as session:
-            exercises = service.list_exercises(session, store=node.store, actor=actor)
-    finally:
-        node.close()
+    with _operating(agency) as (node, actor), node.db.read() as session:
+        exercises = service.list_exercises(session, store=node.store, actor=actor)
     try:
         ics.write_bytes(calendar_bytes(exercises))
     except OSError as exc:
@@ -118,13 +107,8 @@ def search(
     agency: AgencyOption = None,
 ) -> None:
     """Find organisations by name, alias, capability or platform."""
-    node = open_node()
-    actor = _operator(node, agency)
-    try:
-        with node.db.read() as session:
-            hits = service.search_organisations(session, store=node.store, actor=actor, query=query)
-    finally:
-        node.close()
+    with _operating(agency) as (node, actor), node.db.read() as session:
+        hits = service.search_organisations(session, store=node.store, actor=actor, query=query)
     table = Table("organisation", "country", "matched", "id")
     for hit in hits:
         table.add_row(
@@ -141,15 +125,11 @@ def match(
     agency: AgencyOption = None,
 ) -> None:
     """Rank organisations on the other side for an opportunity, with the reasons."""
-    node = open_node()
-    actor = _operator(node, agency)
     try:
-        with node.db.write() as session:
+        with _operating(agency) as (node, actor), node.db.write() as session:
             matches = service.match_opportunity(session, store=node.store, actor=actor, opportunity_id=opportunity_id)
     except MitraError as exc:
         fail(str(exc))
-    finally:
-        node.close()
     table = Table("#", "organisation", "score", "reasons")
     for rank, found in enumerate(matches, start=1):
         reasons = "\n".join(f"{r.factor} +{r.points:.1f}: {r.text}" for r in found.reasons)

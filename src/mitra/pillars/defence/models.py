@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mitra.core.objects import StixObject
-from mitra.pillars.defence.vocabulary import capability_label, platform_family, platform_label
+from mitra.pillars.defence.sipri import delivery_span
+from mitra.pillars.defence.vocabulary import capability_label
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -77,14 +78,6 @@ class OrganisationView:
             description=str(obj.get("description") or ""),
             marked=Marked.of(row),
         )
-
-    @property
-    def capability_labels(self) -> list[str]:
-        return [capability_label(c) for c in self.capabilities]
-
-    @property
-    def platform_families(self) -> set[str]:
-        return {platform_family(p) for p in self.platforms}
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +206,6 @@ class Edition:
             note=str(value.get("note") or ""),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "year": self.year,
-            "year_uncertain": self.year_uncertain,
-            "edition": self.edition,
-            "host": self.host,
-            "venue": self.venue,
-            "start": self.start,
-            "end": self.end,
-            "note": self.note,
-        }
-
     @property
     def year_text(self) -> str:
         return f"{self.year}?" if self.year_uncertain else str(self.year)
@@ -336,15 +317,7 @@ class ArmsTransferView:
 
     @property
     def delivered_span(self) -> str:
-        if not self.years_of_delivery:
-            return ""
-        first, last = min(self.years_of_delivery), max(self.years_of_delivery)
-        span = str(first) if first == last else f"{first}–{last}"
-        return span + ("?" if self.delivery_years_uncertain else "")
-
-
-def platform_text(platforms: tuple[str, ...]) -> str:
-    return ", ".join(platforms)
+        return delivery_span(self.years_of_delivery, uncertain=self.delivery_years_uncertain)
 
 
 __all__ = [
@@ -358,6 +331,4 @@ __all__ = [
     "OpportunityView",
     "OrganisationView",
     "is_organisation",
-    "platform_label",
-    "platform_text",
 ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from mitra.core.errors import Forbidden, MitraError, NotFound
+from mitra.core.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.schemas import (
@@ -28,19 +32,24 @@ from mitra.pillars.defence.vocabulary import (
     capability_label,
 )
 from mitra.policy import Action, authorize
-from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.rendering import SignedIn, login_redirect, render
+from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.rendering import SignedIn, render
+from mitra.web.schemas import TlpLevel
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
-TLPS = ("clear", "green", "amber", "amber+strict", "red")
+TLPS = get_args(TlpLevel)
 Text = Annotated[str, Form(max_length=4000)]
+
+
+def _partners(node: Node) -> list[str]:
+    return [n for n in ("IND", "MYS") if n != node.nation]
 
 
 def _common(request: Request, user: PageUser) -> dict[str, Any]:
     node = node_of(request)
     return {
         "can_write": authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
-        "partners": [n for n in ("IND", "MYS") if n != node.nation],
+        "partners": _partners(node),
         "capabilities": CAPABILITIES,
         "capability_label": capability_label,
         "tlps": TLPS,
@@ -48,16 +57,41 @@ def _common(request: Request, user: PageUser) -> dict[str, Any]:
     }
 
 
-def _denied(request: Request, user: PageUser, reason: str, status: int = 403) -> Response:
-    return render(request, "error.html", user, status=status, title="Forbidden", detail=reason)
+def _refusal(request: Request, user: PageUser, action: Action) -> Response | None:
+    """The error page if the policy refuses ``user`` the ``action`` on this node, else None."""
+    decision = authorize(user.actor, action, node_nation=node_of(request).nation)
+    if decision.allowed:
+        return None
+    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
-def _handling(tlp: str, releasable_to: list[str], orcon: str | None) -> HandlingChoice:
-    return HandlingChoice.model_validate({"tlp": tlp, "releasable_to": releasable_to, "orcon": orcon == "on"})
+@dataclass(frozen=True, slots=True)
+class MarkingForm:
+    """The marking fields every form carries (``_fields.html`` ``marking_fields``), checked when saving."""
+
+    tlp: str
+    releasable_to: list[str]
+    orcon: bool
+
+    def choice(self) -> HandlingChoice:
+        return HandlingChoice.model_validate(
+            {"tlp": self.tlp, "releasable_to": self.releasable_to, "orcon": self.orcon}
+        )
+
+
+def _marking_form(
+    tlp: Annotated[str, Form(max_length=20)] = "green",
+    releasable_to: Annotated[list[str] | None, Form()] = None,
+    orcon: Annotated[str | None, Form(max_length=5)] = None,
+) -> MarkingForm:
+    return MarkingForm(tlp=tlp, releasable_to=releasable_to or [], orcon=orcon == "on")
+
+
+Marking = Annotated[MarkingForm, Depends(_marking_form)]
 
 
 def _problem(exc: Exception) -> str:
@@ -68,9 +102,9 @@ def _problem(exc: Exception) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    if refused := _refusal(request, user, Action.READ_DATA):
+        return refused
     node = node_of(request)
-    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
-        return _denied(request, user, "partner accounts read only through TAXII")
     with node.db.read() as session:
         store = node.store
         organisations = service.list_organisations(session, store=store, actor=user.actor)
@@ -96,6 +130,8 @@ def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max
 
 @router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
 def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
+    if refused := _refusal(request, user, Action.READ_DATA):
+        return refused
     node = node_of(request)
     try:
         with node.db.write() as session:  # a view of RED is audited
@@ -119,9 +155,9 @@ def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> R
 
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request, user: SignedIn) -> Response:
+    if refused := _refusal(request, user, Action.READ_DATA):
+        return refused
     node = node_of(request)
-    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
-        return _denied(request, user, "partner accounts read only through TAXII")
     with node.db.read() as session:
         exercises = service.list_exercises(session, store=node.store, actor=user.actor)
         lessons = service.list_lessons(session, store=node.store, actor=user.actor)
@@ -140,9 +176,9 @@ def exercises_page(request: Request, user: SignedIn) -> Response:
 
 @router.get("/exercises.ics")
 def exercises_ics(request: Request, user: SignedIn) -> Response:
+    if refused := _refusal(request, user, Action.READ_DATA):
+        return refused
     node = node_of(request)
-    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
-        return _denied(request, user, "partner accounts read only through TAXII")
     with node.db.read() as session:
         exercises = service.list_exercises(session, store=node.store, actor=user.actor)
     return Response(
@@ -160,9 +196,9 @@ def transfers_page(
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    if refused := _refusal(request, user, Action.READ_DATA):
+        return refused
     node = node_of(request)
-    if not authorize(user.actor, Action.READ_DATA, node_nation=node.nation).allowed:
-        return _denied(request, user, "partner accounts read only through TAXII")
     with node.db.read() as session:
         rows = service.list_transfers(
             session, store=node.store, actor=user.actor, recipient=recipient, supplier=supplier, text=q
@@ -180,36 +216,62 @@ def transfers_page(
 # ----- forms ----------------------------------------------------------------------------------
 
 
-def _form_gate(request: Request) -> tuple[PageUser | None, Response | None]:
-    user = page_user(request)
-    if user is None:
-        return None, login_redirect(request)
+def _form(
+    request: Request,
+    user: PageUser,
+    template: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    context = {"error": error, "values": values or {}, **extra, **_common(request, user)}
+    return render(request, f"defence/{template}", user, status=status, **context)
+
+
+def _submit(
+    request: Request,
+    user: PageUser,
+    csrf_token: str,
+    save: Callable[[Node, Session], str],
+    *,
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Run ``save`` (which returns where to go next) for a writer with the form's CSRF token.
+
+    Bad input shows ``form`` again with the problem and the values given, or the error page
+    for the small forms embedded in a list page.
+    """
+    if refused := _refusal(request, user, Action.CREATE):
+        return refused
+    check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
-    decision = authorize(user.actor, Action.CREATE, node_nation=node.nation)
-    if not decision.allowed:
-        return user, _denied(request, user, decision.reason)
-    return user, None
+    try:
+        with node.db.write() as session:
+            target = save(node, session)
+    except (MitraError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        status = exc.status if isinstance(exc, MitraError) else 422
+        if form is None:
+            return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
+        return _form(request, user, form, status=status, error=_problem(exc), values=values, **extra)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/organisations/new", response_class=HTMLResponse)
-def organisation_form(request: Request) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    return render(
-        request,
-        "defence/organisation_form.html",
-        user,
-        error=None,
-        values={},
-        kinds=ORGANISATION_KINDS,
-        **_common(request, user),
+def organisation_form(request: Request, user: SignedIn) -> Response:
+    return _refusal(request, user, Action.CREATE) or _form(
+        request, user, "organisation_form.html", kinds=ORGANISATION_KINDS
     )
 
 
 @router.post("/organisations/new", response_class=HTMLResponse)
 def organisation_submit(
     request: Request,
+    user: SignedIn,
+    marking: Marking,
     name: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     kind: Annotated[str, Form(max_length=40)] = "company",
@@ -219,17 +281,8 @@ def organisation_submit(
     platforms: Text = "",
     certifications: Text = "",
     description: Text = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    orcon: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    check_csrf(user.csrf_token, csrf_token)
-    node = node_of(request)
-    values = {"name": name, "kind": kind, "country": country, "aliases": aliases, "platforms": platforms}
-    try:
+    def save(node: Node, session: Session) -> str:
         data = OrganisationCreate(
             name=name,
             kind=kind,
@@ -239,44 +292,29 @@ def organisation_submit(
             platforms=_split(platforms),
             certifications=_split(certifications),
             description=description,
-            handling=_handling(tlp, releasable_to or [], orcon),
+            handling=marking.choice(),
         )
-        with node.db.write() as session:
-            service.create_organisation(session, store=node.store, data=data, actor=user.actor)
-    except (ValidationError, MitraError) as exc:
-        status = exc.status if isinstance(exc, MitraError) else 422
-        return render(
-            request,
-            "defence/organisation_form.html",
-            user,
-            status=status,
-            error=_problem(exc),
-            values=values,
-            kinds=ORGANISATION_KINDS,
-            **_common(request, user),
-        )
-    return RedirectResponse("/defence/", status_code=303)
+        service.create_organisation(session, store=node.store, data=data, actor=user.actor)
+        return "/defence/"
+
+    values = {"name": name, "kind": kind, "country": country, "aliases": aliases, "platforms": platforms}
+    return _submit(
+        request, user, csrf_token, save, form="organisation_form.html", values=values, kinds=ORGANISATION_KINDS
+    )
 
 
 @router.get("/opportunities/new", response_class=HTMLResponse)
-def opportunity_form(request: Request) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    return render(
-        request,
-        "defence/opportunity_form.html",
-        user,
-        error=None,
-        values={},
-        kinds=OPPORTUNITY_KINDS,
-        **_common(request, user),
+def opportunity_form(request: Request, user: SignedIn) -> Response:
+    return _refusal(request, user, Action.CREATE) or _form(
+        request, user, "opportunity_form.html", kinds=OPPORTUNITY_KINDS
     )
 
 
 @router.post("/opportunities/new", response_class=HTMLResponse)
 def opportunity_submit(
     request: Request,
+    user: SignedIn,
+    marking: Marking,
     name: Annotated[str, Form(max_length=200)],
     kind: Annotated[str, Form(max_length=40)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -285,17 +323,8 @@ def opportunity_submit(
     certifications: Text = "",
     closes: Annotated[str, Form(max_length=10)] = "",
     description: Text = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    orcon: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    check_csrf(user.csrf_token, csrf_token)
-    node = node_of(request)
-    values = {"name": name, "kind": kind, "platforms": platforms, "certifications": certifications}
-    try:
+    def save(node: Node, session: Session) -> str:
         data = OpportunityCreate(
             name=name,
             kind=kind,
@@ -304,23 +333,15 @@ def opportunity_submit(
             certifications=_split(certifications),
             closes=closes or None,
             description=description,
-            handling=_handling(tlp, releasable_to or [], orcon),
+            handling=marking.choice(),
         )
-        with node.db.write() as session:
-            view = service.create_opportunity(session, store=node.store, data=data, actor=user.actor)
-    except (ValidationError, MitraError) as exc:
-        status = exc.status if isinstance(exc, MitraError) else 422
-        return render(
-            request,
-            "defence/opportunity_form.html",
-            user,
-            status=status,
-            error=_problem(exc),
-            values=values,
-            kinds=OPPORTUNITY_KINDS,
-            **_common(request, user),
-        )
-    return RedirectResponse(f"/defence/opportunities/{view.id}", status_code=303)
+        view = service.create_opportunity(session, store=node.store, data=data, actor=user.actor)
+        return f"/defence/opportunities/{view.id}"
+
+    values = {"name": name, "kind": kind, "platforms": platforms, "certifications": certifications}
+    return _submit(
+        request, user, csrf_token, save, form="opportunity_form.html", values=values, kinds=OPPORTUNITY_KINDS
+    )
 
 
 def _edition_in(year: str, uncertain: str | None, host: str, venue: str, start: str, end: str, note: str) -> EditionIn:
@@ -336,16 +357,15 @@ def _edition_in(year: str, uncertain: str | None, host: str, venue: str, start: 
 
 
 @router.get("/exercises/new", response_class=HTMLResponse)
-def exercise_form(request: Request) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    return render(request, "defence/exercise_form.html", user, error=None, values={}, **_common(request, user))
+def exercise_form(request: Request, user: SignedIn) -> Response:
+    return _refusal(request, user, Action.CREATE) or _form(request, user, "exercise_form.html")
 
 
 @router.post("/exercises/new", response_class=HTMLResponse)
 def exercise_submit(
     request: Request,
+    user: SignedIn,
+    marking: Marking,
     name: Annotated[str, Form(max_length=200)],
     service_name: Annotated[str, Form(alias="service", max_length=20)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -358,46 +378,28 @@ def exercise_submit(
     end: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
     description: Text = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    orcon: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    check_csrf(user.csrf_token, csrf_token)
-    node = node_of(request)
-    values = {"name": name, "service": service_name, "aliases": aliases, "year": year, "venue": venue}
-    try:
-        editions = [_edition_in(year, year_uncertain, host, venue, start, end, note)] if year else []
+    def save(node: Node, session: Session) -> str:
         data = ExerciseCreate(
             name=name,
             aliases=_split(aliases),
             service=service_name,
-            nations=[node.nation, *_common(request, user)["partners"]],
-            editions=editions,
+            nations=[node.nation, *_partners(node)],
+            editions=[_edition_in(year, year_uncertain, host, venue, start, end, note)] if year else [],
             description=description,
-            handling=_handling(tlp, releasable_to or [], orcon),
+            handling=marking.choice(),
         )
-        with node.db.write() as session:
-            service.create_exercise(session, store=node.store, data=data, actor=user.actor)
-    except (ValidationError, MitraError, ValueError) as exc:
-        status = exc.status if isinstance(exc, MitraError) else 422
-        return render(
-            request,
-            "defence/exercise_form.html",
-            user,
-            status=status,
-            error=_problem(exc),
-            values=values,
-            **_common(request, user),
-        )
-    return RedirectResponse("/defence/exercises", status_code=303)
+        service.create_exercise(session, store=node.store, data=data, actor=user.actor)
+        return "/defence/exercises"
+
+    values = {"name": name, "service": service_name, "aliases": aliases, "year": year, "venue": venue}
+    return _submit(request, user, csrf_token, save, form="exercise_form.html", values=values)
 
 
 @router.post("/exercises/{exercise_id}/editions", response_class=HTMLResponse)
 def edition_submit(
     request: Request,
+    user: SignedIn,
     exercise_id: str,
     year: Annotated[str, Form(max_length=4)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -408,24 +410,19 @@ def edition_submit(
     end: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    check_csrf(user.csrf_token, csrf_token)
-    node = node_of(request)
-    try:
+    def save(node: Node, session: Session) -> str:
         edition = _edition_in(year, year_uncertain, host, venue, start, end, note)
-        with node.db.write() as session:
-            service.add_edition(session, store=node.store, exercise_id=exercise_id, edition=edition, actor=user.actor)
-    except (ValidationError, MitraError, ValueError) as exc:
-        status = exc.status if isinstance(exc, MitraError) else 422
-        return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
-    return RedirectResponse("/defence/exercises", status_code=303)
+        service.add_edition(session, store=node.store, exercise_id=exercise_id, edition=edition, actor=user.actor)
+        return "/defence/exercises"
+
+    return _submit(request, user, csrf_token, save)
 
 
 @router.post("/lessons", response_class=HTMLResponse)
 def lesson_submit(
     request: Request,
+    user: SignedIn,
+    marking: Marking,
     exercise_ref: Annotated[str, Form(max_length=120)],
     kind: Annotated[str, Form(max_length=20)],
     statement: Annotated[str, Form(max_length=4000)],
@@ -433,16 +430,8 @@ def lesson_submit(
     edition_year: Annotated[str, Form(max_length=4)] = "",
     commitment_refs: Text = "",
     due: Annotated[str, Form(max_length=10)] = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    orcon: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
-    user, stop = _form_gate(request)
-    if stop is not None or user is None:
-        return stop or login_redirect(request)
-    check_csrf(user.csrf_token, csrf_token)
-    node = node_of(request)
-    try:
+    def save(node: Node, session: Session) -> str:
         data = LessonCreate.model_validate(
             {
                 "exercise_ref": exercise_ref,
@@ -452,15 +441,13 @@ def lesson_submit(
                 "status": "open" if kind == "follow-up" else None,
                 "due": due or None,
                 "commitment_refs": _split(commitment_refs),
-                "handling": _handling(tlp, releasable_to or [], orcon),
+                "handling": marking.choice(),
             }
         )
-        with node.db.write() as session:
-            service.create_lesson(session, store=node.store, data=data, actor=user.actor)
-    except (ValidationError, MitraError) as exc:
-        status = exc.status if isinstance(exc, MitraError) else 422
-        return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
-    return RedirectResponse("/defence/exercises", status_code=303)
+        service.create_lesson(session, store=node.store, data=data, actor=user.actor)
+        return "/defence/exercises"
+
+    return _submit(request, user, csrf_token, save)
 
 
 __all__ = ["router"]

@@ -1,4 +1,8 @@
-"""Request and response bodies of the defence pillar's REST API and forms."""
+"""Request bodies of the defence pillar's REST API and forms.
+
+Responses are the typed views of :mod:`models` (and the service's ``Match`` and ``SearchHit``):
+FastAPI serialises those dataclasses as they are, so there is no second copy of their fields here.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
-NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-TlpLevel = Literal["clear", "green", "amber", "amber+strict", "red"]
+from mitra.web.schemas import HandlingIn, NationCode, TlpLevel
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]
@@ -28,12 +32,10 @@ def check_partial_date(value: str | None) -> str | None:
     return value
 
 
-class HandlingChoice(BaseModel):
-    """The marking a person chooses for a new object; the originator is always their own agency."""
+class HandlingChoice(HandlingIn):
+    """The marking a person chooses for a new object (TLP:GREEN unless they say); the originator is their agency."""
 
     tlp: TlpLevel = "green"
-    releasable_to: list[NationCode] = Field(default_factory=list, max_length=10)
-    orcon: StrictBool = True
 
 
 class OrganisationCreate(BaseModel):
@@ -109,139 +111,3 @@ class LessonCreate(BaseModel):
     due: date | None = None
     commitment_refs: list[ObjectId] = Field(default_factory=list, max_length=20)
     handling: HandlingChoice = Field(default_factory=HandlingChoice)
-
-
-class MarkedRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    tlp: str
-    originator: str
-    received: bool
-
-
-class OrganisationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    name: str
-    kind: str
-    country: str | None
-    aliases: list[str]
-    capabilities: list[str]
-    platforms: list[str]
-    certifications: list[str]
-    description: str
-    marked: MarkedRead
-
-
-class AgreementRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    name: str
-    kind: str
-    status: str
-    party_names: list[str]
-    party_refs: list[str]
-    date_signed: str | None
-    valid_until: str | None
-    amends_ref: str | None
-    capabilities: list[str]
-    platforms: list[str]
-    description: str
-    marked: MarkedRead
-
-
-class OpportunityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    name: str
-    kind: str
-    seeking_nation: str
-    capabilities: list[str]
-    platforms: list[str]
-    certifications: list[str]
-    status: str
-    closes: str | None
-    description: str
-    marked: MarkedRead
-
-
-class ReasonRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    factor: str
-    points: float
-    text: str
-
-
-class MatchRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    organisation: OrganisationRead
-    score: float
-    reasons: list[ReasonRead]
-
-
-class SearchHitRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    organisation: OrganisationRead
-    matched: list[str]
-
-
-class EditionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    year: int
-    year_uncertain: bool
-    edition: int | None
-    host: str | None
-    venue: str | None
-    start: str | None
-    end: str | None
-    note: str
-
-
-class ExerciseRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    name: str
-    aliases: list[str]
-    service: str
-    nations: list[str]
-    editions: list[EditionRead]
-    description: str
-    marked: MarkedRead
-
-
-class LessonRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    exercise_ref: str
-    edition_year: int | None
-    kind: str
-    statement: str
-    status: str | None
-    due: str | None
-    commitment_refs: list[str]
-    marked: MarkedRead
-
-
-class ArmsTransferRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    recipient: str
-    supplier: str
-    year_of_order: int | None
-    order_year_uncertain: bool
-    number_ordered: int | None
-    weapon_designation: str
-    weapon_description: str
-    number_delivered: int | None
-    years_of_delivery: list[int]
-    delivery_years_uncertain: bool
-    deal_status: str
-    comments: str
-    tiv_delivered: float | None
-    source: str
-
-
-class CapabilityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    label: str
-    description: str

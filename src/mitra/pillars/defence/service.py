@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -75,19 +75,8 @@ def _handling(choice: HandlingChoice, *, store: ObjectStore, actor: Actor) -> Ha
         originator_agency=actor.agency or "",
         releasable_to=tuple(sorted(set(choice.releasable_to))),
         orcon=choice.orcon,
+        red_recipients=tuple(sorted(set(choice.red_recipients))),
     )
-
-
-def visible(session: Session, *, store: ObjectStore, actor: Actor, types: Iterable[str]) -> list[StixObject]:
-    """Every latest object of ``types`` that ``actor`` may see."""
-    wanted = tuple(types)
-    rows: list[StixObject] = []
-    cursor: int | None = None
-    while True:
-        page, cursor = store.search(session, actor=actor, types=wanted, after_seq=cursor, limit=1000)
-        rows.extend(page)
-        if cursor is None or not page:
-            return rows
 
 
 def _require_visible(
@@ -107,8 +96,8 @@ def _require_visible(
 
 
 def list_organisations(session: Session, *, store: ObjectStore, actor: Actor) -> list[OrganisationView]:
-    rows = visible(session, store=store, actor=actor, types=("identity",))
-    views = [OrganisationView.of(r) for r in rows if is_organisation(r.as_stix()) and not r.revoked]
+    rows = store.iter_visible(session, actor=actor, types=("identity",))
+    views = [OrganisationView.of(r) for r in rows if is_organisation(r.as_stix())]
     return sorted(views, key=lambda o: o.name.lower())
 
 
@@ -183,8 +172,7 @@ def search_organisations(session: Session, *, store: ObjectStore, actor: Actor, 
 
 
 def list_agreements(session: Session, *, store: ObjectStore, actor: Actor) -> list[AgreementView]:
-    rows = visible(session, store=store, actor=actor, types=(AGREEMENT.name,))
-    views = [AgreementView.of(r) for r in rows if not r.revoked]
+    views = [AgreementView.of(r) for r in store.iter_visible(session, actor=actor, types=(AGREEMENT.name,))]
     return sorted(views, key=lambda a: (a.date_signed or "9999", a.name))
 
 
@@ -217,16 +205,16 @@ def create_agreement(session: Session, *, store: ObjectStore, data: AgreementCre
 
 
 def list_meetings(session: Session, *, store: ObjectStore, actor: Actor) -> list[MeetingView]:
-    rows = visible(session, store=store, actor=actor, types=(MEETING.name,))
-    return sorted((MeetingView.of(r) for r in rows if not r.revoked), key=lambda m: m.meeting_date)
+    rows = store.iter_visible(session, actor=actor, types=(MEETING.name,))
+    return sorted((MeetingView.of(r) for r in rows), key=lambda m: m.meeting_date)
 
 
 # ----- opportunities and matching ---------------------------------------------------------
 
 
 def list_opportunities(session: Session, *, store: ObjectStore, actor: Actor) -> list[OpportunityView]:
-    rows = visible(session, store=store, actor=actor, types=(OPPORTUNITY.name,))
-    return sorted((OpportunityView.of(r) for r in rows if not r.revoked), key=lambda o: o.name.lower())
+    rows = store.iter_visible(session, actor=actor, types=(OPPORTUNITY.name,))
+    return sorted((OpportunityView.of(r) for r in rows), key=lambda o: o.name.lower())
 
 
 def get_opportunity(session: Session, *, store: ObjectStore, actor: Actor, opportunity_id: str) -> OpportunityView:
@@ -338,8 +326,8 @@ def match_opportunity(session: Session, *, store: ObjectStore, actor: Actor, opp
 
 
 def list_exercises(session: Session, *, store: ObjectStore, actor: Actor) -> list[ExerciseView]:
-    rows = visible(session, store=store, actor=actor, types=(EXERCISE.name,))
-    return sorted((ExerciseView.of(r) for r in rows if not r.revoked), key=lambda e: e.name.lower())
+    rows = store.iter_visible(session, actor=actor, types=(EXERCISE.name,))
+    return sorted((ExerciseView.of(r) for r in rows), key=lambda e: e.name.lower())
 
 
 def _edition(value: EditionIn) -> dict[str, Any]:
@@ -348,16 +336,18 @@ def _edition(value: EditionIn) -> dict[str, Any]:
     for moment in (value.start, value.end):
         if moment and abs(moment.year - value.year) > 1:
             raise InvalidInput(f"editions {value.year}: date {moment} is not in that year")
-    return Edition(
-        year=value.year,
-        year_uncertain=value.year_uncertain,
-        edition=value.edition,
-        host=value.host,
-        venue=value.venue,
-        start=value.start.isoformat() if value.start else None,
-        end=value.end.isoformat() if value.end else None,
-        note=value.note,
-    ).as_dict()
+    return asdict(
+        Edition(
+            year=value.year,
+            year_uncertain=value.year_uncertain,
+            edition=value.edition,
+            host=value.host,
+            venue=value.venue,
+            start=value.start.isoformat() if value.start else None,
+            end=value.end.isoformat() if value.end else None,
+            note=value.note,
+        )
+    )
 
 
 def create_exercise(session: Session, *, store: ObjectStore, data: ExerciseCreate, actor: Actor) -> ExerciseView:
@@ -386,7 +376,7 @@ def add_edition(
         session, store=store, actor=actor, object_id=exercise_id, types=(EXERCISE.name,), where="exercise"
     )
     current = ExerciseView.of(row)
-    editions = [e.as_dict() for e in current.editions if e.year != edition.year]
+    editions = [asdict(e) for e in current.editions if e.year != edition.year]
     editions.append(_edition(edition))
     editions.sort(key=lambda e: int(e["year"]))
     updated = store.new_version(session, object_id=exercise_id, changes={"editions": editions}, actor=actor)
@@ -396,8 +386,7 @@ def add_edition(
 def list_lessons(
     session: Session, *, store: ObjectStore, actor: Actor, exercise_id: str | None = None
 ) -> list[LessonView]:
-    rows = visible(session, store=store, actor=actor, types=(LESSON.name,))
-    lessons = [LessonView.of(r) for r in rows if not r.revoked]
+    lessons = [LessonView.of(r) for r in store.iter_visible(session, actor=actor, types=(LESSON.name,))]
     if exercise_id is not None:
         lessons = [lesson for lesson in lessons if lesson.exercise_ref == exercise_id]
     return sorted(lessons, key=lambda lesson: (lesson.edition_year or 0, lesson.kind, lesson.statement))
@@ -443,8 +432,7 @@ def list_transfers(
     supplier: str | None = None,
     text: str | None = None,
 ) -> list[ArmsTransferView]:
-    rows = visible(session, store=store, actor=actor, types=(ARMS_TRANSFER.name,))
-    views = [ArmsTransferView.of(r) for r in rows if not r.revoked]
+    views = [ArmsTransferView.of(r) for r in store.iter_visible(session, actor=actor, types=(ARMS_TRANSFER.name,))]
     if recipient:
         views = [v for v in views if v.recipient.lower() == recipient.lower()]
     if supplier:

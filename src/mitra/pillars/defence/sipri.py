@@ -76,11 +76,16 @@ class SipriRow:
 
     @property
     def delivered_span(self) -> str:
-        if not self.years_of_delivery:
-            return ""
-        first, last = min(self.years_of_delivery), max(self.years_of_delivery)
-        span = str(first) if first == last else f"{first}–{last}"
-        return span + ("?" if self.delivery_years_uncertain else "")
+        return delivery_span(self.years_of_delivery, uncertain=self.delivery_years_uncertain)
+
+
+def delivery_span(years: tuple[int, ...], *, uncertain: bool) -> str:
+    """The years a deal was delivered: '2007', '2007-2009' (an en dash), with '?' when uncertain."""
+    if not years:
+        return ""
+    first, last = min(years), max(years)
+    span = str(first) if first == last else f"{first}–{last}"
+    return span + ("?" if uncertain else "")
 
 
 @dataclass(frozen=True, slots=True)
