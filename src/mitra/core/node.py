@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,11 +19,12 @@ from mitra.core.errors import InvalidInput
 from mitra.core.identity import Agency
 from mitra.core.objects import ObjectStore, Provenance, StixObject
 from mitra.core.stix import (
-    MITRA_NAMESPACE,
     HandlingInput,
     TypeRegistry,
     apply_handling,
     format_timestamp,
+    nation_identity_id,
+    nation_object_id,
     new_id,
     now_utc,
     validate_object,
@@ -143,12 +143,12 @@ class Node:
 
     def seed_id(self, type_name: str, key: str) -> str:
         """A stable id for seeded facts, so seeding twice changes nothing."""
-        return f"{type_name}--{uuid.uuid5(MITRA_NAMESPACE, f'{self.nation}:{key}')}"
+        return nation_object_id(self.nation, type_name, key)
 
     @property
     def identity_id(self) -> str:
         """The id of this nation's ``identity`` object (seeded by the dialogue pillar), for references to "us"."""
-        return self.seed_id("identity", "nation")
+        return nation_identity_id(self.nation)
 
     def seed_objects(self, items: list[tuple[dict[str, Any], HandlingInput]]) -> int:
         """Store seed objects not already held, as the node's system account."""

@@ -28,6 +28,18 @@ MITRA_IDENTITY_ID = f"identity--{uuid.uuid5(MITRA_NAMESPACE, 'mitra-project')}"
 HANDLING_EXTENSION_ID = f"extension-definition--{uuid.uuid5(MITRA_NAMESPACE, 'handling')}"
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
+
+def nation_object_id(nation: str, type_name: str, key: str) -> str:
+    """A stable id for an object a nation's node derives from ``key`` (seed facts, imported records):
+    the same nation and key give the same id on every run, so loading twice changes nothing."""
+    return f"{type_name}--{uuid.uuid5(MITRA_NAMESPACE, f'{nation}:{key}')}"
+
+
+def nation_identity_id(nation: str) -> str:
+    """The id of a nation's ``identity`` object, the one its node seeds and every node refers to."""
+    return nation_object_id(nation, "identity", "nation")
+
+
 # Official OASIS TLP 2.0 marking-definition ids.
 TLP_MARKING_IDS: dict[str, str] = {
     "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",

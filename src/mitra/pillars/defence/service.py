@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mitra.core.errors import Forbidden, InvalidInput, NotFound
 from mitra.core.objects import ObjectStore, StixObject
-from mitra.core.stix import MITRA_NAMESPACE, HandlingInput, format_timestamp, now_utc
+from mitra.core.stix import HandlingInput, format_timestamp, nation_object_id, now_utc
 from mitra.pillars.defence.models import (
     AgreementView,
     ArmsTransferView,
@@ -472,7 +471,7 @@ def transfer_object(row: SipriRow, *, object_id: str) -> dict[str, Any]:
 
 
 def transfer_id(nation: str, key: str) -> str:
-    return f"{ARMS_TRANSFER.name}--{uuid.uuid5(MITRA_NAMESPACE, f'{nation}:sipri:{key}')}"
+    return nation_object_id(nation, ARMS_TRANSFER.name, f"sipri:{key}")
 
 
 _STAMP_KEYS = frozenset({"created", "modified", "spec_version", "object_marking_refs", "extensions"})

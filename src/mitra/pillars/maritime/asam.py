@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,10 +28,10 @@ from mitra.audit.service import AuditEvent, record
 from mitra.core.errors import Forbidden, InvalidInput
 from mitra.core.objects import SOURCE_IMPORT, Provenance, StixObject, actor_label
 from mitra.core.stix import (
-    MITRA_NAMESPACE,
     HandlingInput,
     apply_handling,
     format_timestamp,
+    nation_object_id,
     next_modified,
     now_utc,
     read_handling,
@@ -209,7 +208,7 @@ def vessel_name_of(victim: str) -> str | None:
 
 
 def asam_id(nation: str, reference: str) -> str:
-    return f"{MARITIME_INCIDENT.name}--{uuid.uuid5(MITRA_NAMESPACE, f'{nation}:asam:{reference}')}"
+    return nation_object_id(nation, MARITIME_INCIDENT.name, f"asam:{reference}")
 
 
 def incident_of(record_: AsamRecord) -> IncidentInput:

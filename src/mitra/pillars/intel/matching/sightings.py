@@ -8,14 +8,13 @@ here: a TLP:RED indicator's sighting, whose recipients are all on this side, sta
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from mitra.core.errors import Forbidden
 from mitra.core.objects import ObjectStore
-from mitra.core.stix import MITRA_NAMESPACE, HandlingInput, to_policy_handling
+from mitra.core.stix import HandlingInput, nation_identity_id, to_policy_handling
 from mitra.pillars.intel.matching.engine import ActiveIndicator, IndicatorMatcher, MatchSet
 from mitra.pillars.intel.matching.observations import ObservationBatch
 from mitra.policy import Action, Actor, Export, Role, authorize, decide
@@ -34,11 +33,6 @@ class SightingRecord:
     last_seen: str
     releasable_to: tuple[str, ...]
     reason: str
-
-
-def nation_identity_id(nation: str) -> str:
-    """The id of the nation's identity object (the one the node's seed creates as ``identity``/``nation``)."""
-    return f"identity--{uuid.uuid5(MITRA_NAMESPACE, f'{nation}:nation')}"
 
 
 def feedback_handling(indicator: ActiveIndicator, *, store: ObjectStore, actor: Actor) -> tuple[HandlingInput, str]:
