@@ -17,7 +17,7 @@ from mitra.exchange.live import Notifier, Syncer
 from mitra.settings import Settings
 from mitra.web import api, pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
-from mitra.web.rendering import SignInRequired, login_redirect
+from mitra.web.rendering import SignInRequired, login_redirect, page_error
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:
@@ -52,7 +52,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.node = node
-    install_problem_handlers(app)
+    install_problem_handlers(app, page_error=page_error)
     app.add_exception_handler(SignInRequired, _to_login)
     app.include_router(api.router)
     app.include_router(taxii_api.router)

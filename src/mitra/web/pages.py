@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mitra.audit.service import recent, verify
-from mitra.core.errors import Forbidden, MitraError, NotFound, TooManyAttempts, Unauthorized
+from mitra.core.errors import MitraError, TooManyAttempts, Unauthorized
 from mitra.core.identity import login, logout
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
@@ -154,13 +154,10 @@ def object_list(
 @router.get("/objects/{object_id}", response_class=HTMLResponse)
 def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
-    try:
-        with node.db.write() as session:  # a view of RED is audited
-            row = node.store.get(session, object_id=object_id, actor=user.actor)
-            versions = node.store.versions(session, object_id=object_id, actor=user.actor)
-            acks = acknowledgements(session, object_id)
-    except (NotFound, Forbidden) as exc:
-        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    with node.db.write() as session:  # a view of RED is audited
+        row = node.store.get(session, object_id=object_id, actor=user.actor)
+        versions = node.store.versions(session, object_id=object_id, actor=user.actor)
+        acks = acknowledgements(session, object_id)
     return render(
         request,
         "object.html",

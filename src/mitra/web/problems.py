@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -41,9 +42,17 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+# Paths whose clients are programs: their errors are problem+json; every other path is a page for a person.
+MACHINE_PATHS = ("/api/", "/taxii2/")
+
+
+def install_problem_handlers(app: FastAPI, *, page_error: Callable[[Request, MitraError], Response]) -> None:
+    """Problem+json for the API and TAXII; ``page_error`` answers an error on a page route."""
+
     @app.exception_handler(MitraError)
     async def _mitra_error(request: Request, exc: MitraError) -> Response:
+        if not request.url.path.startswith(MACHINE_PATHS):
+            return page_error(request, exc)
         return problem(exc.status, exc.title, str(exc), instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)

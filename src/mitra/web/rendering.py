@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from mitra.core.errors import MitraError
 from mitra.core.stix import format_timestamp
+from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
@@ -35,6 +37,24 @@ def render(request: Request, name: str, user: PageUser | None, status: int = 200
     node = node_of(request)
     context |= {"user": user, "node": node, "pillars": node.pillars}
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, user: PageUser | None, exc: MitraError) -> HTMLResponse:
+    """The page that says what went wrong, with the status the error carries."""
+    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+
+
+def page_error(request: Request, exc: MitraError) -> HTMLResponse:
+    """The answer to an error a page route did not handle itself: the error page, never a JSON problem."""
+    return error_page(request, page_user(request), exc)
+
+
+def refusal(request: Request, user: PageUser, action: Action) -> HTMLResponse | None:
+    """The error page if the policy refuses ``user`` the ``action`` on this node, else None."""
+    decision = authorize(user.actor, action, node_nation=node_of(request).nation)
+    if decision.allowed:
+        return None
+    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
 
 
 class SignInRequired(Exception):  # a condition the app answers, not an error

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden, MitraError, NotFound
+from mitra.core.errors import MitraError
 from mitra.core.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
@@ -33,7 +33,7 @@ from mitra.pillars.defence.vocabulary import (
 )
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, refusal, render
 from mitra.web.schemas import TlpLevel
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
@@ -55,14 +55,6 @@ def _common(request: Request, user: PageUser) -> dict[str, Any]:
         "tlps": TLPS,
         "services": SERVICES,
     }
-
-
-def _refusal(request: Request, user: PageUser, action: Action) -> Response | None:
-    """The error page if the policy refuses ``user`` the ``action`` on this node, else None."""
-    decision = authorize(user.actor, action, node_nation=node_of(request).nation)
-    if decision.allowed:
-        return None
-    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
 
 
 def _split(text: str) -> list[str]:
@@ -102,7 +94,7 @@ def _problem(exc: Exception) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    if refused := _refusal(request, user, Action.READ_DATA):
+    if refused := refusal(request, user, Action.READ_DATA):
         return refused
     node = node_of(request)
     with node.db.read() as session:
@@ -130,19 +122,14 @@ def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max
 
 @router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
 def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
-    if refused := _refusal(request, user, Action.READ_DATA):
+    if refused := refusal(request, user, Action.READ_DATA):
         return refused
     node = node_of(request)
-    try:
-        with node.db.write() as session:  # a view of RED is audited
-            opportunity = service.get_opportunity(
-                session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
-            )
-            matches = service.match_opportunity(
-                session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
-            )
-    except (NotFound, Forbidden) as exc:
-        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    with node.db.write() as session:  # a view of RED is audited
+        opportunity = service.get_opportunity(
+            session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
+        )
+        matches = service.match_opportunity(session, store=node.store, actor=user.actor, opportunity_id=opportunity_id)
     return render(
         request,
         "defence/opportunity.html",
@@ -155,7 +142,7 @@ def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> R
 
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request, user: SignedIn) -> Response:
-    if refused := _refusal(request, user, Action.READ_DATA):
+    if refused := refusal(request, user, Action.READ_DATA):
         return refused
     node = node_of(request)
     with node.db.read() as session:
@@ -176,7 +163,7 @@ def exercises_page(request: Request, user: SignedIn) -> Response:
 
 @router.get("/exercises.ics")
 def exercises_ics(request: Request, user: SignedIn) -> Response:
-    if refused := _refusal(request, user, Action.READ_DATA):
+    if refused := refusal(request, user, Action.READ_DATA):
         return refused
     node = node_of(request)
     with node.db.read() as session:
@@ -196,7 +183,7 @@ def transfers_page(
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    if refused := _refusal(request, user, Action.READ_DATA):
+    if refused := refusal(request, user, Action.READ_DATA):
         return refused
     node = node_of(request)
     with node.db.read() as session:
@@ -245,7 +232,7 @@ def _submit(
     Bad input shows ``form`` again with the problem and the values given, or the error page
     for the small forms embedded in a list page.
     """
-    if refused := _refusal(request, user, Action.CREATE):
+    if refused := refusal(request, user, Action.CREATE):
         return refused
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
@@ -262,7 +249,7 @@ def _submit(
 
 @router.get("/organisations/new", response_class=HTMLResponse)
 def organisation_form(request: Request, user: SignedIn) -> Response:
-    return _refusal(request, user, Action.CREATE) or _form(
+    return refusal(request, user, Action.CREATE) or _form(
         request, user, "organisation_form.html", kinds=ORGANISATION_KINDS
     )
 
@@ -305,7 +292,7 @@ def organisation_submit(
 
 @router.get("/opportunities/new", response_class=HTMLResponse)
 def opportunity_form(request: Request, user: SignedIn) -> Response:
-    return _refusal(request, user, Action.CREATE) or _form(
+    return refusal(request, user, Action.CREATE) or _form(
         request, user, "opportunity_form.html", kinds=OPPORTUNITY_KINDS
     )
 
@@ -358,7 +345,7 @@ def _edition_in(year: str, uncertain: str | None, host: str, venue: str, start: 
 
 @router.get("/exercises/new", response_class=HTMLResponse)
 def exercise_form(request: Request, user: SignedIn) -> Response:
-    return _refusal(request, user, Action.CREATE) or _form(request, user, "exercise_form.html")
+    return refusal(request, user, Action.CREATE) or _form(request, user, "exercise_form.html")
 
 
 @router.post("/exercises/new", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from mitra.pillars.dialogue.models import MILESTONE_STATUSES, NATIONS, STRENGTHS
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, error_page, render
 
 router = APIRouter(prefix="/dialogue", include_in_schema=False)
 MAX_UPLOAD = 150_000
@@ -33,17 +33,9 @@ def _load(request: Request, user: PageUser) -> service.Register:
         return service.load_register(session, node, user.actor, today=_today())
 
 
-def _error(request: Request, user: PageUser, exc: MitraError) -> HTMLResponse:
-    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
-
-
 def _with_register(request: Request, user: PageUser, answer: Callable[[service.Register], Response]) -> Response:
-    """``answer`` the register as ``user`` may see it, or the error page when it may not be read."""
-    try:
-        register = _load(request, user)
-    except MitraError as exc:
-        return _error(request, user, exc)
-    return answer(register)
+    """``answer`` the register as ``user`` may see it (a refusal raises, and the app shows the error page)."""
+    return answer(_load(request, user))
 
 
 def _can_write(request: Request, user: PageUser) -> bool:
@@ -92,13 +84,10 @@ def _detail(
     form: dict[str, str] | None = None,
 ) -> Response:
     node = node_of(request)
-    try:
-        with node.db.read() as session:
-            register = service.load_register(session, node, user.actor, today=_today())
-            state = register.commitment(commitment_id)
-            versions = service.commitment_versions(session, node, user.actor, commitment_id)
-    except MitraError as exc:
-        return _error(request, user, exc)
+    with node.db.read() as session:
+        register = service.load_register(session, node, user.actor, today=_today())
+        state = register.commitment(commitment_id)
+        versions = service.commitment_versions(session, node, user.actor, commitment_id)
     history = [(v.modified, v.as_stix()) for v in versions]
     return render(
         request,
@@ -131,10 +120,7 @@ def post_update(
     share: Annotated[str, Form(max_length=5)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    try:
-        check_csrf(user.csrf_token, csrf_token)
-    except Forbidden as exc:
-        return _error(request, user, exc)
+    check_csrf(user.csrf_token, csrf_token)
     form = {
         "summary": summary,
         "date": when,
@@ -161,7 +147,7 @@ def post_update(
         with node.db.write() as session:
             service.add_update(session=session, node=node, actor=user.actor, data=data, today=_today())
     except Forbidden as exc:
-        return _error(request, user, exc)
+        return error_page(request, user, exc)
     except (InvalidInput, NotFound) as exc:
         return _detail(request, user, commitment_id, error=str(exc), form=form)
     return RedirectResponse(f"/dialogue/commitments/{commitment_id}", status_code=303)
@@ -287,10 +273,7 @@ async def intake_submit(
     upload: Annotated[UploadFile | None, File()] = None,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    try:
-        check_csrf(user.csrf_token, csrf_token)
-    except Forbidden as exc:
-        return _error(request, user, exc)
+    check_csrf(user.csrf_token, csrf_token)
     error = None
     if upload is not None and upload.filename:
         raw = await upload.read(MAX_UPLOAD + 1)

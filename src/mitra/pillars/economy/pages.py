@@ -15,21 +15,13 @@ from mitra.pillars.economy.materials import MATERIALS, material
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import PARTNERS, EconomyService, Table
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
-from mitra.policy import Action, authorize
-from mitra.web.auth import PageUser, node_of
-from mitra.web.rendering import SignedIn, render
+from mitra.policy import Action
+from mitra.web.auth import node_of
+from mitra.web.rendering import SignedIn, refusal, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
 FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")
-
-
-def _refusal(request: Request, user: PageUser) -> Response | None:
-    """The error page for someone who may not read the pillar's figures (partner accounts), else None."""
-    decision = authorize(user.actor, Action.READ_DATA, node_nation=node_of(request).nation)
-    if decision.allowed:
-        return None
-    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
 
 
 def _service(request: Request) -> EconomyService:
@@ -47,8 +39,8 @@ def _sources(table: Table) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -> Response:
-    if (refusal := _refusal(request, user)) is not None:
-        return refusal
+    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
+        return refused
     service = _service(request)
     with service.store.session():
         fiscal = service.fiscal_trade()
@@ -95,8 +87,8 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
 
 @router.get("/minerals", response_class=HTMLResponse)
 def minerals(request: Request, user: SignedIn, year: YearQuery = DEFAULT_YEAR) -> Response:
-    if (refusal := _refusal(request, user)) is not None:
-        return refusal
+    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
+        return refused
     service = _service(request)
     overview = build_table(service, "overview", TableParams(year=year))
     columns = overview.columns
@@ -136,12 +128,9 @@ def material_page(
     year: YearQuery = DEFAULT_YEAR,
     supplier: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CHN",
 ) -> Response:
-    if (refusal := _refusal(request, user)) is not None:
-        return refusal
-    try:
-        m = material(key)
-    except NotFound as exc:
-        return render(request, "error.html", user, status=404, title=exc.title, detail=str(exc))
+    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
+        return refused
+    m = material(key)
     service = _service(request)
     sections: list[dict[str, Any]] = []
     with service.store.session():
@@ -216,13 +205,10 @@ def table_csv(
     source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
 ) -> Response:
     """Any table as CSV, with its sources as trailing comment lines."""
-    if (refusal := _refusal(request, user)) is not None:
-        return refusal
+    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
+        return refused
     service = _service(request)
-    try:
-        table = build_table(service, name, TableParams(material, year, importer, supplier, source))
-    except (NotFound, InvalidInput) as exc:
-        return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    table = build_table(service, name, TableParams(material, year, importer, supplier, source))
     return PlainTextResponse(
         table.as_csv(),
         media_type="text/csv; charset=utf-8",

@@ -19,14 +19,10 @@ from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, error_page, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
 MAX_UPLOAD = 50_000_000
-
-
-def _error(request: Request, user: PageUser, exc: MitraError) -> Response:
-    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
 
 
 def _time(value: str | None, where: str) -> datetime | None:
@@ -58,24 +54,21 @@ def object_list(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     params = request.query_params
     filters_text = {k: str(params.get(k, ""))[:200] for k in ("type", "q", "tlp", "originator", "since", "until")}
-    try:
-        chosen = filters_text["type"]
-        if chosen and chosen not in service.PAGE_TYPES:
-            raise InvalidInput(f"type: {chosen!r} is not an intelligence type")
-        if filters_text["tlp"] and filters_text["tlp"] not in TLP_LEVELS:
-            raise InvalidInput(f"tlp: {filters_text['tlp']!r} is not a TLP level")
-        cursor_text = str(params.get("cursor", ""))
-        cursor = int(cursor_text) if cursor_text.isdigit() else None
-        filters = service.ListFilters(
-            types=(chosen,) if chosen else (),
-            text=filters_text["q"] or None,
-            tlp=filters_text["tlp"] or None,
-            originator=filters_text["originator"].upper() or None,
-            since=_time(filters_text["since"], "since"),
-            until=_time(filters_text["until"], "until"),
-        )
-    except InvalidInput as exc:
-        return _error(request, user, exc)
+    chosen = filters_text["type"]
+    if chosen and chosen not in service.PAGE_TYPES:
+        raise InvalidInput(f"type: {chosen!r} is not an intelligence type")
+    if filters_text["tlp"] and filters_text["tlp"] not in TLP_LEVELS:
+        raise InvalidInput(f"tlp: {filters_text['tlp']!r} is not a TLP level")
+    cursor_text = str(params.get("cursor", ""))
+    cursor = int(cursor_text) if cursor_text.isdigit() else None
+    filters = service.ListFilters(
+        types=(chosen,) if chosen else (),
+        text=filters_text["q"] or None,
+        tlp=filters_text["tlp"] or None,
+        originator=filters_text["originator"].upper() or None,
+        since=_time(filters_text["since"], "since"),
+        until=_time(filters_text["until"], "until"),
+    )
     index = node_warninglists(node.settings.data_dir)
     with node.db.read() as session:
         rows, nxt = service.list_objects(session, node, actor=user.actor, filters=filters, cursor=cursor)
@@ -100,14 +93,11 @@ def object_list(request: Request, user: SignedIn) -> Response:
 def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
     index = node_warninglists(node.settings.data_dir)
-    try:
-        with node.db.write() as session:  # a view of RED is audited
-            row = node.store.get(session, object_id=object_id, actor=user.actor)
-            versions = node.store.versions(session, object_id=object_id, actor=user.actor)
-            graph = service.relationship_graph(session, node, actor=user.actor, row=row)
-            handling = row.handling(held_by=node.nation)
-    except (NotFound, Forbidden) as exc:
-        return _error(request, user, exc)
+    with node.db.write() as session:  # a view of RED is audited
+        row = node.store.get(session, object_id=object_id, actor=user.actor)
+        versions = node.store.versions(session, object_id=object_id, actor=user.actor)
+        graph = service.relationship_graph(session, node, actor=user.actor, row=row)
+        handling = row.handling(held_by=node.nation)
     release_to = [
         n for n in service.partner_nations(node.nation) if decide(user.actor, handling, Release(to=n)).allowed
     ]
@@ -173,11 +163,8 @@ async def _checked_form(request: Request, user: PageUser) -> dict[str, str]:
 @router.get("/new/{type_name}", response_class=HTMLResponse)
 def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in service.FORM_FIELDS:
-        return _error(request, user, NotFound(f"no form for {type_name!r}"))
-    try:
-        service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
-    except Forbidden as exc:
-        return _error(request, user, exc)
+        return error_page(request, user, NotFound(f"no form for {type_name!r}"))
+    service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
     values = {"tlp": "amber", "orcon": "on"}
     return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
 
@@ -194,13 +181,13 @@ async def _submit_form(
     """Save a creation or edit form: to the object when it worked, else the form again with the reason."""
     text = await _checked_form(request, user)
     if type_name not in service.FORM_FIELDS:
-        return _error(request, user, NotFound(f"no form for {type_name!r}"))
+        return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     node = node_of(request)
     try:
         with node.db.write() as session:
             object_id = save(session, node, text).id
     except (NotFound, Forbidden, Conflict) as exc:
-        return _error(request, user, exc)
+        return error_page(request, user, exc)
     except MitraError as exc:
         return _form_page(
             request, user, type_name=type_name, values=text, action=action, error=str(exc), status=422, editing=editing
@@ -225,13 +212,10 @@ async def new_submit(request: Request, user: SignedIn, type_name: str) -> Respon
 @router.get("/objects/{object_id}/edit", response_class=HTMLResponse)
 def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
-    try:
-        with node.db.write() as session:
-            row = node.store.get(session, object_id=object_id, actor=user.actor)
-    except (NotFound, Forbidden) as exc:
-        return _error(request, user, exc)
+    with node.db.write() as session:
+        row = node.store.get(session, object_id=object_id, actor=user.actor)
     if row.type not in service.FORM_FIELDS:
-        return _error(request, user, NotFound(f"no form for {row.type!r}"))
+        return error_page(request, user, NotFound(f"no form for {row.type!r}"))
     values = service.form_values(row.as_stix()) | {
         "tlp": row.tlp,
         "releasable_to": ", ".join(row.releasable),
@@ -262,12 +246,9 @@ def _release_page(
 ) -> Response:
     node = node_of(request)
     index = node_warninglists(node.settings.data_dir)
-    try:
-        with node.db.write() as session:
-            row = node.store.get(session, object_id=object_id, actor=user.actor)
-            handling = row.handling(held_by=node.nation)
-    except (NotFound, Forbidden) as exc:
-        return _error(request, user, exc)
+    with node.db.write() as session:
+        row = node.store.get(session, object_id=object_id, actor=user.actor)
+        handling = row.handling(held_by=node.nation)
     choices = {n: decide(user.actor, handling, Release(to=n)) for n in service.partner_nations(node.nation)}
     return render(
         request,
@@ -372,10 +353,7 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
 @router.get("/india-malaysia", response_class=HTMLResponse)
 def india_malaysia_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
-    try:
-        service.require(user.actor, Action.READ_DATA, node_nation=node.nation)
-    except Forbidden as exc:
-        return _error(request, user, exc)
+    service.require(user.actor, Action.READ_DATA, node_nation=node.nation)
     nations = tuple(sorted({node.nation, *service.partner_nations(node.nation)}))
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=user.actor, nations=nations)
