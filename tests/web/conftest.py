@@ -38,7 +38,3 @@ def people(web_node: Node) -> dict[str, Person]:
         "admin": add_person(web_node, "root", {Role.ADMIN}, agency="NSCS"),
         "partner": add_person(web_node, "mys-node", {Role.PARTNER}, nation="MYS"),
     }
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mitra.core.identity import ApiToken
 from mitra.core.node import Node
 from tests.conftest import Person
-from tests.web.conftest import bearer
+from tests.support.web import bearer
 
 INDICATOR = {
     "type": "indicator",

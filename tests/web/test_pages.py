@@ -8,23 +8,7 @@ from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from tests.conftest import Person
-
-
-def login_csrf(client: TestClient) -> str:
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match is not None
-    return match.group(1)
-
-
-def log_in(client: TestClient, person: Person) -> None:
-    token = login_csrf(client)
-    response = client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+from tests.support.web import bearer, csrf_of, log_in
 
 
 def test_pages_redirect_to_login_without_a_session(client: TestClient) -> None:
@@ -34,7 +18,7 @@ def test_pages_redirect_to_login_without_a_session(client: TestClient) -> None:
 
 
 def test_login_sets_an_httponly_samesite_session_cookie(client: TestClient, people: dict[str, Person]) -> None:
-    token = login_csrf(client)
+    token = csrf_of(client.get("/login").text)
     response = client.post(
         "/login",
         data={"username": "asha", "password": people["analyst"].password, "csrf_token": token},
@@ -57,7 +41,7 @@ def test_login_without_the_csrf_token_is_refused(client: TestClient, people: dic
 def test_wrong_password_is_refused_and_audited(client: TestClient, people: dict[str, Person], web_node: Node) -> None:
     from mitra.audit.service import recent
 
-    token = login_csrf(client)
+    token = csrf_of(client.get("/login").text)
     response = client.post("/login", data={"username": "asha", "password": "wrong-password", "csrf_token": token})
     assert response.status_code == 401
     assert "wrong username or password" in response.text
@@ -66,7 +50,7 @@ def test_wrong_password_is_refused_and_audited(client: TestClient, people: dict[
 
 
 def test_repeated_failures_lock_the_login(client: TestClient, people: dict[str, Person]) -> None:
-    token = login_csrf(client)
+    token = csrf_of(client.get("/login").text)
     for _ in range(5):
         client.post("/login", data={"username": "asha", "password": "wrong-password", "csrf_token": token})
     blocked = client.post(
@@ -101,6 +85,20 @@ def test_object_detail_shows_handling_and_provenance(client: TestClient, people:
     assert "1st India-Malaysia Security Dialogue" in page.text
     assert "Releasable to" in page.text
     assert "MYS" in page.text
+
+
+def test_an_error_on_a_page_is_a_page_and_on_the_api_a_problem(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["analyst"])
+    missing = "indicator--00000000-0000-4000-8000-000000000000"
+    page = client.get(f"/objects/{missing}")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in page.text and missing in page.text
+    assert 'href="/logout"' in page.text or 'action="/logout"' in page.text  # the signed-in shell, not a bare body
+    api = client.get(f"/api/v1/objects/{missing}", headers=bearer(people["analyst"]))
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["instance"] == f"/api/v1/objects/{missing}"
 
 
 def test_logout_needs_the_session_csrf_token(client: TestClient, people: dict[str, Person]) -> None:

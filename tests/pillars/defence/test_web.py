@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import icalendar
 from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from tests.conftest import Person
+from tests.support.web import bearer, log_in
 
 API = "/api/v1/defence"
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-def _login(client: TestClient, person: Person) -> str:
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    page = client.get("/defence/")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    return csrf.group(1)
 
 
 def test_the_api_refuses_a_request_without_a_token(client: TestClient) -> None:
@@ -107,7 +87,7 @@ def test_pages_send_a_stranger_to_the_login(client: TestClient) -> None:
 def test_the_landing_page_lists_organisations_agreements_and_exercises(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    _login(client, people["viewer"])
+    log_in(client, people["viewer"])
     page = client.get("/defence/", params={"q": "Su-30 MRO"})
     assert page.status_code == 200
     assert "Hindustan Aeronautics Limited (HAL)" in page.text
@@ -117,14 +97,14 @@ def test_the_landing_page_lists_organisations_agreements_and_exercises(
 
 
 def test_a_viewer_gets_no_form_to_add_an_organisation(client: TestClient, people: dict[str, Person]) -> None:
-    _login(client, people["viewer"])
+    log_in(client, people["viewer"])
     assert client.get("/defence/organisations/new").status_code == 403
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(
     client: TestClient, people: dict[str, Person], seeded: Node
 ) -> None:
-    _login(client, people["analyst"])
+    log_in(client, people["analyst"])
     response = client.post("/defence/organisations/new", data={"name": "Sneaky"}, follow_redirects=False)
     assert response.status_code == 403
 
@@ -132,7 +112,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(
 def test_an_analyst_adds_an_opportunity_with_a_marking_through_the_form(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    csrf = _login(client, people["analyst"])
+    csrf = log_in(client, people["analyst"])
     response = client.post(
         "/defence/opportunities/new",
         data={
@@ -153,7 +133,7 @@ def test_an_analyst_adds_an_opportunity_with_a_marking_through_the_form(
 
 
 def test_the_exercise_form_records_unknown_venue_as_unknown(client: TestClient, people: dict[str, Person]) -> None:
-    csrf = _login(client, people["analyst"])
+    csrf = log_in(client, people["analyst"])
     response = client.post(
         "/defence/exercises/new",
         data={"csrf_token": csrf, "name": "Ex Test Shakti", "service": "joint", "year": "2025", "tlp": "green"},

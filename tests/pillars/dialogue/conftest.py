@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -39,28 +38,6 @@ def people(seeded: Node) -> dict[str, Person]:
 def client(seeded: Node) -> Iterator[TestClient]:
     with TestClient(create_app(seeded.settings, node=seeded)) as test_client:
         yield test_client
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-def log_in(client: TestClient, person: Person) -> None:
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match is not None
-    response = client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": match.group(1)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
 
 
 def read_register(node: Node, person: Person, today: date) -> service.Register:

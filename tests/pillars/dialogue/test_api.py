@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from mitra.core.node import Node
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT
 from tests.conftest import Person
-from tests.pillars.dialogue.conftest import bearer
+from tests.support.web import bearer
 
 
 def _update_body(**extra: object) -> dict[str, object]:

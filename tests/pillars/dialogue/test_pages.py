@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from mitra.core.node import Node
 from mitra.pillars.dialogue.models import COMMITMENT, CONFLICT
 from tests.conftest import Person, shared_file
-from tests.pillars.dialogue.conftest import csrf_of, log_in
+from tests.support.web import csrf_of, log_in
 
 
 def test_pages_need_a_session(client: TestClient) -> None:

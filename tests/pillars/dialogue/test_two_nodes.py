@@ -13,8 +13,9 @@ from mitra.core.stix import HandlingInput
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT
 from tests.conftest import Person
-from tests.pillars.dialogue.conftest import log_in, post_update, read_register
+from tests.pillars.dialogue.conftest import post_update, read_register
 from tests.support.pair import Pair, paired_nodes
+from tests.support.web import log_in
 
 TODAY = date(2025, 12, 1)
 SECRET_NAME = "Source-protected boarding report"

@@ -14,6 +14,7 @@ from mitra.pillars.economy.store import ImportReport
 from mitra.policy import Role
 from tests.conftest import Person, add_person, shared_file
 from tests.pillars.economy.conftest import node_with_shipped_store
+from tests.support.web import bearer, log_in
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +40,6 @@ def people(web_node: Node) -> dict[str, Person]:
 def client(web_node: Node) -> Iterator[TestClient]:
     with TestClient(create_app(web_node.settings, node=web_node)) as test_client:
         yield test_client
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-def login(client: TestClient, person: Person) -> None:
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    response = client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
 
 
 FISCAL = "/api/v1/economy/tables/fiscal-trade"
@@ -141,7 +127,7 @@ def test_pages_send_strangers_to_login(client: TestClient) -> None:
 
 
 def test_dashboard_shows_fiscal_totals_with_their_source(client: TestClient, people: dict[str, Person]) -> None:
-    login(client, people["viewer"])
+    log_in(client, people["viewer"])
     page = client.get("/economy/")
     assert page.status_code == 200
     assert "USD 14,158.47 million" in page.text
@@ -152,7 +138,7 @@ def test_dashboard_shows_fiscal_totals_with_their_source(client: TestClient, peo
 
 
 def test_every_table_on_the_pages_names_its_source(client: TestClient, people: dict[str, Person]) -> None:
-    login(client, people["viewer"])
+    log_in(client, people["viewer"])
     for url in ("/economy/", "/economy/minerals", "/economy/minerals/rare-earths", "/economy/minerals/tin"):
         sections = client.get(url).text.split('<section class="card economy-table"')[1:]
         assert sections, url
@@ -164,7 +150,7 @@ def test_every_table_on_the_pages_names_its_source(client: TestClient, people: d
 
 
 def test_material_page_shows_both_sources_for_malaysia(client: TestClient, people: dict[str, Person]) -> None:
-    login(client, people["viewer"])
+    log_in(client, people["viewer"])
     text = client.get("/economy/minerals/rare-earths?year=2023").text
     assert "HHI 4,909 by quantity, mine production, USGS MCS2024 2023" in text
     assert "mcs2024-raree_world.csv" in text
@@ -174,7 +160,7 @@ def test_material_page_shows_both_sources_for_malaysia(client: TestClient, peopl
 
 
 def test_every_table_exports_as_csv(client: TestClient, people: dict[str, Person]) -> None:
-    login(client, people["viewer"])
+    log_in(client, people["viewer"])
     names = [t["name"] for t in client.get("/api/v1/economy/tables", headers=bearer(people["viewer"])).json()]
     for name in names:
         response = client.get(f"/economy/tables/{name}.csv?material=tin&year=2023")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,27 +69,6 @@ def people(intel_node: Node, _template: tuple[Path, dict[str, Person]]) -> dict[
 def client(intel_node: Node) -> Iterator[TestClient]:
     with TestClient(create_app(intel_node.settings, node=intel_node)) as test_client:
         yield test_client
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-def log_in(client: TestClient, person: Person) -> str:
-    """Sign in through the form; returns the session's CSRF token as pages carry it."""
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match is not None
-    response = client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": match.group(1)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    home = client.get("/intel/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
-    assert token is not None
-    return token.group(1)
 
 
 def handling(node: Node, person: Person, tlp: str = "amber", releasable_to: tuple[str, ...] = ()) -> HandlingInput:

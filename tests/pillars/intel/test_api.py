@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from tests.conftest import Person, shared_file
-from tests.pillars.intel.conftest import bearer, handling, indicator
+from tests.pillars.intel.conftest import handling, indicator
+from tests.support.web import bearer
 
 GREEN = {"tlp": "green", "releasable_to": [], "orcon": True, "red_recipients": []}
 

@@ -14,7 +14,8 @@ from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.pillars.intel import india_malaysia, service
 from tests.conftest import Person, shared_file
-from tests.pillars.intel.conftest import bearer, handling, indicator, log_in, relate
+from tests.pillars.intel.conftest import handling, indicator, relate
+from tests.support.web import bearer, log_in
 
 LIST = "intel/attack/india-malaysia-actors.derived.json"
 SIDEWINDER = "Sidewinder"

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from tests.conftest import Person
-from tests.pillars.intel.conftest import handling, indicator, log_in, relate
+from tests.pillars.intel.conftest import handling, indicator, relate
+from tests.support.web import log_in
 
 
 def _create(node: Node, person: Person, pattern: str, tlp: str = "green") -> str:

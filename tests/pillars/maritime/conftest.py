@@ -55,18 +55,3 @@ def people(maritime_node: Node) -> dict[str, Person]:
         "viewer": add_person(maritime_node, "vik", {Role.VIEWER}, agency="CERT-In"),
         "partner": add_person(maritime_node, "mys-node", {Role.PARTNER}, nation="MYS"),
     }
-
-
-def bearer(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-def sign_in(client: TestClient, person: Person) -> None:
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    response = client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
 from mitra.pillars.maritime.ais.store import POSITION_COLUMNS, PositionStore
-from tests.pillars.maritime.conftest import Person, bearer, sign_in
+from tests.conftest import Person
+from tests.support.web import bearer, csrf_of, log_in
 
 SQUARE = {"type": "Polygon", "coordinates": [[[100, 0], [101, 0], [101, 1], [100, 1], [100, 0]]]}
 
@@ -75,7 +76,7 @@ def test_a_red_incident_of_another_agency_is_not_on_the_viewers_map(
 ) -> None:
     secret = _incident("red", name="Covert boarding", handling={"tlp": "red"})
     assert client.post("/api/v1/maritime/incidents", json=secret, headers=bearer(people["analyst"])).status_code == 201
-    sign_in(client, people["cert"])  # CERT-In, not the NSCS that recorded it
+    log_in(client, people["cert"])  # CERT-In, not the NSCS that recorded it
     names = [i["name"] for i in client.get("/maritime/picture.json").json()["incidents"]]
     assert "Covert boarding" not in names
     assert len(names) == 5  # the seeded ASAM incidents
@@ -84,7 +85,7 @@ def test_a_red_incident_of_another_agency_is_not_on_the_viewers_map(
 def test_the_originating_agency_sees_its_red_incident_on_the_map(client: TestClient, people: dict[str, Person]) -> None:
     secret = _incident("red", name="Covert boarding", handling={"tlp": "red"})
     client.post("/api/v1/maritime/incidents", json=secret, headers=bearer(people["analyst"]))
-    sign_in(client, people["analyst"])
+    log_in(client, people["analyst"])
     names = [i["name"] for i in client.get("/maritime/picture.json").json()["incidents"]]
     assert "Covert boarding" in names
 
@@ -94,7 +95,7 @@ def test_the_map_json_needs_a_session(client: TestClient) -> None:
 
 
 def test_the_picture_filters_incidents_by_time(client: TestClient, people: dict[str, Person]) -> None:
-    sign_in(client, people["viewer"])
+    log_in(client, people["viewer"])
     body = client.get("/maritime/picture.json?since=2022-05-20&until=2022-05-31").json()
     assert sorted(i["occurred_at"][:10] for i in body["incidents"]) == ["2022-05-27", "2022-05-28"]
     assert client.get("/maritime/picture.json?since=2022-06-01&until=2022-05-01").status_code == 422
@@ -104,7 +105,7 @@ def test_the_picture_shows_latest_positions_and_a_track_to_those_who_may_read_da
     client: TestClient, maritime_node: Node, people: dict[str, Person]
 ) -> None:
     _write_positions(PositionStore.for_settings(maritime_node.settings).positions_dir / "date=2024-03-02")
-    sign_in(client, people["viewer"])
+    log_in(client, people["viewer"])
     body = client.get("/maritime/picture.json").json()
     assert [(v["mmsi"], v["lat"]) for v in body["vessels"]] == [(533000001, 1.22)]
     track = client.get("/maritime/track.json?mmsi=533000001").json()["positions"]
@@ -158,7 +159,7 @@ def test_statistics_come_as_csv(client: TestClient, people: dict[str, Person]) -
 
 
 def test_pages_render_for_a_viewer_without_the_forms(client: TestClient, people: dict[str, Person]) -> None:
-    sign_in(client, people["viewer"])
+    log_in(client, people["viewer"])
     for path in ("/maritime/", "/maritime/incidents", "/maritime/incidents/stats", "/maritime/areas"):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -166,9 +167,9 @@ def test_pages_render_for_a_viewer_without_the_forms(client: TestClient, people:
 
 
 def test_an_analyst_records_an_incident_with_the_form(client: TestClient, people: dict[str, Person]) -> None:
-    sign_in(client, people["analyst"])
+    log_in(client, people["analyst"])
     page = client.get("/maritime/incidents").text
-    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page)
     form = {
         "csrf_token": csrf,
         "name": "Suspicious approach off Tanjung Piai",
@@ -188,8 +189,8 @@ def test_an_analyst_records_an_incident_with_the_form(client: TestClient, people
 
 
 def test_an_area_is_uploaded_as_a_geojson_file_on_the_page(client: TestClient, people: dict[str, Person]) -> None:
-    sign_in(client, people["analyst"])
-    csrf = client.get("/maritime/areas").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    log_in(client, people["analyst"])
+    csrf = csrf_of(client.get("/maritime/areas").text)
     files = {"file": ("box.geojson", b'{"type": "Polygon", "coordinates": [[[100,0],[101,0],[101,1],[100,0]]]}')}
     response = client.post(
         "/maritime/areas", data={"csrf_token": csrf, "name": "Triangle"}, files=files, follow_redirects=False

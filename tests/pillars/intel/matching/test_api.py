@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from mitra.core.node import Node
 from mitra.pillars.intel.matching import cli
 from tests.conftest import Person
-from tests.pillars.intel.conftest import bearer, handling, log_in, relate
+from tests.pillars.intel.conftest import handling, relate
+from tests.support.web import bearer, log_in
 
 JSONL = (
     '{"type": "domain-name", "value": "portauthority-login.example"}\n{"type": "url", "value": "http://ok.example/"}\n'
