@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from mitra.core.errors import Forbidden, InvalidInput, NotFound
 from mitra.core.node import Node
@@ -181,7 +181,8 @@ class TaxiiService:
         page = Page()
         scanned = after
         while len(page.rows) < size:
-            batch_query = query.limit(size * 2)
+            # Ask for what the page still lacks: when policy passes every row, one query fills it.
+            batch_query = query.limit(size - len(page.rows))
             if scanned is not None:
                 batch_query = batch_query.where(StixObject.seq > scanned)
             batch = list(session.scalars(batch_query))
@@ -196,13 +197,16 @@ class TaxiiService:
                     if len(page.rows) == size:
                         break
         page.next_token = str(scanned)
-        page.more = session.scalar(query.where(StixObject.seq > scanned).limit(1)) is not None
+        page.more = (
+            session.scalar(query.with_only_columns(StixObject.seq).where(StixObject.seq > scanned).limit(1)) is not None
+        )
         return page
 
     def _candidates(self, actor: Actor, flt: ObjectFilter) -> Select[StixObject]:
         # A coarse, index-friendly superset; the policy engine decides each row below.
         query = (
             select(StixObject)
+            .options(defer(StixObject.search_text))
             .where(StixObject.releasable_to.contains(actor.nation), StixObject.originator_nation != actor.nation)
             .order_by(StixObject.seq)
         )
@@ -229,7 +233,8 @@ class TaxiiService:
         # marking must still allow it: narrowing a marking narrows every version.
         if not decide(actor, row.handling(held_by=held_by), Export()).allowed:
             return False
-        if latest is not None and not decide(actor, row.handling(held_by=held_by, latest=latest), Export()).allowed:
+        current = latest is not None and latest is not row
+        if current and not decide(actor, row.handling(held_by=held_by, latest=latest), Export()).allowed:
             return False
         if "all" in flt.versions:
             return True
