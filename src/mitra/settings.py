@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MITRA_", extra="ignore", frozen=True)
 
     nation: str = Field(default="IND", description="This node's nation, ISO 3166-1 alpha-3.")
+    partnership: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["IND", "MYS"],
+        description="The two nations of the partnership (alpha-3, comma-separated); this node's nation is one.",
+    )
     agencies: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["NSCS"],
         description="Comma-separated agency codes of this nation that use the node.",
@@ -61,7 +65,21 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code such as IND or MYS")
         return value
 
-    @field_validator("agencies", "accepted_custom_prefixes", mode="before")
+    @field_validator("partnership")
+    @classmethod
+    def _partnership_is_a_pair_with_us(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        value = [code.strip().upper() for code in value]
+        bad = [code for code in value if not _ALPHA3.match(code)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not an ISO 3166-1 alpha-3 code")
+        if len(set(value)) != 2:
+            raise ValueError(f"a partnership is two different nations, not {value}")
+        nation = info.data.get("nation")
+        if nation is not None and nation not in value:
+            raise ValueError(f"this node's nation {nation} is not one of {value}")
+        return value
+
+    @field_validator("agencies", "accepted_custom_prefixes", "partnership", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -100,6 +118,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError(f"{value.split(':', maxsplit=1)[0]!r}: only sqlite and postgresql are supported")
         return value
+
+    @property
+    def partners(self) -> tuple[str, ...]:
+        """The partnership's other nation(s): where this node's objects may be released."""
+        return tuple(code for code in self.partnership if code != self.nation)
 
     @property
     def host(self) -> str:

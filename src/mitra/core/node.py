@@ -49,6 +49,9 @@ AGENCY_NAMES = {
     ("MYS", "MINDEF"): "Ministry of Defence",
 }
 
+# The partnership whose facts the pillars seed (DESIGN.md); MITRA_PARTNERSHIP names another pair.
+SEEDED_PARTNERSHIP = ("IND", "MYS")
+
 
 def migrate(database_url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
@@ -134,8 +137,13 @@ class Node:
         )
 
     def seed(self) -> dict[str, int]:
-        """Each pillar's seed data for this nation; idempotent."""
+        """Each pillar's seed data for this nation; idempotent.
+
+        The seed is the India-Malaysia partnership's facts (DESIGN.md): a node of another pair starts empty.
+        """
         counts: dict[str, int] = {}
+        if self.partnership != SEEDED_PARTNERSHIP:
+            return counts
         for pillar in self.pillars:
             if pillar.seed is not None:
                 counts[pillar.name] = pillar.seed(self)
@@ -144,6 +152,16 @@ class Node:
     def seed_id(self, type_name: str, key: str) -> str:
         """A stable id for seeded facts, so seeding twice changes nothing."""
         return nation_object_id(self.nation, type_name, key)
+
+    @property
+    def partners(self) -> tuple[str, ...]:
+        """The partnership's other nation(s) (``MITRA_PARTNERSHIP``): where this node may release."""
+        return self.settings.partners
+
+    @property
+    def partnership(self) -> tuple[str, ...]:
+        """Both nations of the partnership, in a stable order (for tables with a column each)."""
+        return tuple(sorted(self.settings.partnership))
 
     @property
     def identity_id(self) -> str:

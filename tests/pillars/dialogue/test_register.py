@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,8 @@ from mitra.core.errors import Forbidden, InvalidInput
 from mitra.core.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SESSION
-from tests.conftest import Person
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
 from tests.pillars.dialogue.conftest import post_update, read_register
 
 TODAY = date(2025, 6, 1)
@@ -206,3 +208,30 @@ def test_a_viewer_cannot_post_an_update(seeded: Node, people: dict[str, Person])
 def test_a_partner_account_cannot_read_the_register(seeded: Node, people: dict[str, Person]) -> None:
     with pytest.raises(Forbidden):
         read_register(seeded, people["partner"], TODAY)
+
+
+def test_a_session_hosted_outside_the_partnership_is_refused(seeded: Node, people: dict[str, Person]) -> None:
+    with (
+        seeded.db.write() as session,
+        pytest.raises(InvalidInput, match=r"host_nation: 'SGP' is not one of \['IND', 'MYS'\]"),
+    ):
+        service.add_session(
+            session=session,
+            node=seeded,
+            actor=people["analyst"].actor,
+            data=service.SessionInput(number=2, date="2026-02-10", venue="Singapore", host_nation="SGP"),
+        )
+
+
+def test_a_node_of_another_pair_starts_empty_and_reports_its_own_nations(tmp_path: Path) -> None:
+    node = Node.open(make_settings(tmp_path, nation="IND", partnership="SGP,IND"))
+    node.init()
+    analyst = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
+    try:
+        assert node.seed() == {}  # the seed is the India-Malaysia facts
+        register = read_register(node, analyst, TODAY)
+        assert register.nations == ("IND", "SGP")
+        assert register.series == []
+        assert node.partners == ("SGP",)
+    finally:
+        node.close()

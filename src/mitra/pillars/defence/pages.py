@@ -41,15 +41,11 @@ TLPS = get_args(TlpLevel)
 Text = Annotated[str, Form(max_length=4000)]
 
 
-def _partners(node: Node) -> list[str]:
-    return [n for n in ("IND", "MYS") if n != node.nation]
-
-
 def _common(request: Request, user: PageUser) -> dict[str, Any]:
     node = node_of(request)
     return {
         "can_write": authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
-        "partners": _partners(node),
+        "partners": list(node.partners),
         "capabilities": CAPABILITIES,
         "capability_label": capability_label,
         "tlps": TLPS,
@@ -371,7 +367,7 @@ def exercise_submit(
             name=name,
             aliases=_split(aliases),
             service=service_name,
-            nations=[node.nation, *_partners(node)],
+            nations=[node.nation, *node.partners],
             editions=[_edition_in(year, year_uncertain, host, venue, start, end, note)] if year else [],
             description=description,
             handling=marking.choice(),

@@ -302,7 +302,7 @@ def _malaysia(node: Node) -> list[dict[str, Any]]:
 
 
 def seed(node: Node) -> int:
-    partner = "MYS" if node.nation == "IND" else "IND"
+    (partner,) = node.partners
     public = HandlingInput(
         tlp="clear",
         originator_nation=node.nation,

@@ -13,7 +13,6 @@ from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
-from mitra.pillars.dialogue.models import NATIONS
 from mitra.pillars.dialogue.reports import ocds_package
 from mitra.pillars.dialogue.schemas import (
     AreaCreate,
@@ -118,8 +117,8 @@ def compliance(request: Request, actor: ActorDep, year: Annotated[int, Query(ge=
     rows = service.compliance(register, years=[year])
     return ComplianceRead(
         year=year,
-        overall={n: service.nation_percentage(rows, n, year) for n in NATIONS},
-        commitments={r.state.commitment.id: {n: r.percentage(n) for n in NATIONS} for r in rows},
+        overall={n: service.nation_percentage(rows, n, year) for n in register.nations},
+        commitments={r.state.commitment.id: {n: r.percentage(n) for n in register.nations} for r in rows},
     )
 
 

@@ -69,12 +69,8 @@ CUSTOM_TYPES: tuple[CustomType, ...] = (
 )
 OBJECT_TYPES: tuple[str, ...] = tuple(t.name for t in CUSTOM_TYPES)
 
-NATIONS = ("IND", "MYS")
-
-
-def partner_of(nation: str) -> tuple[str, ...]:
-    """The other side of the bilateral register."""
-    return tuple(n for n in NATIONS if n != nation)
+# What reports call the nations of a partnership (others are shown by their code).
+NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}
 
 
 STANDING_AREAS: dict[str, str] = {

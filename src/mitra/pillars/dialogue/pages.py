@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
-from mitra.pillars.dialogue.models import MILESTONE_STATUSES, NATIONS, STRENGTHS, session_line
+from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
@@ -184,8 +184,8 @@ def compliance_page(request: Request, user: SignedIn) -> Response:
             user,
             rows=rows,
             years=years,
-            nations=NATIONS,
-            overall={(n, y): service.nation_percentage(rows, n, y) for n in NATIONS for y in years},
+            nations=register.nations,
+            overall={(n, y): service.nation_percentage(rows, n, y) for n in register.nations for y in years},
             lag_line=lag_line,
             register=register,
         )
@@ -209,7 +209,7 @@ def report_page(request: Request, user: SignedIn, year: Year = None) -> Response
             agenda=draft_agenda(register),
             session_line=session_line,
             lag_line=lag_line,
-            nations=NATIONS,
+            nations=register.nations,
         ),
     )
 

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mitra.core.stix import format_timestamp, now_utc
-from mitra.pillars.dialogue.models import NATIONS, CommitmentView, SessionView, session_line
+from mitra.pillars.dialogue.models import NATION_NAMES, CommitmentView, SessionView, session_line
 from mitra.pillars.dialogue.service import (
     COMMITMENT_STATUSES,
     CommitmentState,
@@ -53,6 +53,7 @@ class AnnualReport:
     updates: list[tuple[CommitmentState, UpdateState]]
     status_counts: dict[str, int]
     next_session: NextSession | None
+    nations: tuple[str, ...]
 
 
 def annual_report(register: Register, *, year: int) -> AnnualReport:
@@ -61,7 +62,7 @@ def annual_report(register: Register, *, year: int) -> AnnualReport:
     for key, name, states in register.by_area():
         ids = {s.commitment.id for s in states}
         area_rows = [r for r in rows if r.state.commitment.id in ids]
-        by_area.append(AreaCompliance(key, name, {n: nation_percentage(area_rows, n, year) for n in NATIONS}))
+        by_area.append(AreaCompliance(key, name, {n: nation_percentage(area_rows, n, year) for n in register.nations}))
     updates = [(s, u) for s in register.commitments for u in s.updates if u.update.year == year]
     updates.sort(key=lambda pair: pair[1].update.date)
     return AnnualReport(
@@ -71,11 +72,12 @@ def annual_report(register: Register, *, year: int) -> AnnualReport:
         all_sessions=list(register.sessions),
         commitments=list(register.commitments),
         rows=rows,
-        overall={n: nation_percentage(rows, n, year) for n in NATIONS},
+        overall={n: nation_percentage(rows, n, year) for n in register.nations},
         by_area=by_area,
         updates=updates,
         status_counts=register.status_counts(),
         next_session=register.next_session,
+        nations=register.nations,
     )
 
 
@@ -137,7 +139,7 @@ def _compliance_chart(report: AnnualReport) -> Drawing:
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 12 * mm, 14 * mm, 150 * mm, 48 * mm
     areas = [a for a in report.by_area if any(v is not None for v in a.percentages.values())]
-    chart.data = [[a.percentages.get(n) or 0.0 for a in areas] or [0.0] for n in NATIONS]
+    chart.data = [[a.percentages.get(n) or 0.0 for a in areas] or [0.0] for n in report.nations]
     chart.categoryAxis.categoryNames = [a.name[:18] for a in areas] or ["no scores"]
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
@@ -184,7 +186,7 @@ def report_pdf(report: AnnualReport, agenda: DraftAgenda) -> bytes:
                 escape(f"Next: session {nxt.number}, due by {nxt.due.isoformat()}, host {nxt.host_nation}.{flag}"), body
             )
         )
-    overall = ", ".join(f"{n} {_pct(report.overall[n])}" for n in NATIONS)
+    overall = ", ".join(f"{n} {_pct(report.overall[n])}" for n in report.nations)
     story += [
         Spacer(1, 3 * mm),
         Paragraph(f"Compliance {report.year} (G20 Research Group method): {overall}", body),
@@ -278,7 +280,7 @@ def ocds_package(register: Register, *, uri: str, publisher: str, published: dat
         ocid = f"{OCID_PREFIX}-{c.id.split('--', 1)[1]}"
         first_date = _ocds_date(c.announced if c.announced and len(c.announced) == 10 else None) or c.modified
         base_milestones = [_milestone(m.key, m.title, m.due_date, m.status, None) for m in c.milestones]
-        releases.append(_release(ocid, 1, first_date, ["planning"], c, base_milestones))
+        releases.append(_release(ocid, 1, first_date, ["planning"], c, base_milestones, register.nations))
         for number, item in enumerate((u for u in state.updates if u.update.milestone_key), start=2):
             u = item.update
             milestones = [
@@ -287,7 +289,9 @@ def ocds_package(register: Register, *, uri: str, publisher: str, published: dat
                 else _milestone(m.key, m.title, m.due_date, m.status, None)
                 for m in c.milestones
             ]
-            release = _release(ocid, number, _ocds_date(u.date) or u.date, ["planningUpdate"], c, milestones)
+            release = _release(
+                ocid, number, _ocds_date(u.date) or u.date, ["planningUpdate"], c, milestones, register.nations
+            )
             release["description"] = f"Status reported by {u.nation}: {u.summary}"
             releases.append(release)
     return {
@@ -311,7 +315,13 @@ def _milestone(key: str, title: str, due: str | None, status: str, reported: str
 
 
 def _release(
-    ocid: str, number: int, when: str, tag: Sequence[str], c: CommitmentView, milestones: list[dict[str, Any]]
+    ocid: str,
+    number: int,
+    when: str,
+    tag: Sequence[str],
+    c: CommitmentView,
+    milestones: list[dict[str, Any]],
+    nations: Sequence[str],
 ) -> dict[str, Any]:
     return {
         "ocid": ocid,
@@ -320,6 +330,6 @@ def _release(
         "tag": list(tag),
         "initiationType": "tender",
         "language": "en",
-        "parties": [{"id": n, "name": {"IND": "India", "MYS": "Malaysia"}[n], "roles": ["buyer"]} for n in NATIONS],
+        "parties": [{"id": n, "name": NATION_NAMES.get(n, n), "roles": ["buyer"]} for n in nations],
         "planning": {"rationale": c.text, "milestones": milestones},
     }

@@ -77,7 +77,7 @@ class MilestoneIn(StrictIn):
     key: str = Field(max_length=60)
     title: str = Field(max_length=300)
     due_date: str | None = Field(None, max_length=20)
-    party: Literal["IND", "MYS", "both"] = "both"
+    party: str = Field("both", pattern=r"^([A-Z]{3}|both)$", description="A nation of the partnership, or both")
 
 
 class IndicatorIn(StrictIn):

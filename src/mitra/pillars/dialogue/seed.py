@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from mitra.core.stix import HandlingInput
-from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SERIES, SESSION, partner_of
+from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SERIES, SESSION
 
 if TYPE_CHECKING:
     from mitra.core.node import Node
@@ -243,7 +243,7 @@ def seed(node: Node) -> int:
         tlp="green",
         originator_nation=node.nation,
         originator_agency=node.settings.agencies[0],
-        releasable_to=partner_of(node.nation),
+        releasable_to=node.partners,
         orcon=True,
     )
     objects = _india_objects(node) if node.nation == "IND" else _malaysia_objects(node)

@@ -25,7 +25,6 @@ from mitra.pillars.dialogue.models import (
     CONFLICT,
     EVENT,
     MILESTONE_STATUSES,
-    NATIONS,
     SERIES,
     SESSION,
     STANDING_AREAS,
@@ -40,7 +39,6 @@ from mitra.pillars.dialogue.models import (
     check_area_key,
     parse_day,
     parse_partial_day,
-    partner_of,
     session_line,
 )
 from mitra.policy import Action, Actor, authorize
@@ -159,6 +157,7 @@ class Register:
     recorded_conflicts: list[dict[str, Any]]
     today: date
     next_session: NextSession | None
+    nations: tuple[str, ...]  # the partnership's two nations, each scored and reported
 
     def commitment(self, object_id: str) -> CommitmentState:
         state = next((s for s in self.commitments if s.commitment.id == object_id), None)
@@ -226,7 +225,8 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
         events=sorted((r.as_stix() for r in by_type.get(EVENT, [])), key=lambda e: str(e["start_date"])),
         recorded_conflicts=[r.as_stix() for r in by_type.get(CONFLICT, [])],
         today=today,
-        next_session=next_session(series, sessions, today=today),
+        next_session=next_session(series, sessions, today=today, nations=node.partnership),
+        nations=node.partnership,
     )
 
 
@@ -345,12 +345,12 @@ def _indicator_state(indicator: Indicator, updates: Sequence[UpdateState]) -> In
 
 
 def next_session(
-    series: Sequence[dict[str, Any]], sessions: Sequence[SessionView], *, today: date
+    series: Sequence[dict[str, Any]], sessions: Sequence[SessionView], *, today: date, nations: Sequence[str]
 ) -> NextSession | None:
     """The next session of an annual series: due a year after the last one; overdue if none recorded by then."""
     if not series:
         return None
-    rotation = [str(n) for n in series[0].get("host_rotation") or NATIONS]
+    rotation = [str(n) for n in series[0].get("host_rotation") or nations]
     if not sessions:
         first = parse_day(series[0].get("first_session_date", today.isoformat()), field_name="first_session_date")
         return NextSession(1, first, rotation[0], today > first, max((today - first).days, 0))
@@ -392,7 +392,7 @@ def compliance(register: Register, *, years: Sequence[int]) -> list[ComplianceRo
             ComplianceCell(nation, year, _score(state, nation, year))
             for year in years
             if start <= year <= register.today.year
-            for nation in NATIONS
+            for nation in register.nations
         ]
         rows.append(ComplianceRow(state, tuple(cells)))
     return rows
@@ -447,7 +447,7 @@ def _handling(node: Node, actor: Actor, choice: HandlingChoice) -> HandlingInput
         tlp=choice.tlp,
         originator_nation=node.nation,
         originator_agency=actor.agency or "",
-        releasable_to=partner_of(node.nation) if choice.share_with_partner else (),
+        releasable_to=node.partners if choice.share_with_partner else (),
         orcon=True,
     )
 
@@ -608,8 +608,8 @@ def _commitment_body(session: Session, node: Node, actor: Actor, data: Commitmen
     for index, m in enumerate(data.milestones):
         if m.due_date:
             parse_day(m.due_date, field_name=f"milestones[{index}].due_date")
-        if m.party not in (*NATIONS, "both"):
-            raise InvalidInput(f"milestones[{index}].party: {m.party!r} is not IND, MYS or both")
+        if m.party not in (*node.partnership, "both"):
+            raise InvalidInput(f"milestones[{index}].party: {m.party!r} is not {', '.join(node.partnership)} or both")
         if not m.key.strip():
             raise InvalidInput(f"milestones[{index}].key: empty")
         milestones.append(
@@ -708,8 +708,8 @@ def add_session(*, session: Session, node: Node, actor: Actor, data: SessionInpu
     parse_day(data.date, field_name="date")
     if data.number < 1:
         raise InvalidInput("number: sessions are numbered from 1")
-    if data.host_nation not in NATIONS:
-        raise InvalidInput(f"host_nation: {data.host_nation!r} is not one of {list(NATIONS)}")
+    if data.host_nation not in node.partnership:
+        raise InvalidInput(f"host_nation: {data.host_nation!r} is not one of {list(node.partnership)}")
     if not data.venue.strip():
         raise InvalidInput("venue: where was it held?")
     for row in _all_rows(node, session, actor, (SESSION,)):

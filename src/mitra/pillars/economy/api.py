@@ -32,7 +32,7 @@ def _service(request: Request, actor: Actor, action: Action = Action.READ_DATA) 
     decision = authorize(actor, action, node_nation=node.nation)
     if not decision.allowed:
         raise Forbidden(decision.reason)
-    return EconomyService(store_of(node))
+    return EconomyService(store_of(node), node.partnership)
 
 
 @router.post("/imports/{kind}", responses=PROBLEM_RESPONSES)

@@ -156,7 +156,7 @@ def hhi(
 ) -> None:
     """Concentration (HHI) of a material's production or of an importer's suppliers, with its basis."""
     with _node_for(Action.READ_DATA, agency) as node:
-        service = EconomyService(store_of(node))
+        service = EconomyService(store_of(node), node.partnership)
         with service.store.session():
             if source == "imports":
                 table, by_value, by_quantity = service.suppliers(material, importer.upper(), year)
@@ -183,7 +183,7 @@ def whatif(
 ) -> None:
     """Each partner's shortfall if one supplier stops exporting the material."""
     with _node_for(Action.READ_DATA, agency) as node:
-        service = EconomyService(store_of(node))
+        service = EconomyService(store_of(node), node.partnership)
         params = TableParams(material=material, supplier=supplier.upper(), year=year)
         _show(build_table(service, "whatif", params))
 
@@ -198,6 +198,6 @@ def risk(
 ) -> None:
     """EU-2017 supply risk and GeoPolRisk-style score of a material for India and Malaysia."""
     with _node_for(Action.READ_DATA, agency) as node:
-        service = EconomyService(store_of(node))
+        service = EconomyService(store_of(node), node.partnership)
         params = TableParams(material=material, year=year, source=source, substitution_index=substitution_index)
         _show(build_table(service, "risk", params))

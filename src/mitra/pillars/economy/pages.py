@@ -13,7 +13,7 @@ from mitra.core.errors import InvalidInput, NotFound
 from mitra.pillars.economy import charts
 from mitra.pillars.economy.materials import MATERIALS, material
 from mitra.pillars.economy.seed import store_of
-from mitra.pillars.economy.service import PARTNERS, EconomyService, Table
+from mitra.pillars.economy.service import EconomyService, Table
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action
 from mitra.web.auth import node_of
@@ -25,7 +25,7 @@ FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")
 
 
 def _service(request: Request) -> EconomyService:
-    return EconomyService(store_of(node_of(request)))
+    return EconomyService(store_of(node_of(request)), node_of(request).partnership)
 
 
 def _csv_url(name: str, **params: Any) -> str:
@@ -95,7 +95,7 @@ def minerals(request: Request, user: SignedIn, year: YearQuery = DEFAULT_YEAR) -
     points = []
     for row in overview.rows:
         values = dict(zip(columns, row, strict=True))
-        for partner in PARTNERS:
+        for partner in service.partnership:
             reliance, risk = values[f"{partner}_import_reliance_pct"], values[f"{partner}_eu_supply_risk"]
             if reliance is not None and risk is not None:
                 points.append((f"{values['material']} ({partner})", float(reliance), float(risk)))
@@ -147,7 +147,7 @@ def material_page(
             )
         compare = service.compare_sources(key, year)
         supplier_sections: list[dict[str, Any]] = []
-        for importer in PARTNERS:
+        for importer in service.partnership:
             table, by_value, by_quantity = service.suppliers(key, importer, year)
             chart = charts.share_chart(
                 table.title + " — share by value",

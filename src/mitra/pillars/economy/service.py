@@ -119,8 +119,9 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 class EconomyService:
     """Queries and indicators over one node's economy store."""
 
-    def __init__(self, store: EconomyStore) -> None:
+    def __init__(self, store: EconomyStore, partnership: tuple[str, ...] = PARTNERS) -> None:
         self.store = store
+        self.partnership = partnership  # the two nations, a column each in the comparison tables
 
     # --- names --------------------------------------------------------------------------------------
 
@@ -595,7 +596,9 @@ class EconomyService:
     ) -> Table:
         m = material(key)
         basis = self._risk_basis(key, year, production_source)
-        results = [self.risk(key, p, year, substitution_index=substitution_index, basis=basis) for p in PARTNERS]
+        results = [
+            self.risk(key, p, year, substitution_index=substitution_index, basis=basis) for p in self.partnership
+        ]
         rows = [
             (
                 PARTNER_NAMES[r.importer],
@@ -650,7 +653,7 @@ class EconomyService:
         names = self.country_names()
         rows = []
         files: set[str] = set()
-        for importer in PARTNERS:
+        for importer in self.partnership:
             flows = self._material_flows(m, year, importer=importer)
             files |= {f"{f} — {p}" for *_, f, p in flows}
             values = {str(e): float(v or 0) for e, _i, v, *_ in flows}
@@ -705,7 +708,7 @@ class EconomyService:
                 wmd = None
             _, ind_v, ind_q = self.suppliers(m.key, "IND", year)
             risks: dict[str, RiskResult] = {}
-            for p in PARTNERS if basis else ():
+            for p in self.partnership if basis else ():
                 try:
                     risks[p] = self.risk(m.key, p, year, basis=basis)
                 except (NotFound, InvalidInput):
@@ -725,9 +728,9 @@ class EconomyService:
                             else 100 * r.import_reliance,
                             1,
                         )
-                        for p in PARTNERS
+                        for p in self.partnership
                     ),
-                    *(_round(r.supply_risk) if (r := risks.get(p)) else None for p in PARTNERS),
+                    *(_round(r.supply_risk) if (r := risks.get(p)) else None for p in self.partnership),
                 )
             )
         return Table(
@@ -740,10 +743,8 @@ class EconomyService:
                 "wmd_mine_hhi_qty",
                 "IND_import_hhi_value",
                 "IND_import_hhi_qty",
-                "IND_import_reliance_pct",
-                "MYS_import_reliance_pct",
-                "IND_eu_supply_risk",
-                "MYS_eu_supply_risk",
+                *(f"{p}_import_reliance_pct" for p in self.partnership),
+                *(f"{p}_eu_supply_risk" for p in self.partnership),
             ),
             rows=rows,
             sources=(*sorted(sources), "baci_hs92_crm_flows_ind_mys_2012_2024.csv — CEPII BACI (imports)"),

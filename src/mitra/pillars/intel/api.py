@@ -191,7 +191,7 @@ def india_malaysia_view(request: Request, actor: ActorDep) -> list[TargetRead]:
     """Actors and campaigns targeting India or Malaysia, with what each nation shared about them."""
     node = node_of(request)
     service.require(actor, Action.READ_DATA, node_nation=node.nation)  # not for partner accounts
-    nations = tuple(sorted({node.nation, *service.partner_nations(node.nation)}))
+    nations = node.partnership
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=actor, nations=nations)
         return [

@@ -98,9 +98,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         versions = node.store.versions(session, object_id=object_id, actor=user.actor)
         graph = service.relationship_graph(session, node, actor=user.actor, row=row)
         handling = row.handling(held_by=node.nation)
-    release_to = [
-        n for n in service.partner_nations(node.nation) if decide(user.actor, handling, Release(to=n)).allowed
-    ]
+    release_to = [n for n in node.partners if decide(user.actor, handling, Release(to=n)).allowed]
     can_edit = (
         authorize(user.actor, Action.UPDATE, node_nation=node.nation).allowed
         and row.originator_nation == node.nation
@@ -147,7 +145,7 @@ def _form_page(
         action=action,
         error=error,
         tlps=TLP_LEVELS,
-        partners=service.partner_nations(node_of(request).nation),
+        partners=node_of(request).partners,
         editing=editing,
     )
 
@@ -249,7 +247,7 @@ def _release_page(
     with node.db.write() as session:
         row = node.store.get(session, object_id=object_id, actor=user.actor)
         handling = row.handling(held_by=node.nation)
-    choices = {n: decide(user.actor, handling, Release(to=n)) for n in service.partner_nations(node.nation)}
+    choices = {n: decide(user.actor, handling, Release(to=n)) for n in node.partners}
     return render(
         request,
         "intel/release.html",
@@ -354,7 +352,7 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
 def india_malaysia_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     service.require(user.actor, Action.READ_DATA, node_nation=node.nation)
-    nations = tuple(sorted({node.nation, *service.partner_nations(node.nation)}))
+    nations = node.partnership
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=user.actor, nations=nations)
     return render(request, "intel/india_malaysia.html", user, views=views, nations=nations)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mitra.core.stix import HandlingInput
-from mitra.pillars.intel.service import partner_nations
 
 if TYPE_CHECKING:
     from mitra.core.node import Node
@@ -48,7 +47,7 @@ _SAMPLES = {
 
 
 def seed(node: Node) -> int:
-    (partner,) = partner_nations(node.nation)
+    (partner,) = node.partners
     agency = node.settings.agencies[0]
     items: list[tuple[dict[str, Any], HandlingInput]] = []
     for index, (tlp, release, name, pattern) in enumerate(_SAMPLES.get(node.nation, [])):

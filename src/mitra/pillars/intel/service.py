@@ -55,11 +55,6 @@ INCIDENT_DOMAINS = ("terrorism", "cyber")
 PROGRAMME_KINDS = ("counter-narrative", "deradicalisation", "technical-mitigation", "other")
 
 
-def partner_nations(nation: str) -> tuple[str, ...]:
-    """The nations this node's objects may be released to."""
-    return ("MYS",) if nation == "IND" else ("IND",)
-
-
 def require(actor: Actor, action: Action, *, node_nation: str) -> None:
     """:class:`Forbidden` with policy's reason unless ``actor`` may take ``action`` on this node."""
     require_allowed(authorize(actor, action, node_nation=node_nation))

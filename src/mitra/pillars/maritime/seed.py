@@ -83,7 +83,7 @@ SEED_RECORDS: tuple[tuple[str, str, float, float, str, str, str, str], ...] = (
 
 def seed(node: Node) -> int:
     """The five areas (TLP:CLEAR) and five incidents (TLP:GREEN), releasable to the partner; idempotent."""
-    partner = "MYS" if node.nation == "IND" else "IND"
+    (partner,) = node.partners
     agency = node.settings.agencies[0]
     public = HandlingInput(
         tlp="clear", originator_nation=node.nation, originator_agency=agency, releasable_to=(partner,), orcon=False
