@@ -53,12 +53,12 @@ AGENCY_NAMES = {
 SEEDED_PARTNERSHIP = ("IND", "MYS")
 
 
-def migrate(database_url: str) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest Alembic revision unless named)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
     apply_handling,
+    canonical_json,
     format_timestamp,
     new_id,
     next_modified,
@@ -241,7 +242,7 @@ class ObjectStore:
                 "signature": signatures[index] if signatures else provenance.signature,
                 "name": str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
                 "search_text": _search_text(obj),
-                "body": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+                "body": canonical_json(obj),  # what a signature covers: the export signs it as stored
             }
             added.append(values)
             new_rows.append(values)

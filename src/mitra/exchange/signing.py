@@ -51,7 +51,12 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
 
 
 def sign_value(key: Ed25519PrivateKey, value: Any) -> str:
-    return base64.b64encode(key.sign(canonical_json(value).encode("utf-8"))).decode("ascii")
+    return sign_canonical(key, canonical_json(value))
+
+
+def sign_canonical(key: Ed25519PrivateKey, text: str) -> str:
+    """The signature of a value's canonical JSON ``text`` (as the store keeps object bodies)."""
+    return base64.b64encode(key.sign(text.encode("utf-8"))).decode("ascii")
 
 
 def verify_value(public: Ed25519PublicKey, value: Any, signature: str) -> bool:

@@ -10,6 +10,7 @@ JSON); the signatures travel in the envelope's ``x_mitra_signatures``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from mitra.core.errors import Forbidden, InvalidInput, NotFound
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import MITRA_NAMESPACE, parse_timestamp
-from mitra.exchange.signing import key_id, public_key_text, sign_value
+from mitra.exchange.signing import key_id, public_key_text, sign_canonical
+from mitra.exchange.transport import JsonText
 from mitra.policy import Actor, Export, decide
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -264,16 +266,21 @@ class TaxiiService:
                 firsts[object_id] = modified
         return firsts
 
-    def envelope(self, page: Page) -> dict[str, Any]:
-        """The TAXII envelope of a page, each object signed by this node."""
-        objects = [row.as_stix() for row in page.rows]
-        signatures = {_version_key(obj): sign_value(self.node.signing_key, obj) for obj in objects}
-        body: dict[str, Any] = {"more": page.more, "objects": objects}
+    def envelope(self, page: Page) -> JsonText:
+        """The TAXII envelope of a page, each object signed by this node.
+
+        Objects go out as stored: the store keeps each body as canonical JSON, which is what the
+        signature covers, so a page is signed and written without decoding and re-encoding it.
+        """
+        signatures = {
+            _version_key(json.loads(row.body)): sign_canonical(self.node.signing_key, row.body) for row in page.rows
+        }
+        head: dict[str, Any] = {"more": page.more}
         if page.next_token is not None and (page.more or page.rows):
-            body["next"] = page.next_token
-        body["x_mitra_signatures"] = signatures
-        body["x_mitra_key_id"] = key_id(public_key_text(self.node.signing_key))
-        return body
+            head["next"] = page.next_token
+        head["x_mitra_signatures"] = signatures
+        head["x_mitra_key_id"] = key_id(public_key_text(self.node.signing_key))
+        return JsonText(f'{json.dumps(head)[:-1]}, "objects": [{",".join(row.body for row in page.rows)}]}}')
 
     def manifest(self, page: Page) -> dict[str, Any]:
         records = [

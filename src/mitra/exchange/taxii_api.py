@@ -19,7 +19,7 @@ from mitra.core.stix import format_timestamp, now_utc
 from mitra.exchange.models import Partner, TaxiiStatus
 from mitra.exchange.receive import Receiver
 from mitra.exchange.taxii import TAXII_MEDIA_TYPE, ObjectFilter, Page, TaxiiService
-from mitra.exchange.transport import TaxiiResponse
+from mitra.exchange.transport import JsonText, TaxiiResponse
 from mitra.policy import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -246,11 +246,13 @@ class _UnsupportedMediaType(MitraError):
 # ----- HTTP edge ----------------------------------------------------------------------
 
 
-def _taxii_json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+def _taxii_json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(body, JsonText):
+        return Response(body.text, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
     return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
 
 
-def _error(exc: MitraError) -> JSONResponse:
+def _error(exc: MitraError) -> Response:
     return _taxii_json(exc.status, {"title": exc.title, "description": str(exc), "http_status": str(exc.status)})
 
 
@@ -343,4 +345,5 @@ class LocalTransport:
         except MitraError as exc:
             raise TransportError(f"{self.node.nation} {path}: HTTP {exc.status}: {exc}") from None
         # Round-trip through JSON, as a socket would.
-        return TaxiiResponse(result.status, result.headers, json.loads(json.dumps(result.body)))
+        text = result.body.text if isinstance(result.body, JsonText) else json.dumps(result.body)
+        return TaxiiResponse(result.status, result.headers, json.loads(text))

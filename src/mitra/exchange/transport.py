@@ -22,6 +22,13 @@ class TransportError(MitraError):
 
 
 @dataclass(frozen=True)
+class JsonText:
+    """A response body already encoded as JSON (pages of stored objects are served as stored)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TaxiiResponse:
     status: int
     headers: Mapping[str, str]
