@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from mitra.core.errors import Forbidden, Unauthorized
 from mitra.core.identity import User, session_user, user_for_token
 from mitra.core.node import Node
-from mitra.policy import Actor
+from mitra.policy import Action, Actor, authorize
 
 SESSION_COOKIE = "mitra_session"
 LOGIN_CSRF_COOKIE = "mitra_login_csrf"
@@ -29,6 +30,22 @@ def api_actor(request: Request) -> Actor:
         raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `mitra token create`)")
     with node_of(request).db.read() as session:
         return user_for_token(session, token.strip()).actor()
+
+
+def data_reader(request: Request, actor: Annotated[Actor, Depends(api_actor)]) -> Actor:
+    """FastAPI dependency: an actor who may read the pillars' views and analytics (``READ_DATA``).
+
+    People of this node may; a partner node's account may not: partners read through TAXII,
+    where the policy engine decides object by object.
+    """
+    decision = authorize(actor, Action.READ_DATA, node_nation=node_of(request).nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    return actor
+
+
+# An API route's reader of pillar data: ``def route(actor: DataReader)``.
+DataReader = Annotated[Actor, Depends(data_reader)]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from mitra.pillars.intel.schemas import (
     WarninglistHitRead,
 )
 from mitra.pillars.intel.warninglists import node_warninglists
-from mitra.policy import Action, Actor
-from mitra.web.auth import api_actor, node_of
+from mitra.policy import Actor
+from mitra.web.auth import DataReader, api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 from mitra.web.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 
@@ -127,11 +127,10 @@ def release_object(request: Request, actor: ActorDep, object_id: str, body: Inte
 
 @router.get("/warninglists", response_model=list[WarninglistHitRead], responses=ERRORS)
 def check_warninglists(
-    request: Request, actor: ActorDep, value: Annotated[list[str], Query(max_length=2048)]
+    request: Request, actor: DataReader, value: Annotated[list[str], Query(max_length=2048)]
 ) -> list[WarninglistHitRead]:
     """Which warninglists each value is on."""
     node = node_of(request)
-    service.require(actor, Action.READ_DATA, node_nation=node.nation)  # not for partner accounts
     index = node_warninglists(node.settings.data_dir)
     return [WarninglistHitRead.of(hit) for v in value[:100] for hit in index.check(v)]
 
@@ -187,10 +186,9 @@ def export_misp(request: Request, actor: ActorDep, report_id: str) -> dict[str, 
 
 
 @router.get("/india-malaysia", response_model=list[TargetRead], responses=ERRORS)
-def india_malaysia_view(request: Request, actor: ActorDep) -> list[TargetRead]:
+def india_malaysia_view(request: Request, actor: DataReader) -> list[TargetRead]:
     """Actors and campaigns targeting India or Malaysia, with what each nation shared about them."""
     node = node_of(request)
-    service.require(actor, Action.READ_DATA, node_nation=node.nation)  # not for partner accounts
     nations = node.partnership
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=actor, nations=nations)

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from mitra.core.errors import Forbidden
 from mitra.pillars.maritime.areas import parse_area_geojson, save_areas, stored_areas
 from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
 from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead, StatsRow
-from mitra.policy import Action, Actor, authorize
-from mitra.web.auth import api_actor, node_of
+from mitra.policy import Actor
+from mitra.web.auth import DataReader, api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 from mitra.web.schemas import ObjectRead
 
@@ -21,13 +20,6 @@ router = APIRouter(prefix="/api/v1/maritime", tags=["maritime"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS = PROBLEM_RESPONSES
 DayQuery = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or a STIX timestamp")]
-
-
-def _reader(request: Request, actor: Actor) -> None:
-    """Lists, statistics and the picture are pillar analytics: ``READ_DATA`` (partner accounts use TAXII)."""
-    decision = authorize(actor, Action.READ_DATA, node_nation=node_of(request).nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
 
 
 @router.post("/incidents", response_model=ObjectRead, status_code=201, responses=ERRORS)
@@ -54,14 +46,13 @@ def create_incident_endpoint(request: Request, actor: ActorDep, body: IncidentCr
 @router.get("/incidents", responses=ERRORS)
 def list_incidents_endpoint(
     request: Request,
-    actor: ActorDep,
+    actor: DataReader,
     since: DayQuery = None,
     until: DayQuery = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
-    _reader(request, actor)
     node = node_of(request)
     start, end = window(since, until)
     with node.db.read() as session:
@@ -73,25 +64,22 @@ def list_incidents_endpoint(
 
 @router.get("/incidents/stats", response_model=StatsRead, responses=ERRORS)
 def incident_stats_endpoint(
-    request: Request, actor: ActorDep, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
+    request: Request, actor: DataReader, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
 ) -> StatsRead:
-    _reader(request, actor)
     stats = incident_stats(node_of(request), actor, year=year)
     return StatsRead(total=stats.total, rows=[StatsRow(**r) for r in stats.rows()])
 
 
 @router.get("/incidents/stats.csv", responses=ERRORS, response_class=Response)
 def incident_stats_csv(
-    request: Request, actor: ActorDep, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
+    request: Request, actor: DataReader, year: Annotated[int | None, Query(ge=1900, le=2200)] = None
 ) -> Response:
-    _reader(request, actor)
     stats = incident_stats(node_of(request), actor, year=year)
     return Response(stats.csv(), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/areas", responses=ERRORS)
-def list_areas(request: Request, actor: ActorDep) -> dict[str, Any]:
-    _reader(request, actor)
+def list_areas(request: Request, actor: DataReader) -> dict[str, Any]:
     node = node_of(request)
     with node.db.read() as session:
         return {"items": list(stored_areas(session, node, actor))}
@@ -107,8 +95,7 @@ def upload_areas(request: Request, actor: ActorDep, body: AreaUpload) -> list[Ob
 
 
 @router.get("/picture", responses=ERRORS)
-def picture(request: Request, actor: ActorDep, since: DayQuery = None, until: DayQuery = None) -> dict[str, Any]:
-    _reader(request, actor)
+def picture(request: Request, actor: DataReader, since: DayQuery = None, until: DayQuery = None) -> dict[str, Any]:
     start, end = window(since, until)
     return build_picture(node_of(request), actor, since=start, until=end)
 
