@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+from pyais.encode import encode_dict
+
 from mitra.pillars.maritime.ais.ingest import ingest_file, ingest_stream
 from mitra.pillars.maritime.ais.store import PositionStore
 from tests.conftest import shared_file
@@ -57,6 +59,36 @@ def test_bad_input_is_counted_with_line_numbers_never_a_crash(tmp_path: Path) ->
     assert result.stored_positions == 1
     assert result.duplicates == 1
     assert result.counts.skipped == 1
+
+
+def _tagged(sentence: str, field: str) -> bytes:
+    body = field.encode()
+    check = 0
+    for byte in body:
+        check ^= byte
+    return b"\\" + body + f"*{check:02X}".encode() + b"\\" + sentence.encode()
+
+
+def test_impossible_dates_and_receiver_times_are_rejected_never_a_crash(tmp_path: Path) -> None:
+    store = PositionStore(tmp_path / "maritime")
+    path = tmp_path / "clocks.nmea"
+    february_30 = encode_dict(
+        {"msg_type": 4, "mmsi": 2190047, "year": 2024, "month": 2, "day": 30, "hour": 1, "minute": 2, "second": 3},
+        sentence_type="VDM",
+    )[0]
+    position = encode_dict({"msg_type": 1, "mmsi": 366053209, "lat": 37.8, "lon": -122.4}, sentence_type="VDM")[0]
+    moved = encode_dict({"msg_type": 1, "mmsi": 366053209, "lat": 37.9, "lon": -122.4}, sentence_type="VDM")[0]
+    lines = [
+        february_30.encode(),
+        _tagged(position, "c:1e300"),
+        _tagged(position, "c:inf"),
+        _tagged(moved, "c:1717200000"),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = ingest_file(store, path)
+    assert result.counts.reject_lines["time out of range"] == [2, 3]
+    assert result.stored_positions == 1
+    assert store.count_positions() == 1
 
 
 def test_vessels_keep_their_identity_from_static_reports(tmp_path: Path) -> None:

@@ -104,6 +104,7 @@ class AisIngestor:
                 ok &= (part >= low) & (part <= high) & cols[name].present
             second = np.asarray(cols["second"].values)
             ok &= second <= 59
+            ok &= np.asarray(cols["day"].values) <= _days_in_month(year, np.asarray(cols["month"].values))
             if not ok.any():
                 continue
             stamps = np.array(
@@ -134,9 +135,9 @@ class AisIngestor:
             last_known = self.clock
         carried = np.where(np.isnan(carried), self.fallback_time, carried)
         result = np.where(np.isnan(times), carried, times)
-        received = ~np.isnan(times)
-        if received.any():
-            last_known = max(last_known if not math.isnan(last_known) else -np.inf, float(times[received][-1]))
+        heard = _plausible_time(times)  # a broken receiver time is rejected with its report, not kept as the clock
+        if heard.any():
+            last_known = max(last_known if not math.isnan(last_known) else -np.inf, float(times[heard][-1]))
         if not math.isnan(last_known):
             self.clock = last_known
         return result
@@ -183,10 +184,15 @@ class AisIngestor:
             )
             unavailable = (lat == 91.0) | (lon == 181.0) | np.isnan(lat) | np.isnan(lon)
             out_of_range = ~unavailable & ((np.abs(lat) > 90.0) | (np.abs(lon) > 180.0))
-            for mask, reason in ((unavailable, "position not available"), (out_of_range, "coordinates out of range")):
+            untimed = ~unavailable & ~out_of_range & ~_plausible_time(times[group.index])
+            for mask, reason in (
+                (unavailable, "position not available"),
+                (out_of_range, "coordinates out of range"),
+                (untimed, "time out of range"),
+            ):
                 for line in lines[group.index[mask]].tolist():
                     self.counts.reject(reason, line)
-            keep = ~(unavailable | out_of_range)
+            keep = ~(unavailable | out_of_range | untimed)
             index = group.index[keep]
             parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
             parts["ts"].append((times[index] * 1e6).astype(np.int64))
@@ -252,7 +258,7 @@ class AisIngestor:
         self, groups: list[TypeGroup], times: npt.NDArray[np.float64], lines: npt.NDArray[np.int64]
     ) -> None:
         names = ("mmsi", "imo", "shipname", "callsign", "ship_type", "draught", "destination")
-        parts: dict[str, list[Any]] = {k: [] for k in (*names, "length", "beam", "ts", "mt", "line")}
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "length", "beam", "ts", "mt", "line", "timed")}
         for group in groups:
             cols = group.columns
             count = len(group.index)
@@ -266,12 +272,21 @@ class AisIngestor:
                     total = (np.asarray(a.values) + np.asarray(b.values)).astype(object)
                     total[~(a.present & b.present)] = None
                     parts[target].append(total)
-            parts["ts"].append((times[group.index] * 1e6).astype(np.int64))
+            seconds = times[group.index]
+            timed = _plausible_time(seconds)
+            parts["timed"].append(timed)
+            parts["ts"].append((np.where(timed, seconds, 0.0) * 1e6).astype(np.int64))
             parts["mt"].append(np.full(count, group.msg_type, dtype=np.int64))
             parts["line"].append(lines[group.index])
         if not parts["mmsi"]:
             return
         batch = {k: np.concatenate(v) for k, v in parts.items()}
+        timed = batch.pop("timed")
+        for line in batch["line"][~timed].tolist():
+            self.counts.reject("time out of range", line)
+        batch = {k: v[timed] for k, v in batch.items()}
+        if not len(batch["mmsi"]):
+            return
         folder = self.store.static_dir
         folder.mkdir(parents=True, exist_ok=True)
         con = self.store.connect()
@@ -319,6 +334,24 @@ class AisIngestor:
             duplicates=self.duplicates,
             seconds=seconds,
         )
+
+
+# Times a report may carry: AIS began in the 1990s; anything past 2100 is a broken clock or a bad tag block.
+_TIME_MIN, _TIME_MAX = 315_532_800.0, 4_102_444_800.0  # 1980-01-01, 2100-01-01 (UNIX seconds)
+_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _plausible_time(seconds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(seconds) & (seconds >= _TIME_MIN) & (seconds < _TIME_MAX)
+
+
+def _days_in_month(year: npt.NDArray[np.int64], month: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Days in each (year, month); month outside 1..12 gives 0, so no day fits."""
+    valid = (month >= 1) & (month <= 12)
+    days = np.where(valid, _DAYS[np.clip(month, 1, 12) - 1], 0)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return np.where(valid & (month == 2) & leap, 29, days)
 
 
 def _object_column(column: Column | None, count: int) -> npt.NDArray[Any]:
