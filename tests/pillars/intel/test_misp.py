@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from mitra.core.errors import InvalidInput
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
-from mitra.core.stix import TypeRegistry, validate_object
+from mitra.core.stix import HandlingInput, TypeRegistry, validate_object
 from mitra.pillars.intel import misp, service
 from tests.conftest import Person, shared_file
 
@@ -159,6 +159,24 @@ def test_export_gives_back_the_markings_as_misp_tags(intel_node: Node, people: d
     (attribute,) = exported["Event"]["Attribute"]
     assert attribute["value"] == "login-portal.example"
     assert [t["name"] for t in attribute["Tag"]] == ["tlp:amber+strict"]
+
+
+def test_a_marking_narrowed_in_mitra_is_the_tlp_tag_on_export(intel_node: Node, people: dict[str, Person]) -> None:
+    analyst = people["analyst"]
+    document = _small_event()
+    document["Event"]["Attribute"][0]["Tag"] = [{"name": "tlp:green"}, {"name": "kill-chain:delivery"}]
+    _import(intel_node, analyst, document)
+    with intel_node.db.write() as session:
+        indicators = intel_node.store.iter_visible(session, actor=analyst.actor, types=("indicator",))
+        (row,) = [r for r in indicators if "login-portal.example" in r.body]
+        narrowed = HandlingInput(tlp="amber", originator_nation="IND", originator_agency="NSCS")
+        service.edit_object(session, intel_node, actor=analyst.actor, object_id=row.id, changes={}, handling=narrowed)
+    with intel_node.db.read() as session:
+        exported = service.export_misp_event(
+            session, intel_node, actor=analyst.actor, report_id="report--11111111-2222-4333-8444-555555555555"
+        )
+    (attribute,) = exported["Event"]["Attribute"]
+    assert [t["name"] for t in attribute["Tag"]] == ["tlp:amber", "kill-chain:delivery"]
 
 
 def test_the_export_re_imports_to_the_same_objects(intel_node: Node, people: dict[str, Person]) -> None:

@@ -458,6 +458,24 @@ def _with_tags(record: dict[str, Any], tags: list[str]) -> dict[str, Any]:
     return result
 
 
+def _current_tags(original: list[str], member: dict[str, Any], event_level: str | None) -> list[str]:
+    """An attribute's tags as imported, its TLP tag following the indicator's marking now (narrowed in Mitra, say)."""
+    level = tlp_of(member)
+    if level not in TLP_MARKING_IDS:
+        return original
+    tags, had_tlp = [], False
+    for tag in original:
+        known = _TLP_TAGS.get(tag.lower())
+        if known is None:
+            tags.append(tag)
+            continue
+        had_tlp = True
+        tags.append(tag if known == level else f"tlp:{level}")
+    if not had_tlp and level != event_level:  # it inherited the event's level, and no longer has it
+        tags.insert(0, f"tlp:{level}")
+    return tags
+
+
 def export_misp(report: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
     """A MISP event (``{"Event": ...}``) from a report and the objects it names that the caller may see."""
     kept = report.get("x_misp_event") or {}
@@ -466,6 +484,7 @@ def export_misp(report: dict[str, Any], members: list[dict[str, Any]]) -> dict[s
     objects: list[dict[str, Any]] = []
     for obj in kept.get("objects", []):
         objects.append(obj | {"Attribute": [_with_tags(a, list(a.get("tags", []))) for a in obj.get("attributes", [])]})
+    event_level = tlp_of(report)
     for member in members:
         if member.get("type") != "indicator":
             continue
@@ -473,13 +492,21 @@ def export_misp(report: dict[str, Any], members: list[dict[str, Any]]) -> dict[s
         if isinstance(member.get("x_misp_object"), dict):
             summary = dict(member["x_misp_object"])
             records = summary.pop("attributes", [])
-            objects.append(summary | {"Attribute": [_with_tags(r, list(r.get("tags", []))) for r in records]})
+            objects.append(
+                summary
+                | {
+                    "Attribute": [
+                        _with_tags(r, _current_tags(list(r.get("tags", [])), member, event_level)) for r in records
+                    ]
+                }
+            )
             continue
         record = member.get("x_misp_attribute") or _attribute_of(member)
         if record is None:
             continue
         original = isinstance(member.get("x_misp_attribute"), dict)
-        attributes.append(_with_tags(record, list(record.get("tags", [])) if original else tags))
+        kept_tags = _current_tags(list(record.get("tags", [])), member, event_level) if original else tags
+        attributes.append(_with_tags(record, kept_tags))
     for obj in objects:
         obj.pop("attributes", None)
     galaxy_tags = [
