@@ -113,6 +113,14 @@ def test_whatif_reports_each_partners_shortfall(client: TestClient, people: dict
     assert shortfalls["India"] == pytest.approx(57.4, abs=0.1)
 
 
+def test_whatif_refuses_a_supplier_the_data_does_not_know(client: TestClient, people: dict[str, Person]) -> None:
+    response = client.get(
+        "/api/v1/economy/materials/rare-earths/whatif?supplier=XXX&year=2023", headers=bearer(people["viewer"])
+    )
+    assert response.status_code == 422
+    assert "supplier: 'XXX' is not a country code" in response.json()["detail"]
+
+
 def test_table_csv_via_the_api_carries_sources(client: TestClient, people: dict[str, Person]) -> None:
     response = client.get(f"{FISCAL}?format=csv", headers=bearer(people["viewer"]))
     assert response.headers["content-type"].startswith("text/csv")

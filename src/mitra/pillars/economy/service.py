@@ -651,6 +651,8 @@ class EconomyService:
         """If ``supplier`` stops exporting the material: each partner's share of its imports lost."""
         m = material(key)
         names = self.country_names()
+        if supplier not in names:
+            raise InvalidInput(f"supplier: {supplier!r} is not a country code the trade data knows (ISO alpha-3)")
         rows = []
         files: set[str] = set()
         for importer in self.partnership:
