@@ -49,6 +49,8 @@ class ReceiveReport:
     refused: int = 0
     retractions_applied: int = 0
     refusals: list[str] = field(default_factory=list)
+    # Each refused object as TAXII status-details: its id and version as sent, and why.
+    failures: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, other: ReceiveReport) -> None:
         self.received += other.received
@@ -56,6 +58,7 @@ class ReceiveReport:
         self.refused += other.refused
         self.retractions_applied += other.retractions_applied
         self.refusals.extend(other.refusals)
+        self.failures.extend(other.failures)
 
 
 class Receiver:
@@ -189,6 +192,7 @@ class Receiver:
         )
         report.refused += 1
         report.refusals.append(reason)
+        report.failures.append({"id": str(object_id or ""), "version": str(modified or ""), "message": reason[:500]})
 
     # ----- effects ----------------------------------------------------------------------
 

@@ -189,7 +189,7 @@ def _add_objects(call: _Call) -> TaxiiResponse:
             total_count=len(call.body["objects"]),
             success_count=successes,
             failure_count=report.refused,
-            details=json.dumps({"refusals": report.refusals[:100]}),
+            details=json.dumps({"failures": report.failures[:100]}),
         )
         session.add(status)
     return TaxiiResponse(202, {}, _status_resource(status))
@@ -204,7 +204,10 @@ def _status(call: _Call) -> TaxiiResponse:
 
 
 def _status_resource(status: TaxiiStatus) -> dict[str, Any]:
-    refusals = json.loads(status.details).get("refusals", [])
+    details = json.loads(status.details)
+    failures = details.get("failures") or [
+        {"id": "", "version": "", "message": reason} for reason in details.get("refusals", [])
+    ]
     return {
         "id": status.id,
         "status": "complete",
@@ -213,7 +216,7 @@ def _status_resource(status: TaxiiStatus) -> dict[str, Any]:
         "success_count": status.success_count,
         "failure_count": status.failure_count,
         "pending_count": 0,
-        "failures": [{"id": "", "version": "", "message": reason} for reason in refusals],
+        "failures": failures,
     }
 
 
