@@ -76,7 +76,7 @@ def main(count: int) -> None:
                     username="bench",
                     nation=nation,
                     agency=agency,
-                    roles=frozenset({Role.ANALYST}),
+                    roles=frozenset({Role.ANALYST, Role.RELEASE_OFFICER}),  # creates released objects
                     password=None,
                 )
                 tokens[nation] = identity.create_token(session, username="bench", name="bench")

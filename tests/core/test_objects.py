@@ -34,10 +34,10 @@ def count_rows(node: Node) -> int:
 
 
 def test_created_object_carries_tlp_marking_and_handling_extension(node: Node) -> None:
-    analyst = add_person(node, "asha", {Role.ANALYST})
+    officer = add_person(node, "rao", {Role.ANALYST, Role.RELEASE_OFFICER})
     with node.db.write() as session:
         row = node.store.create(
-            session, obj=INDICATOR, handling=handling(node, releasable_to=("MYS",)), actor=analyst.actor
+            session, obj=INDICATOR, handling=handling(node, releasable_to=("MYS",)), actor=officer.actor
         )
     obj = row.as_stix()
     assert TLP_MARKING_IDS["amber"] in obj["object_marking_refs"]
@@ -274,3 +274,45 @@ def test_seeding_twice_adds_nothing_the_second_time(node: Node) -> None:
     second = node.seed()
     assert sum(first.values()) > 0
     assert sum(second.values()) == 0
+
+
+def test_making_an_object_releasable_is_a_release_on_every_path(node: Node) -> None:
+    analyst = add_person(node, "asha", {Role.ANALYST})
+    officer = add_person(node, "rao", {Role.RELEASE_OFFICER})
+    released = handling(node, "green", releasable_to=("MYS",))
+    before = count_rows(node)
+    with node.db.write() as session, pytest.raises(Forbidden, match="releasable to MYS is a release"):
+        node.store.create(session, obj=INDICATOR, handling=released, actor=analyst.actor)
+    assert count_rows(node) == before
+    with node.db.write() as session:
+        kept = node.store.create(session, obj=INDICATOR, handling=handling(node, "green"), actor=analyst.actor)
+    with node.db.write() as session, pytest.raises(Forbidden, match="release needs the release officer role"):
+        node.store.new_version(session, object_id=kept.id, changes={}, actor=analyst.actor, handling=released)
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--0d0f3c1e-8d4a-4a66-9d1f-35e0c3b2a0a1",
+        "objects": [
+            INDICATOR
+            | {
+                "id": "indicator--5f1c3a52-4a0c-4a49-9d7e-3c9a3b5b1e10",
+                "spec_version": "2.1",
+                "created": "2025-01-07T00:00:00.000Z",
+                "modified": "2025-01-07T00:00:00.000Z",
+            }
+        ],
+    }
+    with node.db.write() as session, pytest.raises(Forbidden, match="releasable to MYS is a release"):
+        node.store.import_objects(
+            session, bundle["objects"], actor=analyst.actor, default_handling=released, where="bundle.json"
+        )
+    assert count_rows(node) == before + 1
+    with node.db.write() as session:  # a release officer may, and it is a new version, not a copy
+        row = node.store.new_version(session, object_id=kept.id, changes={}, actor=officer.actor, handling=released)
+    assert row.releasable == ("MYS",)
+
+
+def test_amber_strict_cannot_be_made_releasable_even_by_a_release_officer(node: Node) -> None:
+    officer = add_person(node, "rao", {Role.ANALYST, Role.RELEASE_OFFICER})
+    strict = handling(node, "amber+strict", releasable_to=("MYS",))
+    with node.db.write() as session, pytest.raises(Forbidden, match="AMBER\\+STRICT never leaves"):
+        node.store.create(session, obj=INDICATOR, handling=strict, actor=officer.actor)

@@ -89,7 +89,7 @@ def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, se
     ind.init()
     mys.init()
     pair(ind, mys, a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")
-    analyst = add_person(ind, "asha", {Role.ANALYST})
+    analyst = add_person(ind, "asha", {Role.ANALYST, Role.RELEASE_OFFICER})  # creates released objects
     expected = set()
     with ind.db.write() as session:
         for index in range(60):

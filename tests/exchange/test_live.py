@@ -23,7 +23,7 @@ def test_a_release_reaches_the_partner_by_notify_then_pull(tmp_path: Path) -> No
     for node in nodes.values():
         node.init()
     pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{ports['IND']}", b_url=f"http://127.0.0.1:{ports['MYS']}")
-    analyst = add_person(nodes["IND"], "asha", {Role.ANALYST})
+    analyst = add_person(nodes["IND"], "asha", {Role.ANALYST, Role.RELEASE_OFFICER})  # creates released objects
     with LiveServer(nodes["IND"], ports["IND"]), LiveServer(nodes["MYS"], ports["MYS"]):
         with nodes["IND"].db.write() as session:
             created = nodes["IND"].store.create(

@@ -17,7 +17,9 @@ from mitra.exchange.taxii_api import LocalTransport
 from mitra.exchange.transport import TaxiiResponse, TransportError
 from mitra.exchange.witness import check_witnesses, publish_head, verify_received
 from mitra.policy import Actor, Role
+from tests.conftest import add_person
 from tests.exchange.conftest import Pair
+from tests.support.pair import given
 
 
 def indicator(name: str, ip: str = "198.51.100.1") -> dict[str, Any]:
@@ -34,6 +36,8 @@ def create(node: Node, actor: Actor, name: str, tlp: str, releasable: tuple[str,
     handling = HandlingInput(
         tlp=tlp, originator_nation=node.nation, originator_agency=actor.agency or "", releasable_to=releasable, **extra
     )
+    if releasable:
+        return given(node, indicator(name), handling)
     with node.db.write() as session:
         return node.store.create(session, obj=indicator(name), handling=handling, actor=actor).id
 
@@ -84,7 +88,7 @@ def test_pulling_again_doubles_nothing(nodes: Pair) -> None:
 
 
 def test_paging_is_exact_when_thousands_share_one_date_added(nodes: Pair) -> None:
-    admin = nodes.ind_people["analyst"].actor
+    admin = add_person(nodes.ind, "bulk", {Role.ANALYST, Role.RELEASE_OFFICER}, agency="NSCS").actor  # imports released
     objects = [
         dict(
             indicator(f"bulk {i}", f"198.51.{i // 250}.{i % 250}"),

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from mitra.core.node import Node
-from mitra.core.stix import HandlingInput
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput, apply_handling
+from mitra.exchange.models import Partner
+from mitra.exchange.signing import sign_value
 from mitra.exchange.taxii import inbox_collection_id, read_collection_id
 from mitra.policy import Role
 from tests.conftest import Person, add_person
 from tests.support.live import LiveServer
+from tests.support.pair import paired_nodes
 
 
 class Bearer(requests.auth.AuthBase):
@@ -28,7 +34,7 @@ class Bearer(requests.auth.AuthBase):
 
 @pytest.fixture
 def served(sqlite_node: Node) -> Iterator[tuple[LiveServer, Person, list[str]]]:
-    analyst = add_person(sqlite_node, "asha", {Role.ANALYST})
+    analyst = add_person(sqlite_node, "asha", {Role.ANALYST, Role.RELEASE_OFFICER})  # creates released objects
     partner = add_person(sqlite_node, "partner-mys", {Role.PARTNER}, nation="MYS")
     ids = []
     with sqlite_node.db.write() as session:
@@ -174,3 +180,49 @@ def test_no_token_no_taxii(served: tuple[LiveServer, Person, list[str]]) -> None
         f"{server.url}/taxii2/", headers={"Accept": "application/taxii+json;version=2.1"}, timeout=10
     )
     assert response.status_code == 401
+
+
+def test_taxii2_client_pushes_to_the_inbox_and_reads_the_status_with_each_failure(tmp_path: Path) -> None:
+    from taxii2client.v21 import Status
+
+    with paired_nodes(tmp_path) as nodes, LiveServer(nodes.ind) as server:
+        with nodes.mys.db.read() as session:
+            partner = session.get(Partner, "IND")
+            assert partner is not None
+            assert partner.token
+        handling = HandlingInput("green", "MYS", "NSC", releasable_to=("IND",))
+        stamp = "2025-09-14T00:00:00.000Z"
+        objects = [
+            apply_handling(
+                {
+                    "type": "indicator",
+                    "spec_version": "2.1",
+                    "id": f"indicator--6c0f8e4b-1d2a-4e5f-9a6b-7c8d9e0f1a2{last}",
+                    "created": stamp,
+                    "modified": stamp,
+                    "name": name,
+                    "pattern": f"[ipv4-addr:value = '203.0.113.{last}']",
+                    "pattern_type": "stix",
+                    "valid_from": "2025-09-14T00:00:00Z",
+                },
+                handling,
+            )
+            for last, name in ((1, "signed by MYS"), (2, "signature forged"))
+        ]
+        signatures = {f"{o['id']}|{o['modified']}": sign_value(nodes.mys.signing_key, o) for o in objects}
+        signatures[f"{objects[1]['id']}|{stamp}"] = sign_value(nodes.ind.signing_key, objects[1])  # not MYS's key
+        inbox = Collection(
+            f"{server.url}/taxii2/ind/collections/{inbox_collection_id('IND', 'MYS')}/", auth=Bearer(partner.token)
+        )
+        status = inbox.add_objects({"objects": objects, "x_mitra_signatures": signatures}, wait_for_completion=False)
+        assert (status.status, status.total_count, status.success_count, status.failure_count) == ("complete", 2, 1, 1)
+        [failure] = status.failures
+        assert (failure["id"], failure["version"]) == (objects[1]["id"], stamp)
+        assert "signature" in failure["message"]
+        again = Status(f"{server.url}/taxii2/ind/status/{status.id}/", auth=Bearer(partner.token))
+        assert (again.success_count, again.failures) == (1, status.failures)
+        with nodes.ind.db.read() as session:
+            held = {
+                row.id: row.source for row in session.scalars(select(StixObject).where(StixObject.type == "indicator"))
+            }
+        assert held == {objects[0]["id"]: "partner"}

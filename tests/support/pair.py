@@ -6,13 +6,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mitra.core.node import Node
+from mitra.core.objects import Provenance
+from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc
 from mitra.exchange.partners import pair
 from mitra.exchange.sync import SyncReport, pull_from_partner
 from mitra.exchange.taxii_api import LocalTransport
 from mitra.policy import Actor, Role
 from tests.conftest import Person, add_person, make_settings
+
+
+def given(node: Node, obj: dict[str, Any], handling: HandlingInput) -> str:
+    """Store ``obj`` on ``node`` under ``handling`` as a test's starting state (not a person's act).
+
+    Exchange tests start from objects already released (or marked in ways no release officer
+    could release, to prove the export refuses them anyway); how they came to be so is the
+    store's and policy's business, tested there.
+    """
+    stamp = format_timestamp(now_utc())
+    full = {"spec_version": "2.1", "id": new_id(obj["type"]), "created": stamp, "modified": stamp, **obj}
+    with node.db.write() as session:
+        node.store.store_versions(
+            session, [apply_handling(full, handling)], provenance=Provenance(), audit_actor="test-setup"
+        )
+    return str(full["id"])
 
 
 @dataclass

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from sqlalchemy import select
+import json
 
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from mitra.audit.service import AuditEntry
 from mitra.core.identity import ApiToken
 from mitra.core.node import Node
+from mitra.core.objects import StixObject
 from tests.conftest import Person
 from tests.support.web import bearer
 
@@ -17,6 +21,11 @@ INDICATOR = {
     "pattern_type": "stix",
     "valid_from": "2025-01-07T00:00:00Z",
 }
+
+
+def count_objects(node: Node) -> int:
+    with node.db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(StixObject)) or 0)
 
 
 def create(client: TestClient, person: Person, tlp: str = "green", **handling: object) -> dict[str, object]:
@@ -72,7 +81,7 @@ def test_viewer_cannot_create(client: TestClient, people: dict[str, Person]) -> 
 
 
 def test_partner_accounts_cannot_read_the_rest_api(client: TestClient, people: dict[str, Person]) -> None:
-    created = create(client, people["analyst"], releasable_to=["MYS"])
+    created = create(client, people["officer"], releasable_to=["MYS"])
     response = client.get(f"/api/v1/objects/{created['id']}", headers=bearer(people["partner"]))
     assert response.status_code == 403
     assert "TAXII" in response.json()["detail"]
@@ -84,6 +93,26 @@ def test_red_object_is_reported_missing_to_those_not_named(client: TestClient, p
     created = create(client, people["analyst"], tlp="red")
     response = client.get(f"/api/v1/objects/{created['id']}", headers=bearer(people["viewer"]))
     assert response.status_code == 404
+
+
+def test_an_analyst_cannot_release_by_creating_an_object_releasable_to_the_partner(
+    client: TestClient, people: dict[str, Person], web_node: Node
+) -> None:
+    before = count_objects(web_node)
+    refused = client.post(
+        "/api/v1/objects",
+        headers=bearer(people["analyst"]),
+        json={"object": INDICATOR, "handling": {"tlp": "green", "releasable_to": ["MYS"]}},
+    )
+    assert refused.status_code == 403
+    assert "releasable to MYS is a release: release needs the release officer role" in refused.json()["detail"]
+    assert count_objects(web_node) == before
+    created = create(client, people["officer"], releasable_to=["MYS"])
+    with web_node.db.read() as session:
+        releases = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "release", AuditEntry.object_id == created["id"])
+        ).all()
+    assert [json.loads(entry.detail)["to"] for entry in releases] == ["MYS"]
 
 
 def test_analyst_cannot_release_but_release_officer_can(client: TestClient, people: dict[str, Person]) -> None:

@@ -286,8 +286,14 @@ class ObjectStore:
         obj: dict[str, Any],
         handling: HandlingInput,
         actor: Actor,
+        release_rule: str | None = None,
     ) -> StixObject:
-        """Create a new object from a person's input: id and timestamps are the node's."""
+        """Create a new object from a person's input: id and timestamps are the node's.
+
+        Making it releasable to a partner is a release (a release officer's act) unless
+        ``release_rule`` names the partnership's standing rule that sends it, as a sighting
+        goes back to the originator of the indicator it is about; either way it is audited.
+        """
         require(authorize(actor, Action.CREATE, node_nation=self.nation))
         if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
             raise Forbidden("a new object's originator is the creating person's own agency")
@@ -302,9 +308,14 @@ class ObjectStore:
         obj.setdefault("modified", obj["created"])
         if session.scalar(select(StixObject.seq).where(StixObject.id == obj["id"]).limit(1)):
             raise Conflict(f"{obj['id']} exists already; post a new version instead")
+        if release_rule is None:
+            released = self._require_release(actor, handling, already=(), where=obj["id"])
+        else:
+            released = tuple(sorted(set(handling.releasable_to) - {self.nation}))
         obj = apply_handling(obj, handling)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
+        self._record_releases(session, actor, [(obj["id"], released)], rule=release_rule)
         return self.stored_row(session, result)
 
     def new_version(
@@ -332,6 +343,8 @@ class ObjectStore:
         obj = {key: value for key, value in (latest.as_stix() | changes).items() if value is not None}
         obj["modified"] = format_timestamp(next_modified(latest.modified))
         current = read_handling(latest.as_stix(), where=object_id)
+        if handling is not None:
+            self._require_release(actor, handling, already=current.releasable_to, where=object_id)
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(
@@ -342,6 +355,41 @@ class ObjectStore:
             audit_action=audit_action,
         )[0]
         return self.stored_row(session, result)
+
+    def _require_release(
+        self, actor: Actor, handling: HandlingInput, *, already: Sequence[str], where: str
+    ) -> tuple[str, ...]:
+        """The nations ``handling`` newly makes an object releasable to; each must pass the policy's release.
+
+        Making an object releasable to a partner is a release, whatever the path (create, a new
+        version, an import): a release officer's act, decided by the policy engine.
+        """
+        fresh = tuple(sorted(set(handling.releasable_to) - set(already) - {self.nation}))
+        if fresh:
+            marking = to_policy_handling(handling, held_by=self.nation, revoked=False, withdrawn=False)
+            for nation in fresh:
+                decision = decide(actor, marking, Release(to=nation))
+                if not decision.allowed:
+                    raise Forbidden(f"{where}: releasable to {nation} is a release: {decision.reason}")
+        return fresh
+
+    def _record_releases(
+        self,
+        session: Session,
+        actor: Actor,
+        released: Sequence[tuple[str, Sequence[str]]],
+        *,
+        rule: str | None = None,
+    ) -> None:
+        detail: dict[str, str] = {"rule": rule} if rule else {}
+        record_many(
+            session,
+            [
+                AuditEvent(_actor_label(actor), "release", object_id, {"to": nation, **detail})
+                for object_id, nations in released
+                for nation in nations
+            ],
+        )
 
     def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
         """A release officer makes an object releasable to nation ``to``: a new, audited version."""
@@ -416,6 +464,7 @@ class ObjectStore:
             unique.append(obj)
             unique_handlings.append(handling)
         unique, unique_handlings = self._versionable(session, unique, unique_handlings, actor=actor, report=report)
+        releases = self._import_releases(session, unique, unique_handlings, actor=actor, where=where)
         for chunk_objs, chunk_handlings in zip(_chunks(unique, 2000), _chunks(unique_handlings, 2000), strict=True):
             for result in self.store_versions(
                 session,
@@ -427,6 +476,7 @@ class ObjectStore:
                 report.count(result)
             if on_progress is not None:
                 on_progress(len(chunk_objs))
+        self._record_releases(session, actor, releases)
         record(
             session,
             AuditEvent(
@@ -437,6 +487,33 @@ class ObjectStore:
             ),
         )
         return report
+
+    def _import_releases(
+        self,
+        session: Session,
+        objects: Sequence[dict[str, Any]],
+        handlings: Sequence[HandlingInput],
+        *,
+        actor: Actor,
+        where: str,
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """Objects an import makes releasable to a partner they were not releasable to: each is a release."""
+        ours = [(o["id"], h) for o, h in zip(objects, handlings, strict=True) if h.releasable_to]
+        if not ours:
+            return []
+        held: dict[str, str] = {}
+        for chunk in _chunks([object_id for object_id, _ in ours], 2000):
+            query = select(StixObject.id, StixObject.releasable_to).where(
+                StixObject.id.in_(chunk), StixObject.is_latest.is_(True)
+            )
+            held.update((str(object_id), str(releasable)) for object_id, releasable in session.execute(query))
+        releases = []
+        for object_id, handling in ours:
+            already = held.get(object_id, "").split()
+            fresh = self._require_release(actor, handling, already=already, where=f"{where}: {object_id}")
+            if fresh:
+                releases.append((object_id, fresh))
+        return releases
 
     def _versionable(
         self,

@@ -29,8 +29,10 @@ def test_a_viewer_reads_but_cannot_create(client: TestClient, people: dict[str, 
     assert client.post(f"{API}/organisations", json=body, headers=viewer).status_code == 403
 
 
-def test_an_analyst_adds_an_organisation_that_search_then_finds(client: TestClient, people: dict[str, Person]) -> None:
-    analyst = bearer(people["analyst"])
+def test_an_organisation_released_as_it_is_added_needs_a_release_officer(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    analyst, officer = bearer(people["analyst"]), bearer(people["officer"])
     body = {
         "name": "Acme Aero Sdn Bhd",
         "country": "MYS",
@@ -38,7 +40,10 @@ def test_an_analyst_adds_an_organisation_that_search_then_finds(client: TestClie
         "platforms": ["Hawk-108"],
         "handling": {"tlp": "green", "releasable_to": ["MYS"]},
     }
-    created = client.post(f"{API}/organisations", json=body, headers=analyst)
+    refused = client.post(f"{API}/organisations", json=body, headers=analyst)
+    assert refused.status_code == 403
+    assert "release needs the release officer role" in refused.json()["detail"]
+    created = client.post(f"{API}/organisations", json=body, headers=officer)
     assert created.status_code == 201, created.text
     assert created.json()["marked"]["tlp"] == "green"
     hits = client.get(f"{API}/organisations/search", params={"q": "hawk training"}, headers=analyst).json()
@@ -109,10 +114,10 @@ def test_a_form_post_without_the_csrf_token_is_refused(
     assert response.status_code == 403
 
 
-def test_an_analyst_adds_an_opportunity_with_a_marking_through_the_form(
+def test_a_release_officer_adds_an_opportunity_with_a_marking_through_the_form(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    csrf = log_in(client, people["analyst"])
+    csrf = log_in(client, people["officer"])
     response = client.post(
         "/defence/opportunities/new",
         data={

@@ -29,6 +29,7 @@ def seeded(tmp_path: Path) -> Iterator[Node]:
 def people(seeded: Node) -> dict[str, Person]:
     return {
         "analyst": add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS"),
+        "officer": add_person(seeded, "rao", {Role.ANALYST, Role.RELEASE_OFFICER}, agency="NSCS"),
         "viewer": add_person(seeded, "vik", {Role.VIEWER}, agency="CERT-In"),
         "partner": add_person(seeded, "mys-node", {Role.PARTNER}, nation="MYS"),
     }

@@ -35,10 +35,25 @@ def test_the_timeline_orders_sessions_and_announcements(client: TestClient, peop
     assert page.index("2015-11") < page.index("2024-08-19") < page.index("2025-01-07")
 
 
-def test_a_person_adds_an_update_through_the_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
+def test_an_analyst_may_not_share_an_update_a_release_officer_may(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
     target = seeded.seed_id(COMMITMENT, "sd1:annual")
     log_in(client, people["analyst"])
     form = client.get(f"/dialogue/commitments/{target}").text
+    assert 'name="share" value="on" >' in form  # not ticked for someone who cannot release
+    data = {"csrf_token": csrf_of(form), "summary": "Shared too early", "date": "2025-10-01", "share": "on"}
+    refused = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "release needs the release officer role" in refused.text
+    assert "Shared too early" not in client.get(f"/dialogue/commitments/{target}").text
+
+
+def test_a_person_adds_an_update_through_the_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["officer"])
+    form = client.get(f"/dialogue/commitments/{target}").text
+    assert 'name="share" value="on" checked>' in form
     response = client.post(
         f"/dialogue/commitments/{target}/updates",
         data={

@@ -19,6 +19,7 @@ from tests.support.web import log_in
 
 TODAY = date(2025, 12, 1)
 SECRET_NAME = "Source-protected boarding report"
+SHARED = service.HandlingChoice(share_with_partner=True)
 
 
 def _evidence(node: Node, person: Person, name: str, releasable_to: tuple[str, ...]) -> str:
@@ -42,7 +43,7 @@ def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_pat
     with paired_nodes(tmp_path) as pair:
         _seeded_pair(pair)
         maritime = pair.ind.seed_id(COMMITMENT, "sd1:maritime-security")
-        analyst = pair.mys_people["analyst"]
+        analyst = pair.mys_people["officer"]  # what reaches the partner, a release officer released
         shared = _evidence(pair.mys, analyst, "Joint response to a boarding off Port Klang", ("IND",))
         kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
         update_id = post_update(
@@ -56,6 +57,7 @@ def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_pat
                     service.EvidenceInput(shared, counts_toward="maritime-incidents-joint"),
                     service.EvidenceInput(kept, counts_toward="maritime-incidents-joint"),
                 ),
+                handling=SHARED,
             ),
             TODAY,
         )
@@ -75,12 +77,14 @@ def test_withheld_evidence_is_shown_as_withheld_never_its_content(tmp_path: Path
     with paired_nodes(tmp_path) as pair:
         _seeded_pair(pair)
         maritime = pair.ind.seed_id(COMMITMENT, "sd1:maritime-security")
-        analyst = pair.mys_people["analyst"]
+        analyst = pair.mys_people["officer"]  # what reaches the partner, a release officer released
         kept = _evidence(pair.mys, analyst, SECRET_NAME, ())
         post_update(
             pair.mys,
             analyst,
-            service.UpdateInput(maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),)),
+            service.UpdateInput(
+                maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),), handling=SHARED
+            ),
             TODAY,
         )
         pair.pull(into=pair.ind)
@@ -98,14 +102,14 @@ def test_conflicting_reports_from_the_two_sides_are_both_kept_and_shown(tmp_path
         annual = pair.ind.seed_id(COMMITMENT, "sd1:annual")
         ind_id = post_update(
             pair.ind,
-            pair.ind_people["analyst"],
-            service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met"),
+            pair.ind_people["officer"],
+            service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met", handling=SHARED),
             TODAY,
         )
         mys_id = post_update(
             pair.mys,
-            pair.mys_people["analyst"],
-            service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet"),
+            pair.mys_people["officer"],
+            service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet", handling=SHARED),
             TODAY,
         )
         pair.pull(into=pair.ind)

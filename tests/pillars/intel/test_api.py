@@ -115,6 +115,34 @@ def test_an_analyst_may_not_release(client: TestClient, people: dict[str, Person
     assert response.status_code == 403
 
 
+def test_an_analyst_may_not_release_by_creating_it_releasable(client: TestClient, people: dict[str, Person]) -> None:
+    released = {"tlp": "green", "releasable_to": ["MYS"]}
+    response = client.post(
+        "/api/v1/intel/objects",
+        headers=bearer(people["analyst"]),
+        json={"object": indicator("[ipv4-addr:value = '185.220.101.9']"), "handling": released},
+    )
+    assert response.status_code == 403
+    assert "releasable to MYS is a release: release needs the release officer role" in response.json()["detail"]
+
+
+def test_created_releasable_a_warninglisted_indicator_is_refused_until_released_with_confirmation(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    released = {"tlp": "green", "releasable_to": ["MYS"]}
+    response = client.post(
+        "/api/v1/intel/objects",
+        headers=bearer(people["officer"]),
+        json={"object": indicator("[ipv4-addr:value = '8.8.8.8']"), "handling": released},
+    )
+    assert response.status_code == 409
+    assert "8.8.8.8 on" in response.json()["detail"]
+    assert "release it confirming the hits" in response.json()["detail"]
+    clean = _create(client, people["officer"], "[ipv4-addr:value = '185.220.101.10']", released)
+    detail = client.get(f"/api/v1/intel/objects/{clean}", headers=bearer(people["officer"])).json()
+    assert detail["item"]["handling"]["releasable_to"] == ["MYS"]
+
+
 def test_the_relationship_graph_counts_what_the_viewer_may_not_see(
     client: TestClient, intel_node: Node, people: dict[str, Person]
 ) -> None:

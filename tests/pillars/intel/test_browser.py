@@ -42,6 +42,10 @@ def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
         page.fill("input[name=valid_from]", "2025-01-07T00:00:00Z")
         page.select_option("select[name=tlp]", "green")
         page.fill("input[name=releasable_to]", "MYS")
+        page.click("form.intel-form button[type=submit]")  # an analyst may not release: the form says why
+        expect(page.locator("p.error")).to_contain_text("release needs the release officer role")
+        expect(page.locator("input[name=name]")).to_have_value("Beacon to exfiltration relay")
+        page.fill("input[name=releasable_to]", "")
         page.click("form.intel-form button[type=submit]")
         expect(page.locator("h1")).to_contain_text("Beacon to exfiltration relay")
         expect(page.locator("h1 .tlp")).to_have_text("TLP:GREEN")

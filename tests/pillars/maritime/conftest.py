@@ -51,6 +51,7 @@ def client(maritime_node: Node) -> Iterator[TestClient]:
 def people(maritime_node: Node) -> dict[str, Person]:
     return {
         "analyst": add_person(maritime_node, "asha", {Role.ANALYST}, agency="NSCS"),
+        "officer": add_person(maritime_node, "rao", {Role.ANALYST, Role.RELEASE_OFFICER}, agency="NSCS"),
         "cert": add_person(maritime_node, "kiran", {Role.ANALYST}, agency="CERT-In"),
         "viewer": add_person(maritime_node, "vik", {Role.VIEWER}, agency="CERT-In"),
         "partner": add_person(maritime_node, "mys-node", {Role.PARTNER}, nation="MYS"),

@@ -32,12 +32,24 @@ def _incident(tlp: str = "green", **extra: Any) -> dict[str, Any]:
 
 
 def test_an_analyst_records_an_incident_and_its_area_is_computed(client: TestClient, people: dict[str, Person]) -> None:
-    response = client.post("/api/v1/maritime/incidents", json=_incident(), headers=bearer(people["analyst"]))
+    local = _incident() | {"handling": {"tlp": "green"}}
+    response = client.post("/api/v1/maritime/incidents", json=local, headers=bearer(people["analyst"]))
     assert response.status_code == 201, response.text
     listed = client.get("/api/v1/maritime/incidents?since=2024-03-01", headers=bearer(people["viewer"])).json()
     assert [(i["name"], i["area"], i["severity"]) for i in listed["items"]] == [
         ("Robbery at Phillip Channel", "Singapore Strait", "CAT 3")
     ]
+
+
+def test_only_a_release_officer_records_an_incident_releasable_to_the_partner(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    refused = client.post("/api/v1/maritime/incidents", json=_incident(), headers=bearer(people["analyst"]))
+    assert refused.status_code == 403
+    assert "releasable to MYS is a release" in refused.json()["detail"]
+    created = client.post("/api/v1/maritime/incidents", json=_incident(), headers=bearer(people["officer"]))
+    assert created.status_code == 201, created.text
+    assert created.json()["handling"]["releasable_to"] == ["MYS"]
 
 
 def test_without_a_token_the_api_answers_401(client: TestClient) -> None:
@@ -144,7 +156,8 @@ def test_an_uploaded_area_is_listed_and_counted_in_the_statistics(
     names = [a["name"] for a in client.get("/api/v1/maritime/areas", headers=analyst).json()["items"]]
     assert "Box" in names
     assert "Strait of Malacca" in names
-    client.post("/api/v1/maritime/incidents", json=_incident(latitude=0.5, longitude=100.5), headers=analyst)
+    boxed = _incident(latitude=0.5, longitude=100.5) | {"handling": {"tlp": "green"}}
+    assert client.post("/api/v1/maritime/incidents", json=boxed, headers=analyst).status_code == 201
     stats = client.get("/api/v1/maritime/incidents/stats?year=2024", headers=analyst).json()
     assert {"grouping": "area", "name": "Box", "year": 2024, "count": 1} in stats["rows"]
 
@@ -166,8 +179,10 @@ def test_pages_render_for_a_viewer_without_the_forms(client: TestClient, people:
     assert "Report an incident" not in client.get("/maritime/incidents").text
 
 
-def test_an_analyst_records_an_incident_with_the_form(client: TestClient, people: dict[str, Person]) -> None:
-    log_in(client, people["analyst"])
+def test_a_release_officer_records_a_released_incident_with_the_form(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    log_in(client, people["officer"])
     page = client.get("/maritime/incidents").text
     csrf = csrf_of(page)
     form = {

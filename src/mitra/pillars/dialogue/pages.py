@@ -15,7 +15,7 @@ from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
 from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
-from mitra.policy import Action, authorize
+from mitra.policy import Action, Role, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.rendering import SignedIn, error_page, render
 
@@ -99,7 +99,7 @@ def _detail(
         can_write=_can_write(request, user),
         statuses=MILESTONE_STATUSES,
         error=error,
-        form=form or {"date": _today().isoformat(), "share": "on"},
+        form=form or {"date": _today().isoformat(), "share": "on" if Role.RELEASE_OFFICER in user.actor.roles else ""},
         lag=lag_line(state),
     )
 

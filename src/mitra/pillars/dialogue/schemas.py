@@ -33,7 +33,9 @@ class SharingIn(StrictIn):
     """
 
     tlp: TlpLevel = "green"
-    share_with_partner: bool = Field(True, description="Make it releasable to the partner nation")
+    share_with_partner: bool = Field(
+        False, description="Make it releasable to the partner nation (a release: release officers only)"
+    )
 
     def choice(self) -> HandlingChoice:
         return HandlingChoice(tlp=self.tlp, share_with_partner=self.share_with_partner)

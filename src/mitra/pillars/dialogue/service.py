@@ -439,7 +439,7 @@ def _score(state: CommitmentState, nation: str, year: int) -> Score:
 @dataclass(frozen=True)
 class HandlingChoice:
     tlp: str = "green"
-    share_with_partner: bool = True
+    share_with_partner: bool = False  # making it releasable is a release: a release officer says so
 
 
 def _handling(node: Node, actor: Actor, choice: HandlingChoice) -> HandlingInput:

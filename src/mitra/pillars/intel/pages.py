@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from mitra.core.errors import Conflict, Forbidden, InvalidInput, MitraError, NotFound
+from mitra.core.errors import InvalidInput, MitraError, NotFound
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import parse_timestamp
@@ -184,11 +184,18 @@ async def _submit_form(
     try:
         with node.db.write() as session:
             object_id = save(session, node, text).id
-    except (NotFound, Forbidden, Conflict) as exc:
+    except NotFound as exc:
         return error_page(request, user, exc)
-    except MitraError as exc:
+    except MitraError as exc:  # refused or invalid: the form again, as filled, with the reason
         return _form_page(
-            request, user, type_name=type_name, values=text, action=action, error=str(exc), status=422, editing=editing
+            request,
+            user,
+            type_name=type_name,
+            values=text,
+            action=action,
+            error=str(exc),
+            status=exc.status,
+            editing=editing,
         )
     return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
 

@@ -31,7 +31,7 @@ from mitra.core.stix import (
     to_policy_handling,
 )
 from mitra.pillars.intel import csv_import, misp
-from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex
+from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex, node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Actor, authorize, narrows
 
 if TYPE_CHECKING:
@@ -217,6 +217,13 @@ def create_object(
 ) -> StixObject:
     if obj.get("type") not in PAGE_TYPES:
         raise InvalidInput(f"type: {obj.get('type')!r} is not an intelligence object type")
+    if handling.releasable_to:  # released as it is made: the warninglist check comes first, as for a release
+        hits = node_warninglists(node.settings.data_dir).check_object(obj)
+        if hits:
+            listed = "; ".join(f"{h.value} on {h.list_name}" for h in hits[:5])
+            raise Conflict(
+                f"it hits warninglists ({listed}): create it without releasing, then release it confirming the hits"
+            )
     return node.store.create(session, obj=obj, handling=handling, actor=actor)
 
 

@@ -35,6 +35,11 @@ class SightingRecord:
     reason: str
 
 
+# The partnership's standing rule for sightings (issue: "sightings on a partner's indicator are sent back to
+# the originator, if policy allows"): no release officer stands between a match and its originator.
+FEEDBACK_RULE = "a sighting goes back to the originator of the indicator it is about"
+
+
 def feedback_handling(indicator: ActiveIndicator, *, store: ObjectStore, actor: Actor) -> tuple[HandlingInput, str]:
     """The handling of a sighting of ``indicator`` made by ``actor``, and why it does or does not go back."""
     source = indicator.handling
@@ -100,6 +105,7 @@ def record_sightings(
             },
             handling=handling,
             actor=actor,
+            release_rule=FEEDBACK_RULE if handling.releasable_to else None,
         )
         records.append(
             SightingRecord(
