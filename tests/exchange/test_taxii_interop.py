@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import requests
 from sqlalchemy import select
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
+from mitra.audit.service import AuditEntry
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, apply_handling
@@ -21,6 +23,8 @@ from mitra.policy import Role
 from tests.conftest import Person, add_person
 from tests.support.live import LiveServer
 from tests.support.pair import paired_nodes
+
+TAXII = "application/taxii+json;version=2.1"
 
 
 class Bearer(requests.auth.AuthBase):
@@ -110,6 +114,23 @@ def test_objects_pages_and_filters(served: tuple[LiveServer, Person, list[str]])
     assert len(all_versions["objects"]) == 2
 
 
+def test_version_and_spec_version_filters(served: tuple[LiveServer, Person, list[str]]) -> None:
+    server, partner, ids = served
+    coll = collection(server, partner)
+    every = coll.get_objects(id=ids[0], version="all")["objects"]
+    first, last = sorted(every, key=lambda o: o["modified"])
+    assert [o["name"] for o in coll.get_objects(id=ids[0], version="first")["objects"]] == [first["name"]]
+    assert [o["name"] for o in coll.get_objects(id=ids[0], version="last")["objects"]] == ["indicator 0 v2"]
+    at_time = coll.get_objects(id=ids[0], version=first["modified"])["objects"]
+    assert [o["modified"] for o in at_time] == [first["modified"]]
+    both = coll.get_objects(id=ids[0], version=f"first,{last['modified']}")["objects"]
+    assert sorted(o["modified"] for o in both) == sorted(o["modified"] for o in every)
+    assert len(coll.get_objects(type="indicator", spec_version="2.1")["objects"]) == len(ids)
+    assert coll.get_objects(type="indicator", spec_version="2.0").get("objects", []) == []
+    with pytest.raises(requests.HTTPError, match="400"):
+        coll.get_objects(version="yesterday")
+
+
 def test_object_by_id_and_its_versions(served: tuple[LiveServer, Person, list[str]]) -> None:
     server, partner, ids = served
     coll = collection(server, partner)
@@ -160,18 +181,31 @@ def test_a_person_token_cannot_use_taxii(served: tuple[LiveServer, Person, list[
     assert "partner node accounts" in response.json()["description"]
 
 
-def test_wrong_media_types_are_refused(served: tuple[LiveServer, Person, list[str]]) -> None:
+def test_wrong_media_types_are_refused(served: tuple[LiveServer, Person, list[str]], sqlite_node: Node) -> None:
     server, partner, _ = served
     url = f"{server.url}/taxii2/ind/collections/"
     headers = {"Authorization": f"Bearer {partner.token}"}
     assert requests.get(url, headers={**headers, "Accept": "text/html"}, timeout=10).status_code == 406
     post = requests.post(
         f"{server.url}/taxii2/ind/collections/{inbox_collection_id('IND', 'MYS')}/objects/",
-        headers={**headers, "Accept": "application/taxii+json;version=2.1", "Content-Type": "application/json"},
+        headers={**headers, "Accept": TAXII, "Content-Type": "application/json"},
         data=b"{}",
         timeout=10,
     )
     assert post.status_code == 415
+    not_json = requests.post(
+        f"{server.url}/taxii2/ind/collections/{inbox_collection_id('IND', 'MYS')}/objects/",
+        headers={**headers, "Accept": TAXII, "Content-Type": TAXII},
+        data=b"{not json",
+        timeout=10,
+    )
+    assert not_json.status_code == 422
+    assert "not JSON" in not_json.json()["description"]
+    with sqlite_node.db.read() as session:
+        refused = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "refuse", AuditEntry.actor == "partner:MYS")
+        ).all()
+    assert [json.loads(entry.detail)["status"] for entry in refused] == [415, 422]
 
 
 def test_no_token_no_taxii(served: tuple[LiveServer, Person, list[str]]) -> None:

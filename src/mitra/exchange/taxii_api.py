@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mitra.audit.service import AuditEvent, record
 from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
@@ -55,22 +56,26 @@ def _limit(params: Params) -> int | None:
     if text is None:
         return None
     if not text.isdigit() or int(text) < 1:
-        raise InvalidInput(f"limit: {text!r} is not a positive integer")
+        raise _BadRequest(f"limit: {text!r} is not a positive integer")
     return int(text)
 
 
 def _filter(params: Params, *, default_version: str) -> ObjectFilter:
+    """The request's filters; one the server cannot understand is a 400, as TAXII 2.1 (section 3.6) says."""
     unknown = sorted({key for key, _ in params} - _FILTERS)
     if unknown:
-        raise InvalidInput(f"unknown parameter {unknown[0]!r}")
-    return ObjectFilter.parse(
-        added_after=_one(params, "added_after"),
-        ids=_many(params, "match[id]"),
-        types=_many(params, "match[type]"),
-        versions=_many(params, "match[version]"),
-        spec_versions=_many(params, "match[spec_version]"),
-        default_version=default_version,
-    )
+        raise _BadRequest(f"unknown parameter {unknown[0]!r}")
+    try:
+        return ObjectFilter.parse(
+            added_after=_one(params, "added_after"),
+            ids=_many(params, "match[id]"),
+            types=_many(params, "match[type]"),
+            versions=_many(params, "match[version]"),
+            spec_versions=_many(params, "match[spec_version]"),
+            default_version=default_version,
+        )
+    except InvalidInput as exc:
+        raise _BadRequest(str(exc)) from None
 
 
 def dispatch(node: Node, actor: Actor, method: str, path: str, params: Params, body: Any = None) -> TaxiiResponse:
@@ -231,6 +236,11 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
 }
 
 
+class _BadRequest(MitraError):
+    status = 400
+    title = "Bad request"
+
+
 class _MethodNotAllowed(MitraError):
     status = 405
     title = "Method not allowed"
@@ -295,6 +305,7 @@ def discovery(request: Request) -> Response:
 @router.api_route("/taxii2/{root}/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 async def taxii(request: Request, root: str, path: str) -> Response:
     node: Node = request.app.state.node
+    actor: Actor | None = None
     try:
         if root != node.nation.lower():
             raise NotFound(f"no API root {root!r} (this node's is {node.nation.lower()!r})")
@@ -314,6 +325,8 @@ async def taxii(request: Request, root: str, path: str) -> Response:
         params = list(request.query_params.multi_items())
         result = await _run(node, actor, request.method, path, params, body)
     except MitraError as exc:
+        if request.method == "POST" and actor is not None and exc.status in (400, 403, 415, 422):
+            await run_in_threadpool(_audit_refused_push, node, actor, path, exc)
         response = _error(exc)
         if isinstance(exc, _MethodNotAllowed):
             response.headers["Allow"] = "GET, POST" if path.endswith("objects/") else "GET"
@@ -322,9 +335,21 @@ async def taxii(request: Request, root: str, path: str) -> Response:
 
 
 async def _run(node: Node, actor: Actor, method: str, path: str, params: Params, body: Any) -> TaxiiResponse:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(dispatch, node, actor, method, path, params, body)
+
+
+def _audit_refused_push(node: Node, actor: Actor, path: str, exc: MitraError) -> None:
+    """A partner's push refused whole (wrong media type, not JSON, not an envelope) is an audit entry too."""
+    with node.db.write() as session:
+        record(
+            session,
+            AuditEvent(
+                f"partner:{actor.nation}",
+                "refuse",
+                None,
+                {"path": path, "status": exc.status, "reason": str(exc)[:500]},
+            ),
+        )
 
 
 class LocalTransport:
