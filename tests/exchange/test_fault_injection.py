@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,6 +133,75 @@ def test_killing_the_server_mid_transfer_then_resuming_loses_and_doubles_nothing
         partial = set(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
     assert 0 < len(partial) < len(expected)
     server.start()
+    report = pull_from_partner(mys, "IND", transport, page_size=10)
+    transport.close()
+    assert report.finished
+    with mys.db.read() as session:
+        ids = list(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
+    assert set(ids) == expected
+    assert len(ids) == len(expected)
+
+
+class CuttingProxy:
+    """A TCP proxy on loopback that forwards to ``upstream_port`` and, once ``cut_after`` response bytes
+    have passed, closes both sockets: the connection drops in the middle of a response body."""
+
+    def __init__(self, upstream_port: int, cut_after: int) -> None:
+        self.upstream_port = upstream_port
+        self.cut_after = cut_after
+        self.passed = 0
+        self.cut = False
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, response: bool) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(4096):
+                if response and not self.cut and self.passed + len(chunk) > self.cut_after:
+                    target.sendall(chunk[: self.cut_after - self.passed])  # part of a body, then nothing
+                    self.cut = True
+                    break
+                target.sendall(chunk)
+                if response:
+                    self.passed += len(chunk)
+        for sock in (source, target):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_cut_in_the_middle_of_a_page_body_resumes_without_loss_or_duplicates(
+    india_served: tuple[Node, Node, ServerProcess, set[str]],
+) -> None:
+    _, mys, server, expected = india_served
+    with mys.db.read() as session:
+        partner = session.get(Partner, "IND")
+        assert partner is not None
+        url, token = partner.api_root_url, partner.token
+    proxy = CuttingProxy(server.port, cut_after=20_000)  # pages of 10 are about 9 kB: the cut falls in the third
+    cut_url = url.replace(f":{server.port}/", f":{proxy.port}/")
+    with pytest.raises(TransportError):
+        pull_from_partner(mys, "IND", HttpTransport(cut_url, token=token, timeout=5), page_size=10)
+    proxy.close()
+    assert proxy.cut
+    with mys.db.read() as session:
+        partial = set(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
+    assert 0 < len(partial) < len(expected)
+    transport = HttpTransport(url, token=token, timeout=5)
     report = pull_from_partner(mys, "IND", transport, page_size=10)
     transport.close()
     assert report.finished

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
+from mitra.exchange.live import Syncer
 from mitra.exchange.partners import pair
 from mitra.policy import Role
 from tests.conftest import add_person, make_settings
 from tests.support.live import LiveServer, free_port
+from tests.support.pair import given
 
 
 def test_a_release_reaches_the_partner_by_notify_then_pull(tmp_path: Path) -> None:
@@ -65,3 +67,35 @@ def test_notify_is_for_partner_accounts_only(tmp_path: Path) -> None:
         assert not_syncing.status_code == 409
         assert "MITRA_SYNC_INTERVAL_SECONDS" in not_syncing.json()["detail"]
     node.close()
+
+
+def test_the_scheduled_pull_brings_what_was_released_without_any_notification(tmp_path: Path) -> None:
+    port = free_port()
+    nodes = {n: Node.open(make_settings(tmp_path, nation=n)) for n in ("IND", "MYS")}  # nobody notifies
+    for node in nodes.values():
+        node.init()
+    pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")
+    indicator = {
+        "type": "indicator",
+        "name": "on schedule",
+        "pattern_type": "stix",
+        "valid_from": "2025-01-07T00:00:00Z",
+        "pattern": "[ipv4-addr:value = '198.51.100.201']",
+    }
+    syncer = Syncer(nodes["MYS"], interval=0.3)
+    try:
+        with LiveServer(nodes["IND"], port):
+            syncer.start()
+            object_id = given(nodes["IND"], indicator, HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)))
+            arrived = False
+            deadline = time.monotonic() + 30
+            while not arrived and time.monotonic() < deadline:
+                with nodes["MYS"].db.read() as session:
+                    arrived = session.scalar(select(StixObject.seq).where(StixObject.id == object_id)) is not None
+                time.sleep(0.1)
+            syncer.stop()
+    finally:
+        for node in nodes.values():
+            node.close()
+    assert arrived, "the scheduled pull did not bring the object within 30 s"
+    assert syncer.rounds >= 1
