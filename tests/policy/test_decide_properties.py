@@ -44,8 +44,9 @@ MALFORMED_RECIPIENTS = (
     " MYS:NSC",
 )
 
-# 3,000 (view) + 3,000 (export) + 3,000 (release) + 1,500 (authorize) = 10,500 cases.
-CASES_PER_PURPOSE = 3_000
+# 3,500 (view) + 3,500 (export) + 3,500 (release) = 10,500 (marking, viewer, destination) cases,
+# and 1,500 of authorize (no marking) beside them.
+CASES_PER_PURPOSE = 3_500
 AUTHORIZE_CASES = 1_500
 
 

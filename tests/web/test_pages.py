@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from mitra.app import create_app
 from mitra.core.node import Node
-from tests.conftest import Person
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
 from tests.support.web import bearer, csrf_of, log_in
 
 
@@ -28,6 +31,27 @@ def test_login_sets_an_httponly_samesite_session_cookie(client: TestClient, peop
     assert "mitra_session=" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # MITRA_SECURE_COOKIES is off by default (loopback demo over HTTP)
+
+
+def test_behind_https_the_session_cookie_is_secure(tmp_path: Path) -> None:
+    node = Node.open(make_settings(tmp_path, secure_cookies=True))
+    node.init()
+    person = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
+    try:
+        with TestClient(create_app(node.settings, node=node), base_url="https://testserver") as client:
+            token = csrf_of(client.get("/login").text)
+            response = client.post(
+                "/login",
+                data={"username": "asha", "password": person.password, "csrf_token": token},
+                follow_redirects=False,
+            )
+        cookies = response.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith("mitra_session="))
+        assert "Secure" in session
+        assert "HttpOnly" in session
+    finally:
+        node.close()
 
 
 def test_login_without_the_csrf_token_is_refused(client: TestClient, people: dict[str, Person]) -> None:
