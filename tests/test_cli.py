@@ -15,12 +15,13 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The commands run against each database the storage tests run on."""
     return {
         "MITRA_NATION": "IND",
         "MITRA_AGENCIES": "NSCS,CERT-In",
         "MITRA_DATA_DIR": str(tmp_path / "node"),
-        "MITRA_DATABASE_URL": "",
+        "MITRA_DATABASE_URL": database_url,
     }
 
 

@@ -15,8 +15,9 @@ from tests.conftest import Person, add_person, make_settings
 
 
 @pytest.fixture
-def web_node(tmp_path: Path) -> Iterator[Node]:
-    node = Node.open(make_settings(tmp_path, max_body_bytes=200_000))
+def web_node(tmp_path: Path, database_url: str) -> Iterator[Node]:
+    """The REST API and pages run on each database the storage tests run on."""
+    node = Node.open(make_settings(tmp_path, database_url, max_body_bytes=200_000))
     node.init()
     node.seed()
     yield node
