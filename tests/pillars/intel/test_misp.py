@@ -113,6 +113,16 @@ def test_the_original_event_after_the_edited_one_does_not_roll_back(
     assert "blah" in latest["labels"]
 
 
+@pytest.mark.parametrize(("name", "proposals"), [("proposals.json", 2), ("shadow.json", 2)])
+def test_proposals_are_reported_as_skipped_never_stored_as_attributes(
+    intel_node: Node, people: dict[str, Person], name: str, proposals: int
+) -> None:
+    outcome = _import(intel_node, people["analyst"], _event(name))
+    reason = "proposal (MISP ShadowAttribute): not an attribute until accepted in MISP"
+    assert outcome.skipped_reasons[reason] == proposals
+    assert outcome.added >= 1  # the event's report and its own attribute
+
+
 def test_a_deleted_attribute_is_skipped_with_the_reason(intel_node: Node, people: dict[str, Person]) -> None:
     outcome = _import(intel_node, people["analyst"], _event("attribute_del.json"))
     assert outcome.skipped_reasons == {"attribute deleted in MISP": 1}

@@ -59,7 +59,8 @@ def _run(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
-            task = progress.add_task(f"validating and storing {file.name}", total=max(total, 1) * 2)
+            # Each object is counted when validated and when stored; an unknown count (0) pulses and counts up.
+            task = progress.add_task(f"validating and storing {file.name}", total=total * 2 if total else None)
             with node.db.write() as session:
                 outcome = work(session, node, actor, lambda n: progress.advance(task, n))
     except MitraError as exc:
@@ -95,7 +96,7 @@ def import_misp(file: FileArgument, agency: AgencyOption = None) -> None:
     _run(
         file,
         agency,
-        0,
+        0,  # objects are known only once the event is converted
         lambda session, node, actor, advance: service.import_misp(
             session, node, actor=actor, document=document, where=str(file), on_progress=advance
         ),
@@ -140,7 +141,7 @@ def import_india_malaysia(
     _run(
         file,
         agency,
-        0,
+        0,  # objects are known only once the entries are matched to ATT&CK
         lambda session, node, actor, advance: india_malaysia.import_targets(
             session, node, actor=actor, document=document, where=str(file), attack_path=attack, on_progress=advance
         ),

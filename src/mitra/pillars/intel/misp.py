@@ -307,6 +307,16 @@ class _EventConverter:
                 obj["description"] = record["comment"]
             self.add(obj)
 
+    def proposals(self) -> None:
+        """MISP proposals (ShadowAttributes) are edits someone suggested, not attributes: reported, not stored."""
+        attributes = list(getattr(self.event, "attributes", None) or [])
+        for misp_object in getattr(self.event, "objects", None) or []:
+            attributes.extend(getattr(misp_object, "attributes", None) or [])
+        count = len(getattr(self.event, "shadow_attributes", None) or [])
+        count += sum(len(getattr(a, "shadow_attributes", None) or []) for a in attributes)
+        for _ in range(count):
+            self.result.skip("proposal (MISP ShadowAttribute): not an attribute until accepted in MISP")
+
     def objects(self) -> None:
         for index, misp_object in enumerate(getattr(self.event, "objects", None) or []):
             if getattr(misp_object, "deleted", False):
@@ -418,6 +428,7 @@ def event_to_stix(event: Any, *, where: str) -> MispConversion:
     """Convert a loaded event; every id is derived from a MISP uuid (or, lacking one, its content)."""
     converter = _EventConverter(event, where=where)
     converter.attributes()
+    converter.proposals()
     converter.objects()
     converter.galaxies()
     converter.report()
