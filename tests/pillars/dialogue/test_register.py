@@ -235,3 +235,40 @@ def test_a_node_of_another_pair_starts_empty_and_reports_its_own_nations(tmp_pat
         assert node.partners == ("SGP",)
     finally:
         node.close()
+
+
+@pytest.mark.parametrize(
+    ("milestones", "indicators", "refusal"),
+    [
+        ([{"key": "m1", "due_date": "2026-02-30"}], [], r"milestones\[0\]\.due_date"),
+        ([{"key": "m1", "party": "SGP"}], [], r"milestones\[0\]\.party: 'SGP' is not IND, MYS or both"),
+        ([{"key": "m1"}, {"key": "m1"}], [], "milestones: keys must be unique"),
+        ([{"key": "m1", "status": "done"}], [], r"milestones\[0\]\.status: 'done'"),
+        ("m1", [], "milestones: a list"),
+        ([], [{"key": "i1", "targets": {"next year": 3}}], r"indicators\[0\]\.targets: 'next year' is not a year"),
+        ([], [{"key": "i1", "baseline": "none"}], r"indicators\[0\]\.baseline: 'none' is not a number"),
+        ([], [{"key": ""}], r"indicators\[0\]\.key: empty"),
+    ],
+)
+def test_a_revision_with_bad_milestones_or_indicators_is_refused_and_the_register_still_loads(
+    seeded: Node, people: dict[str, Person], milestones: object, indicators: object, refusal: str
+) -> None:
+    target = commitment_id(seeded, "sd1:annual")
+    changes = {"milestones": milestones} if milestones != [] else {"indicators": indicators}
+    with seeded.db.write() as session, pytest.raises(InvalidInput, match=refusal):
+        service.revise_commitment(
+            session=session, node=seeded, actor=people["analyst"].actor, object_id=target, changes=changes
+        )
+    state = read_register(seeded, people["viewer"], TODAY).commitment(target)
+    assert [m.key for m in state.milestones] == ["session-2"]
+
+
+def test_a_new_commitment_checks_its_milestones_as_a_revision_does(seeded: Node, people: dict[str, Person]) -> None:
+    data = service.CommitmentInput(
+        area="maritime-security",
+        text="agree to a joint patrol calendar",
+        strength="agree to",
+        milestones=(service.MilestoneInput("calendar", "Calendar agreed", "2026-13-01"),),
+    )
+    with seeded.db.write() as session, pytest.raises(InvalidInput, match=r"milestones\[0\]\.due_date"):
+        service.add_commitment(session=session, node=seeded, actor=people["analyst"].actor, data=data)

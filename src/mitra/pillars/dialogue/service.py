@@ -604,29 +604,8 @@ def _commitment_body(session: Session, node: Node, actor: Actor, data: Commitmen
         value = getattr(data, name)
         if value:
             parse_partial_day(value, field_name=name)
-    milestones = []
-    for index, m in enumerate(data.milestones):
-        if m.due_date:
-            parse_day(m.due_date, field_name=f"milestones[{index}].due_date")
-        if m.party not in (*node.partnership, "both"):
-            raise InvalidInput(f"milestones[{index}].party: {m.party!r} is not {', '.join(node.partnership)} or both")
-        if not m.key.strip():
-            raise InvalidInput(f"milestones[{index}].key: empty")
-        milestones.append(
-            {"key": m.key, "title": m.title or m.key, "due_date": m.due_date, "party": m.party, "status": "scheduled"}
-        )
-    if len({m["key"] for m in milestones}) != len(milestones):
-        raise InvalidInput("milestones: keys must be unique")
-    indicators = []
-    for index, i in enumerate(data.indicators):
-        if not i.key.strip():
-            raise InvalidInput(f"indicators[{index}].key: empty")
-        for year in i.targets:
-            if not (year.isdigit() and len(year) == 4):
-                raise InvalidInput(f"indicators[{index}].targets: {year!r} is not a year")
-        indicators.append(
-            {"key": i.key, "name": i.name or i.key, "unit": i.unit, "baseline": i.baseline, "targets": dict(i.targets)}
-        )
+    milestones = checked_milestones(node, [vars(m) for m in data.milestones])
+    indicators = checked_indicators([vars(i) for i in data.indicators])
     body: dict[str, Any] = {
         "type": COMMITMENT,
         "name": data.text.strip()[:300],
@@ -643,6 +622,60 @@ def _commitment_body(session: Session, node: Node, actor: Actor, data: Commitmen
         if getattr(data, name):
             body[name] = getattr(data, name)
     return body
+
+
+def checked_milestones(node: Node, items: Any) -> list[dict[str, Any]]:
+    """A commitment's milestones as stored, each checked (a new commitment's and a revision's alike):
+    a bad one is refused here, never stored to break the register for every reader later."""
+    if not isinstance(items, list):
+        raise InvalidInput("milestones: a list of {key, title, due_date, party}")
+    milestones = []
+    for index, m in enumerate(items):
+        where = f"milestones[{index}]"
+        if not isinstance(m, dict):
+            raise InvalidInput(f"{where}: an object with key, title, due_date and party")
+        key, due, party = str(m.get("key") or "").strip(), m.get("due_date"), m.get("party", "both")
+        if not key:
+            raise InvalidInput(f"{where}.key: empty")
+        if due:
+            parse_day(str(due), field_name=f"{where}.due_date")
+        if party not in (*node.partnership, "both"):
+            raise InvalidInput(f"{where}.party: {party!r} is not {', '.join(node.partnership)} or both")
+        status = m.get("status", "scheduled")
+        if status not in MILESTONE_STATUSES:
+            raise InvalidInput(f"{where}.status: {status!r} is not one of {', '.join(MILESTONE_STATUSES)}")
+        title = str(m.get("title") or key)
+        milestones.append({"key": key, "title": title, "due_date": due or None, "party": party, "status": status})
+    if len({m["key"] for m in milestones}) != len(milestones):
+        raise InvalidInput("milestones: keys must be unique")
+    return milestones
+
+
+def checked_indicators(items: Any) -> list[dict[str, Any]]:
+    """A commitment's indicators as stored, each checked: a key, a numeric baseline, targets by year."""
+    if not isinstance(items, list):
+        raise InvalidInput("indicators: a list of {key, name, unit, baseline, targets}")
+    indicators = []
+    for index, i in enumerate(items):
+        where = f"indicators[{index}]"
+        if not isinstance(i, dict):
+            raise InvalidInput(f"{where}: an object with key, name, unit, baseline and targets")
+        key = str(i.get("key") or "").strip()
+        if not key:
+            raise InvalidInput(f"{where}.key: empty")
+        baseline, targets = i.get("baseline", 0), i.get("targets") or {}
+        if isinstance(baseline, bool) or not isinstance(baseline, int | float):
+            raise InvalidInput(f"{where}.baseline: {baseline!r} is not a number")
+        if not isinstance(targets, dict):
+            raise InvalidInput(f"{where}.targets: an object of year -> target")
+        for year, target in targets.items():
+            if not (isinstance(year, str) and year.isdigit() and len(year) == 4):
+                raise InvalidInput(f"{where}.targets: {year!r} is not a year")
+            if isinstance(target, bool) or not isinstance(target, int | float):
+                raise InvalidInput(f"{where}.targets[{year}]: {target!r} is not a number")
+        name, unit = str(i.get("name") or key), str(i.get("unit") or "count")
+        indicators.append({"key": key, "name": name, "unit": unit, "baseline": baseline, "targets": dict(targets)})
+    return indicators
 
 
 def add_commitment(*, session: Session, node: Node, actor: Actor, data: CommitmentInput) -> StixObject:
@@ -679,9 +712,10 @@ def revise_commitment(
     body = _commitment_body(session, node, actor, merged)
     body.pop("milestones")
     body.pop("indicators")
-    for key in ("milestones", "indicators"):
-        if key in changes:
-            body[key] = changes[key]
+    if "milestones" in changes:
+        body["milestones"] = checked_milestones(node, changes["milestones"])
+    if "indicators" in changes:
+        body["indicators"] = checked_indicators(changes["indicators"])
     return node.store.new_version(session, object_id=object_id, changes=body, actor=actor)
 
 
