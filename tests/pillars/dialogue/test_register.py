@@ -272,3 +272,20 @@ def test_a_new_commitment_checks_its_milestones_as_a_revision_does(seeded: Node,
     )
     with seeded.db.write() as session, pytest.raises(InvalidInput, match=r"milestones\[0\]\.due_date"):
         service.add_commitment(session=session, node=seeded, actor=people["analyst"].actor, data=data)
+
+
+def test_terms_of_reference_before_the_announcement_are_refused(seeded: Node, people: dict[str, Person]) -> None:
+    target = commitment_id(seeded, "sd1:annual")
+    changes = {"announced": "2015-11", "terms_of_reference": "2014-02"}
+    with seeded.db.write() as session, pytest.raises(InvalidInput, match="terms_of_reference: 2014-02 is before"):
+        service.revise_commitment(
+            session=session, node=seeded, actor=people["analyst"].actor, object_id=target, changes=changes
+        )
+    with seeded.db.write() as session:  # the Su-30 Forum's real order is fine
+        service.revise_commitment(
+            session=session,
+            node=seeded,
+            actor=people["analyst"].actor,
+            object_id=target,
+            changes={"announced": "2015-11", "terms_of_reference": "2025-02"},
+        )

@@ -7,6 +7,7 @@ what a person sees (and what counts into progress) is what policy lets them see.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -600,10 +601,17 @@ def _commitment_body(session: Session, node: Node, actor: Actor, data: Commitmen
             raise InvalidInput(f"session_ref: no session {data.session_ref} that you may see") from None
         if row.type != SESSION:
             raise InvalidInput(f"session_ref: {data.session_ref} is not a dialogue session")
-    for name in ("announced", "terms_of_reference", "delivered"):
-        value = getattr(data, name)
-        if value:
-            parse_partial_day(value, field_name=name)
+    stages = [
+        (name, str(getattr(data, name)).strip())
+        for name in ("announced", "terms_of_reference", "delivered")
+        if getattr(data, name)
+    ]
+    for name, value in stages:
+        parse_partial_day(value, field_name=name)
+    for (earlier, first), (later, then) in itertools.pairwise(stages):
+        known = min(len(first), len(then))  # compared at the coarser precision: "2015-11" vs "2015-11-20" is fine
+        if then[:known] < first[:known]:
+            raise InvalidInput(f"{later}: {then} is before {earlier} {first}")
     milestones = checked_milestones(node, [vars(m) for m in data.milestones])
     indicators = checked_indicators([vars(i) for i in data.indicators])
     body: dict[str, Any] = {
