@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from mitra.core.errors import InvalidInput
 from mitra.core.node import Node
-from mitra.core.stix import HandlingInput
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.schemas import EditionIn, LessonCreate
+from mitra.pillars.dialogue import service as dialogue
 from mitra.policy import Actor, Role
 from tests.conftest import add_person
 
@@ -78,20 +78,16 @@ def test_an_edition_ending_before_it_starts_is_refused(seeded: Node) -> None:
 
 
 def _commitment(node: Node, tlp: str, agency: str) -> str:
-    """A stand-in for a dialogue commitment: any object, since the link is by object id only."""
+    """A Dialogue commitment recorded by ``agency`` under ``tlp``."""
     author = add_person(node, f"author-{agency.lower()}", {Role.ANALYST}, agency=agency).actor
+    data = dialogue.CommitmentInput(
+        area="defence-industry",
+        text="agree to hold joint exercises annually",
+        strength="agree to",
+        handling=dialogue.HandlingChoice(tlp=tlp),
+    )
     with node.db.write() as session:
-        row = node.store.create(
-            session,
-            obj={
-                "type": "note",
-                "content": "Commitment: hold joint exercises annually",
-                "object_refs": [node.seed_id("report", "x")],
-            },
-            handling=HandlingInput(tlp=tlp, originator_nation="IND", originator_agency=agency),
-            actor=author,
-        )
-    return row.id
+        return dialogue.add_commitment(session=session, node=node, actor=author, data=data).id
 
 
 def test_a_lesson_links_a_visible_commitment_by_id(seeded: Node) -> None:
@@ -118,6 +114,14 @@ def test_a_lesson_cannot_cite_a_commitment_that_does_not_exist(seeded: Node) -> 
     missing = "note--00000000-0000-4000-8000-000000000000"
     data = LessonCreate(exercise_ref=exercise.id, kind="lesson", statement="x", commitment_refs=[missing])
     with seeded.db.write() as session, pytest.raises(InvalidInput, match="commitment_refs"):
+        service.create_lesson(session, store=seeded.store, data=data, actor=analyst)
+
+
+def test_a_lesson_cites_dialogue_commitments_not_other_objects(seeded: Node) -> None:
+    analyst = add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS").actor
+    exercise = _exercises(seeded)["Harimau Shakti"]
+    data = LessonCreate(exercise_ref=exercise.id, kind="lesson", statement="x", commitment_refs=[exercise.id])
+    with seeded.db.write() as session, pytest.raises(InvalidInput, match="expected x-mitra-commitment"):
         service.create_lesson(session, store=seeded.store, data=data, actor=analyst)
 
 

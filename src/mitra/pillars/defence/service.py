@@ -57,6 +57,7 @@ from mitra.pillars.defence.vocabulary import (
     platform_label,
     platform_search_terms,
 )
+from mitra.pillars.dialogue.models import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.policy import Action, Actor, authorize
 
 # Weights of the match score (out of 100); docs/defence.md explains them.
@@ -401,7 +402,9 @@ def create_lesson(session: Session, *, store: ObjectStore, data: LessonCreate, a
     if data.edition_year is not None and data.edition_year not in {e.year for e in exercise.editions}:
         raise InvalidInput(f"edition_year: {exercise.name} has no {data.edition_year} edition")
     for index, ref in enumerate(data.commitment_refs):
-        _require_visible(session, store=store, actor=actor, object_id=ref, types=(), where=f"commitment_refs[{index}]")
+        _require_visible(
+            session, store=store, actor=actor, object_id=ref, types=(COMMITMENT,), where=f"commitment_refs[{index}]"
+        )
     obj: dict[str, Any] = {
         "type": LESSON.name,
         "exercise_ref": data.exercise_ref,
