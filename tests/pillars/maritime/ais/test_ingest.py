@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from pyais.encode import encode_dict
 
 from mitra.pillars.maritime.ais.ingest import ingest_file, ingest_stream
@@ -139,3 +140,28 @@ def test_a_udp_stream_is_ingested(tmp_path: Path) -> None:
     thread.join()
     assert result.counts.sentences == 50
     assert result.stored_positions > 0
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_an_interrupted_ingest_resumes_to_the_same_positions_as_one_run(tmp_path: Path) -> None:
+    source = shared_file("maritime/ais_nmea/gpsd_aishub_ais-nmea-sample.log")
+    whole = PositionStore(tmp_path / "whole")
+    ingest_file(whole, source, batch_lines=5000)
+    resumed = PositionStore(tmp_path / "resumed")
+    progress = {"calls": 0}
+
+    def crash_after_three_batches(done: int, total: int) -> None:
+        progress["calls"] += 1
+        if progress["calls"] == 4:  # the first call reports the start; three batches are stored
+            raise _Crash
+
+    with pytest.raises(_Crash):
+        ingest_file(resumed, source, batch_lines=5000, on_progress=crash_after_three_batches)
+    result = ingest_file(resumed, source, batch_lines=5000)
+    assert result.resumed_from_line == 15000
+    query = "SELECT mmsi, ts, lat, lon FROM positions ORDER BY ALL"
+    assert resumed.connect().execute(query).fetchall() == whole.connect().execute(query).fetchall()
+    assert whole.count_positions() > 70_000
