@@ -90,6 +90,29 @@ def _gpsd_annotations(path: Path) -> list[tuple[bytes, dict[str, str]]]:
     return [(s, a) for s, a in out if a]
 
 
+# gpsd's annotation names and the decoder's, beyond position and identity: course, heading, status, rate of
+# turn, the base station's clock (types 4 and 11), and static data (names, call signs, dimensions, ship type).
+_GPSD_FIELDS = (
+    ("COG", "course"),
+    ("TrueHeading", "heading"),
+    ("NavigationStatus", "status"),
+    ("ROT", "turn"),
+    ("Time_year", "year"),
+    ("Time_month", "month"),
+    ("Time_day", "day"),
+    ("Time_hour", "hour"),
+    ("Time_min", "minute"),
+    ("Time_sec", "second"),
+    ("name", "shipname"),
+    ("callsign", "callsign"),
+    ("shipandcargo", "ship_type"),
+    ("dimA", "to_bow"),
+    ("dimB", "to_stern"),
+    ("dimC", "to_port"),
+    ("dimD", "to_starboard"),
+)
+
+
 def test_decoded_values_match_gpsd_annotations() -> None:
     path = shared_file("maritime/ais_nmea/gpsd_sample.aivdm")
     checked = 0
@@ -110,7 +133,18 @@ def test_decoded_values_match_gpsd_annotations() -> None:
         if "SOG" in notes and decoded["msg_type"] in (1, 2, 3):
             assert decoded["speed"] == pytest.approx(float(notes["SOG"])), sentence
             checked += 1
-    assert checked >= 20
+        for note, name in _GPSD_FIELDS:
+            if note in notes and name in decoded:
+                expected = notes[note]
+                actual = decoded[name]
+                if isinstance(actual, str):
+                    assert actual.strip() == expected.strip("@ "), (sentence, note)
+                else:  # gpsd writes some numbers with a trailing mark ("60|")
+                    number = re.match(r"-?\d+(?:\.\d+)?", expected)
+                    assert number is not None, (sentence, note, expected)
+                    assert actual == pytest.approx(float(number.group()), abs=0.05), (sentence, note)
+                checked += 1
+    assert checked >= 70  # 76 annotated values across types 1, 2, 3, 4, 11, 18, 19 and 24
 
 
 def _frame_bytes(sentence: bytes) -> tuple[list[bytes], list[int], list[int], IngestCounts]:
