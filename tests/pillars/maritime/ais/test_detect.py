@@ -183,3 +183,17 @@ def test_loitering_is_the_same_whether_or_not_the_encounter_detectors_run(tmp_pa
     shared = [e for e in _detect(store, ("loitering", "encounter")) if e.event_type == "loitering"]
     assert len(alone) == 1
     assert alone == shared
+
+
+def test_only_a_preset_that_detects_gaps_withdraws_a_gap_late_data_disproved(sqlite_node: Node, tmp_path: Path) -> None:
+    store = PositionStore.for_settings(sqlite_node.settings)
+    actor = Actor(nation="IND", agency="NSCS", username="cli:test", roles=frozenset({Role.ANALYST}))
+    write_positions(
+        store, track(6, T0, 1, 8.0, 92.0, 0.01, 8.0) + track(6, T0 + timedelta(hours=13), 1, 8.0, 92.5, 0.01, 8.0)
+    )
+    assert record_events(sqlite_node, actor, _detect(store, ("ais_gap",)), preset="all", since=None).found == 1
+    write_positions(store, track(6, T0 + timedelta(hours=1, minutes=5), 12, 8.0, 92.05, 0.001, 8.0))
+    spoofing = record_events(sqlite_node, actor, _detect(store, ("impossible_jump",)), preset="spoofing", since=None)
+    assert spoofing.withdrawn == 0  # it looked for jumps, not gaps: the gap stands until a gap detector runs
+    gfw = record_events(sqlite_node, actor, _detect(store, ("ais_gap", "loitering")), preset="gfw", since=None)
+    assert gfw.withdrawn == 1

@@ -78,6 +78,18 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "ports": ("port_visit",),
 }
 
+# The event types each detector writes: a run of a preset can disprove exactly these.
+_DETECTOR_EVENTS: dict[str, tuple[str, ...]] = {
+    "ais_gap": ("ais_gap", "likely_disabling"),
+    "impossible_jump": ("impossible_jump", "identity_conflict"),
+    "area": ("area_entry", "area_dwell"),
+}
+
+
+def preset_event_types(preset: str) -> frozenset[str]:
+    """Every event type the preset's detectors can find (none for a name that is not a preset)."""
+    return frozenset(kind for d in PRESETS.get(preset, ()) for kind in _DETECTOR_EVENTS.get(d, (d,)))
+
 
 @dataclass(slots=True)
 class DetectedEvent:

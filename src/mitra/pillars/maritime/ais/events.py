@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mitra.core.errors import Forbidden
 from mitra.core.stix import HandlingInput
-from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds
+from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.policy import Action, Actor, authorize
@@ -115,7 +115,6 @@ def record_events(
         originator_agency=actor.agency or node.settings.agencies[0],
     )
     seen: set[str] = set()
-    kinds = {e.event_type for e in detected}
     with node.db.write() as session:
         held = _held_events(session, node, actor)
         for event in detected:
@@ -141,7 +140,9 @@ def record_events(
         for object_id, old in held.items():
             if object_id in seen or old.get("status") == "withdrawn":
                 continue
-            ran_for = str(old.get("definition", "")).split(":", 1)[0] == preset or old.get("event_type") in kinds
+            # Disproved only by a run whose detectors could have found it again (not by any run that found its type).
+            same_preset = str(old.get("definition", "")).split(":", 1)[0] == preset
+            ran_for = same_preset or old.get("event_type") in preset_event_types(preset)
             if not ran_for or str(old.get("start", "")) < since_text:
                 continue
             node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
