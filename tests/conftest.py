@@ -64,6 +64,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
+def node_env(node: Node) -> dict[str, str]:
+    """The environment under which a command (``mitra ...``) acts on ``node``."""
+    s = node.settings
+    return {
+        "MITRA_NATION": s.nation,
+        "MITRA_AGENCIES": ",".join(s.agencies),
+        "MITRA_DATA_DIR": str(s.data_dir),
+        "MITRA_DATABASE_URL": s.database_url,
+    }
+
+
 def make_settings(tmp_path: Path, database_url: str = "", nation: str = "IND", **extra: object) -> Settings:
     agencies = "NSCS,CERT-In" if nation == "IND" else "NSC,NACSA"
     return load_settings(

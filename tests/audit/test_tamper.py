@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from mitra.audit.service import verify
 from mitra.cli import app
 from mitra.core.node import Node
-from tests.conftest import make_settings
+from tests.conftest import make_settings, node_env
 
 
 @pytest.fixture
@@ -20,18 +20,8 @@ def busy_node(node: Node) -> Node:
     return node
 
 
-def env_of(node: Node) -> dict[str, str]:
-    s = node.settings
-    return {
-        "MITRA_NATION": s.nation,
-        "MITRA_AGENCIES": ",".join(s.agencies),
-        "MITRA_DATA_DIR": str(s.data_dir),
-        "MITRA_DATABASE_URL": s.database_url,
-    }
-
-
 def run_verify(node: Node) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["audit", "verify"], env=env_of(node))
+    result = CliRunner().invoke(app, ["audit", "verify"], env=node_env(node))
     return result.exit_code, result.output
 
 

@@ -118,21 +118,19 @@ def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, se
     mys.close()
 
 
-def test_killing_the_server_mid_transfer_then_resuming_loses_and_doubles_nothing(
-    india_served: tuple[Node, Node, ServerProcess, set[str]],
-) -> None:
-    _, mys, server, expected = india_served
+def _india_as_seen_from(mys: Node) -> tuple[str, str | None]:
     with mys.db.read() as session:
         partner = session.get(Partner, "IND")
         assert partner is not None
-        url, token = partner.api_root_url, partner.token
-    transport = HttpTransport(url, token=token, timeout=5)
-    with pytest.raises(TransportError):
-        pull_from_partner(mys, "IND", KillAfter(transport, server, n=3), page_size=10)
+        return partner.api_root_url, partner.token
+
+
+def _resume_and_check(mys: Node, url: str, token: str | None, expected: set[str]) -> None:
+    """After a failed pull that stored part of it, a pull from the cursor ends with each object once."""
     with mys.db.read() as session:
         partial = set(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
     assert 0 < len(partial) < len(expected)
-    server.start()
+    transport = HttpTransport(url, token=token, timeout=5)
     report = pull_from_partner(mys, "IND", transport, page_size=10)
     transport.close()
     assert report.finished
@@ -140,6 +138,19 @@ def test_killing_the_server_mid_transfer_then_resuming_loses_and_doubles_nothing
         ids = list(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
     assert set(ids) == expected
     assert len(ids) == len(expected)
+
+
+def test_killing_the_server_mid_transfer_then_resuming_loses_and_doubles_nothing(
+    india_served: tuple[Node, Node, ServerProcess, set[str]],
+) -> None:
+    _, mys, server, expected = india_served
+    url, token = _india_as_seen_from(mys)
+    transport = HttpTransport(url, token=token, timeout=5)
+    with pytest.raises(TransportError):
+        pull_from_partner(mys, "IND", KillAfter(transport, server, n=3), page_size=10)
+    transport.close()
+    server.start()
+    _resume_and_check(mys, url, token, expected)
 
 
 class CuttingProxy:
@@ -188,24 +199,11 @@ def test_a_connection_cut_in_the_middle_of_a_page_body_resumes_without_loss_or_d
     india_served: tuple[Node, Node, ServerProcess, set[str]],
 ) -> None:
     _, mys, server, expected = india_served
-    with mys.db.read() as session:
-        partner = session.get(Partner, "IND")
-        assert partner is not None
-        url, token = partner.api_root_url, partner.token
+    url, token = _india_as_seen_from(mys)
     proxy = CuttingProxy(server.port, cut_after=20_000)  # pages of 10 are about 9 kB: the cut falls in the third
     cut_url = url.replace(f":{server.port}/", f":{proxy.port}/")
     with pytest.raises(TransportError):
         pull_from_partner(mys, "IND", HttpTransport(cut_url, token=token, timeout=5), page_size=10)
     proxy.close()
     assert proxy.cut
-    with mys.db.read() as session:
-        partial = set(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
-    assert 0 < len(partial) < len(expected)
-    transport = HttpTransport(url, token=token, timeout=5)
-    report = pull_from_partner(mys, "IND", transport, page_size=10)
-    transport.close()
-    assert report.finished
-    with mys.db.read() as session:
-        ids = list(session.scalars(select(StixObject.id).where(StixObject.type == "indicator")))
-    assert set(ids) == expected
-    assert len(ids) == len(expected)
+    _resume_and_check(mys, url, token, expected)

@@ -6,22 +6,12 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from mitra.cli import app
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.exchange.witness import publish_head
+from tests.conftest import node_env
 from tests.exchange.conftest import Pair
 from tests.support.pair import given
-
-
-def env_of(node: Node) -> dict[str, str]:
-    settings = node.settings
-    return {
-        "MITRA_NATION": settings.nation,
-        "MITRA_AGENCIES": ",".join(settings.agencies),
-        "MITRA_DATA_DIR": str(settings.data_dir),
-        "MITRA_DATABASE_URL": settings.database_url,
-    }
 
 
 def test_exchange_verify_exits_non_zero_when_a_received_copy_was_edited(nodes: Pair) -> None:
@@ -34,14 +24,14 @@ def test_exchange_verify_exits_non_zero_when_a_received_copy_was_edited(nodes: P
     }
     object_id = given(nodes.ind, indicator, HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)))
     nodes.pull(nodes.mys)
-    intact = CliRunner().invoke(app, ["exchange", "verify"], env=env_of(nodes.mys))
+    intact = CliRunner().invoke(app, ["exchange", "verify"], env=node_env(nodes.mys))
     assert intact.exit_code == 0, intact.output
     assert "received versions verify with their partner's key" in intact.output
     with nodes.mys.db.write() as session:
         row = session.scalar(select(StixObject).where(StixObject.id == object_id))
         assert row is not None
         row.body = row.body.replace("signed at IND", "edited at MYS")
-    tampered = CliRunner().invoke(app, ["exchange", "verify"], env=env_of(nodes.mys))
+    tampered = CliRunner().invoke(app, ["exchange", "verify"], env=node_env(nodes.mys))
     assert tampered.exit_code == 1, tampered.output
     assert object_id in tampered.output
 
@@ -51,11 +41,11 @@ def test_audit_verify_with_partner_exits_non_zero_when_our_witnessed_entry_chang
         publish_head(session, nodes.ind)
     nodes.pull(nodes.mys)
     nodes.pull(nodes.ind)
-    intact = CliRunner().invoke(app, ["audit", "verify", "--with-partner"], env=env_of(nodes.ind))
+    intact = CliRunner().invoke(app, ["audit", "verify", "--with-partner"], env=node_env(nodes.ind))
     assert intact.exit_code == 0, intact.output
     assert "MATCH" in intact.output
     with nodes.ind.db.writer.begin() as connection:
         seq = connection.execute(text("SELECT max(seq) FROM audit_entries")).scalar_one()
         connection.execute(text("UPDATE audit_entries SET detail = '{}' WHERE seq = :s"), {"s": seq - 1})
-    tampered = CliRunner().invoke(app, ["audit", "verify", "--with-partner"], env=env_of(nodes.ind))
+    tampered = CliRunner().invoke(app, ["audit", "verify", "--with-partner"], env=node_env(nodes.ind))
     assert tampered.exit_code != 0, tampered.output
