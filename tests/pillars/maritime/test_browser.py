@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PIL import Image
 
 from mitra.core.node import Node
+from mitra.pillars.maritime.ais.events import detect_and_record
+from mitra.pillars.maritime.ais.ingest import ingest_file
+from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.policy import Role
-from tests.conftest import add_person, make_settings
+from tests.conftest import add_person, make_settings, shared_file
 from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
@@ -42,3 +46,31 @@ def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Pat
         colours = image.convert("RGB").resize((120, 90)).getcolors(maxcolors=120 * 90)
     assert colours is not None
     assert len(colours) > 20  # land, sea, areas, markers: far from a blank page
+
+
+def test_the_map_draws_vessels_events_and_a_clicked_vessels_track(tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    node = Node.open(make_settings(tmp_path))
+    node.init()
+    analyst = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
+    positions = PositionStore.for_settings(node.settings)
+    ingest_file(positions, shared_file("maritime/ais_nmea/gpsd_aishub_ais-nmea-sample.log"))
+    found = detect_and_record(node, analyst.actor).found
+    assert found > 0
+    try:
+        with LiveServer(node) as server, chromium() as browser:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"{server.url}/login?next=/maritime/")
+            sign_in(page, analyst.username, analyst.password)
+            expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=20_000)
+            vessels = int(page.locator("#map").get_attribute("data-vessels") or 0)
+            assert vessels > 100
+            assert page.locator("path.vessel-marker").count() == vessels
+            assert page.locator("path.event-marker").count() > 0
+            page.locator("path.vessel-marker").first.dispatch_event("click")
+            expect(page.locator("#map")).to_have_attribute("data-track-points", re.compile(r"^\d+$"), timeout=10_000)
+            page.screenshot(path=str(tmp_path / "vessels.png"), full_page=True)
+    finally:
+        node.close()
+    assert (tmp_path / "vessels.png").stat().st_size > 10_000
