@@ -53,3 +53,40 @@ def test_wmd_total_rows_are_not_counted_as_a_producer(service: EconomyService) -
     concentration = service.production_concentration("rare-earths", WMD, 2023)
     assert any("Total" in e for e in concentration.excluded)
     assert concentration.holders == 13
+
+
+def test_hs_chapter_shares_of_2023_add_up_to_the_whole(service: EconomyService) -> None:
+    table = service.chapters(2023)
+    share = table.columns.index("share_pct")
+    assert sum(row[share] for row in table.rows) == pytest.approx(100, abs=0.5)
+    assert len(table.rows) >= 5
+
+
+def test_bilateral_growth_is_each_years_total_over_the_last(service: EconomyService) -> None:
+    table = service.bilateral_flows()
+    total, growth = table.columns.index("total_usd_mn"), table.columns.index("total_growth_pct")
+    for before, after in zip(table.rows, table.rows[1:], strict=False):
+        assert after[growth] == pytest.approx((after[total] / before[total] - 1) * 100, abs=0.02)
+
+
+@pytest.mark.parametrize(("material", "importer"), [("tin", "IND"), ("tin", "MYS"), ("rare-earths", "MYS")])
+def test_eu_supply_risk_on_the_shipped_data_is_the_2017_formula_of_its_parts(
+    service: EconomyService, material: str, importer: str
+) -> None:
+    r = service.risk(material, importer, 2023)
+    assert r.import_reliance is not None
+    assert r.supply_risk is not None
+    expected = (
+        (r.hhi_wgi_global * r.import_reliance / 2 + r.hhi_wgi_sourcing * (1 - r.import_reliance / 2))
+        * (1 - r.eol_rir)
+        * r.substitution_index
+    )
+    assert r.supply_risk == pytest.approx(expected, rel=1e-9)
+    assert 0 <= r.eol_rir < 1
+
+
+def test_tin_reliance_is_whole_for_india_and_partial_for_malaysia(service: EconomyService) -> None:
+    india, malaysia = service.risk("tin", "IND", 2023), service.risk("tin", "MYS", 2023)
+    assert india.import_reliance == pytest.approx(1.0)  # India mines no tin (USGS): all of it is imported
+    assert malaysia.import_reliance is not None
+    assert 0 < malaysia.import_reliance < 1  # Malaysia mines and smelts tin, and imports concentrate besides
