@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import date
 
 from fastapi.testclient import TestClient
 
 from mitra.core.node import Node
+from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, CONFLICT
 from tests.conftest import Person, shared_file
 from tests.support.web import csrf_of, log_in
@@ -142,6 +145,37 @@ def test_intake_page_proposes_and_accepting_creates_the_objects(
     with seeded.db.read() as session:
         rows, _ = seeded.store.search(session, actor=people["analyst"].actor, types=[CONFLICT])
     assert len(rows) == 1
+
+
+def test_intake_records_the_proposed_session_as_edited_with_the_document_as_its_readout(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    log_in(client, people["analyst"])
+    token = csrf_of(client.get("/dialogue/intake").text)
+    readout = (
+        "The 2nd India-Malaysia Security Dialogue was held in Kuala Lumpur. "
+        "Both sides agreed to deepen cyber security cooperation."
+    )
+    page = client.post("/dialogue/intake", data={"csrf_token": token, "document": readout}).text
+    assert 'name="s_number" size="3" value="2"' in page
+    assert 'value="Kuala Lumpur"' in page
+    form = {"csrf_token": token, "document": readout, "source": "https://www.mfa.gov.my/readout", "accept": ["s"]}
+    edited = form | {"s_number": "2", "s_date": "2026-02-10", "s_venue": "Kuala Lumpur", "s_host": "MYS"}
+    refused = client.post("/dialogue/intake/accept", data=edited | {"s_date": "2026-02-30"})
+    assert refused.status_code == 422
+    assert "2026-02-30" in refused.text
+    accepted = client.post("/dialogue/intake/accept", data=edited)
+    assert accepted.status_code == 200, accepted.text
+    with seeded.db.read() as session:
+        register = service.load_register(session, seeded, people["viewer"].actor, today=date(2026, 3, 1))
+    second = next(s for s in register.sessions if s.number == 2)
+    assert (second.date, second.venue, second.host_nation) == ("2026-02-10", "Kuala Lumpur", "MYS")
+    with seeded.db.read() as session:
+        body = seeded.store.get(session, object_id=second.id, actor=people["viewer"].actor).as_stix()
+    assert body["readout"]["source_url"] == "https://www.mfa.gov.my/readout"
+    assert body["readout"]["sha256"] == hashlib.sha256(readout.encode()).hexdigest()
+    assert register.next_session is not None
+    assert register.next_session.number == 3
 
 
 def test_report_pages_serve_html_and_pdf(client: TestClient, people: dict[str, Person]) -> None:

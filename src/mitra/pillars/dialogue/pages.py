@@ -256,6 +256,7 @@ def _intake_page(
         areas=register.areas if register else {},
         sessions=register.sessions if register else [],
         strengths=STRENGTHS,
+        nations=register.nations if register else (),
         can_write=_can_write(request, user),
     )
 
@@ -318,9 +319,13 @@ def intake_accept(
     k_source_says: Annotated[list[str] | None, Form()] = None,
     k_register_says: Annotated[list[str] | None, Form()] = None,
     k_refs: Annotated[list[str] | None, Form()] = None,
+    s_number: Annotated[str, Form(max_length=4)] = "",
+    s_date: Annotated[str, Form(max_length=20)] = "",
+    s_venue: Annotated[str, Form(max_length=200)] = "",
+    s_host: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Create the objects for the proposals a person ticked (``accept`` holds ``c<i>`` and ``k<i>`` values)."""
+    """Create the objects for the proposals a person ticked (``accept`` holds ``s``, ``c<i>`` and ``k<i>``)."""
     node = node_of(request)
     chosen = set(accept or [])
     texts, areas, strengths = c_text or [], c_area or [], c_strength or []
@@ -331,6 +336,24 @@ def intake_accept(
     try:
         check_csrf(user.csrf_token, csrf_token)
         with node.db.write() as session:
+            if "s" in chosen:
+                if not s_number.strip().isdigit():
+                    raise InvalidInput(f"session number: {s_number!r} is not a number")
+                row = service.add_session(
+                    session=session,
+                    node=node,
+                    actor=user.actor,
+                    data=service.SessionInput(
+                        number=int(s_number),
+                        date=s_date.strip(),
+                        venue=s_venue,
+                        host_nation=s_host,
+                        readout_text=document,
+                        source_url=source.strip(),
+                    ),
+                )
+                created.append(row.id)
+                session_ref = session_ref or row.id
             for index, text in enumerate(texts):
                 if f"c{index}" not in chosen:
                     continue
