@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mitra.core.node import Node
-from tests.conftest import Person, make_settings
+from mitra.core.stix import HandlingInput
+from tests.conftest import Person
+from tests.pillars.intel.conftest import indicator
 from tests.support.browser import chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer
 
@@ -17,13 +18,14 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture
-def live(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> Iterator[tuple[LiveServer, Person]]:
-    shutil.copytree(_template[0] / "ind", tmp_path / "ind")
-    node = Node.open(make_settings(tmp_path))
-    node.init()
-    with LiveServer(node) as server:
-        yield server, _template[1]["analyst"]
-    node.close()
+def served(intel_node: Node) -> Iterator[tuple[LiveServer, Node]]:
+    with LiveServer(intel_node) as server:
+        yield server, intel_node
+
+
+@pytest.fixture
+def live(served: tuple[LiveServer, Node], people: dict[str, Person]) -> tuple[LiveServer, Person]:
+    return served[0], people["analyst"]
 
 
 def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
@@ -55,3 +57,34 @@ def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
         expect(page.locator(".graph")).to_contain_text("Relationships")
         page.screenshot(path=str(tmp_path / "indicator.png"), full_page=True)
     assert (tmp_path / "indicator.png").stat().st_size > 10_000
+
+
+def test_a_release_officer_releases_a_warninglisted_indicator_only_after_confirming(
+    served: tuple[LiveServer, Node], people: dict[str, Person]
+) -> None:
+    from playwright.sync_api import expect
+
+    server, node = served
+    analyst, officer = people["analyst"], people["officer"]
+    with node.db.write() as session:
+        row = node.store.create(
+            session,
+            obj=indicator("[ipv4-addr:value = '8.8.8.8']", "Resolver seen in a beacon"),
+            handling=HandlingInput("green", "IND", "NSCS"),
+            actor=analyst.actor,
+        )
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{server.url}/intel/objects/{row.id}")
+        sign_in(page, officer.username, officer.password)
+        page.click("a.release")
+        expect(page.locator(".warninglist-hits")).to_contain_text("8.8.8.8")
+        release = "form[action$='/release'] button[type=submit]"
+        page.click(release)  # without the confirmation: refused, the reason shown
+        expect(page.locator("p.error")).to_contain_text("confirm to release it anyway")
+        page.check("input[name=confirm]")
+        page.click(release)
+        expect(page.locator("h1")).to_contain_text("Resolver seen in a beacon")
+        expect(page.locator("body")).to_contain_text("MYS")
+    with node.db.read() as session:
+        assert node.store.latest_row(session, row.id).releasable == ("MYS",)
