@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,6 +156,19 @@ def test_every_table_on_the_pages_names_its_source(client: TestClient, people: d
             assert '<p class="source">Source: ' in body, (url, body[:200])
             if 'id="malaysia-side"' not in body:
                 assert "no data imported" not in body, (url, body[:200])
+
+
+def test_every_concentration_and_chart_on_a_material_page_names_its_source(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    log_in(client, people["viewer"])
+    text = client.get("/economy/minerals/rare-earths?year=2023").text
+    starts = [m.start() for m in re.finditer('<p class="hhi"', text)]
+    assert len(starts) >= 4  # USGS and WMD production, and each partner's imports by value and quantity
+    for start in starts:  # between a figure and the table it summarises, a line names the source
+        table = text.find('<section class="card economy-table"', start)
+        assert '<p class="source">Source: ' in text[start:table], text[start : start + 200]
+    assert "baci_hs92_crm_flows_ind_mys_2012_2024.csv" in text
 
 
 def test_material_page_shows_both_sources_for_malaysia(client: TestClient, people: dict[str, Person]) -> None:
