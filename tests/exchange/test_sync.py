@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from mitra.audit.service import AuditEntry
 from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
@@ -335,6 +336,12 @@ def test_a_forged_object_is_refused_and_audited(nodes: Pair) -> None:
         assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "refuse")) == 1
 
 
+def refused_in_audit(node: Node) -> list[str | None]:
+    """The objects the node's audit chain records as refused from a partner."""
+    with node.db.read() as session:
+        return list(session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == "refuse")))
+
+
 def test_an_object_for_a_third_nation_is_refused_even_if_signed(nodes: Pair) -> None:
     from mitra.core.stix import apply_handling
     from mitra.exchange.signing import sign_value
@@ -360,6 +367,7 @@ def test_an_object_for_a_third_nation_is_refused_even_if_signed(nodes: Pair) -> 
     report = pull_from_partner(nodes.mys, "IND", transport)
     assert report.received.refused == 1
     assert any("not releasable to MYS" in r for r in refusals(nodes.mys))
+    assert refused_in_audit(nodes.mys) == [obj["id"]]
 
 
 def test_a_replayed_version_with_other_content_is_refused(nodes: Pair) -> None:
@@ -382,6 +390,7 @@ def test_a_replayed_version_with_other_content_is_refused(nodes: Pair) -> None:
     report = pull_from_partner(nodes.mys, "IND", Forger(LocalTransport(nodes.ind, partner_actor(nodes.mys)), alter))
     assert report.received.refused == 1
     assert any("different text" in r for r in refusals(nodes.mys))
+    assert len(refused_in_audit(nodes.mys)) == 1
     with nodes.mys.db.read() as session:
         assert session.scalar(select(StixObject.name).where(StixObject.type == "indicator")) == "original"
 
