@@ -197,3 +197,23 @@ def test_only_a_preset_that_detects_gaps_withdraws_a_gap_late_data_disproved(sql
     assert spoofing.withdrawn == 0  # it looked for jumps, not gaps: the gap stands until a gap detector runs
     gfw = record_events(sqlite_node, actor, _detect(store, ("ais_gap", "loitering")), preset="gfw", since=None)
     assert gfw.withdrawn == 1
+
+
+def test_just_below_each_threshold_nothing_is_found(tmp_path: Path) -> None:
+    """The other side of each published definition: the same scenarios, short of the threshold."""
+    cases = {
+        # a five-hour silence: a gap starts at six hours
+        "ais_gap": track(21, T0, 1, 8.0, 92.0, 0.01, 8.0) + track(21, T0 + timedelta(hours=6), 1, 8.0, 92.2, 0.01, 8.0),
+        # two vessels 220 m apart for an hour and a half: an encounter needs two hours
+        "encounter": track(22, T0, 1.5, 9.0, 94.0, 0.0, 0.5) + track(23, T0, 1.5, 9.0, 94.002, 0.0, 0.5),
+        # 220 m apart in two 10-minute buckets (durations count whole buckets): a close rendezvous needs three
+        "close_rendezvous": track(24, T0, 0.17, 9.5, 95.0, 0.0, 0.5) + track(25, T0, 0.17, 9.5, 95.002, 0.0, 0.5),
+        # four hours offshore at 3 kn: loitering is under 2 kn
+        "loitering": track(26, T0, 5, 8.5, 91.0, 0.0008, 3.0),
+        # 25 kn between fixes: implausible is over 30
+        "impossible_jump": track(27, T0, 2, 7.0, 93.0, 0.0694, 25.0),
+    }
+    for detector, rows in cases.items():
+        store = PositionStore(tmp_path / detector)
+        write_positions(store, rows)
+        assert _detect(store, (detector,)) == [], detector
