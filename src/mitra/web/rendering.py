@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from mitra.core.errors import MitraError
+from mitra.core.errors import MitraError, require
 from mitra.core.stix import format_timestamp
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, node_of, page_user
@@ -49,12 +49,9 @@ def page_error(request: Request, exc: MitraError) -> HTMLResponse:
     return error_page(request, page_user(request), exc)
 
 
-def refusal(request: Request, user: PageUser, action: Action) -> HTMLResponse | None:
-    """The error page if the policy refuses ``user`` the ``action`` on this node, else None."""
-    decision = authorize(user.actor, action, node_nation=node_of(request).nation)
-    if decision.allowed:
-        return None
-    return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
+def permit(request: Request, user: PageUser, action: Action) -> None:
+    """Go on only if the policy lets ``user`` take ``action`` on this node; its refusal becomes the error page."""
+    require(authorize(user.actor, action, node_nation=node_of(request).nation))
 
 
 class SignInRequired(Exception):  # a condition the app answers, not an error

@@ -33,7 +33,7 @@ from mitra.pillars.defence.vocabulary import (
 )
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.rendering import SignedIn, refusal, render
+from mitra.web.rendering import SignedIn, permit, render
 from mitra.web.schemas import TlpLevel
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
@@ -90,8 +90,7 @@ def _problem(exc: Exception) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    if refused := refusal(request, user, Action.READ_DATA):
-        return refused
+    permit(request, user, Action.READ_DATA)
     node = node_of(request)
     with node.db.read() as session:
         store = node.store
@@ -118,8 +117,7 @@ def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max
 
 @router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
 def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
-    if refused := refusal(request, user, Action.READ_DATA):
-        return refused
+    permit(request, user, Action.READ_DATA)
     node = node_of(request)
     with node.db.write() as session:  # a view of RED is audited
         opportunity = service.get_opportunity(
@@ -138,8 +136,7 @@ def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> R
 
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request, user: SignedIn) -> Response:
-    if refused := refusal(request, user, Action.READ_DATA):
-        return refused
+    permit(request, user, Action.READ_DATA)
     node = node_of(request)
     with node.db.read() as session:
         exercises = service.list_exercises(session, store=node.store, actor=user.actor)
@@ -159,8 +156,7 @@ def exercises_page(request: Request, user: SignedIn) -> Response:
 
 @router.get("/exercises.ics")
 def exercises_ics(request: Request, user: SignedIn) -> Response:
-    if refused := refusal(request, user, Action.READ_DATA):
-        return refused
+    permit(request, user, Action.READ_DATA)
     node = node_of(request)
     with node.db.read() as session:
         exercises = service.list_exercises(session, store=node.store, actor=user.actor)
@@ -179,8 +175,7 @@ def transfers_page(
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    if refused := refusal(request, user, Action.READ_DATA):
-        return refused
+    permit(request, user, Action.READ_DATA)
     node = node_of(request)
     with node.db.read() as session:
         rows = service.list_transfers(
@@ -228,8 +223,7 @@ def _submit(
     Bad input shows ``form`` again with the problem and the values given, or the error page
     for the small forms embedded in a list page.
     """
-    if refused := refusal(request, user, Action.CREATE):
-        return refused
+    permit(request, user, Action.CREATE)
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
     try:
@@ -245,9 +239,8 @@ def _submit(
 
 @router.get("/organisations/new", response_class=HTMLResponse)
 def organisation_form(request: Request, user: SignedIn) -> Response:
-    return refusal(request, user, Action.CREATE) or _form(
-        request, user, "organisation_form.html", kinds=ORGANISATION_KINDS
-    )
+    permit(request, user, Action.CREATE)
+    return _form(request, user, "organisation_form.html", kinds=ORGANISATION_KINDS)
 
 
 @router.post("/organisations/new", response_class=HTMLResponse)
@@ -288,9 +281,8 @@ def organisation_submit(
 
 @router.get("/opportunities/new", response_class=HTMLResponse)
 def opportunity_form(request: Request, user: SignedIn) -> Response:
-    return refusal(request, user, Action.CREATE) or _form(
-        request, user, "opportunity_form.html", kinds=OPPORTUNITY_KINDS
-    )
+    permit(request, user, Action.CREATE)
+    return _form(request, user, "opportunity_form.html", kinds=OPPORTUNITY_KINDS)
 
 
 @router.post("/opportunities/new", response_class=HTMLResponse)
@@ -341,7 +333,8 @@ def _edition_in(year: str, uncertain: str | None, host: str, venue: str, start: 
 
 @router.get("/exercises/new", response_class=HTMLResponse)
 def exercise_form(request: Request, user: SignedIn) -> Response:
-    return refusal(request, user, Action.CREATE) or _form(request, user, "exercise_form.html")
+    permit(request, user, Action.CREATE)
+    return _form(request, user, "exercise_form.html")
 
 
 @router.post("/exercises/new", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from mitra.pillars.economy.service import EconomyService, Table
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action
 from mitra.web.auth import node_of
-from mitra.web.rendering import SignedIn, refusal, render
+from mitra.web.rendering import SignedIn, permit, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
@@ -39,8 +39,7 @@ def _sources(table: Table) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -> Response:
-    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
-        return refused
+    permit(request, user, Action.READ_DATA)
     service = _service(request)
     with service.store.session():
         fiscal = service.fiscal_trade()
@@ -87,8 +86,7 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
 
 @router.get("/minerals", response_class=HTMLResponse)
 def minerals(request: Request, user: SignedIn, year: YearQuery = DEFAULT_YEAR) -> Response:
-    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
-        return refused
+    permit(request, user, Action.READ_DATA)
     service = _service(request)
     overview = build_table(service, "overview", TableParams(year=year))
     columns = overview.columns
@@ -128,8 +126,7 @@ def material_page(
     year: YearQuery = DEFAULT_YEAR,
     supplier: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CHN",
 ) -> Response:
-    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
-        return refused
+    permit(request, user, Action.READ_DATA)
     m = material(key)
     service = _service(request)
     sections: list[dict[str, Any]] = []
@@ -205,8 +202,7 @@ def table_csv(
     source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
 ) -> Response:
     """Any table as CSV, with its sources as trailing comment lines."""
-    if (refused := refusal(request, user, Action.READ_DATA)) is not None:
-        return refused
+    permit(request, user, Action.READ_DATA)
     service = _service(request)
     table = build_table(service, name, TableParams(material, year, importer, supplier, source))
     return PlainTextResponse(
