@@ -311,7 +311,7 @@ class ObjectStore:
         if release_rule is None:
             released = self._require_release(actor, handling, already=(), where=obj["id"])
         else:
-            released = tuple(sorted(set(handling.releasable_to) - {self.nation}))
+            released = self._newly_released(handling, already=())
         obj = apply_handling(obj, handling)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
@@ -364,7 +364,7 @@ class ObjectStore:
         Making an object releasable to a partner is a release, whatever the path (create, a new
         version, an import): a release officer's act, decided by the policy engine.
         """
-        fresh = tuple(sorted(set(handling.releasable_to) - set(already) - {self.nation}))
+        fresh = self._newly_released(handling, already=already)
         if fresh:
             marking = to_policy_handling(handling, held_by=self.nation, revoked=False, withdrawn=False)
             for nation in fresh:
@@ -372,6 +372,9 @@ class ObjectStore:
                 if not decision.allowed:
                     raise Forbidden(f"{where}: releasable to {nation} is a release: {decision.reason}")
         return fresh
+
+    def _newly_released(self, handling: HandlingInput, *, already: Sequence[str]) -> tuple[str, ...]:
+        return tuple(sorted(set(handling.releasable_to) - set(already) - {self.nation}))
 
     def _record_releases(
         self,
@@ -392,9 +395,11 @@ class ObjectStore:
         )
 
     def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
-        """A release officer makes an object releasable to nation ``to``: a new, audited version."""
+        """A release officer makes an object releasable to nation ``to``: a new, audited version.
+
+        The policy's ``Release`` is asked where every widening is, in :meth:`new_version`.
+        """
         latest = self.latest_row(session, object_id)
-        require(decide(actor, latest.handling(held_by=self.nation), Release(to=to)))
         current = read_handling(latest.as_stix(), where=object_id)
         if to in current.releasable_to:
             raise Conflict(f"{object_id} is releasable to {to} already")
