@@ -23,6 +23,7 @@ check: $(STAMP)  ## lint, format and strict types
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
 bench: $(STAMP)  ## every benchmark; each prints a RESULT line with the peer's figure and the ratio
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import stix2
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.stix import HandlingInput
 from mitra.policy import Actor, Role
 from mitra.settings import load_settings
@@ -38,7 +38,7 @@ def main() -> None:
     peer_seconds = time.perf_counter() - start
 
     with tempfile.TemporaryDirectory() as tmp:
-        node = Node.open(load_settings(nation="IND", agencies="CERT-In", data_dir=tmp, database_url=""))
+        node = open_node(load_settings(nation="IND", agencies="CERT-In", data_dir=tmp, database_url=""))
         node.init()
         actor = Actor("IND", "CERT-In", "bench", frozenset({Role.ANALYST}))
         start = time.perf_counter()

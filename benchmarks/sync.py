@@ -18,14 +18,15 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import free_port, indicators, median, p95, python, start
+from mitra.bootstrap import open_node
 from mitra.core import identity
-from mitra.core.node import Node
 from mitra.core.objects import Provenance
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.exchange.models import Partner
 from mitra.exchange.partners import pair
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
+from mitra.node import Node
 from mitra.policy import Role
 from mitra.settings import load_settings
 
@@ -47,7 +48,7 @@ def main(count: int) -> None:
         tmp = Path(tmp_text)
         ports = {"IND": free_port(), "MYS": free_port()}
         nodes = {
-            n: Node.open(
+            n: open_node(
                 load_settings(
                     nation=n, agencies="NSCS" if n == "IND" else "NSC", data_dir=tmp / n.lower(), database_url=""
                 )

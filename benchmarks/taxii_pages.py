@@ -18,7 +18,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import free_port, indicators, median, p95, python, read_all, start, timed
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.objects import Provenance
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.exchange.taxii import read_collection_id
@@ -30,7 +30,7 @@ COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 
 def mitra_server(tmp: Path, objects: list[dict[str, Any]]) -> tuple[Any, str, dict[str, str]]:
     settings = load_settings(nation="IND", agencies="NSCS", data_dir=tmp / "ind", database_url="")
-    node = Node.open(settings)
+    node = open_node(settings)
     node.init()
     handling = HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",))
     with node.db.write() as session:

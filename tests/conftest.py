@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from mitra.bootstrap import open_node
 from mitra.core import identity
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.policy import Actor, Role
 from mitra.settings import Settings, load_settings
 
@@ -85,7 +86,7 @@ def make_settings(tmp_path: Path, database_url: str = "", nation: str = "IND", *
 @pytest.fixture
 def node(tmp_path: Path, database_url: str) -> Iterator[Node]:
     """An initialised India node on the parametrised database."""
-    instance = Node.open(make_settings(tmp_path, database_url))
+    instance = open_node(make_settings(tmp_path, database_url))
     instance.init()
     yield instance
     instance.close()
@@ -94,7 +95,7 @@ def node(tmp_path: Path, database_url: str) -> Iterator[Node]:
 @pytest.fixture
 def sqlite_node(tmp_path: Path) -> Iterator[Node]:
     """An initialised India node on SQLite only, for tests that are not about storage."""
-    instance = Node.open(make_settings(tmp_path))
+    instance = open_node(make_settings(tmp_path))
     instance.init()
     yield instance
     instance.close()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.demo import load_pillar_data
+from mitra.node import Node
 from mitra.pillars.economy.seed import store_of
 from tests.conftest import SHARED_DATA, shared_file
 

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, insert, select
 
-from mitra.core.node import migrate
 from mitra.core.objects import StixObject
-from mitra.core.schema import metadata
-from mitra.core.stix import canonical_json
+from mitra.foundation.canonical import canonical_json
+from mitra.node import migrate
+from mitra.schema import metadata
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -10,12 +10,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from mitra import __version__
-from mitra.core.node import Node
-from mitra.exchange import api as exchange_api
+from mitra.bootstrap import open_node
 from mitra.exchange import taxii_api
 from mitra.exchange.live import Notifier, Syncer
+from mitra.node import Node
 from mitra.settings import Settings
-from mitra.web import api, pages
+from mitra.web import api, exchange_api, pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
 from mitra.web.rendering import SignInRequired, login_redirect, page_error
 
@@ -26,7 +26,7 @@ async def _to_login(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     """Build the app for an initialised node (``mitra node init``)."""
-    node = node or Node.open(settings)
+    node = node or open_node(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.policy import Actor
 from mitra.settings import Settings, SettingsError, load_settings
 
@@ -29,8 +30,20 @@ def settings() -> Settings:
         fail(f"bad setting: {exc}", 2)
 
 
-def open_node() -> Node:
-    return Node.open(settings())
+# How a node is composed; the root command (``mitra.cli``) names it, since nothing at this layer knows the pillars.
+_compose: list[Callable[[Settings], Node]] = []
+
+
+def compose_nodes_with(factory: Callable[[Settings], Node]) -> None:
+    """Name how commands open a node (the composition root calls this once)."""
+    _compose[:] = [factory]
+
+
+def open_node(current: Settings | None = None) -> Node:
+    """The node of these settings (default: the environment's), composed as the root command said."""
+    if not _compose:
+        raise RuntimeError("no node composition: run commands through mitra.cli, which names it")
+    return _compose[0](current or settings())
 
 
 AgencyOption = Annotated[str | None, typer.Option(help="Acting agency (default: the first of MITRA_AGENCIES).")]

@@ -23,10 +23,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from mitra.app import create_app
+from mitra.bootstrap import open_node
 from mitra.console import console
 from mitra.core import identity
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.exchange.models import Partner
@@ -35,6 +34,8 @@ from mitra.exchange.retraction import acknowledgements, change_marking
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import check_witnesses, publish_head
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.policy import Role
 from mitra.settings import Settings, load_settings
 
@@ -193,7 +194,7 @@ class DemoNode:
 
 def prepare(settings: Settings) -> DemoNode:
     """Initialise and seed a node; the demo people share one password kept in the data dir."""
-    node = Node.open(settings)
+    node = open_node(settings)
     node.init()
     node.seed()
     secret_file = settings.data_dir / "demo-password.txt"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from mitra.app import create_app
 from mitra.audit.service import AuditEntry
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.node import Node
 from tests.support.pair import Pair, paired_nodes
 from tests.support.web import log_in
 

@@ -9,8 +9,9 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from mitra.audit.service import verify
+from mitra.bootstrap import open_node
 from mitra.cli import app
-from mitra.core.node import Node
+from mitra.node import Node
 from tests.conftest import make_settings, node_env
 
 
@@ -76,7 +77,7 @@ def test_a_change_and_its_audit_entry_commit_together_or_not_at_all(tmp_path: Pa
     from mitra.policy import Role
     from tests.conftest import add_person
 
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     analyst = add_person(node, "asha", {Role.ANALYST})
     with node.db.read() as session:

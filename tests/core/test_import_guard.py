@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mitra.core.stix import HandlingInput, format_timestamp, next_modified
+from mitra.core.stix import HandlingInput
+from mitra.foundation.timestamps import format_timestamp, next_modified
 from tests.support.pair import paired_nodes
 
 

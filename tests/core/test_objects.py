@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import TLP_MARKING_IDS, HandlingInput, handling_of
+from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import add_person, shared_file
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitra.core.stix import format_timestamp, parse_timestamp
+from mitra.foundation.timestamps import format_timestamp, parse_timestamp
 
 
 def test_years_before_1000_keep_four_digits() -> None:

@@ -13,9 +13,9 @@ import stix2.exceptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mitra.core.errors import InvalidInput
 from mitra.core.stix import HANDLING_EXTENSION_ID, HandlingInput, TypeRegistry, apply_handling, validate_object
 from mitra.core.validation import FastStixCheck
+from mitra.foundation.errors import InvalidInput
 from tests.conftest import shared_file
 
 CHECK = FastStixCheck(property_extensions=frozenset({HANDLING_EXTENSION_ID}))

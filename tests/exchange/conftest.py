@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.node import Node
 from mitra.exchange.models import Partner
+from mitra.node import Node
 from tests.support.pair import Pair, paired_nodes
 
 __all__ = ["Pair"]

@@ -18,13 +18,14 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.exchange.models import Partner
 from mitra.exchange.partners import pair
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport, TaxiiResponse, TransportError
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import add_person, make_settings
 from tests.support.live import free_port
@@ -87,8 +88,8 @@ class KillAfter:
 @pytest.fixture
 def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, set[str]]]:
     port = free_port()
-    ind = Node.open(make_settings(tmp_path, nation="IND"))
-    mys = Node.open(make_settings(tmp_path, nation="MYS"))
+    ind = open_node(make_settings(tmp_path, nation="IND"))
+    mys = open_node(make_settings(tmp_path, nation="MYS"))
     ind.init()
     mys.init()
     pair(ind, mys, a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")

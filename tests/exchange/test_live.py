@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.exchange.live import Syncer
@@ -21,7 +21,7 @@ from tests.support.pair import given
 def test_a_release_reaches_the_partner_by_notify_then_pull(tmp_path: Path) -> None:
     ports = {"IND": free_port(), "MYS": free_port()}
     # Scheduled rounds an hour apart: only the notification can bring the object over in time.
-    nodes = {n: Node.open(make_settings(tmp_path, nation=n, sync_interval_seconds=3600)) for n in ports}
+    nodes = {n: open_node(make_settings(tmp_path, nation=n, sync_interval_seconds=3600)) for n in ports}
     for node in nodes.values():
         node.init()
     pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{ports['IND']}", b_url=f"http://127.0.0.1:{ports['MYS']}")
@@ -56,7 +56,7 @@ def test_notify_is_for_partner_accounts_only(tmp_path: Path) -> None:
 
     from mitra.app import create_app
 
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     person = add_person(node, "asha", {Role.ADMIN})
     partner = add_person(node, "partner-mys", {Role.PARTNER}, nation="MYS")
@@ -71,7 +71,7 @@ def test_notify_is_for_partner_accounts_only(tmp_path: Path) -> None:
 
 def test_the_scheduled_pull_brings_what_was_released_without_any_notification(tmp_path: Path) -> None:
     port = free_port()
-    nodes = {n: Node.open(make_settings(tmp_path, nation=n)) for n in ("IND", "MYS")}  # nobody notifies
+    nodes = {n: open_node(make_settings(tmp_path, nation=n)) for n in ("IND", "MYS")}  # nobody notifies
     for node in nodes.values():
         node.init()
     pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")

@@ -15,12 +15,12 @@ import requests
 from sqlalchemy import select
 from taxii2client.v21 import Collection
 
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.exchange.models import SyncState
 from mitra.exchange.partners import set_partner
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
+from mitra.node import Node
 from mitra.policy import Actor, Role, View, decide
 from tests.conftest import shared_file
 from tests.support.live import free_port
@@ -177,7 +177,7 @@ def test_what_comes_from_a_plain_taxii_peer_is_visible_to_analysts_under_its_tlp
 
 
 def test_a_signed_partner_that_does_not_sign_is_refused(medallion: str, sqlite_node: Node) -> None:
-    from mitra.exchange.signing import public_key_text
+    from mitra.core.keys import public_key_text
 
     load_examples(medallion)
     with sqlite_node.db.write() as session:

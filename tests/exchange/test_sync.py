@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from mitra.audit.service import AuditEntry
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.exchange.models import Refusal, SyncState
@@ -17,6 +16,7 @@ from mitra.exchange.sync import SyncError, pull_from_partner
 from mitra.exchange.taxii_api import LocalTransport
 from mitra.exchange.transport import TaxiiResponse, TransportError
 from mitra.exchange.witness import check_witnesses, publish_head, verify_received
+from mitra.node import Node
 from mitra.policy import Actor, Role
 from tests.conftest import add_person
 from tests.exchange.conftest import Pair
@@ -226,7 +226,7 @@ def test_a_narrowed_marking_withdraws_the_partners_copy(nodes: Pair) -> None:
 
 
 def test_widening_is_not_a_marking_change(nodes: Pair) -> None:
-    from mitra.core.errors import Forbidden
+    from mitra.foundation.errors import Forbidden
 
     analyst = nodes.ind_people["analyst"].actor
     object_id = create(nodes.ind, analyst, "local", "amber")

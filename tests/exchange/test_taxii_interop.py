@@ -13,12 +13,12 @@ from sqlalchemy import select
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from mitra.audit.service import AuditEntry
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.exchange.models import Partner
 from mitra.exchange.signing import sign_value
 from mitra.exchange.taxii import inbox_collection_id, read_collection_id
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person
 from tests.support.live import LiveServer

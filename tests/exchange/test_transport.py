@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mitra.core.node import Node
 from mitra.exchange.transport import HttpTransport, TransportError
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import add_person
 from tests.support.live import LiveServer, free_port

@@ -10,7 +10,7 @@ from types import TracebackType
 import uvicorn
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.node import Node
 
 
 def free_port() -> int:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.objects import Provenance
-from mitra.core.stix import HandlingInput, apply_handling, format_timestamp, new_id, now_utc
+from mitra.core.stix import HandlingInput, apply_handling, new_id
 from mitra.exchange.partners import pair
 from mitra.exchange.sync import SyncReport, pull_from_partner
 from mitra.exchange.taxii_api import LocalTransport
+from mitra.foundation.timestamps import format_timestamp, now_utc
+from mitra.node import Node
 from mitra.policy import Actor, Role
 from tests.conftest import Person, add_person, make_settings
 
@@ -64,8 +66,8 @@ def _people(node: Node, lead: str, other: str) -> dict[str, Person]:
 @contextmanager
 def paired_nodes(tmp_path: Path, database_url: str = "") -> Iterator[Pair]:
     """India on ``database_url`` (SQLite when empty), Malaysia on SQLite, paired, with people on both."""
-    ind = Node.open(make_settings(tmp_path, database_url, nation="IND"))
-    mys = Node.open(make_settings(tmp_path, nation="MYS"))
+    ind = open_node(make_settings(tmp_path, database_url, nation="IND"))
+    mys = open_node(make_settings(tmp_path, nation="MYS"))
     try:
         for node in (ind, mys):
             node.init()

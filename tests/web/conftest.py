@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 
@@ -17,7 +18,7 @@ from tests.conftest import Person, add_person, make_settings
 @pytest.fixture
 def web_node(tmp_path: Path, database_url: str) -> Iterator[Node]:
     """The REST API and pages run on each database the storage tests run on."""
-    node = Node.open(make_settings(tmp_path, database_url, max_body_bytes=200_000))
+    node = open_node(make_settings(tmp_path, database_url, max_body_bytes=200_000))
     node.init()
     node.seed()
     yield node

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from mitra.audit.service import AuditEntry
 from mitra.core.identity import ApiToken
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
+from mitra.node import Node
 from tests.conftest import Person
 from tests.support.web import bearer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 from tests.support.browser import chromium, needs_chromium, sign_in
@@ -18,7 +18,7 @@ pytestmark = needs_chromium
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Person]]:
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     node.seed()
     person = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")

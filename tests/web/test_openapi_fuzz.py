@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.policy import Role
 from tests.conftest import add_person, make_settings
 
@@ -19,7 +19,7 @@ _STATE: dict[str, object] = {}
 
 def _app() -> object:
     tmp = Path(__import__("tempfile").mkdtemp(prefix="mitra-schemathesis-"))
-    node = Node.open(make_settings(tmp))
+    node = open_node(make_settings(tmp))
     node.init()
     node.seed()
     person = add_person(node, "fuzz", {Role.ANALYST, Role.ADMIN, Role.RELEASE_OFFICER}, agency="NSCS")

@@ -8,7 +8,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 from tests.support.web import bearer, csrf_of, log_in
@@ -35,7 +36,7 @@ def test_login_sets_an_httponly_samesite_session_cookie(client: TestClient, peop
 
 
 def test_behind_https_the_session_cookie_is_secure(tmp_path: Path) -> None:
-    node = Node.open(make_settings(tmp_path, secure_cookies=True))
+    node = open_node(make_settings(tmp_path, secure_cookies=True))
     node.init()
     person = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
     try:

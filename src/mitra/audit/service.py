@@ -12,8 +12,8 @@ from sqlalchemy import BigInteger, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.chain import GENESIS, ChainEntry, ChainReport, entry_hash, verify_chain
-from mitra.core.db import Base, NodeState, lock_node
-from mitra.core.stix import format_timestamp, now_utc
+from mitra.foundation.db import Base, NodeState, lock_node
+from mitra.foundation.timestamps import format_timestamp, now_utc
 
 
 class AuditEntry(Base):

@@ -16,9 +16,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, func, selec
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.db import Base, UtcDateTime
-from mitra.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from mitra.core.stix import now_utc
+from mitra.foundation.db import Base, UtcDateTime
+from mitra.foundation.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from mitra.foundation.timestamps import now_utc
 from mitra.policy import Actor, Role
 
 TOKEN_PREFIX = "mitra_"

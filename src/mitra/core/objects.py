@@ -27,23 +27,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
-from mitra.core.db import Base, NodeState, UtcDateTime, lock_node
-from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound, require
 from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
     apply_handling,
-    canonical_json,
-    format_timestamp,
     new_id,
-    next_modified,
-    now_utc,
-    parse_timestamp,
     read_handling,
     tlp_of,
     to_policy_handling,
     validate_object,
 )
+from mitra.foundation.canonical import canonical_json
+from mitra.foundation.db import Base, NodeState, UtcDateTime, lock_node
+from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound, require
+from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.policy import Action, Actor, Decision, Handling, Release, View, authorize, decide
 
 SOURCE_LOCAL = "local"

@@ -7,20 +7,18 @@ Every stored object carries Mitra's *handling* as a STIX property-extension
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stix2
 import stix2.exceptions
-from stix2.utils import parse_into_datetime
 
-from mitra.core.errors import InvalidInput
 from mitra.core.validation import FastStixCheck
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_timestamp
 from mitra.policy import TLP_LEVELS, Handling
 
 MITRA_NAMESPACE = uuid.UUID("6f0b2a9e-3c61-5d0a-9a8e-4d1f7c2b5e10")
@@ -105,46 +103,6 @@ STANDARD_TYPES = frozenset(
 )
 _ID = re.compile(r"^([a-z0-9][a-z0-9-]*[a-z0-9])--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _NO_VERSIONS = frozenset({"marking-definition"})
-
-
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8): what hashes and signatures cover."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """STIX timestamp with millisecond precision, always UTC ``Z``."""
-    m = moment.astimezone(UTC)  # by hand: strftime's %Y does not pad years before 1000 on every platform
-    day = f"{m.year:04d}-{m.month:02d}-{m.day:02d}"
-    return f"{day}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond // 1000:03d}Z"
-
-
-_PLAIN_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
-
-
-def parse_timestamp(value: str, *, where: str) -> datetime:
-    if isinstance(value, str) and _PLAIN_TIMESTAMP.match(value):  # the usual form: the fast, exact parser
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass  # e.g. month 13: stix2's parser words the error
-    try:
-        parsed = parse_into_datetime(value)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"{where}: {value!r} is not a STIX timestamp ({exc})") from None
-    moment: datetime = parsed.astimezone(UTC)
-    return moment
-
-
-def next_modified(previous: datetime) -> datetime:
-    """A modified time later than ``previous`` at millisecond precision, and not in the past."""
-    candidate = now_utc()
-    floor = previous + timedelta(milliseconds=1)
-    return candidate if candidate >= floor else floor
 
 
 @dataclass(frozen=True, slots=True)

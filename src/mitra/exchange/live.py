@@ -15,12 +15,12 @@ import httpx
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.core.objects import WROTE_OBJECTS
 from mitra.exchange.models import Partner
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 
 log = logging.getLogger("mitra.exchange")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mitra.core.db import Base, UtcDateTime
+from mitra.foundation.db import Base, UtcDateTime
 
 
 class Partner(Base):

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.node import Node
 from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.exchange.models import Partner, Refusal, SyncState
 from mitra.exchange.types import EXCHANGE_TYPES
+from mitra.node import Node
 from mitra.policy import Actor, Export, Role, decide
 
 PLUMBING_TYPES = (*(t.name for t in EXCHANGE_TYPES), "extension-definition", "marking-definition")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import InvalidInput
 from mitra.core.identity import User, add_user
-from mitra.core.node import NATION_NAMES, Node
-from mitra.core.stix import now_utc
+from mitra.core.keys import public_key_text
 from mitra.exchange.models import Partner
-from mitra.exchange.signing import parse_public_key, public_key_text
+from mitra.exchange.signing import parse_public_key
 from mitra.exchange.taxii import read_collection_id
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import now_utc
+from mitra.node import NATION_NAMES, Node
 from mitra.policy import TLP_LEVELS, Role
 
 

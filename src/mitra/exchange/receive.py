@@ -19,17 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.objects import SOURCE_PARTNER, Provenance, StixObject
 from mitra.core.stix import (
     HandlingInput,
     apply_handling,
-    canonical_json,
-    format_timestamp,
     handling_of,
-    now_utc,
-    parse_timestamp,
     read_handling,
     tlp_of,
     to_policy_handling,
@@ -39,6 +33,10 @@ from mitra.exchange.models import Partner, Refusal
 from mitra.exchange.signing import parse_public_key, verify_value
 from mitra.exchange.taxii import version_key
 from mitra.exchange.types import ACKNOWLEDGEMENT, AUDIT_HEAD, AUDIT_WITNESS, RETRACTION
+from mitra.foundation.canonical import canonical_json
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timestamp
+from mitra.node import Node
 from mitra.policy import Actor, Export, Role, decide
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.exchange.models import Partner
 from mitra.exchange.types import ACKNOWLEDGEMENT, RETRACTION
+from mitra.foundation.errors import Forbidden
+from mitra.node import Node
 from mitra.policy import Actor, Export, Role, decide, narrows
 
 

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.errors import NotFound
-from mitra.core.node import Node
-from mitra.core.stix import now_utc
 from mitra.exchange.models import Partner, SyncState
 from mitra.exchange.receive import Receiver, ReceiveReport
 from mitra.exchange.transport import PartnerTransport, TaxiiResponse, TransportError
+from mitra.foundation.errors import NotFound
+from mitra.foundation.timestamps import now_utc
+from mitra.node import Node
 
 
 class SyncError(TransportError):

@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer
 
-from mitra.core.errors import Forbidden, InvalidInput, NotFound
-from mitra.core.node import Node
+from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
-from mitra.core.stix import MITRA_NAMESPACE, parse_timestamp
-from mitra.exchange.signing import key_id, public_key_text, sign_canonical
+from mitra.core.stix import MITRA_NAMESPACE
+from mitra.exchange.signing import key_id, sign_canonical
 from mitra.exchange.transport import JsonText
+from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
+from mitra.foundation.timestamps import parse_timestamp
+from mitra.node import Node
 from mitra.policy import Actor, Export, decide
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"

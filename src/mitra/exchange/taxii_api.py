@@ -13,14 +13,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.core.identity import user_for_token
-from mitra.core.node import Node
-from mitra.core.stix import format_timestamp, now_utc
 from mitra.exchange.models import Partner, TaxiiStatus
 from mitra.exchange.receive import Receiver
 from mitra.exchange.taxii import TAXII_MEDIA_TYPE, ObjectFilter, Page, TaxiiService
 from mitra.exchange.transport import JsonText, TaxiiResponse
+from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFound
+from mitra.foundation.timestamps import format_timestamp, now_utc
+from mitra.node import Node
 from mitra.policy import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -281,7 +281,7 @@ def _accepts_taxii(accept: str) -> bool:
 
 
 def _partner_actor(request: Request, node: Node) -> Actor:
-    from mitra.core.errors import Unauthorized
+    from mitra.foundation.errors import Unauthorized
 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from mitra.core.errors import MitraError
+from mitra.foundation.errors import MitraError
 
 TAXII_ACCEPT = "application/taxii+json;version=2.1"
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEntry, head
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.exchange.models import Partner
 from mitra.exchange.signing import verify_value
 from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
+from mitra.node import Node
 
 
 def publish_head(session: Session, node: Node) -> dict[str, object] | None:

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from mitra.core.schema import metadata
+from mitra.schema import metadata
 
 config = context.config
 

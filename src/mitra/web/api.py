@@ -8,14 +8,9 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy import func, select
 
 from mitra.audit.service import verify
-from mitra.core.errors import Forbidden, InvalidInput
+from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
-from mitra.core.stix import HandlingInput, iter_bundle
-from mitra.exchange.signing import public_key_text
-from mitra.policy import Action, Actor, authorize
-from mitra.web.auth import api_actor, node_of
-from mitra.web.problems import PROBLEM_RESPONSES
-from mitra.web.schemas import (
+from mitra.core.schemas import (
     AuditVerifyRead,
     ImportResult,
     NodeRead,
@@ -27,6 +22,11 @@ from mitra.web.schemas import (
     TlpLevel,
     VersionCreate,
 )
+from mitra.core.stix import HandlingInput, iter_bundle
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.policy import Action, Actor, authorize
+from mitra.web.auth import api_actor, node_of
+from mitra.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["objects"])
 ActorDep = Annotated[Actor, Depends(api_actor)]

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mitra.core.errors import Forbidden, Unauthorized
 from mitra.core.identity import User, session_user, user_for_token
-from mitra.core.node import Node
+from mitra.foundation.errors import Forbidden, Unauthorized
+from mitra.node import Node
 from mitra.policy import Action, Actor, authorize
 
 SESSION_COOKIE = "mitra_session"

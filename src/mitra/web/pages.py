@@ -11,10 +11,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mitra.audit.service import recent, verify
-from mitra.core.errors import MitraError, TooManyAttempts, Unauthorized
 from mitra.core.identity import login, logout
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
+from mitra.foundation.errors import MitraError, TooManyAttempts, Unauthorized
 from mitra.policy import Action, authorize
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, render

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mitra.core.errors import MitraError
+from mitra.foundation.errors import MitraError
 
 PROBLEM_TYPE = "application/problem+json"
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}

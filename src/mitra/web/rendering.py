@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from mitra.core.errors import MitraError, require
-from mitra.core.stix import format_timestamp
+from mitra.foundation.errors import MitraError, require
+from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, node_of, page_user
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.defence.seed import seed
 from mitra.policy import Role
 from tests.conftest import Person, add_person

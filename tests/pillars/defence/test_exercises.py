@@ -9,8 +9,8 @@ import icalendar
 import pytest
 from typer.testing import CliRunner
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.schemas import EditionIn, LessonCreate

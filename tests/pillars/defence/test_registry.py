@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mitra.core.errors import Forbidden, InvalidInput
-from mitra.core.node import Node
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.schemas import AgreementCreate, HandlingChoice, OrganisationCreate
 from mitra.pillars.defence.seed import seed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import icalendar
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from tests.conftest import Person
 from tests.support.web import bearer, log_in
 

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
@@ -18,7 +19,7 @@ from tests.conftest import Person, add_person, make_settings
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[Node]:
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     node.seed()
     yield node

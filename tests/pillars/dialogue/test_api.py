@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT
 from tests.conftest import Person
 from tests.support.web import bearer

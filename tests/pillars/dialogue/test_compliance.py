@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.compliance import DueItem, as_percentage, measure_lag, score_year
 from mitra.pillars.dialogue.models import COMMITMENT

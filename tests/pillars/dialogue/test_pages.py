@@ -8,7 +8,7 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, CONFLICT
 from tests.conftest import Person, shared_file

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.errors import Forbidden, InvalidInput
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SESSION
 from mitra.policy import Role
@@ -224,7 +225,7 @@ def test_a_session_hosted_outside_the_partnership_is_refused(seeded: Node, peopl
 
 
 def test_a_node_of_another_pair_starts_empty_and_reports_its_own_nations(tmp_path: Path) -> None:
-    node = Node.open(make_settings(tmp_path, nation="IND", partnership="SGP,IND"))
+    node = open_node(make_settings(tmp_path, nation="IND", partnership="SGP,IND"))
     node.init()
     analyst = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
     try:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mitra.cli import app
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT, MILESTONE_STATUSES
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf

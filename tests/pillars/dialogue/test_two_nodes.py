@@ -8,8 +8,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.models import COMMITMENT
 from tests.conftest import Person

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
+from mitra.node import Node
 from mitra.pillars.economy.importers import import_shipped
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.store import EconomyStore, ImportReport
@@ -33,7 +34,7 @@ def service(shipped_import: tuple[Path, list[ImportReport]], tmp_path: Path) -> 
 
 def node_with_shipped_store(directory: Path, shipped_store: Path) -> Node:
     """An initialised node whose analytics store is a copy of the shipped import; the caller closes it."""
-    node = Node.open(make_settings(directory))
+    node = open_node(make_settings(directory))
     node.init()
     target = EconomyStore.for_data_dir(node.settings.data_dir).path
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.economy import importers
 from mitra.pillars.economy.importers import import_baci, import_comtrade, import_fiscal, import_usgs
 from mitra.pillars.economy.service import EconomyService

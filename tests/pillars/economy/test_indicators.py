@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.economy import indicators
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.economy.store import ImportReport
 from mitra.policy import Role
 from tests.conftest import Person, add_person, shared_file

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from mitra.app import create_app
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
+from mitra.node import Node
 from mitra.pillars.intel.seed import seed
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
@@ -24,7 +25,7 @@ from tests.conftest import Person, add_person, make_settings
 def _template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Person]]:
     """One initialised, seeded node with its people, made once; each test gets a copy (migrations are slow)."""
     root = tmp_path_factory.mktemp("intel-template")
-    node = Node.open(make_settings(root))
+    node = open_node(make_settings(root))
     node.init()
     seed(node)
     people = {
@@ -42,7 +43,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def intel_node(tmp_path: Path, _template: tuple[Path, dict[str, Person]]) -> Iterator[Node]:
     """An India node (SQLite) with the intel seed and the template's people."""
     shutil.copytree(_template[0] / "ind", tmp_path / "ind")
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     yield node
     node.close()

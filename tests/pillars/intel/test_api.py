@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from tests.conftest import Person, shared_file
 from tests.pillars.intel.conftest import handling, indicator
 from tests.support.web import bearer

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.node import Node
 from tests.conftest import Person
 from tests.pillars.intel.conftest import indicator
 from tests.support.browser import chromium, needs_chromium, sign_in

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import TypeRegistry, validate_object
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.intel import csv_import, service
 from tests.conftest import Person
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.intel import service
 from tests.conftest import Person
 

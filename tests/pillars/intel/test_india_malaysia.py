@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, apply_handling
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.intel import india_malaysia, service
 from tests.conftest import Person, shared_file
 from tests.pillars.intel.conftest import handling, indicator, relate

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, TypeRegistry, validate_object
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.intel import misp, service
 from tests.conftest import Person, shared_file
 

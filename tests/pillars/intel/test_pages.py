@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from tests.conftest import Person
 from tests.pillars.intel.conftest import handling, indicator, relate
 from tests.support.web import log_in

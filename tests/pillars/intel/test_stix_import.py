@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.intel import service
 from tests.conftest import Person, shared_file
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.intel import india_malaysia, service
 from mitra.policy import Role
 from tests.conftest import add_person, shared_file

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.warninglists import WarninglistIndex, load_warninglists, parse_warninglist
 from tests.conftest import shared_file
 

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from mitra.app import create_app
+from mitra.bootstrap import open_node
 from mitra.cli import app
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 
@@ -34,7 +35,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def maritime_node(tmp_path: Path) -> Iterator[Node]:
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     node.seed()
     yield node

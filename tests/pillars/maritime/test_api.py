@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 from fastapi.testclient import TestClient
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.maritime.ais.store import POSITION_COLUMNS, PositionStore
 from tests.conftest import Person
 from tests.support.web import bearer, csrf_of, log_in

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from mitra.core.errors import InvalidInput
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import InvalidInput
+from mitra.node import Node
 from mitra.pillars.maritime.areas import area_of, default_areas, load_areas, parse_area_geojson, save_areas
 from tests.pillars.maritime.conftest import Person
 

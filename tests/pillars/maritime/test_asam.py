@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.errors import Forbidden, InvalidInput
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.node import Node
 from mitra.pillars.maritime.asam import attempted_of, category_of, import_asam, vessel_name_of
 from mitra.pillars.maritime.incidents import MARITIME_INCIDENT, incident_stats
 from tests.conftest import shared_file

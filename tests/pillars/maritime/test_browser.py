@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from mitra.core.node import Node
+from mitra.bootstrap import open_node
 from mitra.pillars.maritime.ais.events import detect_and_record
 from mitra.pillars.maritime.ais.ingest import ingest_file
 from mitra.pillars.maritime.ais.store import PositionStore
@@ -22,7 +22,7 @@ pytestmark = needs_chromium
 def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     node.seed()
     person = add_person(node, "asha", {Role.VIEWER}, agency="NSCS")
@@ -51,7 +51,7 @@ def test_the_map_shows_seeded_incidents_and_areas_and_is_not_blank(tmp_path: Pat
 def test_the_map_draws_vessels_events_and_a_clicked_vessels_track(tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    node = Node.open(make_settings(tmp_path))
+    node = open_node(make_settings(tmp_path))
     node.init()
     analyst = add_person(node, "asha", {Role.ANALYST}, agency="NSCS")
     positions = PositionStore.for_settings(node.settings)

@@ -1,6 +1,6 @@
 """Defence pillar: industry collaboration, agreements, opportunities and joint exercises."""
 
-from mitra.pillars import Pillar
+from mitra.node import Pillar
 from mitra.pillars.defence.api import router
 from mitra.pillars.defence.cli import defence_app
 from mitra.pillars.defence.demo import load_demo_data

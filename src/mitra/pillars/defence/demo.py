@@ -9,7 +9,7 @@ from mitra.pillars.defence import service
 from mitra.pillars.defence.sipri import parse_sipri
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
     from mitra.policy import Actor
 
 

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
+from mitra.core.schemas import TlpLevel
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.schemas import (
@@ -34,7 +35,6 @@ from mitra.pillars.defence.vocabulary import (
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.rendering import SignedIn, permit, render
-from mitra.web.schemas import TlpLevel
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
 TLPS = get_args(TlpLevel)

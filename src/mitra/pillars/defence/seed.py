@@ -15,7 +15,7 @@ from mitra.core.stix import HandlingInput
 from mitra.pillars.defence.types import AGREEMENT, EXERCISE, MEETING, OPPORTUNITY
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 DEMO_NOTE = "Capabilities and platforms as recorded for the Mitra demonstration."
 

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden, InvalidInput, NotFound
+from mitra.core.catalogue import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.core.objects import ObjectStore, StixObject
-from mitra.core.stix import HandlingInput, format_timestamp, nation_object_id, now_utc
+from mitra.core.stix import HandlingInput, nation_object_id
+from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
+from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.pillars.defence.models import (
     AgreementView,
     ArmsTransferView,
@@ -57,7 +59,6 @@ from mitra.pillars.defence.vocabulary import (
     platform_label,
     platform_search_terms,
 )
-from mitra.pillars.dialogue.models import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.policy import Action, Actor, authorize
 
 # Weights of the match score (out of 100); docs/defence.md explains them.

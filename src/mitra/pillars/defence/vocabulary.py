@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Dialogue pillar: the annual Security Dialogue, its sessions, commitments, progress and reports."""
 
-from mitra.pillars import Pillar
+from mitra.node import Pillar
 from mitra.pillars.dialogue.api import router
 from mitra.pillars.dialogue.cli import dialogue_app
 from mitra.pillars.dialogue.models import CUSTOM_TYPES, OBJECT_TYPES

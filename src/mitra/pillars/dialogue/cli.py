@@ -12,8 +12,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mitra.console import console, fail, open_node, operator
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import propose
 from mitra.pillars.dialogue.models import session_line

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mitra.core.errors import InvalidInput
+from mitra.core import catalogue
 from mitra.core.stix import CustomType
+from mitra.foundation.errors import InvalidInput
 
 PILLAR_NAME = "dialogue"
 
 SERIES = "x-mitra-dialogue-series"
 SESSION = "x-mitra-dialogue-session"
 AREA = "x-mitra-cooperation-area"
-COMMITMENT = "x-mitra-commitment"
+COMMITMENT = catalogue.COMMITMENT
 UPDATE = "x-mitra-progress-update"
 CONFLICT = "x-mitra-conflict"
 EVENT = "x-mitra-partnership-event"

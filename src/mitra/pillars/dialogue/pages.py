@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from mitra.core.errors import Forbidden, InvalidInput, MitraError, NotFound
+from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
 from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line

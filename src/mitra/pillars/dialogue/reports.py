@@ -17,7 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from mitra.core.stix import format_timestamp, now_utc
+from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.pillars.dialogue.models import NATION_NAMES, CommitmentView, SessionView, session_line
 from mitra.pillars.dialogue.service import (
     COMMITMENT_STATUSES,

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mitra.core.schemas import TlpLevel
 from mitra.pillars.dialogue.service import (
     CommitmentInput,
     CommitmentState,
@@ -16,7 +17,6 @@ from mitra.pillars.dialogue.service import (
     SessionInput,
     UpdateInput,
 )
-from mitra.web.schemas import TlpLevel
 
 
 class StrictIn(BaseModel):

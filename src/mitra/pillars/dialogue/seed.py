@@ -14,7 +14,7 @@ from mitra.core.stix import HandlingInput
 from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SERIES, SESSION
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 SESSION_1_READOUT = (
     "The 1st India-Malaysia Security Dialogue was held in New Delhi on 7 January 2025, co-chaired by "

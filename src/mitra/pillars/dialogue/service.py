@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden, InvalidInput, NotFound
 from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
 from mitra.pillars.dialogue.intake import RegisterFacts
 from mitra.pillars.dialogue.models import (
@@ -45,7 +45,7 @@ from mitra.pillars.dialogue.models import (
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 COMMITMENT_STATUSES = ("not started", "in progress", "overdue", "conflict", "met")
 

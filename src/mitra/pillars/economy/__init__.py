@@ -4,7 +4,7 @@ Trade flows, fiscal-year totals, production tables and governance indicators are
 (``<data_dir>/economy/economy.duckdb``), not shareable STIX objects; see docs/economy.md.
 """
 
-from mitra.pillars import Pillar
+from mitra.node import Pillar
 from mitra.pillars.economy.api import router
 from mitra.pillars.economy.cli import economy_app
 from mitra.pillars.economy.demo import load_demo_data

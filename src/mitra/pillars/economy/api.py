@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from mitra.core.errors import Forbidden, InvalidInput
+from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.materials import MATERIALS
 from mitra.pillars.economy.seed import store_of

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from mitra.console import console, fail, open_node, operator
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.seed import load_shipped, shipped_data_dir, store_of
 from mitra.pillars.economy.service import EconomyService, Table

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mitra.pillars.economy.seed import load_shipped
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
     from mitra.policy import Actor
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.economy.cells import Cell, CellError, CellKind, clean_text, parse_cell, split_footnote
 from mitra.pillars.economy.countries import iso3_for_name, row_role
 from mitra.pillars.economy.materials import Material, material_for_usgs_stem, material_for_wmd_name

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 
 
 def shares_percent(amounts: Mapping[str, float]) -> dict[str, float]:

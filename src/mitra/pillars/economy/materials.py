@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mitra.core.errors import NotFound
+from mitra.foundation.errors import NotFound
 
 
 @dataclass(frozen=True)

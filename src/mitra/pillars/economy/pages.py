@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from mitra.core.errors import InvalidInput, NotFound
+from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.pillars.economy import charts
 from mitra.pillars.economy.materials import MATERIALS, material
 from mitra.pillars.economy.seed import store_of

@@ -13,7 +13,7 @@ from mitra.pillars.economy.importers import Tick, import_shipped
 from mitra.pillars.economy.store import EconomyStore, ImportReport
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 
 def shipped_data_dir() -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mitra.core.errors import InvalidInput, NotFound
+from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.pillars.economy import indicators
 from mitra.pillars.economy.countries import PARTNER_NAMES
 from mitra.pillars.economy.materials import MATERIALS, Material, material

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from mitra.core.errors import Conflict
+from mitra.foundation.errors import Conflict
 
 # The ``dataset`` of the two sources that are one dataset each (USGS editions are ``USGS MCS<year>``).
 BACI = "CEPII BACI HS92"

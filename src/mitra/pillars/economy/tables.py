@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mitra.core.errors import InvalidInput, NotFound
+from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.pillars.economy.service import EconomyService, Table
 
 DEFAULT_YEAR = 2023

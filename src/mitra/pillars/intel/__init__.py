@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from mitra.pillars import Pillar
+from mitra.node import Pillar
 from mitra.pillars.intel.api import router as intel_api
 from mitra.pillars.intel.cli import intel_app
 from mitra.pillars.intel.demo import load_demo_data

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from mitra.core.errors import InvalidInput
-from mitra.core.stix import parse_timestamp
+from mitra.core.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_timestamp
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.schemas import (
     GraphRead,
@@ -25,7 +26,6 @@ from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import Actor
 from mitra.web.auth import DataReader, api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
-from mitra.web.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 
 router = APIRouter(prefix="/api/v1/intel", tags=["intel"])
 ActorDep = Annotated[Actor, Depends(api_actor)]

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.console import AgencyOption, console, fail, open_node, operator
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.matching import cli as matching_cli
 from mitra.pillars.intel.warninglists import node_warninglists

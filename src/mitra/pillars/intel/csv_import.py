@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.observables import ValueKind, guess_kind, kind_named, pattern_for
 
 MAX_ROWS = 200_000

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from mitra.pillars.intel import india_malaysia
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
     from mitra.policy import Actor
 
 

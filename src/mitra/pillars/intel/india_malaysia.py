@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
 from mitra.core.stix import TLP_MARKING_IDS
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.service import ImportOutcome, is_held, settle_versions, store_import
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 LABEL = "india-malaysia-targeting"
 PLACEHOLDER_TIME = "2000-01-01T00:00:00.000Z"

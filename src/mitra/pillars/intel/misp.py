@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mitra.core.errors import InvalidInput
-from mitra.core.stix import TLP_MARKING_IDS, format_timestamp, tlp_of
+from mitra.core.stix import TLP_MARKING_IDS, tlp_of
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import format_timestamp
 from mitra.pillars.intel.observables import KINDS, ValueKind, escape, kind_named, single_value
 
 MAX_ATTRIBUTES = 50_000  # an event larger than this is refused whole: split it in MISP first

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from mitra.core.errors import InvalidInput, MitraError, NotFound
-from mitra.core.node import Node
 from mitra.core.objects import StixObject
-from mitra.core.stix import parse_timestamp
+from mitra.foundation.errors import InvalidInput, MitraError, NotFound
+from mitra.foundation.timestamps import parse_timestamp
+from mitra.node import Node
 from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from mitra.core.schemas import HandlingIn, NationCode, ObjectRead
 from mitra.pillars.intel.service import Graph, ImportOutcome, Link
 from mitra.pillars.intel.warninglists import WarninglistHit
-from mitra.web.schemas import HandlingIn, NationCode, ObjectRead
 
 
 class IntelCreate(BaseModel):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from mitra.core.stix import HandlingInput
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 # Documentation-range addresses and reserved names only (RFC 5737, RFC 2606).
 _SAMPLES = {

@@ -16,26 +16,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from mitra.core.errors import require as require_allowed
 from mitra.core.objects import StixObject
-from mitra.core.stix import (
-    HandlingInput,
-    format_timestamp,
-    iter_bundle,
-    next_modified,
-    now_utc,
-    parse_timestamp,
-    read_handling,
-    tlp_of,
-    to_policy_handling,
-)
+from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
+from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.foundation.errors import require as require_allowed
+from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.pillars.intel import csv_import, misp
 from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex, node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Actor, authorize, narrows
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 # The types a person works with on the intel pages, in the order the pages list them.
 PAGE_TYPES: dict[str, str] = {

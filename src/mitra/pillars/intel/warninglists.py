@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.observables import equality_values
 
 LIST_TYPES = ("string", "cidr", "hostname", "substring", "regex")

@@ -1,6 +1,6 @@
 """Maritime pillar: the shared maritime picture, events and incident reports."""
 
-from mitra.pillars import Pillar
+from mitra.node import Pillar
 from mitra.pillars.maritime.ais.cli import app as ais_app
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.pillars.maritime.api import router

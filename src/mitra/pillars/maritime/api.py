@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from mitra.core.schemas import ObjectRead
 from mitra.pillars.maritime.areas import parse_area_geojson, save_areas, stored_areas
 from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
 from mitra.pillars.maritime.picture import build_picture, vessel_track, window
@@ -14,7 +15,6 @@ from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead
 from mitra.policy import Actor
 from mitra.web.auth import DataReader, api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
-from mitra.web.schemas import ObjectRead
 
 router = APIRouter(prefix="/api/v1/maritime", tags=["maritime"])
 ActorDep = Annotated[Actor, Depends(api_actor)]

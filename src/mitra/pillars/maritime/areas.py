@@ -21,15 +21,15 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import Polygon
 from shapely.validation import explain_validity
 
-from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
 from mitra.core.stix import CustomType, HandlingInput
+from mitra.foundation.errors import InvalidInput
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 AREA_OF_INTEREST = CustomType(
     name="x-mitra-area-of-interest",

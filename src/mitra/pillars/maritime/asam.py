@@ -25,18 +25,10 @@ from shapely.prepared import prep
 from sqlalchemy import select
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core.errors import Forbidden, InvalidInput
 from mitra.core.objects import SOURCE_IMPORT, Provenance, StixObject, actor_label
-from mitra.core.stix import (
-    HandlingInput,
-    apply_handling,
-    format_timestamp,
-    nation_object_id,
-    next_modified,
-    now_utc,
-    read_handling,
-    validate_object,
-)
+from mitra.core.stix import HandlingInput, apply_handling, nation_object_id, read_handling, validate_object
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc
 from mitra.pillars.maritime.areas import load_areas
 from mitra.pillars.maritime.incidents import MARITIME_INCIDENT, OTHER_AREA, IncidentInput, incident_object
 from mitra.pillars.maritime.positions import PositionParseError, parse_position
@@ -45,7 +37,7 @@ from mitra.policy import Action, Actor, authorize
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 COLUMNS = ("reference", "date", "position", "navArea", "subreg", "hostility", "victim", "description")
 BATCH = 1000

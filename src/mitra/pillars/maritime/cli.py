@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.console import AgencyOption, console, fail, open_node, operator
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.pillars.maritime.areas import parse_area_geojson, save_areas
 from mitra.pillars.maritime.asam import import_asam
 from mitra.pillars.maritime.incidents import incident_stats

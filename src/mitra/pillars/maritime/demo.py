@@ -11,7 +11,7 @@ from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.asam import import_asam
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
     from mitra.policy import Actor
 
 

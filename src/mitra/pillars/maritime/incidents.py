@@ -21,16 +21,17 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 
-from mitra.core.errors import InvalidInput
 from mitra.core.objects import StixObject
-from mitra.core.stix import CustomType, HandlingInput, format_timestamp, parse_timestamp
+from mitra.core.stix import CustomType, HandlingInput
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import format_timestamp, parse_timestamp
 from mitra.pillars.maritime.areas import area_of, load_areas
 from mitra.policy import Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 MARITIME_INCIDENT = CustomType(
     name="x-mitra-maritime-incident",

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from mitra.core.errors import Forbidden, InvalidInput, Unauthorized
-from mitra.core.node import NATION_NAMES
 from mitra.core.stix import TLP_MARKING_IDS, HandlingInput
+from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
+from mitra.node import NATION_NAMES
 from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
 from mitra.pillars.maritime.incidents import (
     CATEGORIES,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import mapping
 
-from mitra.core.errors import Forbidden, InvalidInput
+from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
 from mitra.pillars.maritime.areas import default_areas, geometry_of, stored_areas
@@ -21,7 +21,7 @@ from mitra.policy import Action, Actor, authorize
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 MAX_INCIDENTS = 2000
 MAX_VESSELS = 5000

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mitra.web.schemas import HandlingIn, IsoDateTime
+from mitra.core.schemas import HandlingIn, IsoDateTime
 
 Category = Literal[
     "piracy",

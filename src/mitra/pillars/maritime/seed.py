@@ -15,7 +15,7 @@ from mitra.pillars.maritime.areas import AREA_OF_INTEREST, AreaInput, area_objec
 from mitra.pillars.maritime.asam import AsamRecord, asam_body, prepared_areas
 
 if TYPE_CHECKING:
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 # reference, date, lat, lon, subregion, hostility, victim, narrative (from the ASAM export)
 SEED_RECORDS: tuple[tuple[str, str, float, float, str, str, str, str], ...] = (

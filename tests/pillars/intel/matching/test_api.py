@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.intel.matching import cli
 from tests.conftest import Person
 from tests.pillars.intel.conftest import handling, relate

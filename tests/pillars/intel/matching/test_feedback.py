@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mitra.core.errors import Forbidden
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import Forbidden
+from mitra.node import Node
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.engine import IndicatorMatcher
 from mitra.pillars.intel.matching.observations import read_observations

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from mitra.bootstrap import open_node
 from mitra.cli import app
-from mitra.core.node import Node
 from mitra.pillars.maritime.ais.events import EVENT_TYPE
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.policy import Actor, Role
@@ -36,7 +36,7 @@ def _add_user(env: dict[str, str], name: str, *options: str) -> None:
 
 
 def _stored_events(env: dict[str, str]) -> list[dict[str, object]]:
-    node = Node.open(
+    node = open_node(
         load_settings(nation=env["MITRA_NATION"], agencies=env["MITRA_AGENCIES"], data_dir=Path(env["MITRA_DATA_DIR"]))
     )
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 from shapely.geometry import box
 
-from mitra.core.node import Node
+from mitra.node import Node
 from mitra.pillars.maritime.ais.detect import DetectedEvent, EventDetector
 from mitra.pillars.maritime.ais.events import EVENT_TYPE, record_events
 from mitra.pillars.maritime.ais.store import PositionStore

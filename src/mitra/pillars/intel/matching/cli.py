@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.console import console, fail, open_node, operator
-from mitra.core.errors import MitraError
+from mitra.foundation.errors import MitraError
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.engine import IndicatorMatcher
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, guess_format, read_observations

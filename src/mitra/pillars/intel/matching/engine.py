@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 from stix2matcher.matcher import Pattern
 
-from mitra.core.errors import InvalidInput
 from mitra.core.objects import ObjectStore, StixObject
-from mitra.core.stix import HandlingInput, parse_timestamp, read_handling
+from mitra.core.stix import HandlingInput, read_handling
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_timestamp
 from mitra.pillars.intel.matching.observations import ObservationBatch
 from mitra.pillars.intel.matching.patterns import ObservableKey, parse_ip_or_cidr, parse_simple
 from mitra.policy import Actor

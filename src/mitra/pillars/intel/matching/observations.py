@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from mitra.core.errors import InvalidInput
-from mitra.core.stix import format_timestamp, now_utc
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.pillars.intel.matching.patterns import HASH_KEYS, VALUE_TYPES, ObservableKey
 
 ObservationFormat = Literal["jsonl", "csv", "zeek-dns", "zeek-conn"]

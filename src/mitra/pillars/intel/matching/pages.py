@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, read_observations
 from mitra.pillars.intel.matching.service import MatchOutcome, run_match

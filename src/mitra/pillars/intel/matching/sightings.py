@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from mitra.core.errors import Forbidden
 from mitra.core.objects import ObjectStore
 from mitra.core.stix import HandlingInput, nation_identity_id, to_policy_handling
+from mitra.foundation.errors import Forbidden
 from mitra.pillars.intel.matching.engine import ActiveIndicator, IndicatorMatcher, MatchSet
 from mitra.pillars.intel.matching.observations import ObservationBatch
 from mitra.policy import Action, Actor, Export, Role, authorize, decide

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core import identity
-from mitra.core.errors import MitraError, NotFound
-from mitra.core.node import Node
+from mitra.foundation.errors import MitraError, NotFound
+from mitra.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
 from mitra.pillars.maritime.ais.events import detect_and_record
 from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry.base import BaseGeometry
 
-from mitra.core.errors import Forbidden
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import Forbidden
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.types import MARITIME_EVENT
@@ -20,7 +20,7 @@ from mitra.policy import Action, Actor, authorize
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mitra.core.node import Node
+    from mitra.node import Node
 
 EVENT_TYPE = MARITIME_EVENT.name
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mitra.core.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.maritime.ais.decode import POSITION_TYPES, SIX_BIT, Column, TypeGroup, decode_buffer
 from mitra.pillars.maritime.ais.nmea import FragmentAssembler, Framed, IngestCounts, frame_lines
 from mitra.pillars.maritime.ais.store import PositionStore

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from mitra.core.errors import Conflict, Forbidden
 from mitra.exchange.live import Syncer
+from mitra.foundation.errors import Conflict, Forbidden
 from mitra.policy import Actor
 from mitra.web.auth import api_actor
 from mitra.web.problems import PROBLEM_RESPONSES

@@ -1,8 +1,12 @@
-"""A node: settings, database, type registry and object store, opened once and passed down."""
+"""A node: settings, database, type registry, object store and its pillars, opened once and passed down.
+
+The node is composed above it, in ``mitra.bootstrap``: nothing here knows which pillars or exchange types exist.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,28 +18,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.audit.chain import GENESIS
-from mitra.core.db import Database, NodeState
-from mitra.core.errors import InvalidInput
 from mitra.core.identity import Agency
+from mitra.core.keys import load_or_create_key
 from mitra.core.objects import ObjectStore, Provenance, StixObject
 from mitra.core.stix import (
+    CustomType,
     HandlingInput,
     TypeRegistry,
     apply_handling,
-    format_timestamp,
     nation_identity_id,
     nation_object_id,
     new_id,
-    now_utc,
     validate_object,
 )
-from mitra.exchange.signing import load_or_create_key
-from mitra.exchange.types import EXCHANGE_TYPES
-from mitra.pillars import Pillar, all_pillars
+from mitra.foundation.db import Database, NodeState
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.policy import Actor, Role
 from mitra.settings import Settings
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}
 AGENCY_NAMES = {
@@ -61,6 +63,29 @@ def migrate(database_url: str, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
+@dataclass(frozen=True)
+class Pillar:
+    """What a pillar adds to a node: its object types, seed data, routers, pages and commands."""
+
+    name: str
+    title: str
+    summary: str
+    object_types: tuple[str, ...]
+    custom_types: tuple[CustomType, ...] = ()
+    seed: Callable[[Node], int] | None = None
+    router: Any = None  # a FastAPI APIRouter under /api/v1/<name>/
+    pages: Any = None  # a FastAPI APIRouter of HTML pages under /<name>/
+    cli: Mapping[str, Any] = field(default_factory=dict)  # command group name -> typer.Typer, mounted on `mitra`
+    home: str | None = None  # the pillar's own landing page; the navigation links there
+    # The demo's extra public data (../shared/data): (node, shared data folder, operator) -> what was loaded.
+    demo: Callable[[Node, Path, Actor], list[str]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def home_url(self) -> str:
+        return self.home or f"/objects?pillar={self.name}"
+
+
 @dataclass
 class Node:
     """Everything a request, a command or a test needs to act on one node."""
@@ -71,15 +96,16 @@ class Node:
     pillars: list[Pillar]
 
     @classmethod
-    def open(cls, settings: Settings) -> Node:
+    def open(cls, settings: Settings, *, pillars: Iterable[Pillar] = (), types: Iterable[CustomType] = ()) -> Node:
+        """A node with these pillars and these further custom types (the composition root names both)."""
         registry = TypeRegistry(accepted_prefixes=tuple(settings.accepted_custom_prefixes))
-        pillars = all_pillars()
-        for custom_type in EXCHANGE_TYPES:
+        chosen = list(pillars)
+        for custom_type in types:
             registry.register(custom_type)
-        for pillar in pillars:
+        for pillar in chosen:
             for custom_type in pillar.custom_types:
                 registry.register(custom_type)
-        return cls(settings, Database(settings.effective_database_url), registry, pillars)
+        return cls(settings, Database(settings.effective_database_url), registry, chosen)
 
     @property
     def nation(self) -> str:

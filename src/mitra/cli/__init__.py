@@ -12,16 +12,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mitra import bootstrap
 from mitra.audit.service import verify
-from mitra.console import console, fail, open_node, operator, settings
+from mitra.cli.exchange import exchange_app, partner_app
+from mitra.console import compose_nodes_with, console, fail, open_node, operator, settings
 from mitra.core import identity
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
 from mitra.core.stix import HandlingInput, iter_bundle
-from mitra.exchange.cli import exchange_app, partner_app
-from mitra.pillars import all_pillars
+from mitra.foundation.errors import MitraError
 from mitra.policy import Role
 
+compose_nodes_with(bootstrap.open_node)
 app = typer.Typer(help="Mitra: one sovereign node of a bilateral security partnership.", no_args_is_help=True)
 node_app = typer.Typer(help="Prepare and inspect this node.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
@@ -33,7 +33,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(partner_app, name="partner")
 app.add_typer(exchange_app, name="exchange")
-for _pillar in all_pillars():
+for _pillar in bootstrap.all_pillars():
     for _name, _group in _pillar.cli.items():
         app.add_typer(_group, name=_name)
 
@@ -67,7 +67,7 @@ def serve(
     from mitra.app import create_app
 
     current = settings()
-    node = Node.open(current)
+    node = open_node(current)
     node.init()
     bind_host, bind_port = host or current.host, port or current.port
     console.print(f"Mitra {current.nation} node on http://{bind_host}:{bind_port}/")
@@ -155,7 +155,7 @@ def audit_verify(
     ] = False,
 ) -> None:
     """Check the audit chain; exit 1 naming the first bad entry."""
-    from mitra.exchange.cli import sync_all
+    from mitra.cli.exchange import sync_all
     from mitra.exchange.witness import check_witnesses
 
     node = open_node()

@@ -10,15 +10,15 @@ from rich.table import Table
 
 from mitra.console import console, fail, open_node
 from mitra.core import identity
-from mitra.core.errors import MitraError
-from mitra.core.node import Node
+from mitra.core.keys import public_key_text
 from mitra.exchange.models import Partner
 from mitra.exchange.partners import list_partners, set_partner
-from mitra.exchange.signing import public_key_text
 from mitra.exchange.sync import SyncReport, pull_from_partner
 from mitra.exchange.taxii import read_collection_id
 from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import publish_head, verify_received
+from mitra.foundation.errors import MitraError
+from mitra.node import Node
 from mitra.policy import Role
 
 partner_app = typer.Typer(help="Partner nodes: accounts for them here, and how to reach them.", no_args_is_help=True)

@@ -3,8 +3,8 @@
 from mitra.audit import service as _audit
 from mitra.core import identity as _identity
 from mitra.core import objects as _objects
-from mitra.core.db import Base
 from mitra.exchange import models as _exchange
+from mitra.foundation.db import Base
 
 metadata = Base.metadata
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the core REST API."""
+"""The shared bodies of the REST API: markings, object reads, pages and reports (pydantic only, no web framework)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from mitra.core.objects import StixObject
-from mitra.core.stix import HandlingInput, format_timestamp
+from mitra.core.stix import HandlingInput
+from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Actor
 
 StixTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")]

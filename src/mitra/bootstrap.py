@@ -1,0 +1,22 @@
+"""The composition root: a node made of the core, the exchange and the partnership's pillars.
+
+Only the edges (``app``, ``cli``, ``demo``) and tests call this; nothing below it knows which pillars exist.
+"""
+
+from __future__ import annotations
+
+from mitra.exchange.types import EXCHANGE_TYPES
+from mitra.node import Node, Pillar
+from mitra.settings import Settings
+
+
+def all_pillars() -> list[Pillar]:
+    """Every pillar, in the order the partnership lists them."""
+    from mitra.pillars import defence, dialogue, economy, intel, maritime
+
+    return [dialogue.PILLAR, intel.PILLAR, maritime.PILLAR, defence.PILLAR, economy.PILLAR]
+
+
+def open_node(settings: Settings) -> Node:
+    """The node these settings describe, with every pillar and the exchange's own object types."""
+    return Node.open(settings, pillars=all_pillars(), types=EXCHANGE_TYPES)
