@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
+from mitra.core.paging import Page
 from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
@@ -607,10 +608,16 @@ class ObjectStore:
         tlp: str | None = None,
         originator: str | None = None,
         received: bool | None = None,
+        modified_since: datetime | None = None,
+        modified_until: datetime | None = None,
         after_seq: int | None = None,
         limit: int = 50,
-    ) -> tuple[list[StixObject], int | None]:
-        """Latest versions visible to ``actor``, newest first; returns the page and the next cursor."""
+    ) -> Page[StixObject]:
+        """Latest versions visible to ``actor``, newest first; the page and the next cursor.
+
+        Every filter, the time window on ``modified`` included, is part of the query, so a page is cut only after
+        filtering: walking the cursors returns each matching object exactly once.
+        """
         limit = max(1, min(limit, 1000))
         query = select(StixObject).where(StixObject.is_latest.is_(True))
         if types:
@@ -627,6 +634,10 @@ class ObjectStore:
             query = query.where(StixObject.source != SOURCE_PARTNER)
         if text:
             query = query.where(StixObject.search_text.contains(text.lower(), autoescape=True))
+        if modified_since is not None:
+            query = query.where(StixObject.modified >= modified_since)
+        if modified_until is not None:
+            query = query.where(StixObject.modified <= modified_until)
         page: list[StixObject] = []
         cursor = after_seq
         scanned_last: int | None = None
@@ -636,7 +647,7 @@ class ObjectStore:
                 batch_query = batch_query.where(StixObject.seq < cursor)
             batch = list(session.scalars(batch_query))
             if not batch:
-                return page, None
+                return Page(page, None)
             for row in batch:
                 scanned_last = row.seq
                 if self.decide_view(row, actor).allowed:
@@ -644,7 +655,7 @@ class ObjectStore:
                     if len(page) == limit:
                         break
             cursor = scanned_last
-        return page, scanned_last
+        return Page(page, scanned_last)
 
     def iter_visible(
         self, session: Session, *, actor: Actor, types: Sequence[str], with_revoked: bool = False

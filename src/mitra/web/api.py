@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from mitra.audit.service import verify
 from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
+from mitra.core.paging import read_cursor, write_cursor
 from mitra.core.schemas import (
     AuditVerifyRead,
     ImportResult,
@@ -23,7 +24,7 @@ from mitra.core.schemas import (
     VersionCreate,
 )
 from mitra.core.stix import HandlingInput, iter_bundle
-from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.foundation.errors import Forbidden
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
@@ -31,14 +32,6 @@ from mitra.web.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/api/v1", tags=["objects"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS = PROBLEM_RESPONSES
-
-
-def _cursor(text: str | None) -> int | None:
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise InvalidInput(f"cursor: {text!r} is not a cursor returned by this API")
-    return int(text)
 
 
 @router.get("/node", response_model=NodeRead, responses=ERRORS)
@@ -84,10 +77,10 @@ def search_objects(
             tlp=tlp,
             originator=originator,
             received=received,
-            after_seq=_cursor(cursor),
+            after_seq=read_cursor(cursor),
             limit=limit,
         )
-        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=str(nxt) if nxt else None)
+        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=write_cursor(nxt))
 
 
 @router.get("/objects/{object_id}", response_model=ObjectRead, responses=ERRORS)

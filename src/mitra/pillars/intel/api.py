@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
+from mitra.core.paging import read_cursor, write_cursor
 from mitra.core.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
@@ -53,7 +54,7 @@ def list_objects(
     originator: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     since: Annotated[str | None, Query(pattern=_MOMENT, max_length=40, description="Modified at or after")] = None,
     until: Annotated[str | None, Query(pattern=_MOMENT, max_length=40, description="Modified at or before")] = None,
-    cursor: Annotated[int | None, Query(ge=0)] = None,
+    cursor: Annotated[str | None, Query(max_length=30, description="From the previous page's next")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ObjectPage:
     node = node_of(request)
@@ -69,8 +70,10 @@ def list_objects(
         until=_moment(until, "until"),
     )
     with node.db.read() as session:
-        rows, nxt = service.list_objects(session, node, actor=actor, filters=filters, cursor=cursor, limit=limit)
-        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=str(nxt) if nxt else None)
+        rows, nxt = service.list_objects(
+            session, node, actor=actor, filters=filters, cursor=read_cursor(cursor), limit=limit
+        )
+        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=write_cursor(nxt))
 
 
 @router.post("/objects", response_model=ObjectRead, status_code=201, responses=ERRORS)

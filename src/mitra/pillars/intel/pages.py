@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from mitra.core.objects import StixObject
+from mitra.core.paging import read_cursor
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
@@ -59,8 +60,7 @@ def object_list(request: Request, user: SignedIn) -> Response:
         raise InvalidInput(f"type: {chosen!r} is not an intelligence type")
     if filters_text["tlp"] and filters_text["tlp"] not in TLP_LEVELS:
         raise InvalidInput(f"tlp: {filters_text['tlp']!r} is not a TLP level")
-    cursor_text = str(params.get("cursor", ""))
-    cursor = int(cursor_text) if cursor_text.isdigit() else None
+    cursor = read_cursor(str(params.get("cursor", "")))
     filters = service.ListFilters(
         types=(chosen,) if chosen else (),
         text=filters_text["q"] or None,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.core.objects import StixObject
+from mitra.core.paging import Page
 from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.errors import require as require_allowed
@@ -282,31 +283,20 @@ class ListFilters:
 
 def list_objects(
     session: Session, node: Node, *, actor: Actor, filters: ListFilters, cursor: int | None = None, limit: int = 50
-) -> tuple[list[StixObject], int | None]:
+) -> Page[StixObject]:
     """Latest versions the actor may see, newest first, within the time window on ``modified``."""
-    types = filters.types or tuple(PAGE_TYPES)
-    page: list[StixObject] = []
-    nxt = cursor
-    while len(page) < limit:
-        rows, nxt = node.store.search(
-            session,
-            actor=actor,
-            types=types,
-            text=filters.text,
-            tlp=filters.tlp,
-            originator=filters.originator,
-            after_seq=nxt,
-            limit=limit,
-        )
-        for row in rows:
-            if filters.since is not None and row.modified < filters.since:
-                continue
-            if filters.until is not None and row.modified > filters.until:
-                continue
-            page.append(row)
-        if nxt is None:
-            break
-    return page[:limit], nxt
+    return node.store.search(
+        session,
+        actor=actor,
+        types=filters.types or tuple(PAGE_TYPES),
+        text=filters.text,
+        tlp=filters.tlp,
+        originator=filters.originator,
+        modified_since=filters.since,
+        modified_until=filters.until,
+        after_seq=cursor,
+        limit=limit,
+    )
 
 
 @dataclass
