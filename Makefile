@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## the main job: Mitra on embedded SQLite, seeded, served on loopback
 	$(BIN)/mitra demo
 
-test: $(STAMP)  ## the whole suite, SQLite and PostgreSQL; policy/ must stay at 100% branch coverage
-	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered -q
+test: $(STAMP)  ## the whole suite on every core, SQLite and PostgreSQL; policy/ must stay at 100% branch coverage
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term:skip-covered -q
 	$(BIN)/coverage report --include='src/mitra/policy/*' --fail-under=100 --show-missing
 
 check: $(STAMP)  ## lint, format and strict types

@@ -7,18 +7,22 @@ the reason when none answers.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from mitra.bootstrap import open_node
 from mitra.core import identity
-from mitra.node import Node
+from mitra.node import Node, migrate
 from mitra.policy import Actor, Role
 from mitra.settings import Settings, load_settings
 
@@ -47,22 +51,97 @@ def _postgres_base() -> str:
     return url
 
 
+class _Templates:
+    """Databases migrated once per test process, then copied for each test (Alembic from zero is slow).
+
+    SQLite: a migrated file, copied. PostgreSQL: a migrated database, cloned with ``CREATE DATABASE …
+    TEMPLATE``. Each pytest-xdist worker is its own process and so has its own templates.
+    ``tests/test_migrations.py`` still migrates from zero (``empty_database_url``).
+    """
+
+    def __init__(self) -> None:
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    def sqlite(self) -> Path:
+        if self._sqlite is None:
+            path = Path(tempfile.mkdtemp(prefix="mitra-template-")) / "mitra.sqlite3"
+            migrate(f"sqlite:///{path.as_posix()}")
+            self._sqlite = path
+        return self._sqlite
+
+    def postgres(self, admin: Engine, base: str) -> str:
+        if self._postgres is None:
+            name = f"mitra_template_{os.getpid()}"
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            migrate(_database(base, name))  # Alembic's engine is disposed: no session holds the template open
+            self._postgres = name
+            atexit.register(_drop_database, base, name)
+        return self._postgres
+
+
+TEMPLATES = _Templates()
+
+
+def _database(base: str, name: str) -> str:
+    """``base`` (a psycopg URL) pointed at database ``name``."""
+    head, _, rest = base.rpartition("/")
+    query = rest.partition("?")[2]
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+def _drop_database(base: str, name: str) -> None:
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def migrated_sqlite(path: Path) -> Path:
+    """``path`` holding a copy of the migrated template (unless a database is there already)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TEMPLATES.sqlite(), path)
+    return path
+
+
+@contextmanager
+def _database_url(kind: str, tmp_path: Path, *, migrated: bool) -> Iterator[str]:
+    if kind == "sqlite":
+        path = tmp_path / "node.sqlite3"
+        if migrated:
+            migrated_sqlite(path)
+        yield f"sqlite:///{path}"
+        return
+    base = _psycopg(_postgres_base())
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    template = f' TEMPLATE "{TEMPLATES.postgres(admin, base)}"' if migrated else ""
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
+    try:
+        yield _database(base, name)
+    finally:
+        admin.dispose()
+        _drop_database(base, name)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'node.sqlite3'}"
-        return
-    base = _postgres_base()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_psycopg(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    yield f"{_psycopg(base)}{sep}options=-csearch_path%3D{schema}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    """A database of its own, already at the newest schema: a SQLite file, or a PostgreSQL database."""
+    with _database_url(request.param, tmp_path, migrated=True) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own with nothing in it, for the migrations' own tests."""
+    with _database_url(request.param, tmp_path, migrated=False) as url:
+        yield url
 
 
 def node_env(node: Node) -> dict[str, str]:
@@ -77,10 +156,14 @@ def node_env(node: Node) -> dict[str, str]:
 
 
 def make_settings(tmp_path: Path, database_url: str = "", nation: str = "IND", **extra: object) -> Settings:
+    """A node's settings under ``tmp_path``, on a copy of the migrated SQLite template unless a URL is named."""
     agencies = "NSCS,CERT-In" if nation == "IND" else "NSC,NACSA"
-    return load_settings(
+    settings = load_settings(
         nation=nation, agencies=agencies, data_dir=tmp_path / nation.lower(), database_url=database_url, **extra
     )
+    if not database_url:
+        migrated_sqlite(settings.data_dir / "mitra.sqlite3")
+    return settings
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +16,21 @@ from mitra.bootstrap import open_node
 from mitra.policy import Role
 from tests.conftest import add_person, make_settings
 
-_STATE: dict[str, object] = {}
+# The spec is read at collection from an empty node's app (the spec does not depend on data);
+# the node is seeded only when the tests run, so collecting the suite does not pay for it.
+_NODE = open_node(make_settings(Path(tempfile.mkdtemp(prefix="mitra-schemathesis-"))))
+_NODE.init()
+_STATE: dict[str, str] = {}
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(_NODE.settings, node=_NODE))
 
 
-def _app() -> object:
-    tmp = Path(__import__("tempfile").mkdtemp(prefix="mitra-schemathesis-"))
-    node = open_node(make_settings(tmp))
-    node.init()
-    node.seed()
-    person = add_person(node, "fuzz", {Role.ANALYST, Role.ADMIN, Role.RELEASE_OFFICER}, agency="NSCS")
+@pytest.fixture(scope="module", autouse=True)
+def _seeded() -> Iterator[None]:
+    _NODE.seed()
+    person = add_person(_NODE, "fuzz", {Role.ANALYST, Role.ADMIN, Role.RELEASE_OFFICER}, agency="NSCS")
     _STATE["token"] = person.token
-    return create_app(node.settings, node=node)
-
-
-schema = schemathesis.openapi.from_asgi("/api/openapi.json", _app())
+    yield
+    _NODE.close()
 
 
 @schema.parametrize()

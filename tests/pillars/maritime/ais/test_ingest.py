@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -128,15 +127,19 @@ def test_a_udp_stream_is_ingested(tmp_path: Path) -> None:
     port = probe.getsockname()[1]
     probe.close()
 
+    listening = threading.Event()
+
     def send() -> None:
-        time.sleep(0.3)
+        assert listening.wait(10), "the UDP listener never bound its port"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
             for line in _lines():
                 out.sendto(line + b"\r\n", ("127.0.0.1", port))
 
     thread = threading.Thread(target=send)
     thread.start()
-    result = ingest_stream(PositionStore(tmp_path / "m"), f"udp://127.0.0.1:{port}", max_seconds=1.5)
+    result = ingest_stream(
+        PositionStore(tmp_path / "m"), f"udp://127.0.0.1:{port}", max_seconds=1.5, on_open=listening.set
+    )
     thread.join()
     assert result.counts.sentences == 50
     assert result.stored_positions > 0

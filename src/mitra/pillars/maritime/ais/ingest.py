@@ -440,7 +440,7 @@ def parse_stream_url(url: str) -> tuple[str, str, int]:
     return scheme, host.strip("[]"), int(port_text)
 
 
-def _stream_chunks(url: str, max_seconds: float) -> Iterator[list[bytes]]:
+def _stream_chunks(url: str, max_seconds: float, on_open: Callable[[], None] | None) -> Iterator[list[bytes]]:
     scheme, host, port = parse_stream_url(url)
     deadline = time.monotonic() + max_seconds
     if scheme == "tcp":
@@ -455,6 +455,8 @@ def _stream_chunks(url: str, max_seconds: float) -> Iterator[list[bytes]]:
         except OSError as exc:
             sock.close()
             raise InvalidInput(f"{url}: cannot listen ({exc})") from exc
+    if on_open:
+        on_open()
     pending = b""
     try:
         while (left := deadline - time.monotonic()) > 0:
@@ -488,14 +490,18 @@ def ingest_stream(
     on_progress: Progress | None = None,
     batch_lines: int = 5000,
     flush_seconds: float = 1.0,
+    on_open: Callable[[], None] | None = None,
 ) -> IngestResult:
-    """Read a TCP or UDP NMEA stream for up to ``max_seconds`` (or until a TCP peer closes)."""
+    """Read a TCP or UDP NMEA stream for up to ``max_seconds`` (or until a TCP peer closes).
+
+    ``on_open`` is called once the connection is made or the UDP port is bound: what arrives from then on is read.
+    """
     started = time.perf_counter()
     ingestor = AisIngestor(store, source=url, fallback_time=time.time())
     buffer: list[bytes] = []
     line_no = 1
     last_flush = time.monotonic()
-    for chunk in _stream_chunks(url, max_seconds):
+    for chunk in _stream_chunks(url, max_seconds, on_open):
         buffer.extend(chunk)
         if len(buffer) >= batch_lines or time.monotonic() - last_flush >= flush_seconds:
             ingestor.fallback_time = time.time()
