@@ -240,7 +240,7 @@ class ObjectStore:
                 "signature": signatures[index] if signatures else provenance.signature,
                 "name": str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
                 "search_text": _search_text(obj),
-                "body": canonical_json(obj),  # what a signature covers: the export signs it as stored
+                "body": canonical_json(obj, where=obj["id"]),  # what a signature covers: the export signs it as stored
             }
             added.append(values)
             new_rows.append(values)

@@ -1,15 +1,16 @@
-"""Ed25519 node keys and signatures over canonical JSON."""
+"""Ed25519 node keys and signatures over RFC 8785 canonical JSON (JCS)."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mitra.foundation.canonical import canonical_json
+from mitra.foundation.canonical import canonical_json, legacy_canonical_json
 from mitra.foundation.errors import InvalidInput
 
 
@@ -34,8 +35,22 @@ def sign_canonical(key: Ed25519PrivateKey, text: str) -> str:
 
 
 def verify_value(public: Ed25519PublicKey, value: Any, signature: str) -> bool:
+    """Whether ``signature`` is ``public``'s over ``value``'s JCS form, or over the form Mitra signed before JCS.
+
+    Both spell the same value, so accepting either authenticates the same content; the old form keeps
+    signatures stored before the change (and those of a partner not yet upgraded) verifying.
+    """
     try:
-        public.verify(base64.b64decode(signature, validate=True), canonical_json(value).encode("utf-8"))
-    except (InvalidSignature, ValueError):
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError:
         return False
-    return True
+    texts = [legacy_canonical_json(value)]
+    with contextlib.suppress(InvalidInput):  # a value JCS cannot spell was signed, if at all, in the old form
+        texts.insert(0, canonical_json(value))
+    for text in dict.fromkeys(texts):
+        try:
+            public.verify(raw, text.encode("utf-8"))
+        except InvalidSignature:
+            continue
+        return True
+    return False
