@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from mitra.node import Node
-from mitra.pillars.dialogue.models import COMMITMENT, EVENT
+from mitra.pillars.dialogue.types import COMMITMENT, EVENT
 from tests.conftest import Person
 from tests.support.web import bearer
 

@@ -7,7 +7,7 @@ from datetime import date
 from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.compliance import DueItem, as_percentage, measure_lag, score_year
-from mitra.pillars.dialogue.models import COMMITMENT
+from mitra.pillars.dialogue.types import COMMITMENT
 from tests.conftest import Person
 from tests.pillars.dialogue.conftest import post_update, read_register
 

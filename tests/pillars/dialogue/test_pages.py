@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from mitra.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.models import COMMITMENT, CONFLICT
+from mitra.pillars.dialogue.types import COMMITMENT, CONFLICT
 from tests.conftest import Person, shared_file
 from tests.support.web import csrf_of, log_in
 

@@ -11,7 +11,7 @@ from mitra.bootstrap import open_node
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SESSION
+from mitra.pillars.dialogue.types import COMMITMENT, EVENT, SESSION
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
 from tests.pillars.dialogue.conftest import post_update, read_register

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from mitra.cli import app
 from mitra.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.models import COMMITMENT, MILESTONE_STATUSES
+from mitra.pillars.dialogue.models import MILESTONE_STATUSES
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf
+from mitra.pillars.dialogue.types import COMMITMENT
 from tests.conftest import Person, shared_file
 from tests.pillars.dialogue.conftest import post_update, read_register
 

@@ -11,7 +11,7 @@ from mitra.app import create_app
 from mitra.core.stix import HandlingInput
 from mitra.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.models import COMMITMENT
+from mitra.pillars.dialogue.types import COMMITMENT
 from tests.conftest import Person
 from tests.pillars.dialogue.conftest import post_update, read_register
 from tests.support.pair import Pair, paired_nodes

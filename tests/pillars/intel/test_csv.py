@@ -11,11 +11,11 @@ from mitra.core.objects import StixObject
 from mitra.core.stix import TypeRegistry, validate_object
 from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
-from mitra.pillars.intel import csv_import, service
+from mitra.pillars.intel import csv_import, models, service
 from tests.conftest import Person
 
 
-def _import(node: Node, person: Person, text: str, **options: object) -> service.ImportOutcome:
+def _import(node: Node, person: Person, text: str, **options: object) -> models.ImportOutcome:
     with node.db.write() as session:
         return service.import_csv(session, node, actor=person.actor, text=text, where="list.csv", **options)  # type: ignore[arg-type]
 

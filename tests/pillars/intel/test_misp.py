@@ -15,7 +15,7 @@ from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, TypeRegistry, validate_object
 from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
-from mitra.pillars.intel import misp, service
+from mitra.pillars.intel import misp, models, service
 from tests.conftest import Person, shared_file
 
 EVENT_ID = "report--5a3c2fcd-8328-42bb-a95e-4f4402de0b81"
@@ -27,7 +27,7 @@ def _event(name: str) -> dict[str, Any]:
     return document
 
 
-def _import(node: Node, person: Person, document: Any, where: str = "event") -> service.ImportOutcome:
+def _import(node: Node, person: Person, document: Any, where: str = "event") -> models.ImportOutcome:
     with node.db.write() as session:
         return service.import_misp(session, node, actor=person.actor, document=document, where=where)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from mitra.core.objects import StixObject
 from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
-from mitra.pillars.intel import service
+from mitra.pillars.intel import models, service
 from tests.conftest import Person, shared_file
 
 ATTACK = "intel/attack/enterprise-attack-18.1-stix21-derived.json"
@@ -31,7 +31,7 @@ def _attack_slice(count: int = 300) -> dict[str, Any]:
     return bundle
 
 
-def _import(node: Node, person: Person, document: Any) -> service.ImportOutcome:
+def _import(node: Node, person: Person, document: Any) -> models.ImportOutcome:
     with node.db.write() as session:
         return service.import_stix(
             session, node, actor=person.actor, document=document, where="bundle.json", tlp="clear"

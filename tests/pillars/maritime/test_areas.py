@@ -10,7 +10,8 @@ import pytest
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
-from mitra.pillars.maritime.areas import area_of, default_areas, load_areas, parse_area_geojson, save_areas
+from mitra.pillars.maritime.areas import area_of, default_areas, parse_area_geojson
+from mitra.pillars.maritime.service import load_areas, save_areas
 from tests.pillars.maritime.conftest import Person
 
 SQUARE = {"type": "Polygon", "coordinates": [[[100, 0], [101, 0], [101, 1], [100, 1], [100, 0]]]}

@@ -10,7 +10,8 @@ from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
 from mitra.pillars.maritime.asam import attempted_of, category_of, import_asam, vessel_name_of
-from mitra.pillars.maritime.incidents import MARITIME_INCIDENT, incident_stats
+from mitra.pillars.maritime.service import incident_stats
+from mitra.pillars.maritime.types import MARITIME_INCIDENT
 from tests.conftest import shared_file
 from tests.pillars.maritime.conftest import ASAM, Person
 

@@ -3,15 +3,17 @@
 from mitra.node import Pillar
 from mitra.pillars.dialogue.api import router
 from mitra.pillars.dialogue.cli import dialogue_app
-from mitra.pillars.dialogue.models import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.pillars.dialogue.demo import load_demo_data
 from mitra.pillars.dialogue.pages import router as pages
 from mitra.pillars.dialogue.seed import seed
+from mitra.pillars.dialogue.types import CUSTOM_TYPES, OBJECT_TYPES
 
 PILLAR = Pillar(
+    demo=load_demo_data,
     name="dialogue",
     title="Security Dialogue",
     summary="Sessions of the annual Security Dialogue, agreed outcomes and their follow-up.",
-    object_types=(*OBJECT_TYPES, "report", "note", "grouping"),
+    object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
     seed=seed,
     router=router,

@@ -1,4 +1,4 @@
-"""The Dialogue register's STIX custom types, vocabularies and typed views over stored objects."""
+"""The Dialogue register's vocabularies and typed views over stored objects (its types are in ``types``)."""
 
 from __future__ import annotations
 
@@ -7,68 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mitra.core import catalogue
-from mitra.core.stix import CustomType
 from mitra.foundation.errors import InvalidInput
-
-PILLAR_NAME = "dialogue"
-
-SERIES = "x-mitra-dialogue-series"
-SESSION = "x-mitra-dialogue-session"
-AREA = "x-mitra-cooperation-area"
-COMMITMENT = catalogue.COMMITMENT
-UPDATE = "x-mitra-progress-update"
-CONFLICT = "x-mitra-conflict"
-EVENT = "x-mitra-partnership-event"
-
-CUSTOM_TYPES: tuple[CustomType, ...] = (
-    CustomType(
-        name=SERIES,
-        description="A dialogue series between partners: cadence, host rotation, first session.",
-        pillar=PILLAR_NAME,
-        required=("name", "cadence", "host_rotation"),
-    ),
-    CustomType(
-        name=SESSION,
-        description="One session of a dialogue series: number, date, venue, co-chairs, agenda, readout.",
-        pillar=PILLAR_NAME,
-        required=("series_ref", "number", "date", "venue", "host_nation"),
-    ),
-    CustomType(
-        name=AREA,
-        description="A cooperation area added by users beyond the partnership's standing areas.",
-        pillar=PILLAR_NAME,
-        required=("key", "name"),
-    ),
-    CustomType(
-        name=COMMITMENT,
-        description=(
-            "An agreed outcome: verbatim text, strength, verifiability, owners, "
-            "milestones (OCDS statuses) and indicators (baseline/target/actual per year)."
-        ),
-        pillar=PILLAR_NAME,
-        required=("area", "text", "strength"),
-    ),
-    CustomType(
-        name=UPDATE,
-        description="One dated progress update on a commitment by one side, with evidence links (object ids).",
-        pillar=PILLAR_NAME,
-        required=("commitment_ref", "date", "nation", "summary"),
-    ),
-    CustomType(
-        name=CONFLICT,
-        description="A recorded disagreement between a source document or a partner and the register.",
-        pillar=PILLAR_NAME,
-        required=("subject", "register_says", "source_says"),
-    ),
-    CustomType(
-        name=EVENT,
-        description="A dated fact of the partnership (a visit, an upgrade of ties) the register holds as true.",
-        pillar=PILLAR_NAME,
-        required=("kind", "name", "start_date"),
-    ),
-)
-OBJECT_TYPES: tuple[str, ...] = tuple(t.name for t in CUSTOM_TYPES)
 
 # What reports call the nations of a partnership (others are shown by their code).
 NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}

@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from mitra.core.stix import HandlingInput
-from mitra.pillars.dialogue.models import COMMITMENT, EVENT, SERIES, SESSION
+from mitra.pillars.dialogue.types import COMMITMENT, EVENT, SERIES, SESSION
 
 if TYPE_CHECKING:
     from mitra.node import Node

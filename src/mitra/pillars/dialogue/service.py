@@ -21,16 +21,9 @@ from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
 from mitra.pillars.dialogue.intake import RegisterFacts
 from mitra.pillars.dialogue.models import (
-    AREA,
-    COMMITMENT,
-    CONFLICT,
-    EVENT,
     MILESTONE_STATUSES,
-    SERIES,
-    SESSION,
     STANDING_AREAS,
     STRENGTHS,
-    UPDATE,
     CommitmentView,
     Evidence,
     Indicator,
@@ -42,6 +35,7 @@ from mitra.pillars.dialogue.models import (
     parse_partial_day,
     session_line,
 )
+from mitra.pillars.dialogue.types import AREA, COMMITMENT, CONFLICT, EVENT, SERIES, SESSION, UPDATE
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Economy pillar: trade flows and critical minerals.
 
 Trade flows, fiscal-year totals, production tables and governance indicators are analytics kept in DuckDB
-(``<data_dir>/economy/economy.duckdb``), not shareable STIX objects; see docs/economy.md.
+(``<data_dir>/economy/economy.duckdb``), not shareable STIX objects (``types``); see docs/economy.md.
 """
 
 from mitra.node import Pillar
@@ -9,13 +9,17 @@ from mitra.pillars.economy.api import router
 from mitra.pillars.economy.cli import economy_app
 from mitra.pillars.economy.demo import load_demo_data
 from mitra.pillars.economy.pages import router as pages
+from mitra.pillars.economy.seed import seed
+from mitra.pillars.economy.types import CUSTOM_TYPES, OBJECT_TYPES
 
 PILLAR = Pillar(
     demo=load_demo_data,
     name="economy",
     title="Trade & minerals",
     summary="Bilateral trade by HS code and year; critical minerals supply risk.",
-    object_types=(),
+    object_types=OBJECT_TYPES,
+    custom_types=CUSTOM_TYPES,
+    seed=seed,
     router=router,
     pages=pages,
     cli={"economy": economy_app},

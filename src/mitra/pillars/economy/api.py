@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -12,6 +12,15 @@ from fastapi.responses import PlainTextResponse, Response
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.materials import MATERIALS
+from mitra.pillars.economy.schemas import (
+    ConcentrationRead,
+    ConcentrationsRead,
+    ImportReportRead,
+    ImportsRead,
+    MaterialRead,
+    TableInfoRead,
+    TableRead,
+)
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.tables import BUILDERS, DEFAULT_YEAR, TableParams, build_table
@@ -41,7 +50,7 @@ async def import_file(
     actor: ActorDep,
     kind: str,
     filename: Annotated[str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.csv$", description="The file's name")],
-) -> dict[str, Any]:
+) -> ImportsRead:
     """Import one CSV sent as the request body (text/csv). Analysts and admins only; the report lists every line
     not imported and why."""
     service = _service(request, actor, Action.INGEST)
@@ -56,22 +65,19 @@ async def import_file(
         path = Path(tmp) / filename
         path.write_bytes(body)
         reports = IMPORTERS[kind](service.store, path, None)
-    return {"reports": [r.as_dict() for r in reports]}
+    return ImportsRead(reports=[ImportReportRead.of(r) for r in reports])
 
 
 @router.get("/materials", responses=PROBLEM_RESPONSES)
-def list_materials(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+def list_materials(request: Request, actor: ActorDep) -> list[MaterialRead]:
     _service(request, actor)
-    return [
-        {"key": m.key, "name": m.name, "hs_codes": list(m.hs_codes), "hs_note": m.hs_note, "stage": m.stage}
-        for m in MATERIALS
-    ]
+    return [MaterialRead.of(m) for m in MATERIALS]
 
 
 @router.get("/tables", responses=PROBLEM_RESPONSES)
-def list_tables(request: Request, actor: ActorDep) -> list[dict[str, str]]:
+def list_tables(request: Request, actor: ActorDep) -> list[TableInfoRead]:
     _service(request, actor)
-    return [{"name": name, "description": description} for name, (description, _) in BUILDERS.items()]
+    return [TableInfoRead(name=name, description=description) for name, (description, _) in BUILDERS.items()]
 
 
 @router.get("/tables/{name}", responses=PROBLEM_RESPONSES, response_model=None)
@@ -86,14 +92,14 @@ def get_table(
     source: Annotated[str, Query(pattern=r"^(usgs|wmd)$")] = "usgs",
     si: Annotated[float, Query(ge=0, le=1, description="Substitution index SI_SR")] = 1.0,
     format: Annotated[str, Query(pattern=r"^(json|csv)$")] = "json",
-) -> dict[str, Any] | Response:
+) -> TableRead | Response:
     """Any table of the pillar as JSON, or as CSV with ``?format=csv``; every table names its sources."""
     service = _service(request, actor)
     params = TableParams(material, year, importer, supplier, source, si)
     table = build_table(service, name, params)
     if format == "csv":
         return PlainTextResponse(table.as_csv(), media_type="text/csv; charset=utf-8")
-    return table.as_dict()
+    return TableRead.of(table)
 
 
 @router.get("/materials/{key}/hhi", responses=PROBLEM_RESPONSES)
@@ -104,7 +110,7 @@ def concentration(
     source: Annotated[str, Query(pattern=r"^(usgs|wmd|imports)$")] = "usgs",
     year: Year = DEFAULT_YEAR,
     importer: Iso3 = "IND",
-) -> dict[str, Any]:
+) -> ConcentrationsRead:
     """HHI of production (usgs, wmd: by quantity, mine stage) or of an importer's suppliers (by value and quantity)."""
     service = _service(request, actor)
     with service.store.session():
@@ -113,26 +119,11 @@ def concentration(
             found = [c for c in (by_value, by_quantity) if c is not None]
         else:
             found = [service.production_concentration(key, service.resolve_dataset(key, source, year), year)]
-    return {
-        "material": key,
-        "year": year,
-        "results": [
-            {
-                "hhi": round(c.value, 2),
-                "basis": c.basis,
-                "stage": c.stage,
-                "dataset": c.dataset,
-                "holders": c.holders,
-                "excluded": list(c.excluded),
-                "sources": list(c.sources),
-            }
-            for c in found
-        ],
-    }
+    return ConcentrationsRead(material=key, year=year, results=[ConcentrationRead.of(c) for c in found])
 
 
 @router.get("/materials/{key}/whatif", responses=PROBLEM_RESPONSES)
-def what_if(request: Request, actor: ActorDep, key: str, supplier: Iso3, year: Year = DEFAULT_YEAR) -> dict[str, Any]:
+def what_if(request: Request, actor: ActorDep, key: str, supplier: Iso3, year: Year = DEFAULT_YEAR) -> TableRead:
     """Each partner's shortfall (share of its imports of the material) if ``supplier`` stops exporting."""
     service = _service(request, actor)
-    return build_table(service, "whatif", TableParams(material=key, supplier=supplier, year=year)).as_dict()
+    return TableRead.of(build_table(service, "whatif", TableParams(material=key, supplier=supplier, year=year)))

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.pillars.economy import charts
 from mitra.pillars.economy.materials import MATERIALS, material
+from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.seed import store_of
-from mitra.pillars.economy.service import EconomyService, Table
+from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action
 from mitra.web.auth import node_of

@@ -1,7 +1,9 @@
-"""Loading the shipped economy files into a node's analytics store (the demo and `mitra economy import-shipped`).
+"""The economy pillar's seed, and loading the shipped economy files into a node's analytics store.
 
-``PILLAR.seed`` does not do this: importing the BACI extract takes a few seconds, and seeding runs for
-every node a test creates. The store is filled by ``mitra economy import-shipped`` (or the demo).
+The seed is the partnership's trade facts of DESIGN.md: India's fiscal-year totals of trade with
+Malaysia as DGCI&S publishes them (the shipped ``india_malaysia_trade_dgcis_fy_usd_mn.csv``, with its
+source). The rest of the shipped files (the BACI extract takes a few seconds) are loaded by
+``mitra economy import-shipped`` or the demo.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mitra.pillars.economy.importers import Tick, import_shipped
+from mitra.pillars.economy.importers import Tick, import_fiscal, import_shipped
 from mitra.pillars.economy.store import EconomyStore, ImportReport
 
 if TYPE_CHECKING:
@@ -31,3 +33,14 @@ def load_shipped(node: Node, directory: Path | None = None, tick: Tick | None = 
     if not folder.is_dir():
         return []
     return import_shipped(store_of(node), folder, tick)
+
+
+FISCAL_TOTALS = "india_malaysia_trade_dgcis_fy_usd_mn.csv"
+
+
+def seed(node: Node) -> int:
+    """India's fiscal-year trade totals with Malaysia into the store; idempotent. 0 if the file is not shipped."""
+    path = shipped_data_dir() / FISCAL_TOTALS
+    if not path.is_file():
+        return 0
+    return import_fiscal(store_of(node), path).added

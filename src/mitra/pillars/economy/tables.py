@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mitra.foundation.errors import InvalidInput, NotFound
-from mitra.pillars.economy.service import EconomyService, Table
+from mitra.pillars.economy.models import Table
+from mitra.pillars.economy.service import EconomyService
 
 DEFAULT_YEAR = 2023
 

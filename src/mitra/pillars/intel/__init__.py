@@ -10,6 +10,7 @@ from mitra.pillars.intel.matching import api as matching_api
 from mitra.pillars.intel.matching import pages as matching_pages
 from mitra.pillars.intel.pages import router as intel_pages
 from mitra.pillars.intel.seed import seed
+from mitra.pillars.intel.types import CUSTOM_TYPES, OBJECT_TYPES
 
 # Umbrella routers: this package's own and the matching engine's, mounted as one.
 router = APIRouter()
@@ -24,23 +25,8 @@ PILLAR = Pillar(
     name="intel",
     title="Intelligence",
     summary="Threat actors, campaigns, incidents, indicators, malware and vulnerabilities.",
-    object_types=(
-        "threat-actor",
-        "intrusion-set",
-        "campaign",
-        "incident",
-        "report",
-        "indicator",
-        "malware",
-        "tool",
-        "vulnerability",
-        "attack-pattern",
-        "course-of-action",
-        "sighting",
-        "observed-data",
-        "infrastructure",
-        "relationship",
-    ),
+    object_types=OBJECT_TYPES,
+    custom_types=CUSTOM_TYPES,
     seed=seed,
     router=router,
     pages=pages,

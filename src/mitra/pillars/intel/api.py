@@ -11,7 +11,7 @@ from mitra.core.paging import read_cursor, write_cursor
 from mitra.core.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
-from mitra.pillars.intel import india_malaysia, service
+from mitra.pillars.intel import india_malaysia, models, service
 from mitra.pillars.intel.schemas import (
     GraphRead,
     IntelCreate,
@@ -58,10 +58,10 @@ def list_objects(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ObjectPage:
     node = node_of(request)
-    unknown = [t for t in type or () if t not in service.PAGE_TYPES]
+    unknown = [t for t in type or () if t not in models.PAGE_TYPES]
     if unknown:
         raise InvalidInput(f"type: {', '.join(unknown)} not an intelligence type")
-    filters = service.ListFilters(
+    filters = models.ListFilters(
         types=tuple(type or ()),
         text=q or None,
         tlp=tlp,

@@ -15,7 +15,7 @@ from rich.table import Table
 from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
-from mitra.pillars.intel import india_malaysia, service
+from mitra.pillars.intel import india_malaysia, models, service
 from mitra.pillars.intel.matching import cli as matching_cli
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import Actor
@@ -34,7 +34,7 @@ def _read_json(file: Path) -> Any:
         fail(f"{file}: not valid JSON ({exc})")
 
 
-def _print_outcome(outcome: service.ImportOutcome, title: str) -> None:
+def _print_outcome(outcome: models.ImportOutcome, title: str) -> None:
     table = Table(title=title)
     for column in ("added", "updated", "skipped"):
         table.add_column(column, justify="right")
@@ -52,7 +52,7 @@ def _run(
     file: Path,
     agency: str | None,
     total: int,
-    work: Callable[[Any, Node, Actor, Callable[[int], None]], service.ImportOutcome],
+    work: Callable[[Any, Node, Actor, Callable[[int], None]], models.ImportOutcome],
 ) -> None:
     node = open_node()
     actor = operator(node, agency)

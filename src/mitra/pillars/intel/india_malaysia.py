@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from mitra.core.objects import StixObject
 from mitra.core.stix import TLP_MARKING_IDS
 from mitra.foundation.errors import InvalidInput
-from mitra.pillars.intel.service import ImportOutcome, is_held, settle_versions, store_import
+from mitra.pillars.intel.models import ImportOutcome
+from mitra.pillars.intel.service import is_held, settle_versions, store_import
 from mitra.policy import Actor
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from mitra.core.paging import read_cursor
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
-from mitra.pillars.intel import india_malaysia, service
+from mitra.pillars.intel import forms, india_malaysia, models, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
@@ -43,7 +43,7 @@ def home(request: Request, user: SignedIn) -> Response:
         request,
         "intel/home.html",
         user,
-        types=service.PAGE_TYPES,
+        types=models.PAGE_TYPES,
         counts=counts,
         can_create=can_create,
         can_import=can_import,
@@ -56,12 +56,12 @@ def object_list(request: Request, user: SignedIn) -> Response:
     params = request.query_params
     filters_text = {k: str(params.get(k, ""))[:200] for k in ("type", "q", "tlp", "originator", "since", "until")}
     chosen = filters_text["type"]
-    if chosen and chosen not in service.PAGE_TYPES:
+    if chosen and chosen not in models.PAGE_TYPES:
         raise InvalidInput(f"type: {chosen!r} is not an intelligence type")
     if filters_text["tlp"] and filters_text["tlp"] not in TLP_LEVELS:
         raise InvalidInput(f"tlp: {filters_text['tlp']!r} is not a TLP level")
     cursor = read_cursor(str(params.get("cursor", "")))
-    filters = service.ListFilters(
+    filters = models.ListFilters(
         types=(chosen,) if chosen else (),
         text=filters_text["q"] or None,
         tlp=filters_text["tlp"] or None,
@@ -82,7 +82,7 @@ def object_list(request: Request, user: SignedIn) -> Response:
         next_cursor=nxt,
         filters=filters_text,
         query=query,
-        types=service.PAGE_TYPES,
+        types=models.PAGE_TYPES,
         tlps=TLP_LEVELS,
         flagged=flagged,
         can_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
@@ -103,7 +103,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         authorize(user.actor, Action.UPDATE, node_nation=node.nation).allowed
         and row.originator_nation == node.nation
         and not row.revoked
-        and row.type in service.FORM_FIELDS
+        and row.type in forms.FORM_FIELDS
     )
     return render(
         request,
@@ -117,7 +117,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         red=json.loads(row.red_recipients),
         release_to=release_to,
         can_edit=can_edit,
-        type_title=service.PAGE_TYPES.get(row.type, row.type),
+        type_title=models.PAGE_TYPES.get(row.type, row.type),
         body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
     )
 
@@ -139,8 +139,8 @@ def _form_page(
         user,
         status=status,
         type_name=type_name,
-        type_title=service.PAGE_TYPES.get(type_name, type_name),
-        fields=service.FORM_FIELDS[type_name],
+        type_title=models.PAGE_TYPES.get(type_name, type_name),
+        fields=forms.FORM_FIELDS[type_name],
         values=values,
         action=action,
         error=error,
@@ -160,7 +160,7 @@ async def _checked_form(request: Request, user: PageUser) -> dict[str, str]:
 
 @router.get("/new/{type_name}", response_class=HTMLResponse)
 def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
-    if type_name not in service.FORM_FIELDS:
+    if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
     values = {"tlp": "amber", "orcon": "on"}
@@ -178,7 +178,7 @@ async def _submit_form(
 ) -> Response:
     """Save a creation or edit form: to the object when it worked, else the form again with the reason."""
     text = await _checked_form(request, user)
-    if type_name not in service.FORM_FIELDS:
+    if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     node = node_of(request)
     try:
@@ -208,7 +208,7 @@ async def new_submit(request: Request, user: SignedIn, type_name: str) -> Respon
         type_name=type_name,
         action=f"/intel/new/{type_name}",
         editing=False,
-        save=lambda session, node, form: service.create_from_form(
+        save=lambda session, node, form: forms.create_from_form(
             session, node, actor=user.actor, type_name=type_name, form=form
         ),
     )
@@ -219,9 +219,9 @@ def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
     node = node_of(request)
     with node.db.write() as session:
         row = node.store.get(session, object_id=object_id, actor=user.actor)
-    if row.type not in service.FORM_FIELDS:
+    if row.type not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {row.type!r}"))
-    values = service.form_values(row.as_stix()) | {
+    values = forms.form_values(row.as_stix()) | {
         "tlp": row.tlp,
         "releasable_to": ", ".join(row.releasable),
         "orcon": "on" if row.orcon else "",
@@ -240,7 +240,7 @@ async def edit_submit(request: Request, user: SignedIn, object_id: str) -> Respo
         type_name=object_id.partition("--")[0],  # a STIX id starts with its type
         action=f"/intel/objects/{object_id}/edit",
         editing=True,
-        save=lambda session, node, form: service.edit_from_form(
+        save=lambda session, node, form: forms.edit_from_form(
             session, node, actor=user.actor, object_id=object_id, form=form
         ),
     )

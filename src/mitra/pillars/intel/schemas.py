@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mitra.core.schemas import HandlingIn, NationCode, ObjectRead
-from mitra.pillars.intel.service import Graph, ImportOutcome, Link
+from mitra.pillars.intel.models import Graph, ImportOutcome, Link
 from mitra.pillars.intel.warninglists import WarninglistHit
 
 

@@ -1,4 +1,4 @@
-"""The intelligence pillar's logic: listing, relationship graphs, forms, release checks and imports.
+"""The intelligence pillar's logic: creating and editing, listing, relationship graphs, release checks, imports.
 
 Every function takes the caller's session and actor and never commits; reads go through the
 object store (and so through policy), writes through ``store.create/new_version/release`` or
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -23,185 +22,17 @@ from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.errors import require as require_allowed
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.pillars.intel import csv_import, misp
+from mitra.pillars.intel.models import PAGE_TYPES, Graph, ImportOutcome, Link, ListFilters
 from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex, node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Actor, authorize, narrows
 
 if TYPE_CHECKING:
     from mitra.node import Node
 
-# The types a person works with on the intel pages, in the order the pages list them.
-PAGE_TYPES: dict[str, str] = {
-    "threat-actor": "Threat actors",
-    "intrusion-set": "Intrusion sets",
-    "campaign": "Campaigns",
-    "incident": "Incidents",
-    "report": "Reports",
-    "indicator": "Indicators",
-    "malware": "Malware",
-    "vulnerability": "Vulnerabilities",
-    "course-of-action": "Courses of action",
-    "sighting": "Sightings",
-    "relationship": "Relationships",
-}
-INCIDENT_DOMAINS = ("terrorism", "cyber")
-PROGRAMME_KINDS = ("counter-narrative", "deradicalisation", "technical-mitigation", "other")
-
 
 def require(actor: Actor, action: Action, *, node_nation: str) -> None:
     """:class:`Forbidden` with policy's reason unless ``actor`` may take ``action`` on this node."""
     require_allowed(authorize(actor, action, node_nation=node_nation))
-
-
-# ----- forms -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One form field of an object type: its STIX property and how it is entered."""
-
-    name: str
-    label: str
-    kind: str = "text"  # text | textarea | list | bool | int | time | select
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-
-_NAME = FieldSpec("name", "Name", required=True)
-_DESCRIPTION = FieldSpec("description", "Description", "textarea")
-_ALIASES = FieldSpec("aliases", "Aliases (one a line)", "list")
-FORM_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
-    "threat-actor": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("threat_actor_types", "Types (one a line)", "list")),
-    "intrusion-set": (_NAME, _DESCRIPTION, _ALIASES),
-    "campaign": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("objective", "Objective")),
-    "incident": (
-        _NAME,
-        _DESCRIPTION,
-        FieldSpec("x_mitra_domain", "Domain", "select", True, INCIDENT_DOMAINS),
-    ),
-    "report": (
-        _NAME,
-        _DESCRIPTION,
-        FieldSpec("published", "Published (UTC)", "time", True),
-        FieldSpec("report_types", "Report types (one a line)", "list"),
-        FieldSpec("object_refs", "Objects reported on (ids, one a line)", "list", True),
-    ),
-    "indicator": (
-        _NAME,
-        _DESCRIPTION,
-        FieldSpec("pattern", "STIX pattern", required=True),
-        FieldSpec("valid_from", "Valid from (UTC)", "time", True),
-        FieldSpec("indicator_types", "Indicator types (one a line)", "list"),
-    ),
-    "malware": (
-        _NAME,
-        _DESCRIPTION,
-        FieldSpec("is_family", "A malware family", "bool"),
-        FieldSpec("malware_types", "Malware types (one a line)", "list"),
-    ),
-    "vulnerability": (_NAME, _DESCRIPTION, FieldSpec("x_mitra_cve", "CVE id")),
-    "course-of-action": (
-        _NAME,
-        _DESCRIPTION,
-        FieldSpec("x_mitra_programme", "Programme", "select", True, PROGRAMME_KINDS),
-    ),
-    "sighting": (
-        _DESCRIPTION,
-        FieldSpec("sighting_of_ref", "Sighting of (id)", required=True),
-        FieldSpec("count", "Count", "int"),
-        FieldSpec("first_seen", "First seen (UTC)", "time"),
-        FieldSpec("last_seen", "Last seen (UTC)", "time"),
-        FieldSpec("where_sighted_refs", "Where sighted (identity ids, one a line)", "list"),
-    ),
-    "relationship": (
-        FieldSpec("source_ref", "Source (id)", required=True),
-        FieldSpec("relationship_type", "Relationship", required=True),
-        FieldSpec("target_ref", "Target (id)", required=True),
-        _DESCRIPTION,
-    ),
-}
-
-
-def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
-    """STIX properties from a submitted form; :class:`InvalidInput` naming the first bad field."""
-    specs = FORM_FIELDS.get(type_name)
-    if specs is None:
-        raise InvalidInput(f"type: {type_name!r} is not an intelligence object type with a form")
-    obj: dict[str, Any] = {"type": type_name}
-    for spec in specs:
-        raw = str(form.get(spec.name, "")).strip()
-        if spec.kind == "bool":
-            obj[spec.name] = raw in ("on", "true", "1", "yes")
-            continue
-        if not raw:
-            if spec.required:
-                raise InvalidInput(f"{spec.name}: {spec.label} is required")
-            continue
-        if spec.kind == "list":
-            obj[spec.name] = [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
-        elif spec.kind == "int":
-            if not raw.isdigit():
-                raise InvalidInput(f"{spec.name}: {raw!r} is not a whole number")
-            obj[spec.name] = int(raw)
-        elif spec.kind == "time":
-            obj[spec.name] = format_timestamp(parse_timestamp(raw, where=spec.name))
-        elif spec.kind == "select":
-            if raw not in spec.choices:
-                raise InvalidInput(f"{spec.name}: choose one of {', '.join(spec.choices)}")
-            obj[spec.name] = raw
-        else:
-            obj[spec.name] = raw
-    if type_name == "vulnerability" and obj.get("x_mitra_cve"):
-        obj["external_references"] = [{"source_name": "cve", "external_id": obj["x_mitra_cve"]}]
-    if type_name == "indicator":
-        obj["pattern_type"] = "stix"
-    return obj
-
-
-def cleared_fields(type_name: str, changes: Mapping[str, Any]) -> dict[str, None]:
-    """The optional form fields left empty in an edit: ``None`` removes them in the new version."""
-    return {
-        spec.name: None
-        for spec in FORM_FIELDS.get(type_name, ())
-        if not spec.required and spec.kind != "bool" and spec.name not in changes
-    }
-
-
-def form_values(obj: Mapping[str, Any]) -> dict[str, str]:
-    """An object's properties as form text, for the edit form."""
-    values: dict[str, str] = {}
-    for spec in FORM_FIELDS.get(str(obj.get("type")), ()):
-        value = obj.get(spec.name)
-        if value is None:
-            values[spec.name] = ""
-        elif spec.kind == "list" and isinstance(value, list):
-            values[spec.name] = "\n".join(str(v) for v in value)
-        elif spec.kind == "bool":
-            values[spec.name] = "on" if value else ""
-        else:
-            values[spec.name] = str(value)
-    return values
-
-
-def handling_from_form(actor: Actor, form: Mapping[str, str]) -> HandlingInput:
-    """The marking a person chose: TLP, nations it is releasable to, ORCON and TLP:RED recipients."""
-    tlp = str(form.get("tlp", "")).strip()
-    if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"tlp: choose one of {', '.join(TLP_LEVELS)}")
-    releasable = tuple(sorted({n.strip().upper() for n in str(form.get("releasable_to", "")).split(",") if n.strip()}))
-    for nation in releasable:
-        if len(nation) != 3 or not nation.isalpha():
-            raise InvalidInput(f"releasable_to: {nation!r} is not a nation code like MYS")
-    recipients = tuple(
-        sorted({r.strip() for r in str(form.get("red_recipients", "")).replace(",", "\n").splitlines() if r.strip()})
-    )
-    return HandlingInput(
-        tlp=tlp,
-        originator_nation=actor.nation,
-        originator_agency=actor.agency or "",
-        releasable_to=releasable,
-        orcon=str(form.get("orcon", "")) in ("on", "true", "1"),
-        red_recipients=recipients,
-    )
 
 
 def create_object(
@@ -249,36 +80,7 @@ def edit_object(
     )
 
 
-def create_from_form(
-    session: Session, node: Node, *, actor: Actor, type_name: str, form: Mapping[str, str]
-) -> StixObject:
-    """A new object from the creation form: its fields, then its marking."""
-    obj = object_from_form(type_name, form)
-    return create_object(session, node, actor=actor, obj=obj, handling=handling_from_form(actor, form))
-
-
-def edit_from_form(
-    session: Session, node: Node, *, actor: Actor, object_id: str, form: Mapping[str, str]
-) -> StixObject:
-    """A new version from the edit form; an optional field left empty is removed."""
-    current = node.store.get(session, object_id=object_id, actor=actor)
-    changes = object_from_form(current.type, form)
-    changes |= cleared_fields(current.type, changes)
-    handling = handling_from_form(actor, form)
-    return edit_object(session, node, actor=actor, object_id=object_id, changes=changes, handling=handling)
-
-
 # ----- listing and the relationship graph ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    types: tuple[str, ...] = ()
-    text: str | None = None
-    tlp: str | None = None
-    originator: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def list_objects(
@@ -297,23 +99,6 @@ def list_objects(
         after_seq=cursor,
         limit=limit,
     )
-
-
-@dataclass
-class Link:
-    """One edge of the graph around an object: the relationship and the object at its other end."""
-
-    relationship: StixObject | None  # None for "named in a report"
-    kind: str
-    other: StixObject | None
-    other_id: str
-
-
-@dataclass
-class Graph:
-    outgoing: list[Link] = field(default_factory=list)
-    incoming: list[Link] = field(default_factory=list)
-    withheld: int = 0  # edges the viewer may not see (the relationship or the other end)
 
 
 def _visible(session: Session, node: Node, actor: Actor, object_id: str) -> StixObject | None:
@@ -412,26 +197,6 @@ def release_object(
 
 
 # ----- imports ------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportOutcome:
-    """What an import did: counts, and each reason for skipping with how often it applied."""
-
-    source: str
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-    report_id: str | None = None
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        self.skipped += count
-        self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
 
 
 def _content(obj: Mapping[str, Any], default_tlp: str) -> str:

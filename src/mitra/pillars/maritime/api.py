@@ -8,10 +8,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from mitra.core.schemas import ObjectRead
-from mitra.pillars.maritime.areas import parse_area_geojson, save_areas, stored_areas
-from mitra.pillars.maritime.incidents import IncidentInput, create_incident, incident_stats, list_incidents
-from mitra.pillars.maritime.picture import build_picture, vessel_track, window
+from mitra.pillars.maritime.areas import parse_area_geojson
+from mitra.pillars.maritime.models import IncidentInput
 from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead, StatsRow
+from mitra.pillars.maritime.service import (
+    build_picture,
+    create_incident,
+    incident_stats,
+    list_incidents,
+    save_areas,
+    stored_areas,
+    vessel_track,
+    window,
+)
 from mitra.policy import Actor
 from mitra.web.auth import DataReader, api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES

@@ -12,34 +12,20 @@ area with the name of a default replaces that default for everyone who may see i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Point, mapping, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import Polygon
 from shapely.validation import explain_validity
 
-from mitra.core.objects import StixObject
-from mitra.core.stix import CustomType, HandlingInput
 from mitra.foundation.errors import InvalidInput
-from mitra.policy import Actor
+from mitra.pillars.maritime.models import AreaInput
+from mitra.pillars.maritime.types import AREA_OF_INTEREST
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from mitra.node import Node
-
-AREA_OF_INTEREST = CustomType(
-    name="x-mitra-area-of-interest",
-    description=(
-        "A named sea area of interest: 'name', 'geometry' (a GeoJSON Polygon or MultiPolygon in "
-        "longitude/latitude, WGS 84) and an optional 'description'."
-    ),
-    pillar="maritime",
-    required=("name", "geometry"),
-)
+    pass
 
 # (lon, lat) vertices; see the module docstring and docs/maritime.md for the limits they follow.
 # Shared vertices: Pedropunt, Sumatra (95.4, 5.7); Lem Voalan, Thailand (98.3, 7.8);
@@ -139,19 +125,6 @@ def default_areas() -> dict[str, BaseGeometry]:
     return {name: Polygon(vertices) for name, vertices in _DEFAULT_VERTICES.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class AreaInput:
-    """One area read from a GeoJSON document."""
-
-    name: str
-    geometry: BaseGeometry
-    description: str = ""
-
-    def geojson(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(json.dumps(mapping(self.geometry)))  # tuples -> lists
-        return value
-
-
 def parse_area_geojson(document: Any, *, where: str, name: str | None = None) -> list[AreaInput]:
     """Areas from a GeoJSON FeatureCollection, Feature or bare (Multi)Polygon.
 
@@ -216,27 +189,8 @@ def _geometry(value: Any, *, where: str) -> BaseGeometry:
     return geometry
 
 
-def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[str, Any]]:
-    """Every area-of-interest object ``actor`` may see (latest versions, revoked ones left out)."""
-    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
-        yield row.as_stix()
-
-
 def geometry_of(obj: Mapping[str, Any]) -> BaseGeometry:
     return _geometry(obj.get("geometry"), where=str(obj.get("id", "area")))
-
-
-def load_areas(node: Node, actor: Actor) -> dict[str, BaseGeometry]:
-    """The defaults, then the stored areas ``actor`` may see (a stored area replaces a default of its name)."""
-    areas = default_areas()
-    with node.db.read() as session:
-        stored = sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", "")))
-    for obj in stored:
-        try:
-            areas[str(obj["name"])] = geometry_of(obj)
-        except InvalidInput:
-            continue  # a partner's malformed area is not ours to repair; it stays visible as an object
-    return areas
 
 
 def area_of(lon: float, lat: float, areas: Mapping[str, BaseGeometry]) -> str | None:
@@ -256,27 +210,3 @@ def area_object(area: AreaInput, *, object_id: str | None = None) -> dict[str, A
     if object_id is not None:
         obj["id"] = object_id
     return obj
-
-
-def save_areas(
-    session: Session, *, node: Node, actor: Actor, areas: list[AreaInput], handling: HandlingInput
-) -> list[StixObject]:
-    """Create each area, or version the stored one of the same name this node originated.
-
-    The marking of a new version is left as it is (widening it is a release, for a release officer).
-    """
-    held: dict[str, StixObject] = {}
-    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
-        name = row.as_stix().get("name")
-        if isinstance(name, str) and row.originator_nation == node.nation:
-            held.setdefault(name, row)
-    stored: list[StixObject] = []
-    for area in areas:
-        existing = held.get(area.name)
-        if existing is None:
-            stored.append(node.store.create(session, obj=area_object(area), handling=handling, actor=actor))
-        else:
-            changes = {"geometry": area.geojson(), "description": area.description or None}
-            changes = {k: v for k, v in changes.items() if v is not None}
-            stored.append(node.store.new_version(session, object_id=existing.id, changes=changes, actor=actor))
-    return stored

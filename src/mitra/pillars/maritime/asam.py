@@ -29,9 +29,11 @@ from mitra.core.objects import SOURCE_IMPORT, Provenance, StixObject, actor_labe
 from mitra.core.stix import HandlingInput, apply_handling, nation_object_id, read_handling, validate_object
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc
-from mitra.pillars.maritime.areas import load_areas
-from mitra.pillars.maritime.incidents import MARITIME_INCIDENT, OTHER_AREA, IncidentInput, incident_object
+from mitra.pillars.maritime.incidents import incident_object
+from mitra.pillars.maritime.models import OTHER_AREA, IncidentInput
 from mitra.pillars.maritime.positions import PositionParseError, parse_position
+from mitra.pillars.maritime.service import load_areas
+from mitra.pillars.maritime.types import MARITIME_INCIDENT
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
-from mitra.pillars.maritime.areas import parse_area_geojson, save_areas
+from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.asam import import_asam
-from mitra.pillars.maritime.incidents import incident_stats
+from mitra.pillars.maritime.service import incident_stats, save_areas
 from mitra.policy import Actor
 
 maritime_app = typer.Typer(help="Maritime incidents and areas of interest.", no_args_is_help=True)

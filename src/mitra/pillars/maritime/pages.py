@@ -12,16 +12,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from mitra.core.stix import TLP_MARKING_IDS, HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.node import NATION_NAMES
-from mitra.pillars.maritime.areas import AREA_OF_INTEREST, parse_area_geojson, save_areas
-from mitra.pillars.maritime.incidents import (
-    CATEGORIES,
-    SEVERITIES,
-    IncidentInput,
+from mitra.pillars.maritime.areas import parse_area_geojson
+from mitra.pillars.maritime.models import CATEGORIES, SEVERITIES, IncidentInput
+from mitra.pillars.maritime.service import (
+    build_picture,
     create_incident,
     incident_stats,
     list_incidents,
+    save_areas,
+    vessel_track,
+    window,
 )
-from mitra.pillars.maritime.picture import build_picture, vessel_track, window
+from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, render

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mitra.core.stix import HandlingInput
-from mitra.pillars.maritime.areas import AREA_OF_INTEREST, AreaInput, area_object, default_areas
+from mitra.pillars.maritime.areas import area_object, default_areas
 from mitra.pillars.maritime.asam import AsamRecord, asam_body, prepared_areas
+from mitra.pillars.maritime.models import AreaInput
+from mitra.pillars.maritime.types import AREA_OF_INTEREST
 
 if TYPE_CHECKING:
     from mitra.node import Node

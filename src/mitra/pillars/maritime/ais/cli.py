@@ -19,7 +19,7 @@ from mitra.pillars.maritime.ais.detect import PRESETS
 from mitra.pillars.maritime.ais.events import detect_and_record
 from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.areas import load_areas
+from mitra.pillars.maritime.service import load_areas
 from mitra.policy import Action, Actor, authorize
 
 app = typer.Typer(help="AIS ingest (files, TCP, UDP) and event detection.", no_args_is_help=True)

@@ -14,7 +14,7 @@ from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.ais.types import MARITIME_EVENT
+from mitra.pillars.maritime.types import MARITIME_EVENT
 from mitra.policy import Action, Actor, authorize
 
 if TYPE_CHECKING:

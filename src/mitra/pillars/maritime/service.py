@@ -1,0 +1,227 @@
+"""The maritime pillar's operations over a node: incidents, areas of interest and the shared picture.
+
+Incidents, events and areas are objects, read with the viewer's actor through ``node.store`` (and so
+through policy); vessel positions and tracks are pillar measurements, shown only if the viewer may
+``READ_DATA``. Each function takes the caller's session (or opens a read) and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
+from mitra.pillars.maritime.incidents import incident_object, occurred_at, parse_day, stats_of, timestamp_or_none
+from mitra.pillars.maritime.models import AreaInput, IncidentInput, IncidentStats
+from mitra.pillars.maritime.types import AREA_OF_INTEREST, MARITIME_EVENT, MARITIME_INCIDENT
+from mitra.policy import Action, Actor, authorize
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mitra.node import Node
+
+MAX_INCIDENTS = 2000
+MAX_VESSELS = 5000
+MAX_EVENTS = 2000
+
+
+def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Areas, incidents, events and latest vessel positions in the time window, as JSON-ready values."""
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("since: must not be later than until")
+    with node.db.read() as session:
+        incidents, incident_count = list_incidents(
+            session, node=node, actor=actor, since=since, until=until, limit=MAX_INCIDENTS
+        )
+        events = _events(session, node, actor, since=since, until=until)
+        areas = _areas(session, node, actor)
+    may_read_data = authorize(actor, Action.READ_DATA, node_nation=node.nation).allowed
+    vessels: list[dict[str, Any]] = []
+    if may_read_data:
+        vessels = PositionStore.for_settings(node.settings).latest_positions(
+            since=since, until=until, limit=MAX_VESSELS
+        )
+    return {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "areas": {"type": "FeatureCollection", "features": areas},
+        "incidents": [_incident_point(obj) for obj in incidents],
+        "incidents_total": incident_count,
+        "incidents_truncated": incident_count > len(incidents),
+        "events": events,
+        "vessels": vessels,
+        "positions_shown": may_read_data,
+    }
+
+
+def vessel_track(
+    node: Node, actor: Actor, *, mmsi: int, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """One vessel's positions in time order (pillar measurements: ``READ_DATA`` needed)."""
+    decision = authorize(actor, Action.READ_DATA, node_nation=node.nation)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    return PositionStore.for_settings(node.settings).track(mmsi, since=since, until=until)
+
+
+def window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """The time window from query text: dates (whole days, UTC) or STIX timestamps."""
+    return parse_day(since, where="since"), parse_day(until, where="until", end=True)
+
+
+def _incident_point(obj: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "name", "category", "severity", "attempted", "occurred_at", "area", "vessel_name", "tlp")
+    return {k: obj.get(k) for k in keys} | {"lat": obj["latitude"], "lon": obj["longitude"]}
+
+
+def _events(
+    session: Session, node: Node, actor: Actor, *, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_EVENT.name]):
+        obj = row.as_stix()
+        if obj.get("status") == "withdrawn":
+            continue
+        lat, lon = obj.get("lat"), obj.get("lon")
+        if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+            continue
+        start, end = timestamp_or_none(obj.get("start"), where="start"), timestamp_or_none(obj.get("end"), where="end")
+        if start is None:
+            continue
+        if since is not None and (end or start) < since:
+            continue
+        if until is not None and start > until:
+            continue
+        found.append(
+            {
+                "id": obj["id"],
+                "event_type": obj.get("event_type"),
+                "mmsi": obj.get("mmsi"),
+                "start": obj.get("start"),
+                "end": obj.get("end"),
+                "status": obj.get("status"),
+                "lat": lat,
+                "lon": lon,
+                "tlp": row.tlp,
+            }
+        )
+        if len(found) >= MAX_EVENTS:
+            break
+    return found
+
+
+def _areas(session: Session, node: Node, actor: Actor) -> list[dict[str, Any]]:
+    features: dict[str, dict[str, Any]] = {
+        name: {
+            "type": "Feature",
+            "properties": {"name": name, "source": "default"},
+            "geometry": mapping(geometry),
+        }
+        for name, geometry in default_areas().items()
+    }
+    for obj in sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", ""))):
+        try:
+            geometry = geometry_of(obj)
+        except InvalidInput:
+            continue
+        features[str(obj["name"])] = {
+            "type": "Feature",
+            "properties": {"name": obj["name"], "source": "stored", "id": obj["id"]},
+            "geometry": mapping(geometry),
+        }
+    return list(features.values())
+
+
+def create_incident(
+    session: Session, *, node: Node, actor: Actor, data: IncidentInput, handling: HandlingInput
+) -> StixObject:
+    """An analyst's new incident report (the store checks that ``actor`` may create it)."""
+    return node.store.create(
+        session, obj=incident_object(data, load_areas(node, actor)), handling=handling, actor=actor
+    )
+
+
+def list_incidents(
+    session: Session,
+    *,
+    node: Node,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+    area: str | None = None,
+    limit: int = 1000,
+) -> tuple[list[dict[str, Any]], int]:
+    """Visible, unrevoked incidents in the time range, newest occurrence first, and how many matched."""
+    matched: list[tuple[datetime, dict[str, Any]]] = []
+    for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name]):
+        obj = row.as_stix()
+        when = occurred_at(obj)
+        if when is None or (since is not None and when < since) or (until is not None and when > until):
+            continue
+        if (category and obj.get("category") != category) or (area and obj.get("area") != area):
+            continue
+        obj["tlp"] = row.tlp
+        matched.append((when, obj))
+    matched.sort(key=lambda item: item[0], reverse=True)
+    return [obj for _, obj in matched[:limit]], len(matched)
+
+
+def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> IncidentStats:
+    """Regional statistics over the incidents ``actor`` may see, areas recomputed against today's areas."""
+    areas = load_areas(node, actor)
+    with node.db.read() as session:
+        objects = [r.as_stix() for r in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name])]
+    return stats_of(objects, areas, year=year)
+
+
+def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Every area-of-interest object ``actor`` may see (latest versions, revoked ones left out)."""
+    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
+        yield row.as_stix()
+
+
+def load_areas(node: Node, actor: Actor) -> dict[str, BaseGeometry]:
+    """The defaults, then the stored areas ``actor`` may see (a stored area replaces a default of its name)."""
+    areas = default_areas()
+    with node.db.read() as session:
+        stored = sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", "")))
+    for obj in stored:
+        try:
+            areas[str(obj["name"])] = geometry_of(obj)
+        except InvalidInput:
+            continue  # a partner's malformed area is not ours to repair; it stays visible as an object
+    return areas
+
+
+def save_areas(
+    session: Session, *, node: Node, actor: Actor, areas: list[AreaInput], handling: HandlingInput
+) -> list[StixObject]:
+    """Create each area, or version the stored one of the same name this node originated.
+
+    The marking of a new version is left as it is (widening it is a release, for a release officer).
+    """
+    held: dict[str, StixObject] = {}
+    for row in node.store.iter_visible(session, actor=actor, types=[AREA_OF_INTEREST.name]):
+        name = row.as_stix().get("name")
+        if isinstance(name, str) and row.originator_nation == node.nation:
+            held.setdefault(name, row)
+    stored: list[StixObject] = []
+    for area in areas:
+        existing = held.get(area.name)
+        if existing is None:
+            stored.append(node.store.create(session, obj=area_object(area), handling=handling, actor=actor))
+        else:
+            changes = {"geometry": area.geojson(), "description": area.description or None}
+            changes = {k: v for k, v in changes.items() if v is not None}
+            stored.append(node.store.new_version(session, object_id=existing.id, changes=changes, actor=actor))
+    return stored
