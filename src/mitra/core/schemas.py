@@ -48,6 +48,11 @@ class HandlingIn(BaseModel):
         )
 
 
+def kept_home() -> HandlingIn:
+    """The marking of a body that gives none, where a pillar allows that: TLP:GREEN, releasable to no one, ORCON."""
+    return HandlingIn(tlp="green")
+
+
 class ObjectCreate(BaseModel):
     object: dict[str, Any] = Field(description="A STIX 2.1 object; id and timestamps optional")
     handling: HandlingIn

@@ -9,6 +9,7 @@ import icalendar
 import pytest
 from typer.testing import CliRunner
 
+from mitra.core.schemas import HandlingIn
 from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
 from mitra.pillars.defence import service
@@ -84,7 +85,7 @@ def _commitment(node: Node, tlp: str, agency: str) -> str:
         area="defence-industry",
         text="agree to hold joint exercises annually",
         strength="agree to",
-        handling=dialogue.HandlingChoice(tlp=tlp),
+        handling=HandlingIn(tlp=tlp),
     )
     with node.db.write() as session:
         return dialogue.add_commitment(session=session, node=node, actor=author, data=data).id

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mitra.core.schemas import HandlingIn
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
 from mitra.pillars.defence import service
-from mitra.pillars.defence.schemas import HandlingChoice, OpportunityCreate, OrganisationCreate
+from mitra.pillars.defence.schemas import OpportunityCreate, OrganisationCreate
 from mitra.pillars.defence.service import AGREEMENT_COVERS_POINTS, AGREEMENT_POINTS, CAPABILITY_POINTS
 from mitra.policy import Role
 from tests.conftest import add_person
@@ -54,7 +55,7 @@ def test_organisations_of_the_seeking_side_are_not_matched(synced: Pair) -> None
 def test_an_organisation_the_viewer_may_not_see_is_never_a_match(seeded: Node) -> None:
     insider = add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS").actor
     outsider = add_person(seeded, "vik", {Role.VIEWER}, agency="CERT-In").actor
-    strict = HandlingChoice(tlp="amber+strict")
+    strict = HandlingIn(tlp="amber+strict")
     with seeded.db.write() as session:
         service.create_organisation(
             session,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mitra.core.schemas import HandlingIn
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
 from mitra.pillars.defence import service
-from mitra.pillars.defence.schemas import AgreementCreate, HandlingChoice, OrganisationCreate
+from mitra.pillars.defence.schemas import AgreementCreate, OrganisationCreate
 from mitra.pillars.defence.seed import seed
 from mitra.pillars.defence.sipri import parse_sipri
 from mitra.policy import Role
@@ -70,7 +71,7 @@ def test_a_viewer_cannot_add_an_organisation(seeded: Node) -> None:
 def test_an_agreement_cannot_name_a_party_the_author_may_not_see(seeded: Node) -> None:
     insider = add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS").actor
     outsider = add_person(seeded, "cert", {Role.ANALYST}, agency="CERT-In").actor
-    secret = OrganisationCreate(name="Quiet Works", handling=HandlingChoice(tlp="amber+strict"))
+    secret = OrganisationCreate(name="Quiet Works", handling=HandlingIn(tlp="amber+strict"))
     with seeded.db.write() as session:
         hidden = service.create_organisation(session, store=seeded.store, data=secret, actor=insider)
     data = AgreementCreate(name="JV", kind="jv", status="proposed", party_names=["Quiet Works"], party_refs=[hidden.id])

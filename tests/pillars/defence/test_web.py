@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import icalendar
 from fastapi.testclient import TestClient
 
@@ -147,3 +149,14 @@ def test_the_exercise_form_records_unknown_venue_as_unknown(client: TestClient, 
     assert response.status_code == 200
     assert "Ex Test Shakti" in response.text
     assert "unknown" in response.text
+
+
+def test_every_add_link_on_the_landing_page_opens_its_form(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["officer"])
+    landing = client.get("/defence/").text
+    links = re.findall(r'href="(/defence/[a-z]+/new)"', landing)
+    assert sorted(links) == ["/defence/exercises/new", "/defence/opportunities/new", "/defence/organisations/new"]
+    for link in links:
+        page = client.get(link)
+        assert page.status_code == 200, link
+        assert '<fieldset class="marking">' in page.text, link

@@ -44,19 +44,32 @@ def test_an_analyst_may_not_share_an_update_a_release_officer_may(
     target = seeded.seed_id(COMMITMENT, "sd1:annual")
     log_in(client, people["analyst"])
     form = client.get(f"/dialogue/commitments/{target}").text
-    assert 'name="share" value="on" >' in form  # not ticked for someone who cannot release
-    data = {"csrf_token": csrf_of(form), "summary": "Shared too early", "date": "2025-10-01", "share": "on"}
+    assert 'name="releasable_to" value="MYS" >' in form  # not ticked for someone who cannot release
+    data = {
+        "csrf_token": csrf_of(form),
+        "summary": "Shared too early",
+        "date": "2025-10-01",
+        "releasable_to": "MYS",
+        "orcon": "on",
+    }
     refused = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
     assert refused.status_code == 403
     assert "release needs the release officer role" in refused.text
+    # No dead end: the form comes back as filled, with the reason, so the text can be saved unshared.
+    assert "Shared too early</textarea>" in refused.text
+    assert 'name="releasable_to" value="MYS" checked>' in refused.text
     assert "Shared too early" not in client.get(f"/dialogue/commitments/{target}").text
+    data.pop("releasable_to")
+    kept = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
+    assert kept.status_code == 303
+    assert "Shared too early" in client.get(f"/dialogue/commitments/{target}").text
 
 
 def test_a_person_adds_an_update_through_the_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
     target = seeded.seed_id(COMMITMENT, "sd1:annual")
     log_in(client, people["officer"])
     form = client.get(f"/dialogue/commitments/{target}").text
-    assert 'name="share" value="on" checked>' in form
+    assert 'name="releasable_to" value="MYS" checked>' in form
     response = client.post(
         f"/dialogue/commitments/{target}/updates",
         data={
@@ -65,7 +78,8 @@ def test_a_person_adds_an_update_through_the_form(client: TestClient, people: di
             "date": "2025-10-01",
             "milestone_key": "session-2",
             "milestone_status": "partiallyMet",
-            "share": "on",
+            "releasable_to": "MYS",
+            "orcon": "on",
             "tlp": "green",
         },
         follow_redirects=False,

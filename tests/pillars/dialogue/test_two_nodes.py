@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
+from mitra.core.schemas import HandlingIn
 from mitra.core.stix import HandlingInput
 from mitra.node import Node
 from mitra.pillars.dialogue import service
@@ -19,7 +20,8 @@ from tests.support.web import log_in
 
 TODAY = date(2025, 12, 1)
 SECRET_NAME = "Source-protected boarding report"
-SHARED = service.HandlingChoice(share_with_partner=True)
+TO_IND = HandlingIn(tlp="green", releasable_to=["IND"])  # what a Malaysian release officer shares
+TO_MYS = HandlingIn(tlp="green", releasable_to=["MYS"])
 
 
 def _evidence(node: Node, person: Person, name: str, releasable_to: tuple[str, ...]) -> str:
@@ -57,7 +59,7 @@ def test_an_update_from_kuala_lumpur_reaches_new_delhi_with_its_evidence(tmp_pat
                     service.EvidenceInput(shared, counts_toward="maritime-incidents-joint"),
                     service.EvidenceInput(kept, counts_toward="maritime-incidents-joint"),
                 ),
-                handling=SHARED,
+                handling=TO_IND,
             ),
             TODAY,
         )
@@ -83,7 +85,7 @@ def test_withheld_evidence_is_shown_as_withheld_never_its_content(tmp_path: Path
             pair.mys,
             analyst,
             service.UpdateInput(
-                maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),), handling=SHARED
+                maritime, "Boarding handled", "2025-09-14", evidence=(service.EvidenceInput(kept),), handling=TO_IND
             ),
             TODAY,
         )
@@ -103,13 +105,13 @@ def test_conflicting_reports_from_the_two_sides_are_both_kept_and_shown(tmp_path
         ind_id = post_update(
             pair.ind,
             pair.ind_people["officer"],
-            service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met", handling=SHARED),
+            service.UpdateInput(annual, "Dates agreed", "2025-11-01", "session-2", "met", handling=TO_MYS),
             TODAY,
         )
         mys_id = post_update(
             pair.mys,
             pair.mys_people["officer"],
-            service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet", handling=SHARED),
+            service.UpdateInput(annual, "Dates not yet agreed", "2025-11-02", "session-2", "notMet", handling=TO_IND),
             TODAY,
         )
         pair.pull(into=pair.ind)

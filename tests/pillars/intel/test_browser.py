@@ -43,11 +43,13 @@ def test_an_analyst_creates_an_indicator_in_the_browser_and_finds_it(
         page.fill("input[name=pattern]", "[ipv4-addr:value = '185.220.101.7']")
         page.fill("input[name=valid_from]", "2025-01-07T00:00:00Z")
         page.select_option("select[name=tlp]", "green")
-        page.fill("input[name=releasable_to]", "MYS")
+        page.check("input[name=releasable_to][value=MYS]")
         page.click("form.intel-form button[type=submit]")  # an analyst may not release: the form says why
         expect(page.locator("p.error")).to_contain_text("release needs the release officer role")
         expect(page.locator("input[name=name]")).to_have_value("Beacon to exfiltration relay")
-        page.fill("input[name=releasable_to]", "")
+        expect(page.locator("input[name=releasable_to][value=MYS]")).to_be_checked()  # the marking is kept too
+        expect(page.locator("select[name=tlp]")).to_have_value("green")
+        page.uncheck("input[name=releasable_to][value=MYS]")
         page.click("form.intel-form button[type=submit]")
         expect(page.locator("h1")).to_contain_text("Beacon to exfiltration relay")
         expect(page.locator("h1 .tlp")).to_have_text("TLP:GREEN")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -20,7 +19,6 @@ from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.schemas import (
     EditionIn,
     ExerciseCreate,
-    HandlingChoice,
     LessonCreate,
     OpportunityCreate,
     OrganisationCreate,
@@ -34,6 +32,7 @@ from mitra.pillars.defence.vocabulary import (
 )
 from mitra.policy import Action, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, permit, render
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
@@ -55,31 +54,6 @@ def _common(request: Request, user: PageUser) -> dict[str, Any]:
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
-
-
-@dataclass(frozen=True, slots=True)
-class MarkingForm:
-    """The marking fields every form carries (``_fields.html`` ``marking_fields``), checked when saving."""
-
-    tlp: str
-    releasable_to: list[str]
-    orcon: bool
-
-    def choice(self) -> HandlingChoice:
-        return HandlingChoice.model_validate(
-            {"tlp": self.tlp, "releasable_to": self.releasable_to, "orcon": self.orcon}
-        )
-
-
-def _marking_form(
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    orcon: Annotated[str | None, Form(max_length=5)] = None,
-) -> MarkingForm:
-    return MarkingForm(tlp=tlp, releasable_to=releasable_to or [], orcon=orcon == "on")
-
-
-Marking = Annotated[MarkingForm, Depends(_marking_form)]
 
 
 def _problem(exc: Exception) -> str:
@@ -115,25 +89,6 @@ def landing(request: Request, user: SignedIn, q: Annotated[str | None, Query(max
     )
 
 
-@router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
-def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
-    permit(request, user, Action.READ_DATA)
-    node = node_of(request)
-    with node.db.write() as session:  # a view of RED is audited
-        opportunity = service.get_opportunity(
-            session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
-        )
-        matches = service.match_opportunity(session, store=node.store, actor=user.actor, opportunity_id=opportunity_id)
-    return render(
-        request,
-        "defence/opportunity.html",
-        user,
-        opportunity=opportunity,
-        matches=matches,
-        **_common(request, user),
-    )
-
-
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request, user: SignedIn) -> Response:
     permit(request, user, Action.READ_DATA)
@@ -147,6 +102,7 @@ def exercises_page(request: Request, user: SignedIn) -> Response:
         request,
         "defence/exercises.html",
         user,
+        values=MarkingForm().values(),
         exercises=exercises,
         lessons=lessons,
         years=span,
@@ -201,10 +157,10 @@ def _form(
     *,
     status: int = 200,
     error: str | None = None,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Response:
-    context = {"error": error, "values": values or {}, **extra, **_common(request, user)}
+    context = {"error": error, "values": MarkingForm().values() | (values or {}), **extra, **_common(request, user)}
     return render(request, f"defence/{template}", user, status=status, **context)
 
 
@@ -215,7 +171,7 @@ def _submit(
     save: Callable[[Node, Session], str],
     *,
     form: str | None = None,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Response:
     """Run ``save`` (which returns where to go next) for a writer with the form's CSRF token.
@@ -274,6 +230,7 @@ def organisation_submit(
         return "/defence/"
 
     values = {"name": name, "kind": kind, "country": country, "aliases": aliases, "platforms": platforms}
+    values |= marking.values()
     return _submit(
         request, user, csrf_token, save, form="organisation_form.html", values=values, kinds=ORGANISATION_KINDS
     )
@@ -314,8 +271,29 @@ def opportunity_submit(
         return f"/defence/opportunities/{view.id}"
 
     values = {"name": name, "kind": kind, "platforms": platforms, "certifications": certifications}
+    values |= marking.values()
     return _submit(
         request, user, csrf_token, save, form="opportunity_form.html", values=values, kinds=OPPORTUNITY_KINDS
+    )
+
+
+# After /opportunities/new, which this pattern would otherwise take.
+@router.get("/opportunities/{opportunity_id}", response_class=HTMLResponse)
+def opportunity_page(request: Request, user: SignedIn, opportunity_id: str) -> Response:
+    permit(request, user, Action.READ_DATA)
+    node = node_of(request)
+    with node.db.write() as session:  # a view of RED is audited
+        opportunity = service.get_opportunity(
+            session, store=node.store, actor=user.actor, opportunity_id=opportunity_id
+        )
+        matches = service.match_opportunity(session, store=node.store, actor=user.actor, opportunity_id=opportunity_id)
+    return render(
+        request,
+        "defence/opportunity.html",
+        user,
+        opportunity=opportunity,
+        matches=matches,
+        **_common(request, user),
     )
 
 
@@ -369,6 +347,7 @@ def exercise_submit(
         return "/defence/exercises"
 
     values = {"name": name, "service": service_name, "aliases": aliases, "year": year, "venue": venue}
+    values |= marking.values()
     return _submit(request, user, csrf_token, save, form="exercise_form.html", values=values)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
-from mitra.core.schemas import HandlingIn, NationCode, TlpLevel
+from mitra.core.schemas import HandlingIn, NationCode, kept_home
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -32,12 +32,6 @@ def check_partial_date(value: str | None) -> str | None:
     return value
 
 
-class HandlingChoice(HandlingIn):
-    """The marking a person chooses for a new object (TLP:GREEN unless they say); the originator is their agency."""
-
-    tlp: TlpLevel = "green"
-
-
 class OrganisationCreate(BaseModel):
     name: Name
     kind: str = "company"
@@ -47,7 +41,7 @@ class OrganisationCreate(BaseModel):
     platforms: list[ShortText] = Field(default_factory=list, max_length=40)
     certifications: list[ShortText] = Field(default_factory=list, max_length=30)
     description: LongText = ""
-    handling: HandlingChoice = Field(default_factory=HandlingChoice)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
 
 class AgreementCreate(BaseModel):
@@ -62,7 +56,7 @@ class AgreementCreate(BaseModel):
     capabilities: list[str] = Field(default_factory=list, max_length=30)
     platforms: list[ShortText] = Field(default_factory=list, max_length=40)
     description: LongText = ""
-    handling: HandlingChoice = Field(default_factory=HandlingChoice)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
     _dates = field_validator("date_signed", "valid_until")(check_partial_date)
 
@@ -76,7 +70,7 @@ class OpportunityCreate(BaseModel):
     status: str = "open"
     closes: str | None = None
     description: LongText = ""
-    handling: HandlingChoice = Field(default_factory=HandlingChoice)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
     _dates = field_validator("closes")(check_partial_date)
 
@@ -99,7 +93,7 @@ class ExerciseCreate(BaseModel):
     nations: list[NationCode] = Field(default_factory=list, max_length=10)
     editions: list[EditionIn] = Field(default_factory=list, max_length=100)
     description: LongText = ""
-    handling: HandlingChoice = Field(default_factory=HandlingChoice)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
 
 class LessonCreate(BaseModel):
@@ -110,4 +104,4 @@ class LessonCreate(BaseModel):
     status: Literal["open", "in-progress", "done"] | None = None
     due: date | None = None
     commitment_refs: list[ObjectId] = Field(default_factory=list, max_length=20)
-    handling: HandlingChoice = Field(default_factory=HandlingChoice)
+    handling: HandlingIn = Field(default_factory=kept_home)

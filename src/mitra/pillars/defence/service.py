@@ -7,7 +7,6 @@ the viewer may not see).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from mitra.core.catalogue import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.core.objects import ObjectStore, StixObject
+from mitra.core.schemas import HandlingIn
 from mitra.core.stix import HandlingInput, nation_object_id
+from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.pillars.defence.models import (
@@ -36,7 +37,6 @@ from mitra.pillars.defence.schemas import (
     AgreementCreate,
     EditionIn,
     ExerciseCreate,
-    HandlingChoice,
     LessonCreate,
     OpportunityCreate,
     OrganisationCreate,
@@ -69,7 +69,7 @@ AGREEMENT_POINTS = 10.0
 AGREEMENT_COVERS_POINTS = 5.0
 
 
-def _handling(choice: HandlingChoice, *, store: ObjectStore, actor: Actor) -> HandlingInput:
+def _handling(choice: HandlingIn, *, store: ObjectStore, actor: Actor) -> HandlingInput:
     return HandlingInput(
         tlp=choice.tlp,
         originator_nation=store.nation,
@@ -482,7 +482,7 @@ _STAMP_KEYS = frozenset({"created", "modified", "spec_version", "object_marking_
 
 
 def _content(obj: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in obj.items() if k not in _STAMP_KEYS}, sort_keys=True)
+    return canonical_json({k: v for k, v in obj.items() if k not in _STAMP_KEYS})  # 1.0 and 1 are one number
 
 
 @dataclass

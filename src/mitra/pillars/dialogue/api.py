@@ -89,7 +89,7 @@ def create_area(request: Request, actor: ActorDep, body: AreaCreate) -> Created:
     node = node_of(request)
     with node.db.write() as session:
         row = service.add_area(
-            session=session, node=node, actor=actor, key=body.key, name=body.name, handling=body.handling.choice()
+            session=session, node=node, actor=actor, key=body.key, name=body.name, handling=body.handling
         )
         return _created(row)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -17,7 +17,11 @@ from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
 from mitra.policy import Action, Role, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
+
+if TYPE_CHECKING:
+    from mitra.node import Node
 
 router = APIRouter(prefix="/dialogue", include_in_schema=False)
 MAX_UPLOAD = 150_000
@@ -81,7 +85,8 @@ def _detail(
     commitment_id: str,
     *,
     error: str | None = None,
-    form: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> Response:
     node = node_of(request)
     with node.db.read() as session:
@@ -93,15 +98,22 @@ def _detail(
         request,
         "dialogue/commitment.html",
         user,
-        status=422 if error else 200,
+        status=status if error is None or status != 200 else 422,
         state=state,
         history=history,
         can_write=_can_write(request, user),
         statuses=MILESTONE_STATUSES,
         error=error,
-        form=form or {"date": _today().isoformat(), "share": "on" if Role.RELEASE_OFFICER in user.actor.roles else ""},
+        form=form or _blank_update(node, user),
+        partners=node.partners,
         lag=lag_line(state),
     )
+
+
+def _blank_update(node: Node, user: PageUser) -> dict[str, Any]:
+    """A new update's form: dated today; a release officer's is releasable to the partners (they may untick it)."""
+    releasable = tuple(node.partners) if Role.RELEASE_OFFICER in user.actor.roles else ()
+    return {"date": _today().isoformat()} | MarkingForm(releasable_to=releasable).values()
 
 
 @router.post("/commitments/{commitment_id}/updates", response_class=HTMLResponse)
@@ -109,6 +121,7 @@ def post_update(
     request: Request,
     user: SignedIn,
     commitment_id: str,
+    marking: Marking,
     summary: Annotated[str, Form(max_length=4000)] = "",
     when: Annotated[str, Form(alias="date", max_length=20)] = "",
     milestone_key: Annotated[str, Form(max_length=60)] = "",
@@ -116,8 +129,6 @@ def post_update(
     indicator_key: Annotated[str, Form(max_length=60)] = "",
     indicator_value: Annotated[str, Form(max_length=20)] = "",
     evidence: Annotated[str, Form(max_length=10_000)] = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    share: Annotated[str, Form(max_length=5)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(user.csrf_token, csrf_token)
@@ -129,9 +140,7 @@ def post_update(
         "indicator_key": indicator_key,
         "indicator_value": indicator_value,
         "evidence": evidence,
-        "tlp": tlp,
-        "share": share,
-    }
+    } | marking.values()
     node = node_of(request)
     try:
         data = service.UpdateInput(
@@ -142,14 +151,14 @@ def post_update(
             milestone_status=milestone_status or None,
             indicator_values=_indicator_values(indicator_key, indicator_value),
             evidence=_evidence_lines(evidence),
-            handling=service.HandlingChoice(tlp=tlp, share_with_partner=bool(share)),
+            handling=marking.choice(),
         )
         with node.db.write() as session:
             service.add_update(session=session, node=node, actor=user.actor, data=data, today=_today())
-    except Forbidden as exc:
+    except NotFound as exc:
         return error_page(request, user, exc)
-    except (InvalidInput, NotFound) as exc:
-        return _detail(request, user, commitment_id, error=str(exc), form=form)
+    except (InvalidInput, Forbidden) as exc:  # the form again, as filled, with the reason
+        return _detail(request, user, commitment_id, error=str(exc), form=form, status=exc.status)
     return RedirectResponse(f"/dialogue/commitments/{commitment_id}", status_code=303)
 
 

@@ -6,12 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mitra.core.schemas import TlpLevel
+from mitra.core.schemas import HandlingIn, kept_home
 from mitra.pillars.dialogue.service import (
     CommitmentInput,
     CommitmentState,
     EvidenceInput,
-    HandlingChoice,
     IndicatorInput,
     MilestoneInput,
     SessionInput,
@@ -23,22 +22,6 @@ class StrictIn(BaseModel):
     """Request bodies: no coercion, so what the OpenAPI schema refuses, the API refuses too."""
 
     model_config = ConfigDict(strict=True)
-
-
-class SharingIn(StrictIn):
-    """The Dialogue's marking: a TLP level and whether the partner holds it too.
-
-    Not the core ``HandlingIn``: the register is bilateral, so the only release to choose is the partner's
-    (``releasable_to`` is derived from the node's nation), and the originator always keeps control (ORCON).
-    """
-
-    tlp: TlpLevel = "green"
-    share_with_partner: bool = Field(
-        False, description="Make it releasable to the partner nation (a release: release officers only)"
-    )
-
-    def choice(self) -> HandlingChoice:
-        return HandlingChoice(tlp=self.tlp, share_with_partner=self.share_with_partner)
 
 
 class EvidenceIn(StrictIn):
@@ -60,7 +43,7 @@ class UpdateCreate(StrictIn):
     milestone_status: Literal["scheduled", "met", "notMet", "partiallyMet"] | None = None
     indicator_values: list[IndicatorValueIn] = Field(default_factory=list, max_length=50)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
-    handling: SharingIn = Field(default_factory=SharingIn)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
     def to_input(self, commitment_ref: str) -> UpdateInput:
         return UpdateInput(
@@ -71,7 +54,7 @@ class UpdateCreate(StrictIn):
             milestone_status=self.milestone_status,
             indicator_values=tuple((v.key, v.value) for v in self.indicator_values),
             evidence=tuple(EvidenceInput(e.ref, e.relation, e.counts_toward, e.amount) for e in self.evidence),
-            handling=self.handling.choice(),
+            handling=self.handling,
         )
 
 
@@ -103,7 +86,7 @@ class CommitmentCreate(StrictIn):
     announced: str | None = Field(None, max_length=10)
     terms_of_reference: str | None = Field(None, max_length=10)
     delivered: str | None = Field(None, max_length=10)
-    handling: SharingIn = Field(default_factory=SharingIn)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
     def to_input(self) -> CommitmentInput:
         return CommitmentInput(
@@ -119,7 +102,7 @@ class CommitmentCreate(StrictIn):
             announced=self.announced,
             terms_of_reference=self.terms_of_reference,
             delivered=self.delivered,
-            handling=self.handling.choice(),
+            handling=self.handling,
         )
 
 
@@ -133,7 +116,7 @@ class SessionCreate(StrictIn):
     agenda: list[str] = Field(default_factory=list, max_length=100)
     readout_text: str = Field("", max_length=200_000)
     source_url: str = Field("", max_length=500)
-    handling: SharingIn = Field(default_factory=SharingIn)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
     def to_input(self) -> SessionInput:
         return SessionInput(
@@ -146,14 +129,14 @@ class SessionCreate(StrictIn):
             agenda=tuple(self.agenda),
             readout_text=self.readout_text,
             source_url=self.source_url,
-            handling=self.handling.choice(),
+            handling=self.handling,
         )
 
 
 class AreaCreate(StrictIn):
     key: str = Field(max_length=41)
     name: str = Field(max_length=200)
-    handling: SharingIn = Field(default_factory=SharingIn)
+    handling: HandlingIn = Field(default_factory=kept_home)
 
 
 class IntakeRequest(StrictIn):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from mitra.core.objects import SOURCE_PARTNER, StixObject
+from mitra.core.schemas import HandlingIn, kept_home
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
@@ -431,19 +432,19 @@ def _score(state: CommitmentState, nation: str, year: int) -> Score:
 # ----- writing -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HandlingChoice:
-    tlp: str = "green"
-    share_with_partner: bool = False  # making it releasable is a release: a release officer says so
+def _handling(node: Node, actor: Actor, choice: HandlingIn | None) -> HandlingInput:
+    """The marking a person chose (TLP:GREEN, kept home, if none): the originator is this node and their agency.
 
-
-def _handling(node: Node, actor: Actor, choice: HandlingChoice) -> HandlingInput:
+    Making it releasable is a release: the store asks the policy, which lets release officers only.
+    """
+    chosen = choice or kept_home()
     return HandlingInput(
-        tlp=choice.tlp,
+        tlp=chosen.tlp,
         originator_nation=node.nation,
         originator_agency=actor.agency or "",
-        releasable_to=node.partners if choice.share_with_partner else (),
-        orcon=True,
+        releasable_to=tuple(chosen.releasable_to),
+        orcon=chosen.orcon,
+        red_recipients=tuple(chosen.red_recipients),
     )
 
 
@@ -452,7 +453,7 @@ def known_areas(session: Session, node: Node, actor: Actor) -> dict[str, str]:
 
 
 def add_area(
-    *, session: Session, node: Node, actor: Actor, key: str, name: str, handling: HandlingChoice = HandlingChoice()
+    *, session: Session, node: Node, actor: Actor, key: str, name: str, handling: HandlingIn | None = None
 ) -> StixObject:
     require(actor, Action.CREATE, node)
     check_area_key(key)
@@ -481,7 +482,7 @@ class UpdateInput:
     milestone_status: str | None = None
     indicator_values: tuple[tuple[str, float], ...] = ()
     evidence: tuple[EvidenceInput, ...] = ()
-    handling: HandlingChoice = HandlingChoice()
+    handling: HandlingIn | None = None
 
 
 def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date) -> StixObject:
@@ -577,7 +578,7 @@ class CommitmentInput:
     announced: str | None = None
     terms_of_reference: str | None = None
     delivered: str | None = None
-    handling: HandlingChoice = HandlingChoice()
+    handling: HandlingIn | None = None
 
 
 def _commitment_body(session: Session, node: Node, actor: Actor, data: CommitmentInput) -> dict[str, Any]:
@@ -732,7 +733,7 @@ class SessionInput:
     agenda: tuple[str, ...] = ()
     readout_text: str = ""
     source_url: str = ""
-    handling: HandlingChoice = HandlingChoice()
+    handling: HandlingIn | None = None
 
 
 def add_session(*, session: Session, node: Node, actor: Actor, data: SessionInput) -> StixObject:
@@ -781,7 +782,7 @@ def record_conflict(
     source_says: str,
     source: str,
     refs: Sequence[str] = (),
-    handling: HandlingChoice = HandlingChoice(),
+    handling: HandlingIn | None = None,
 ) -> StixObject:
     """Keep a disagreement between a document and the register on record (the register is not changed)."""
     require(actor, Action.CREATE, node)

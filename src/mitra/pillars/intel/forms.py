@@ -1,4 +1,4 @@
-"""The intelligence pages' forms: each type's fields, read into STIX properties and a marking.
+"""The intelligence pages' forms: each type's fields, read into STIX properties (the marking: ``web.marking``).
 
 The edge's work (pages call it); the service takes the STIX properties and the marking it returns.
 """
@@ -14,7 +14,7 @@ from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, parse_timestamp
 from mitra.pillars.intel.models import INCIDENT_DOMAINS, PROGRAMME_KINDS
 from mitra.pillars.intel.service import create_object, edit_object
-from mitra.policy import TLP_LEVELS, Actor
+from mitra.policy import Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -150,42 +150,19 @@ def form_values(obj: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def handling_from_form(actor: Actor, form: Mapping[str, str]) -> HandlingInput:
-    """The marking a person chose: TLP, nations it is releasable to, ORCON and TLP:RED recipients."""
-    tlp = str(form.get("tlp", "")).strip()
-    if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"tlp: choose one of {', '.join(TLP_LEVELS)}")
-    releasable = tuple(sorted({n.strip().upper() for n in str(form.get("releasable_to", "")).split(",") if n.strip()}))
-    for nation in releasable:
-        if len(nation) != 3 or not nation.isalpha():
-            raise InvalidInput(f"releasable_to: {nation!r} is not a nation code like MYS")
-    recipients = tuple(
-        sorted({r.strip() for r in str(form.get("red_recipients", "")).replace(",", "\n").splitlines() if r.strip()})
-    )
-    return HandlingInput(
-        tlp=tlp,
-        originator_nation=actor.nation,
-        originator_agency=actor.agency or "",
-        releasable_to=releasable,
-        orcon=str(form.get("orcon", "")) in ("on", "true", "1"),
-        red_recipients=recipients,
-    )
-
-
 def create_from_form(
-    session: Session, node: Node, *, actor: Actor, type_name: str, form: Mapping[str, str]
+    session: Session, node: Node, *, actor: Actor, type_name: str, form: Mapping[str, str], handling: HandlingInput
 ) -> StixObject:
-    """A new object from the creation form: its fields, then its marking."""
+    """A new object from the creation form's fields, with the marking its marking fields gave."""
     obj = object_from_form(type_name, form)
-    return create_object(session, node, actor=actor, obj=obj, handling=handling_from_form(actor, form))
+    return create_object(session, node, actor=actor, obj=obj, handling=handling)
 
 
 def edit_from_form(
-    session: Session, node: Node, *, actor: Actor, object_id: str, form: Mapping[str, str]
+    session: Session, node: Node, *, actor: Actor, object_id: str, form: Mapping[str, str], handling: HandlingInput
 ) -> StixObject:
     """A new version from the edit form; an optional field left empty is removed."""
     current = node.store.get(session, object_id=object_id, actor=actor)
     changes = object_from_form(current.type, form)
     changes |= cleared_fields(current.type, changes)
-    handling = handling_from_form(actor, form)
     return edit_object(session, node, actor=actor, object_id=object_id, changes=changes, handling=handling)

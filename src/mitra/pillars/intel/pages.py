@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
+from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
@@ -20,6 +21,7 @@ from mitra.pillars.intel import forms, india_malaysia, models, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.marking import MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
@@ -150,12 +152,13 @@ def _form_page(
     )
 
 
-async def _checked_form(request: Request, user: PageUser) -> dict[str, str]:
-    """The submitted text fields, once the form's CSRF token is checked."""
+async def _checked_form(request: Request, user: PageUser) -> tuple[dict[str, str], MarkingForm]:
+    """The submitted text fields and marking, once the form's CSRF token is checked."""
     async with request.form() as form:
-        text = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    text = dict(items)
     check_csrf(user.csrf_token, text.get("csrf_token", ""))
-    return text
+    return text, MarkingForm.read(items)
 
 
 @router.get("/new/{type_name}", response_class=HTMLResponse)
@@ -163,7 +166,7 @@ def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
-    values = {"tlp": "amber", "orcon": "on"}
+    values = MarkingForm(tlp="amber").values()
     return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
 
 
@@ -174,16 +177,17 @@ async def _submit_form(
     type_name: str,
     action: str,
     editing: bool,
-    save: Callable[[Session, Node, dict[str, str]], StixObject],
+    save: Callable[[Session, Node, dict[str, str], HandlingInput], StixObject],
 ) -> Response:
     """Save a creation or edit form: to the object when it worked, else the form again with the reason."""
-    text = await _checked_form(request, user)
+    text, marking = await _checked_form(request, user)
     if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     node = node_of(request)
     try:
+        handling = marking.handling(user.actor)
         with node.db.write() as session:
-            object_id = save(session, node, text).id
+            object_id = save(session, node, text, handling).id
     except NotFound as exc:
         return error_page(request, user, exc)
     except MitraError as exc:  # refused or invalid: the form again, as filled, with the reason
@@ -191,7 +195,7 @@ async def _submit_form(
             request,
             user,
             type_name=type_name,
-            values=text,
+            values=text | marking.values(),
             action=action,
             error=str(exc),
             status=exc.status,
@@ -208,8 +212,8 @@ async def new_submit(request: Request, user: SignedIn, type_name: str) -> Respon
         type_name=type_name,
         action=f"/intel/new/{type_name}",
         editing=False,
-        save=lambda session, node, form: forms.create_from_form(
-            session, node, actor=user.actor, type_name=type_name, form=form
+        save=lambda session, node, form, handling: forms.create_from_form(
+            session, node, actor=user.actor, type_name=type_name, form=form, handling=handling
         ),
     )
 
@@ -221,12 +225,8 @@ def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
         row = node.store.get(session, object_id=object_id, actor=user.actor)
     if row.type not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {row.type!r}"))
-    values = forms.form_values(row.as_stix()) | {
-        "tlp": row.tlp,
-        "releasable_to": ", ".join(row.releasable),
-        "orcon": "on" if row.orcon else "",
-        "red_recipients": "\n".join(json.loads(row.red_recipients)),
-    }
+    marking = MarkingForm(row.tlp, tuple(row.releasable), row.orcon, tuple(json.loads(row.red_recipients)))
+    values = forms.form_values(row.as_stix()) | marking.values()
     return _form_page(
         request, user, type_name=row.type, values=values, action=f"/intel/objects/{object_id}/edit", editing=True
     )
@@ -240,8 +240,8 @@ async def edit_submit(request: Request, user: SignedIn, object_id: str) -> Respo
         type_name=object_id.partition("--")[0],  # a STIX id starts with its type
         action=f"/intel/objects/{object_id}/edit",
         editing=True,
-        save=lambda session, node, form: forms.edit_from_form(
-            session, node, actor=user.actor, object_id=object_id, form=form
+        save=lambda session, node, form, handling: forms.edit_from_form(
+            session, node, actor=user.actor, object_id=object_id, form=form, handling=handling
         ),
     )
 
@@ -274,7 +274,7 @@ def release_form(request: Request, user: SignedIn, object_id: str) -> Response:
 
 @router.post("/objects/{object_id}/release", response_class=HTMLResponse)
 async def release_submit(request: Request, user: SignedIn, object_id: str) -> Response:
-    form = await _checked_form(request, user)
+    form, _ = await _checked_form(request, user)
     node = node_of(request)
     index = node_warninglists(node.settings.data_dir)
     try:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mitra.core.objects import StixObject
 from mitra.core.paging import Page
 from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
+from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.errors import require as require_allowed
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
@@ -203,7 +204,7 @@ def _content(obj: Mapping[str, Any], default_tlp: str) -> str:
     ignored = {"modified", "created", "extensions", "object_marking_refs", "spec_version", "valid_from"}
     kept = {k: v for k, v in obj.items() if k not in ignored}
     kept["__tlp"] = tlp_of(obj) or default_tlp
-    return json.dumps(kept, sort_keys=True, default=str)
+    return canonical_json(kept)  # as stored: 1.0 and 1 are one number
 
 
 def settle_versions(

@@ -9,9 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from mitra.core.stix import TLP_MARKING_IDS, HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
-from mitra.node import NATION_NAMES
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, SEVERITIES, IncidentInput
 from mitra.pillars.maritime.service import (
@@ -26,22 +24,10 @@ from mitra.pillars.maritime.service import (
 from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor, authorize
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
-
-
-def _form_handling(user: PageUser, tlp: str, releasable_to: list[str], red_recipients: str) -> HandlingInput:
-    if tlp not in TLP_MARKING_IDS:
-        raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
-    return HandlingInput(
-        tlp=tlp,
-        originator_nation=user.actor.nation,
-        originator_agency=user.actor.agency or "",
-        releasable_to=tuple(n for n in releasable_to if n),
-        orcon=True,
-        red_recipients=tuple(r.strip() for r in red_recipients.split(",") if r.strip()),
-    )
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -77,7 +63,14 @@ def track_json(request: Request, mmsi: int, since: str = "", until: str = "") ->
 
 
 def _form_page(
-    request: Request, user: PageUser, template: str, *, status: int, error: str | None, **context: Any
+    request: Request,
+    user: PageUser,
+    template: str,
+    *,
+    status: int,
+    error: str | None,
+    marking: MarkingForm | None = None,
+    **context: Any,
 ) -> Response:
     """A list page with its creation form: the form shows only to those who may create, partners to pick from."""
     node = node_of(request)
@@ -86,14 +79,17 @@ def _form_page(
         template,
         user,
         status=status,
-        partners=[n for n in sorted(NATION_NAMES) if n != node.nation],
+        partners=node.partners,
         may_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
         error=error,
+        marking=(marking or MarkingForm()).values(),
         **context,
     )
 
 
-def _incidents_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
+def _incidents_page(
+    request: Request, user: PageUser, *, status: int = 200, error: str | None = None, marking: MarkingForm | None = None
+) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         items, total = list_incidents(session, node=node, actor=user.actor, limit=200)
@@ -103,6 +99,7 @@ def _incidents_page(request: Request, user: PageUser, *, status: int = 200, erro
         "maritime/incidents.html",
         status=status,
         error=error,
+        marking=marking,
         items=items,
         total=total,
         categories=CATEGORIES,
@@ -119,6 +116,7 @@ def incidents_page(request: Request, user: SignedIn) -> Response:
 def incidents_create(
     request: Request,
     user: SignedIn,
+    marking: Marking,
     name: Annotated[str, Form(max_length=300)],
     category: Annotated[str, Form(max_length=40)],
     occurred_at: Annotated[str, Form(max_length=40)],
@@ -131,9 +129,6 @@ def incidents_create(
     vessel_imo: Annotated[str, Form(max_length=20)] = "",
     vessel_mmsi: Annotated[str, Form(max_length=20)] = "",
     description: Annotated[str, Form(max_length=20000)] = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    red_recipients: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
@@ -152,12 +147,12 @@ def incidents_create(
             vessel_mmsi=vessel_mmsi.strip() or None,
             description=description,
         )
-        handling = _form_handling(user, tlp, releasable_to or [], red_recipients)
+        handling = marking.handling(user.actor)
         with node.db.write() as session:
             row = create_incident(session, node=node, actor=user.actor, data=data, handling=handling)
             object_id = row.id
     except (InvalidInput, Forbidden) as exc:
-        return _incidents_page(request, user, status=exc.status, error=str(exc))
+        return _incidents_page(request, user, status=exc.status, error=str(exc), marking=marking)
     return RedirectResponse(f"/objects/{object_id}", status_code=303)
 
 
@@ -194,14 +189,16 @@ def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
     )
 
 
-def _areas_page(request: Request, user: PageUser, *, status: int = 200, error: str | None = None) -> Response:
+def _areas_page(
+    request: Request, user: PageUser, *, status: int = 200, error: str | None = None, marking: MarkingForm | None = None
+) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         areas = [
             r.as_stix() | {"tlp": r.tlp}
             for r in node.store.iter_visible(session, actor=user.actor, types=[AREA_OF_INTEREST.name])
         ]
-    return _form_page(request, user, "maritime/areas.html", status=status, error=error, areas=areas)
+    return _form_page(request, user, "maritime/areas.html", status=status, error=error, marking=marking, areas=areas)
 
 
 @pages.get("/areas", response_class=HTMLResponse)
@@ -213,12 +210,10 @@ def areas_page(request: Request, user: SignedIn) -> Response:
 async def areas_upload(
     request: Request,
     user: SignedIn,
+    marking: Marking,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
-    tlp: Annotated[str, Form(max_length=20)] = "green",
-    releasable_to: Annotated[list[str] | None, Form()] = None,
-    red_recipients: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     check_csrf(user.csrf_token, csrf_token)
     content = await file.read()
@@ -229,9 +224,9 @@ async def areas_upload(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{file.filename or 'upload'}: not GeoJSON ({exc})") from None
         areas = parse_area_geojson(document, where=file.filename or "upload", name=name.strip() or None)
-        handling = _form_handling(user, tlp, releasable_to or [], red_recipients)
+        handling = marking.handling(user.actor)
         with node.db.write() as session:
             save_areas(session, node=node, actor=user.actor, areas=areas, handling=handling)
     except (InvalidInput, Forbidden) as exc:
-        return _areas_page(request, user, status=exc.status, error=str(exc))
+        return _areas_page(request, user, status=exc.status, error=str(exc), marking=marking)
     return RedirectResponse("/maritime/areas", status_code=303)
