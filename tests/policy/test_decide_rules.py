@@ -26,6 +26,7 @@ from mitra.policy import (
     View,
     authorize,
     decide,
+    named_in_lists,
     narrows,
 )
 
@@ -564,3 +565,13 @@ def test_malformed_red_recipient_does_not_open_release_to_its_nation(recipient: 
     marking = own("red", red_recipients=frozenset({recipient}))
     assert not allowed(officer(), marking, Release("MYS"))
     assert allowed(officer(), own("red", red_recipients=frozenset({recipient, "MYS:NSC:aziz"})), Release("MYS"))
+
+
+@pytest.mark.parametrize(("tlp", "named"), [("clear", True), ("green", True), ("amber", True), ("amber+strict", True)])
+def test_a_list_names_what_is_not_red(tlp: str, named: bool) -> None:
+    assert named_in_lists(own(tlp)) is named
+
+
+def test_a_red_object_is_named_only_on_its_own_page_and_an_unknown_marking_nowhere() -> None:
+    assert named_in_lists(own("red", red_recipients=frozenset({"MYS:NSC"}))) is False
+    assert named_in_lists(own("secret")) is False

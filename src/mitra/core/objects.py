@@ -9,7 +9,7 @@ every earlier version too.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
+from mitra.core.access import permit
 from mitra.core.paging import Page
 from mitra.core.stix import (
     HandlingInput,
@@ -42,7 +43,7 @@ from mitra.foundation.canonical import canonical_json
 from mitra.foundation.db import Base, NodeState, UtcDateTime, lock_node
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound, require
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
-from mitra.policy import Action, Actor, Decision, Handling, Release, View, authorize, decide
+from mitra.policy import Action, Actor, Decision, Handling, Release, View, decide
 
 SOURCE_LOCAL = "local"
 WROTE_OBJECTS = "mitra.wrote_objects"  # set on a session that stored versions; read after commit
@@ -292,7 +293,7 @@ class ObjectStore:
         ``release_rule`` names the partnership's standing rule that sends it, as a sighting
         goes back to the originator of the indicator it is about; either way it is audited.
         """
-        require(authorize(actor, Action.CREATE, node_nation=self.nation))
+        permit(actor, Action.CREATE, nation=self.nation)
         if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
             raise Forbidden("a new object's originator is the creating person's own agency")
         obj = dict(obj)
@@ -327,7 +328,7 @@ class ObjectStore:
         audit_action: str = "update",
     ) -> StixObject:
         """Write a new version of a locally originated object with ``changes`` applied."""
-        require(authorize(actor, Action.UPDATE, node_nation=self.nation))
+        permit(actor, Action.UPDATE, nation=self.nation)
         latest = self.latest_row(session, object_id)
         require(decide(actor, latest.handling(held_by=self.nation), View()))
         if latest.originator_nation != self.nation:
@@ -436,13 +437,16 @@ class ObjectStore:
         default_handling: HandlingInput,
         where: str,
         on_progress: Callable[[int], None] | None = None,
+        audit_detail: Mapping[str, Any] | None = None,
     ) -> ImportReport:
         """Validate every object, then store them all in the caller's transaction.
 
         Nothing is stored unless every object is valid: the first problem raises
-        :class:`InvalidInput` naming the object's position and id.
+        :class:`InvalidInput` naming the object's position and id. Making an object releasable is
+        a release (the policy's ``Release``), as on every path. ``audit_detail`` adds what the
+        importer knows of its source (a format, rows it could not read) to the import's audit entry.
         """
-        require(authorize(actor, Action.IMPORT, node_nation=self.nation))
+        permit(actor, Action.IMPORT, nation=self.nation)
         prepared: list[dict[str, Any]] = []
         handlings: list[HandlingInput] = []
         for index, obj in enumerate(objects):
@@ -486,7 +490,8 @@ class ObjectStore:
                 _actor_label(actor),
                 "import",
                 None,
-                {"file": where, "added": report.added, "updated": report.updated, "skipped": report.skipped},
+                {"file": where, "added": report.added, "updated": report.updated, "skipped": report.skipped}
+                | dict(audit_detail or {}),
             ),
         )
         return report

@@ -14,6 +14,7 @@ from mitra.policy.decide import (
     View,
     authorize,
     decide,
+    named_in_lists,
     narrows,
 )
 from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
@@ -32,5 +33,6 @@ __all__ = [
     "View",
     "authorize",
     "decide",
+    "named_in_lists",
     "narrows",
 ]

@@ -162,6 +162,15 @@ def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
     return _allow(f"release officer of {actor.agency} releases TLP:{tlp.value.upper()} to {to}")
 
 
+def named_in_lists(marking: Handling) -> bool:
+    """Whether a list may show the object's name beside a link to it, to a viewer who may see it.
+
+    A TLP:RED object is named only on its own page, where reading it is audited; a list that cites it
+    (the evidence of a commitment) says that it is there and links to it.
+    """
+    return Tlp(marking.tlp) is not Tlp.RED if marking.tlp in TLP_LEVELS else False
+
+
 class Action(StrEnum):
     """Things done on a node that are not reads of one object."""
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy import func, select
 
 from mitra.audit.service import verify
+from mitra.core.access import permit
 from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor, write_cursor
@@ -24,8 +25,7 @@ from mitra.core.schemas import (
     VersionCreate,
 )
 from mitra.core.stix import HandlingInput, iter_bundle
-from mitra.foundation.errors import Forbidden
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 
@@ -151,9 +151,7 @@ def import_bundle(
 @router.get("/audit/verify", response_model=AuditVerifyRead, responses=ERRORS, tags=["audit"])
 def audit_verify(request: Request, actor: ActorDep) -> AuditVerifyRead:
     node = node_of(request)
-    decision = authorize(actor, Action.READ_AUDIT, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.READ_AUDIT, nation=node.nation)
     with node.db.read() as session:
         report = verify(session)
     return AuditVerifyRead(**{k: getattr(report, k) for k in AuditVerifyRead.model_fields})

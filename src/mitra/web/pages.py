@@ -15,9 +15,9 @@ from mitra.core.identity import login, logout
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
 from mitra.foundation.errors import MitraError, TooManyAttempts, Unauthorized
-from mitra.policy import Action, authorize
+from mitra.policy import Action
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, permit, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -174,9 +174,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
-    decision = authorize(user.actor, Action.READ_AUDIT, node_nation=node.nation)
-    if not decision.allowed:
-        return render(request, "error.html", user, status=403, title="Forbidden", detail=decision.reason)
+    permit(request, user, Action.READ_AUDIT)  # a refusal is the error page
     with node.db.read() as session:
         report = verify(session)
         entries = recent(session, limit=100)

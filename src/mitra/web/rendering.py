@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from mitra.foundation.errors import MitraError, require
+from mitra.core.access import permit as core_permit
+from mitra.foundation.errors import MitraError
 from mitra.foundation.timestamps import format_timestamp
-from mitra.policy import Action, authorize
+from mitra.policy import Action
 from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
@@ -51,7 +52,7 @@ def page_error(request: Request, exc: MitraError) -> HTMLResponse:
 
 def permit(request: Request, user: PageUser, action: Action) -> None:
     """Go on only if the policy lets ``user`` take ``action`` on this node; its refusal becomes the error page."""
-    require(authorize(user.actor, action, node_nation=node_of(request).nation))
+    core_permit(user.actor, action, nation=node_of(request).nation)
 
 
 class SignInRequired(Exception):  # a condition the app answers, not an error

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from mitra.audit.service import recent
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
@@ -131,3 +133,32 @@ def test_seeded_incidents_carry_their_computed_area(maritime_node: Node, people:
     areas = {r.as_stix()["asam_reference"]: r.as_stix().get("area") for r in rows}
     assert areas["2022-148"] == "Singapore Strait"
     assert areas["2022-103"] == "Strait of Malacca"
+
+
+def _incident_ids(node: Node, person: Person) -> set[str]:
+    with node.db.read() as session:
+        return {r.id for r in node.store.iter_visible(session, actor=person.actor, types=[MARITIME_INCIDENT.name])}
+
+
+def test_an_import_that_would_release_is_a_release_officers_and_is_audited_by_the_store(
+    tmp_path: Path, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    path = tmp_path / "asam.csv"
+    fresh = GOOD.replace("2022-148", "2022-917")  # a record the seed does not hold
+    path.write_text(HEADER + fresh + '2022-200,2022-13-01,"1N 103E",XI,71,,,bad date,\n', encoding="utf-8")
+    analyst, officer = people["analyst"], people["officer"]
+    to_partner = HandlingInput(tlp="clear", originator_nation="IND", originator_agency="NSCS", releasable_to=("MYS",))
+    before = _incident_ids(maritime_node, analyst)
+    with pytest.raises(Forbidden, match="release officer"):
+        import_asam(maritime_node, path=path, actor=analyst.actor, handling=to_partner)
+    assert _incident_ids(maritime_node, analyst) == before  # refused whole: nothing stored
+    report = import_asam(maritime_node, path=path, actor=officer.actor, handling=to_partner)
+    assert (report.added, len(report.bad_rows)) == (1, 1)
+    with maritime_node.db.read() as session:
+        entries = recent(session, limit=20)
+    [entry] = [e for e in entries if e.action == "import"]
+    detail = json.loads(entry.detail)
+    assert entry.actor.endswith(":rao")
+    assert (detail["format"], detail["added"], detail["bad_rows"], detail["file_records"]) == ("nga-asam", 1, 1, 2)
+    [added] = _incident_ids(maritime_node, analyst) - before
+    assert any(e.action == "release" and e.object_id == added for e in entries)  # releasable means released

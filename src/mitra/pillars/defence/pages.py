@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from mitra.core.access import may
 from mitra.core.schemas import TlpLevel
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
@@ -30,7 +31,7 @@ from mitra.pillars.defence.vocabulary import (
     SERVICES,
     capability_label,
 )
-from mitra.policy import Action, authorize
+from mitra.policy import Action
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, permit, render
@@ -43,7 +44,7 @@ Text = Annotated[str, Form(max_length=4000)]
 def _common(request: Request, user: PageUser) -> dict[str, Any]:
     node = node_of(request)
     return {
-        "can_write": authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+        "can_write": may(user.actor, Action.CREATE, nation=node.nation),
         "partners": list(node.partners),
         "capabilities": CAPABILITIES,
         "capability_label": capability_label,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mitra.core.access import permit
 from mitra.core.catalogue import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.core.objects import ObjectStore, StixObject
 from mitra.core.schemas import HandlingIn
@@ -59,7 +60,7 @@ from mitra.pillars.defence.vocabulary import (
     platform_label,
     platform_search_terms,
 )
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 
 # Weights of the match score (out of 100); docs/defence.md explains them.
 CAPABILITY_POINTS = 40.0
@@ -506,9 +507,7 @@ def import_sipri(
     on_progress: Callable[[int], None] | None = None,
 ) -> SipriImportReport:
     """Store each parsed deal as an ``x-mitra-arms-transfer``; re-importing the same file changes nothing."""
-    decision = authorize(actor, Action.IMPORT, node_nation=store.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.IMPORT, nation=store.nation)
     report = SipriImportReport(rows=len(parsed.rows), problems=[str(p) for p in parsed.problems])
     seen: dict[str, int] = {}
     wanted: list[dict[str, Any]] = []

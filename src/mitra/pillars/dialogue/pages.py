@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
 from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
-from mitra.policy import Action, Role, authorize
+from mitra.policy import Action, Handling, Release, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
@@ -43,7 +44,7 @@ def _with_register(request: Request, user: PageUser, answer: Callable[[service.R
 
 
 def _can_write(request: Request, user: PageUser) -> bool:
-    return authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation).allowed
+    return may(user.actor, Action.CREATE, nation=node_of(request).nation)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -111,8 +112,11 @@ def _detail(
 
 
 def _blank_update(node: Node, user: PageUser) -> dict[str, Any]:
-    """A new update's form: dated today; a release officer's is releasable to the partners (they may untick it)."""
-    releasable = tuple(node.partners) if Role.RELEASE_OFFICER in user.actor.roles else ()
+    """A new update's form: dated today, releasable to each partner the policy lets this person release it to."""
+    mine = Handling(
+        tlp="green", originator_nation=node.nation, originator_agency=user.actor.agency or "", held_by=node.nation
+    )
+    releasable = tuple(n for n in node.partners if decide(user.actor, mine, Release(to=n)).allowed)
     return {"date": _today().isoformat()} | MarkingForm(releasable_to=releasable).values()
 
 

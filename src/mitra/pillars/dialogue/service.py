@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from mitra.core.access import permit
 from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.core.schemas import HandlingIn, kept_home
 from mitra.core.stix import HandlingInput
@@ -37,18 +38,12 @@ from mitra.pillars.dialogue.models import (
     session_line,
 )
 from mitra.pillars.dialogue.types import AREA, COMMITMENT, CONFLICT, EVENT, SERIES, SESSION, UPDATE
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor, named_in_lists
 
 if TYPE_CHECKING:
     from mitra.node import Node
 
 COMMITMENT_STATUSES = ("not started", "in progress", "overdue", "conflict", "met")
-
-
-def require(actor: Actor, action: Action, node: Node) -> None:
-    decision = authorize(actor, action, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
 
 
 def _all_rows(node: Node, session: Session, actor: Actor, types: Sequence[str]) -> list[StixObject]:
@@ -180,7 +175,7 @@ class Register:
 
 def load_register(session: Session, node: Node, actor: Actor, *, today: date) -> Register:
     """Read the register as ``actor`` may see it (partners read only through TAXII)."""
-    require(actor, Action.READ_DATA, node)
+    permit(actor, Action.READ_DATA, nation=node.nation)
     rows = _all_rows(node, session, actor, (SERIES, SESSION, AREA, COMMITMENT, UPDATE, CONFLICT, EVENT))
     by_type: dict[str, list[StixObject]] = {}
     for row in rows:
@@ -241,8 +236,8 @@ def _resolve_evidence(session: Session, node: Node, actor: Actor, links: Sequenc
             continue
         obj = row.as_stix()
         name = obj.get("name") or obj.get("abstract") or obj.get("summary") or row.id
-        # A RED object's name is shown only on its own page, where the view is audited.
-        label = "TLP:RED object (open it to see it)" if row.tlp == "red" else str(name)
+        shown = named_in_lists(row.handling(held_by=node.nation))  # the policy's rule (RED: on its own page only)
+        label = str(name) if shown else f"TLP:{row.tlp.upper()} object (open it to see it)"
         views[link.ref] = EvidenceView(link, visible=True, label=label, type=row.type)
     return views
 
@@ -455,7 +450,7 @@ def known_areas(session: Session, node: Node, actor: Actor) -> dict[str, str]:
 def add_area(
     *, session: Session, node: Node, actor: Actor, key: str, name: str, handling: HandlingIn | None = None
 ) -> StixObject:
-    require(actor, Action.CREATE, node)
+    permit(actor, Action.CREATE, nation=node.nation)
     check_area_key(key)
     if not name.strip():
         raise InvalidInput("name: an area needs a name")
@@ -487,7 +482,7 @@ class UpdateInput:
 
 def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date) -> StixObject:
     """A progress update from this node's side: a new dated object, never an overwrite."""
-    require(actor, Action.CREATE, node)
+    permit(actor, Action.CREATE, nation=node.nation)
     try:
         row = node.store.get(session, object_id=data.commitment_ref, actor=actor)
     except (NotFound, Forbidden):
@@ -682,7 +677,7 @@ def checked_indicators(items: Any) -> list[dict[str, Any]]:
 
 
 def add_commitment(*, session: Session, node: Node, actor: Actor, data: CommitmentInput) -> StixObject:
-    require(actor, Action.CREATE, node)
+    permit(actor, Action.CREATE, nation=node.nation)
     body = _commitment_body(session, node, actor, data)
     return node.store.create(session, obj=body, handling=_handling(node, actor, data.handling), actor=actor)
 
@@ -691,7 +686,7 @@ def revise_commitment(
     *, session: Session, node: Node, actor: Actor, object_id: str, changes: dict[str, Any]
 ) -> StixObject:
     """A new version of a commitment this node originated (text, strength, dates, milestones...)."""
-    require(actor, Action.UPDATE, node)
+    permit(actor, Action.UPDATE, nation=node.nation)
     latest = node.store.get(session, object_id=object_id, actor=actor)
     if latest.type != COMMITMENT:
         raise InvalidInput(f"{object_id} is not a commitment")
@@ -738,7 +733,7 @@ class SessionInput:
 
 def add_session(*, session: Session, node: Node, actor: Actor, data: SessionInput) -> StixObject:
     """Record a session of the series (the host's node records it); the readout is hashed (SHA-256)."""
-    require(actor, Action.CREATE, node)
+    permit(actor, Action.CREATE, nation=node.nation)
     series = _all_rows(node, session, actor, (SERIES,))
     if not series:
         raise InvalidInput("series_ref: no dialogue series on this node yet (seed or sync first)")
@@ -785,7 +780,7 @@ def record_conflict(
     handling: HandlingIn | None = None,
 ) -> StixObject:
     """Keep a disagreement between a document and the register on record (the register is not changed)."""
-    require(actor, Action.CREATE, node)
+    permit(actor, Action.CREATE, nation=node.nation)
     body = {
         "type": CONFLICT,
         "name": f"Conflict: {subject}",

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.core.access import permit
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.materials import MATERIALS
 from mitra.pillars.economy.schemas import (
@@ -24,7 +25,7 @@ from mitra.pillars.economy.schemas import (
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.tables import BUILDERS, DEFAULT_YEAR, TableParams, build_table
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
 
@@ -38,9 +39,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 def _service(request: Request, actor: Actor, action: Action = Action.READ_DATA) -> EconomyService:
     node = node_of(request)
-    decision = authorize(actor, action, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, action, nation=node.nation)
     return EconomyService(store_of(node), node.partnership)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
 from mitra.core.stix import HandlingInput
@@ -19,7 +20,7 @@ from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
 from mitra.pillars.intel import forms, india_malaysia, models, service
 from mitra.pillars.intel.warninglists import node_warninglists
-from mitra.policy import TLP_LEVELS, Action, Release, authorize, decide
+from mitra.policy import TLP_LEVELS, Action, Release, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.marking import MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
@@ -39,8 +40,8 @@ def home(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
     with node.db.read() as session:
         counts = node.store.counts_by_type(session, actor=user.actor)
-    can_create = authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed
-    can_import = authorize(user.actor, Action.IMPORT, node_nation=node.nation).allowed
+    can_create = may(user.actor, Action.CREATE, nation=node.nation)
+    can_import = may(user.actor, Action.IMPORT, nation=node.nation)
     return render(
         request,
         "intel/home.html",
@@ -87,7 +88,7 @@ def object_list(request: Request, user: SignedIn) -> Response:
         types=models.PAGE_TYPES,
         tlps=TLP_LEVELS,
         flagged=flagged,
-        can_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+        can_create=may(user.actor, Action.CREATE, nation=node.nation),
     )
 
 
@@ -102,7 +103,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         handling = row.handling(held_by=node.nation)
     release_to = [n for n in node.partners if decide(user.actor, handling, Release(to=n)).allowed]
     can_edit = (
-        authorize(user.actor, Action.UPDATE, node_nation=node.nation).allowed
+        may(user.actor, Action.UPDATE, nation=node.nation)
         and row.originator_nation == node.nation
         and not row.revoked
         and row.type in forms.FORM_FIELDS
@@ -165,7 +166,7 @@ async def _checked_form(request: Request, user: PageUser) -> tuple[dict[str, str
 def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
-    service.require(user.actor, Action.CREATE, node_nation=node_of(request).nation)
+    permit(user.actor, Action.CREATE, nation=node_of(request).nation)
     values = MarkingForm(tlp="amber").values()
     return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
 
@@ -358,7 +359,7 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
 @router.get("/india-malaysia", response_class=HTMLResponse)
 def india_malaysia_page(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
-    service.require(user.actor, Action.READ_DATA, node_nation=node.nation)
+    permit(user.actor, Action.READ_DATA, nation=node.nation)
     nations = node.partnership
     with node.db.read() as session:
         views = india_malaysia.view(session, node, actor=user.actor, nations=nations)

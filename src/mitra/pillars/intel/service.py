@@ -15,25 +15,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mitra.core.access import permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import Page
 from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
-from mitra.foundation.errors import require as require_allowed
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.pillars.intel import csv_import, misp
 from mitra.pillars.intel.models import PAGE_TYPES, Graph, ImportOutcome, Link, ListFilters
 from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex, node_warninglists
-from mitra.policy import TLP_LEVELS, Action, Actor, authorize, narrows
+from mitra.policy import TLP_LEVELS, Action, Actor, narrows
 
 if TYPE_CHECKING:
     from mitra.node import Node
-
-
-def require(actor: Actor, action: Action, *, node_nation: str) -> None:
-    """:class:`Forbidden` with policy's reason unless ``actor`` may take ``action`` on this node."""
-    require_allowed(authorize(actor, action, node_nation=node_nation))
 
 
 def create_object(
@@ -298,7 +293,7 @@ def import_stix(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A STIX 2.1 bundle, all or nothing."""
-    require(actor, Action.IMPORT, node_nation=node.nation)
+    permit(actor, Action.IMPORT, nation=node.nation)
     objects = list(iter_bundle(document, where=where))
     if not objects:
         raise InvalidInput(f"{where}: the bundle has no objects")
@@ -319,7 +314,7 @@ def import_misp(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A MISP event: report, indicators and galaxy objects, versioned against what is held."""
-    require(actor, Action.IMPORT, node_nation=node.nation)
+    permit(actor, Action.IMPORT, nation=node.nation)
     conversion = misp.parse_misp(document, where=where, max_attributes=max_attributes)
     outcome = ImportOutcome(source="misp", report_id=conversion.report_id)
     for reason, count in conversion.skipped.items():
@@ -351,7 +346,7 @@ def import_csv(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """A CSV or plain list of indicators; any bad line refuses the whole file unless ``skip_bad``."""
-    require(actor, Action.IMPORT, node_nation=node.nation)
+    permit(actor, Action.IMPORT, nation=node.nation)
     if tlp is not None and tlp not in TLP_LEVELS:
         raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
     parsed = csv_import.parse_indicator_list(text)

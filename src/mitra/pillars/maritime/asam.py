@@ -24,17 +24,17 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 from sqlalchemy import select
 
-from mitra.audit.service import AuditEvent, record
-from mitra.core.objects import SOURCE_IMPORT, Provenance, StixObject, actor_label
-from mitra.core.stix import HandlingInput, apply_handling, nation_object_id, read_handling, validate_object
-from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.core.access import permit
+from mitra.core.objects import StixObject
+from mitra.core.stix import HandlingInput, apply_handling, nation_object_id, read_handling
+from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc
 from mitra.pillars.maritime.incidents import incident_object
 from mitra.pillars.maritime.models import OTHER_AREA, IncidentInput
 from mitra.pillars.maritime.positions import PositionParseError, parse_position
 from mitra.pillars.maritime.service import load_areas
 from mitra.pillars.maritime.types import MARITIME_INCIDENT
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -85,6 +85,7 @@ class AsamReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> records the store left out
     bad_rows: list[BadRow] = field(default_factory=list)
     duplicates: list[BadRow] = field(default_factory=list)
     by_area: Counter[str] = field(default_factory=Counter)
@@ -255,15 +256,13 @@ def import_asam(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> AsamReport:
     """Import an ASAM CSV idempotently, one transaction per batch of :data:`BATCH` records."""
-    decision = authorize(actor, Action.IMPORT, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.IMPORT, nation=node.nation)
     records, bad, duplicates = read_asam(path)
     report = AsamReport(records=len(records) + len(bad) + len(duplicates), bad_rows=bad, duplicates=duplicates)
     areas = load_areas(node, actor)
     prepared = prepared_areas(areas)
-    label = actor_label(actor)
-    for start in range(0, len(records), BATCH):
+    starts = list(range(0, len(records), BATCH)) or [0]  # an export of bad rows only is still an import, audited
+    for start in starts:
         batch = records[start : start + BATCH]
         bodies = []
         for record_ in batch:
@@ -271,28 +270,15 @@ def import_asam(
             bodies.append(body)
             report.by_area[body.get("area") or OTHER_AREA] += 1
             report.by_category[body["category"]] += 1
+        detail: dict[str, Any] = {"format": "nga-asam", "records": f"{start + 1}-{start + len(batch)}"}
+        if start == starts[-1]:  # the file's own facts, once
+            detail |= {"file_records": report.records, "bad_rows": len(bad), "duplicates": len(duplicates)}
         with node.db.write() as session:
-            _store_batch(session, node, bodies, handling=handling, audit_actor=label, report=report)
+            _store_batch(
+                session, node, bodies, actor=actor, handling=handling, where=path.name, detail=detail, report=report
+            )
         if on_progress is not None:
             on_progress(len(batch), len(records))
-    with node.db.write() as session:
-        record(
-            session,
-            AuditEvent(
-                label,
-                "import",
-                None,
-                {
-                    "file": path.name,
-                    "format": "nga-asam",
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "bad_rows": len(bad),
-                    "duplicates": len(duplicates),
-                },
-            ),
-        )
     return report
 
 
@@ -301,10 +287,13 @@ def _store_batch(
     node: Node,
     bodies: list[dict[str, Any]],
     *,
+    actor: Actor,
     handling: HandlingInput,
-    audit_actor: str,
+    where: str,
+    detail: dict[str, Any],
     report: AsamReport,
 ) -> None:
+    """Store one batch through the store's import (validation, the release rule, audit); count what it did."""
     held: dict[str, StixObject] = {
         row.id: row
         for row in session.scalars(
@@ -313,7 +302,6 @@ def _store_batch(
     }
     stamp = format_timestamp(now_utc())
     fresh: list[dict[str, Any]] = []
-    markings: list[HandlingInput] = []
     for body in bodies:
         current = held.get(body["id"])
         if current is not None:
@@ -326,19 +314,15 @@ def _store_batch(
             # A corrected record keeps its marking: widening one is a release, for a release officer.
             created, modified = previous["created"], format_timestamp(next_modified(current.modified))
             marking = read_handling(previous, where=body["id"])
-            report.updated += 1
         else:
             created = modified = stamp
             marking = handling
-            report.added += 1
         full = {"spec_version": "2.1", "created": created, "modified": modified, **body}
-        fresh.append(validate_object(apply_handling(full, marking), node.registry, where="asam"))
-        markings.append(marking)
-    if fresh:
-        node.store.store_versions(
-            session,
-            fresh,
-            provenance=Provenance(source=SOURCE_IMPORT),
-            audit_actor=audit_actor,
-            handlings=markings,
-        )
+        fresh.append(apply_handling(full, marking))
+    stored = node.store.import_objects(
+        session, fresh, actor=actor, default_handling=handling, where=where, audit_detail=detail
+    )
+    report.added += stored.added
+    report.updated += stored.updated
+    for reason, count in stored.skipped_reasons.items():
+        report.skipped[reason] = report.skipped.get(reason, 0) + count

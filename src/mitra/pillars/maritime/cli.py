@@ -90,6 +90,8 @@ def import_asam_command(
     for name, count in report.by_area.most_common():
         areas.add_row(name, str(count))
     console.print(areas)
+    for reason, count in sorted(report.skipped.items()):
+        console.print(f"  [yellow]not stored ({count}):[/] {reason}", highlight=False)
     for row in report.bad_rows:
         console.print(f"  [red]line {row.line}:[/] {row.reason}", highlight=False)
     for row in report.duplicates:

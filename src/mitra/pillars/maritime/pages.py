@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, SEVERITIES, IncidentInput
@@ -22,7 +23,7 @@ from mitra.pillars.maritime.service import (
     window,
 )
 from mitra.pillars.maritime.types import AREA_OF_INTEREST
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.marking import Marking, MarkingForm
 from mitra.web.rendering import SignedIn, render
@@ -80,7 +81,7 @@ def _form_page(
         user,
         status=status,
         partners=node.partners,
-        may_create=authorize(user.actor, Action.CREATE, node_nation=node.nation).allowed,
+        may_create=may(user.actor, Action.CREATE, nation=node.nation),
         error=error,
         marking=(marking or MarkingForm()).values(),
         **context,

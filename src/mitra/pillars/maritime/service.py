@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
-from mitra.foundation.errors import Forbidden, InvalidInput
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
 from mitra.pillars.maritime.incidents import incident_object, occurred_at, parse_day, stats_of, timestamp_or_none
 from mitra.pillars.maritime.models import AreaInput, IncidentInput, IncidentStats
 from mitra.pillars.maritime.types import AREA_OF_INTEREST, MARITIME_EVENT, MARITIME_INCIDENT
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
         )
         events = _events(session, node, actor, since=since, until=until)
         areas = _areas(session, node, actor)
-    may_read_data = authorize(actor, Action.READ_DATA, node_nation=node.nation).allowed
+    may_read_data = may(actor, Action.READ_DATA, nation=node.nation)
     vessels: list[dict[str, Any]] = []
     if may_read_data:
         vessels = PositionStore.for_settings(node.settings).latest_positions(
@@ -67,9 +68,7 @@ def vessel_track(
     node: Node, actor: Actor, *, mmsi: int, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:
     """One vessel's positions in time order (pillar measurements: ``READ_DATA`` needed)."""
-    decision = authorize(actor, Action.READ_DATA, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.READ_DATA, nation=node.nation)
     return PositionStore.for_settings(node.settings).track(mmsi, since=since, until=until)
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from mitra.core.access import permit
 from mitra.pillars.intel.matching.correlation import CorrelationGroup, correlate
 from mitra.pillars.intel.matching.observations import ObservationFormat, read_observations
 from mitra.pillars.intel.matching.service import MatchOutcome, run_match
-from mitra.pillars.intel.service import require
 from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
@@ -109,7 +109,7 @@ def match_observations(
 ) -> MatchResponse:
     """Match observations against every active indicator the caller may see."""
     node = node_of(request)
-    require(actor, Action.CREATE if record_sightings else Action.READ_DATA, node_nation=node.nation)
+    permit(actor, Action.CREATE if record_sightings else Action.READ_DATA, nation=node.nation)
     batch = read_observations(body.observations.encode("utf-8"), body.format)
     with node.db.write() if record_sightings else node.db.read() as session:  # sightings need the write lock
         outcome = run_match(
@@ -122,6 +122,6 @@ def match_observations(
 def list_correlations(request: Request, actor: ActorDep) -> list[CorrelationRead]:
     """Observable values shared by both nations' objects or by several incidents (only what the caller sees)."""
     node = node_of(request)
-    require(actor, Action.READ_DATA, node_nation=node.nation)
+    permit(actor, Action.READ_DATA, nation=node.nation)
     with node.db.read() as session:
         return [CorrelationRead.of(g) for g in correlate(session, store=node.store, actor=actor)]

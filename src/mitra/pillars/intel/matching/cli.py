@@ -11,12 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mitra.console import console, fail, open_node, operator
+from mitra.core.access import permit
 from mitra.foundation.errors import MitraError
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.engine import IndicatorMatcher
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, guess_format, read_observations
 from mitra.pillars.intel.matching.sightings import record_sightings
-from mitra.pillars.intel.service import require
 from mitra.policy import Action
 
 app = typer.Typer(
@@ -56,7 +56,7 @@ def run(
             matches = matcher.match_in_parts(batch, PART, lambda n: progress.advance(task, n))
         sightings = []
         if record_sightings_:
-            require(actor, Action.CREATE, node_nation=node.nation)  # a refusal ends in fail() below
+            permit(actor, Action.CREATE, nation=node.nation)  # a refusal ends in fail() below
             with node.db.write() as session:
                 sightings = record_sightings(
                     session,

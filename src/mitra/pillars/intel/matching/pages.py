@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from mitra.core.access import may, permit
 from mitra.foundation.errors import InvalidInput
 from mitra.pillars.intel.matching.correlation import correlate
 from mitra.pillars.intel.matching.observations import FORMATS, ObservationFormat, read_observations
 from mitra.pillars.intel.matching.service import MatchOutcome, run_match
-from mitra.pillars.intel.service import require
-from mitra.policy import Action, authorize
+from mitra.policy import Action
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.rendering import SignedIn, render
 
@@ -30,7 +30,7 @@ def _match_page(
     status: int = 200,
 ) -> Response:
     """The matching form (offering to record sightings only to who may create), with a result or an error."""
-    can_record = authorize(user.actor, Action.CREATE, node_nation=node_of(request).nation).allowed
+    can_record = may(user.actor, Action.CREATE, nation=node_of(request).nation)
     return render(
         request,
         "intel/matching/match.html",
@@ -47,7 +47,7 @@ def _match_page(
 
 @router.get("/", response_class=HTMLResponse)
 def match_form(request: Request, user: SignedIn) -> Response:
-    require(user.actor, Action.READ_DATA, node_nation=node_of(request).nation)
+    permit(user.actor, Action.READ_DATA, nation=node_of(request).nation)
     return _match_page(request, user)
 
 
@@ -74,7 +74,7 @@ def match_submit(
 @router.get("/correlations", response_class=HTMLResponse)
 def correlations(request: Request, user: SignedIn) -> Response:
     node = node_of(request)
-    require(user.actor, Action.READ_DATA, node_nation=node.nation)
+    permit(user.actor, Action.READ_DATA, nation=node.nation)
     with node.db.read() as session:
         groups = correlate(session, store=node.store, actor=user.actor)
     return render(request, "intel/matching/correlations.html", user, groups=groups)

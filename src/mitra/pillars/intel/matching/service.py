@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from mitra.core.access import permit
 from mitra.core.objects import ObjectStore
 from mitra.pillars.intel.matching.engine import IndicatorMatcher, MatchSet
 from mitra.pillars.intel.matching.observations import ObservationBatch
 from mitra.pillars.intel.matching.sightings import SightingRecord, record_sightings
-from mitra.pillars.intel.service import require
 from mitra.policy import Action, Actor
 
 
@@ -43,9 +43,9 @@ def run_match(
     matcher: IndicatorMatcher | None = None,
 ) -> MatchOutcome:
     """Match ``batch`` against the indicators ``actor`` may see; with ``record``, write the sightings too."""
-    require(actor, Action.READ_DATA, node_nation=store.nation)
+    permit(actor, Action.READ_DATA, nation=store.nation)
     if record:
-        require(actor, Action.CREATE, node_nation=store.nation)
+        permit(actor, Action.CREATE, nation=store.nation)
     matcher = matcher or IndicatorMatcher.for_actor(session, store=store, actor=actor)
     matches: MatchSet = matcher.match(batch)
     lines = [

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from mitra.core.access import permit
 from mitra.core.objects import ObjectStore
 from mitra.core.stix import HandlingInput, nation_identity_id, to_policy_handling
-from mitra.foundation.errors import Forbidden
 from mitra.pillars.intel.matching.engine import ActiveIndicator, IndicatorMatcher, MatchSet
 from mitra.pillars.intel.matching.observations import ObservationBatch
-from mitra.policy import Action, Actor, Export, Role, authorize, decide
+from mitra.policy import Action, Actor, Export, Role, decide
 
 MAX_LINES_NAMED = 20
 
@@ -82,9 +82,7 @@ def record_sightings(
     source: str,
 ) -> list[SightingRecord]:
     """One sighting per matched indicator, created by ``actor`` in the caller's transaction."""
-    decision = authorize(actor, Action.CREATE, node_nation=store.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.CREATE, nation=store.nation)
     records: list[SightingRecord] = []
     for number, observations in sorted(matches.by_indicator().items()):
         indicator = matcher.indicators[number]

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry.base import BaseGeometry
 
+from mitra.core.access import permit
 from mitra.core.stix import HandlingInput
-from mitra.foundation.errors import Forbidden
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.types import MARITIME_EVENT
-from mitra.policy import Action, Actor, authorize
+from mitra.policy import Action, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -86,9 +86,7 @@ def detect_and_record(
     thresholds: Thresholds | None = None,
 ) -> DetectionReport:
     """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn)."""
-    decision = authorize(actor, Action.CREATE, node_nation=node.nation)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
+    permit(actor, Action.CREATE, nation=node.nation)
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     store = PositionStore.for_settings(node.settings)
