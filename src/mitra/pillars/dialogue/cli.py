@@ -12,7 +12,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mitra.console import console, fail, open_node, operator
-from mitra.foundation.errors import MitraError
+from mitra.foundation.errors import InvalidInput, MitraError
+from mitra.foundation.timestamps import parse_date
 from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import propose
@@ -34,9 +35,9 @@ def _parse_today(value: str | None) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--today {value!r} is not a date (YYYY-MM-DD)")
+        return parse_date(value, where="--today")
+    except InvalidInput as exc:
+        fail(str(exc))
 
 
 @dialogue_app.command("status")

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_date
 
 # What reports call the nations of a partnership (others are shown by their code).
 NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}
@@ -28,31 +29,6 @@ STRENGTHS = ("deepen", "explore", "agree to", "institutionalise")
 MILESTONE_STATUSES = ("scheduled", "met", "notMet", "partiallyMet")
 
 _AREA_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-def parse_day(value: Any, *, field_name: str) -> date:
-    """A full ISO date ``YYYY-MM-DD``; :class:`InvalidInput` naming ``field_name`` otherwise."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise InvalidInput(f"{field_name}: {value!r} is not a date (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{field_name}: {value!r} is not a real date") from None
-
-
-def parse_partial_day(value: Any, *, field_name: str) -> date:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (announcements are often known to the month): first day meant."""
-    match = _PARTIAL_DATE.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise InvalidInput(f"{field_name}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput(f"{field_name}: {value!r} is not a real date") from None
 
 
 def check_area_key(value: str, *, field_name: str = "key") -> str:
@@ -70,7 +46,7 @@ class Milestone:
     party: str = "both"  # IND, MYS or both
 
     def due(self) -> date | None:
-        return parse_day(self.due_date, field_name="due_date") if self.due_date else None
+        return parse_date(self.due_date, where="due_date") if self.due_date else None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.core.schemas import HandlingIn, kept_home
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
+from mitra.foundation.timestamps import parse_date, parse_partial_date
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
 from mitra.pillars.dialogue.intake import RegisterFacts
 from mitra.pillars.dialogue.models import (
@@ -33,8 +34,6 @@ from mitra.pillars.dialogue.models import (
     SessionView,
     UpdateView,
     check_area_key,
-    parse_day,
-    parse_partial_day,
     session_line,
 )
 from mitra.pillars.dialogue.types import AREA, COMMITMENT, CONFLICT, EVENT, SERIES, SESSION, UPDATE
@@ -282,7 +281,7 @@ def derive_state(
 
 
 def _optional_partial(value: str | None, name: str) -> date | None:
-    return parse_partial_day(value, field_name=name) if value else None
+    return parse_partial_date(value, where=name) if value else None
 
 
 def _milestone_state(milestone: Milestone, updates: Sequence[UpdateView], *, today: date) -> MilestoneState:
@@ -343,10 +342,10 @@ def next_session(
         return None
     rotation = [str(n) for n in series[0].get("host_rotation") or nations]
     if not sessions:
-        first = parse_day(series[0].get("first_session_date", today.isoformat()), field_name="first_session_date")
+        first = parse_date(series[0].get("first_session_date", today.isoformat()), where="first_session_date")
         return NextSession(1, first, rotation[0], today > first, max((today - first).days, 0))
     last = sessions[-1]
-    held = parse_day(last.date, field_name="date")
+    held = parse_date(last.date, where="date")
     try:
         due = held.replace(year=held.year + 1)
     except ValueError:  # 29 February
@@ -490,7 +489,7 @@ def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput,
     if row.type != COMMITMENT:
         raise InvalidInput(f"commitment_ref: {data.commitment_ref} is a {row.type}, not a commitment")
     commitment = CommitmentView.of(row.as_stix(), originator=row.originator_nation, tlp=row.tlp)
-    when = parse_day(data.date, field_name="date")
+    when = parse_date(data.date, where="date")
     if when > today:
         raise InvalidInput(f"date: {data.date} is in the future; record progress once it has happened")
     if not data.summary.strip():
@@ -597,7 +596,7 @@ def _commitment_body(session: Session, node: Node, actor: Actor, data: Commitmen
         if getattr(data, name)
     ]
     for name, value in stages:
-        parse_partial_day(value, field_name=name)
+        parse_partial_date(value, where=name)
     for (earlier, first), (later, then) in itertools.pairwise(stages):
         known = min(len(first), len(then))  # compared at the coarser precision: "2015-11" vs "2015-11-20" is fine
         if then[:known] < first[:known]:
@@ -636,7 +635,7 @@ def checked_milestones(node: Node, items: Any) -> list[dict[str, Any]]:
         if not key:
             raise InvalidInput(f"{where}.key: empty")
         if due:
-            parse_day(str(due), field_name=f"{where}.due_date")
+            parse_date(str(due), where=f"{where}.due_date")
         if party not in (*node.partnership, "both"):
             raise InvalidInput(f"{where}.party: {party!r} is not {', '.join(node.partnership)} or both")
         status = m.get("status", "scheduled")
@@ -737,7 +736,7 @@ def add_session(*, session: Session, node: Node, actor: Actor, data: SessionInpu
     series = _all_rows(node, session, actor, (SERIES,))
     if not series:
         raise InvalidInput("series_ref: no dialogue series on this node yet (seed or sync first)")
-    parse_day(data.date, field_name="date")
+    parse_date(data.date, where="date")
     if data.number < 1:
         raise InvalidInput("number: sessions are numbered from 1")
     if data.host_nation not in node.partnership:

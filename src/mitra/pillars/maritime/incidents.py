@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 
-from mitra.foundation.errors import InvalidInput
-from mitra.foundation.timestamps import format_timestamp, parse_timestamp
+from mitra.foundation.timestamps import format_timestamp, timestamp_or_none
 from mitra.pillars.maritime.areas import area_of
 from mitra.pillars.maritime.models import OTHER_AREA, IncidentInput, IncidentStats
 from mitra.pillars.maritime.types import MARITIME_INCIDENT
@@ -54,16 +53,6 @@ def incident_object(data: IncidentInput, areas: Mapping[str, BaseGeometry]) -> d
     return obj
 
 
-def timestamp_or_none(value: Any, *, where: str) -> datetime | None:
-    """``value`` as a STIX timestamp, or ``None`` if missing or not one (a partner's object may carry anything)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_timestamp(value, where=where)
-    except InvalidInput:
-        return None
-
-
 def occurred_at(obj: Mapping[str, Any]) -> datetime | None:
     return timestamp_or_none(obj.get("occurred_at"), where="occurred_at")
 
@@ -90,17 +79,3 @@ def stats_of(
         if isinstance(subregion, str) and subregion:
             by_subregion.setdefault(subregion, Counter())[when.year] += 1
     return IncidentStats(sorted(years, reverse=True), by_area, by_subregion, total)
-
-
-def parse_day(value: str | None, *, where: str, end: bool = False) -> datetime | None:
-    """A ``YYYY-MM-DD`` (start or end of that day, UTC) or full timestamp from a query; ``None`` if blank."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if len(text) == 10:
-        try:
-            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            raise InvalidInput(f"{where}: {text!r} is not a date (YYYY-MM-DD)") from None
-        return day.replace(hour=23, minute=59, second=59) if end else day
-    return parse_timestamp(text, where=where)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -11,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
+from mitra.foundation.timestamps import parse_form_time
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, SEVERITIES, IncidentInput
 from mitra.pillars.maritime.service import (
@@ -134,7 +134,7 @@ def incidents_create(
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
     try:
-        when = _form_time(occurred_at)
+        when = parse_form_time(occurred_at, where="occurred_at")
         data = IncidentInput(
             name=name,
             category=category,
@@ -155,17 +155,6 @@ def incidents_create(
     except (InvalidInput, Forbidden) as exc:
         return _incidents_page(request, user, status=exc.status, error=str(exc), marking=marking)
     return RedirectResponse(f"/objects/{object_id}", status_code=303)
-
-
-def _form_time(value: str) -> datetime:
-    """An HTML ``datetime-local`` value (read as UTC) or a date."""
-    text = value.strip()
-    for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, layout).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise InvalidInput(f"occurred_at: {value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)")
 
 
 def _year(text: str) -> int | None:

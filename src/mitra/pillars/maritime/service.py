@@ -18,9 +18,10 @@ from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_day_or_timestamp, timestamp_or_none
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
-from mitra.pillars.maritime.incidents import incident_object, occurred_at, parse_day, stats_of, timestamp_or_none
+from mitra.pillars.maritime.incidents import incident_object, occurred_at, stats_of
 from mitra.pillars.maritime.models import AreaInput, IncidentInput, IncidentStats
 from mitra.pillars.maritime.types import AREA_OF_INTEREST, MARITIME_EVENT, MARITIME_INCIDENT
 from mitra.policy import Action, Actor
@@ -74,7 +75,7 @@ def vessel_track(
 
 def window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
     """The time window from query text: dates (whole days, UTC) or STIX timestamps."""
-    return parse_day(since, where="since"), parse_day(until, where="until", end=True)
+    return parse_day_or_timestamp(since, where="since"), parse_day_or_timestamp(until, where="until", end=True)
 
 
 def _incident_point(obj: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,8 @@ from rich.table import Table
 
 from mitra.console import AgencyOption, console, fail, open_node, operator
 from mitra.core import identity
-from mitra.foundation.errors import MitraError, NotFound
+from mitra.foundation.errors import InvalidInput, MitraError, NotFound
+from mitra.foundation.timestamps import parse_day_or_timestamp
 from mitra.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
 from mitra.pillars.maritime.ais.events import detect_and_record
@@ -124,13 +124,10 @@ def detect(
     """Detect maritime events in the stored positions; prints events found, updated and withdrawn."""
     if preset not in PRESETS:
         fail(f"--preset {preset!r} is not one of {', '.join(PRESETS)}")
-    start: datetime | None = None
-    if since:
-        try:
-            start = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            fail(f"--since {since!r} is not an ISO 8601 time")
-        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    try:
+        start = parse_day_or_timestamp(since, where="--since")
+    except InvalidInput as exc:
+        fail(str(exc))
     node = open_node()
     try:
         actor = _actor(node, agency, as_user)
