@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mitra.core.objects import StixObject
+from mitra.core.paging import read_cursor
 from mitra.core.stix import TLP_MARKING_IDS, HandlingInput, handling_of
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.node import Node
@@ -229,11 +230,11 @@ def test_search_pages_with_a_cursor_without_gaps_or_repeats(node: Node) -> None:
                 actor=analyst.actor,
             )
     seen: list[str] = []
-    cursor = None
+    cursor: str | None = None
     with node.db.read() as session:
         while True:
             page, cursor = node.store.search(
-                session, actor=analyst.actor, types=["indicator"], after_seq=cursor, limit=5
+                session, actor=analyst.actor, types=["indicator"], after_seq=read_cursor(cursor), limit=5
             )
             seen.extend(r.id for r in page)
             if cursor is None or not page:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mitra.app import create_app
 from mitra.core.objects import Provenance, StixObject
-from mitra.core.paging import Page
+from mitra.core.paging import Page, read_cursor
 from mitra.core.stix import HandlingInput, apply_handling, new_id, validate_object
 from mitra.foundation.timestamps import format_timestamp
 from mitra.node import Node
@@ -69,7 +69,7 @@ def _walk(search: Search, limit: int) -> Iterator[StixObject]:
         yield from page.items
         if page.next is None:
             return
-        cursor = page.next
+        cursor = read_cursor(page.next)
     raise AssertionError("the cursors never ended")
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record, record_many
 from mitra.core.access import permit
-from mitra.core.paging import Page
+from mitra.core.paging import Page, read_cursor, write_cursor
 from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
@@ -660,7 +660,7 @@ class ObjectStore:
                     if len(page) == limit:
                         break
             cursor = scanned_last
-        return Page(page, scanned_last)
+        return Page(page, write_cursor(scanned_last))
 
     def iter_visible(
         self, session: Session, *, actor: Actor, types: Sequence[str], with_revoked: bool = False
@@ -671,8 +671,9 @@ class ObjectStore:
         """
         cursor: int | None = None
         while True:
-            rows, cursor = self.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
+            rows, nxt = self.search(session, actor=actor, types=types, after_seq=cursor, limit=1000)
             yield from (row for row in rows if with_revoked or not row.revoked)
+            cursor = read_cursor(nxt)
             if cursor is None or not rows:
                 return
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -12,6 +12,7 @@ from mitra.core.stix import HandlingInput
 from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Actor
 
+T = TypeVar("T")
 StixTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")]
 TlpLevel = Literal["clear", "green", "amber", "amber+strict", "red"]
 NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -119,6 +120,13 @@ class ObjectRead(BaseModel):
             ),
             object=obj,
         )
+
+
+class PageRead(BaseModel, Generic[T]):
+    """One page of any list: its items and the cursor of the next page (pass it back as ``?cursor=``)."""
+
+    items: list[T]
+    next: str | None = Field(description="Cursor for the next page, or null at the end")
 
 
 class ObjectPage(BaseModel):

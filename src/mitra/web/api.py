@@ -11,7 +11,7 @@ from mitra.audit.service import verify
 from mitra.core.access import permit
 from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
-from mitra.core.paging import read_cursor, write_cursor
+from mitra.core.paging import read_cursor
 from mitra.core.schemas import (
     AuditVerifyRead,
     ImportResult,
@@ -80,7 +80,7 @@ def search_objects(
             after_seq=read_cursor(cursor),
             limit=limit,
         )
-        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=write_cursor(nxt))
+        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=nxt)
 
 
 @router.get("/objects/{object_id}", response_model=ObjectRead, responses=ERRORS)

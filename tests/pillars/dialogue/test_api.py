@@ -17,7 +17,9 @@ def _update_body(**extra: object) -> dict[str, object]:
 def test_commitments_are_listed_with_their_status(client: TestClient, people: dict[str, Person]) -> None:
     response = client.get("/api/v1/dialogue/commitments", headers=bearer(people["viewer"]))
     assert response.status_code == 200
-    areas = {c["area"] for c in response.json()}
+    body = response.json()
+    assert body["next"] is None  # the whole register on one page of 100
+    areas = {c["area"] for c in body["items"]}
     assert {"counter-terrorism", "cyber-security", "critical-minerals", "institutional"} <= areas
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from mitra.core.schemas import PageRead
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
 from mitra.pillars.defence.models import (
@@ -28,6 +29,7 @@ from mitra.pillars.defence.schemas import (
 from mitra.pillars.defence.service import Match, SearchHit
 from mitra.pillars.defence.vocabulary import CAPABILITIES, Capability
 from mitra.web.auth import DataReader, node_of
+from mitra.web.paging import Paging, page_of
 from mitra.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/defence", tags=["defence"], responses=PROBLEM_RESPONSES)
@@ -40,10 +42,14 @@ def capabilities(actor: DataReader) -> list[Capability]:
 
 
 @router.get("/organisations")
-def organisations(request: Request, actor: DataReader) -> list[OrganisationView]:
+def organisations(request: Request, actor: DataReader, paging: Paging) -> PageRead[OrganisationView]:
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_organisations(session, store=node.store, actor=actor)
+        return page_of(
+            service.list_organisations(session, store=node.store, actor=actor),
+            key=lambda o: (o.name.lower(), o.id),
+            paging=paging,
+        )
 
 
 @router.get("/organisations/search")
@@ -64,10 +70,14 @@ def create_organisation(request: Request, actor: DataReader, body: OrganisationC
 
 
 @router.get("/agreements")
-def agreements(request: Request, actor: DataReader) -> list[AgreementView]:
+def agreements(request: Request, actor: DataReader, paging: Paging) -> PageRead[AgreementView]:
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_agreements(session, store=node.store, actor=actor)
+        return page_of(
+            service.list_agreements(session, store=node.store, actor=actor),
+            key=lambda a: (a.date_signed or "9999", a.name, a.id),
+            paging=paging,
+        )
 
 
 @router.post("/agreements", status_code=201)
@@ -78,10 +88,14 @@ def create_agreement(request: Request, actor: DataReader, body: AgreementCreate)
 
 
 @router.get("/opportunities")
-def opportunities(request: Request, actor: DataReader) -> list[OpportunityView]:
+def opportunities(request: Request, actor: DataReader, paging: Paging) -> PageRead[OpportunityView]:
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_opportunities(session, store=node.store, actor=actor)
+        return page_of(
+            service.list_opportunities(session, store=node.store, actor=actor),
+            key=lambda o: (o.name.lower(), o.id),
+            paging=paging,
+        )
 
 
 @router.post("/opportunities", status_code=201)
@@ -100,10 +114,14 @@ def matches(request: Request, actor: DataReader, opportunity_id: str) -> list[Ma
 
 
 @router.get("/exercises")
-def exercises(request: Request, actor: DataReader) -> list[ExerciseView]:
+def exercises(request: Request, actor: DataReader, paging: Paging) -> PageRead[ExerciseView]:
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_exercises(session, store=node.store, actor=actor)
+        return page_of(
+            service.list_exercises(session, store=node.store, actor=actor),
+            key=lambda e: (e.name.lower(), e.id),
+            paging=paging,
+        )
 
 
 @router.post("/exercises", status_code=201)
@@ -135,11 +153,17 @@ def exercises_ics(request: Request, actor: DataReader) -> Response:
 
 @router.get("/lessons")
 def lessons(
-    request: Request, actor: DataReader, exercise: Annotated[str | None, Query(max_length=120)] = None
-) -> list[LessonView]:
+    request: Request,
+    actor: DataReader,
+    paging: Paging,
+    exercise: Annotated[str | None, Query(max_length=120)] = None,
+) -> PageRead[LessonView]:
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_lessons(session, store=node.store, actor=actor, exercise_id=exercise)
+        found = service.list_lessons(session, store=node.store, actor=actor, exercise_id=exercise)
+    return page_of(
+        found, key=lambda lesson: (lesson.edition_year or 0, lesson.kind, lesson.statement, lesson.id), paging=paging
+    )
 
 
 @router.post("/lessons", status_code=201)
@@ -153,13 +177,17 @@ def create_lesson(request: Request, actor: DataReader, body: LessonCreate) -> Le
 def transfers(
     request: Request,
     actor: DataReader,
+    paging: Paging,
     recipient: Annotated[str | None, Query(max_length=80)] = None,
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-) -> list[ArmsTransferView]:
+) -> PageRead[ArmsTransferView]:
     """Arms transfers imported from SIPRI, filtered by recipient, supplier and text."""
     node = node_of(request)
     with node.db.read() as session:
-        return service.list_transfers(
+        found = service.list_transfers(
             session, store=node.store, actor=actor, recipient=recipient, supplier=supplier, text=q
         )
+    return page_of(
+        found, key=lambda t: (t.year_of_order or 0, t.recipient, t.supplier, t.weapon_designation, t.id), paging=paging
+    )

@@ -12,11 +12,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from mitra.core.access import may
+from mitra.core.paging import Key, page_by_key
 from mitra.core.schemas import TlpLevel
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
+from mitra.pillars.defence.models import ArmsTransferView
 from mitra.pillars.defence.schemas import (
     EditionIn,
     ExerciseCreate,
@@ -124,6 +126,13 @@ def exercises_ics(request: Request, user: SignedIn) -> Response:
     )
 
 
+TRANSFERS_PER_PAGE = 100
+
+
+def _transfer_key(t: ArmsTransferView) -> Key:
+    return (t.year_of_order or 0, t.recipient, t.supplier, t.weapon_designation, t.id)
+
+
 @router.get("/transfers", response_class=HTMLResponse)
 def transfers_page(
     request: Request,
@@ -131,6 +140,7 @@ def transfers_page(
     recipient: Annotated[str | None, Query(max_length=80)] = None,
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> Response:
     permit(request, user, Action.READ_DATA)
     node = node_of(request)
@@ -138,11 +148,14 @@ def transfers_page(
         rows = service.list_transfers(
             session, store=node.store, actor=user.actor, recipient=recipient, supplier=supplier, text=q
         )
+    page = page_by_key(rows, key=_transfer_key, cursor=cursor, limit=TRANSFERS_PER_PAGE)
     return render(
         request,
         "defence/transfers.html",
         user,
-        rows=rows,
+        rows=page.items,
+        total=len(rows),
+        next=page.next,
         filters={"recipient": recipient or "", "supplier": supplier or "", "q": q or ""},
         **_common(request, user),
     )

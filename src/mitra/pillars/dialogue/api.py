@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from mitra.core.objects import StixObject
+from mitra.core.schemas import PageRead
 from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
@@ -27,6 +28,7 @@ from mitra.pillars.dialogue.schemas import (
 )
 from mitra.policy import Actor
 from mitra.web.auth import api_actor, node_of
+from mitra.web.paging import Paging, page_of
 from mitra.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/dialogue", tags=["dialogue"])
@@ -42,14 +44,15 @@ def _register(session: Session, node: Node, actor: Actor) -> service.Register:
     return service.load_register(session, node, actor, today=date.today())
 
 
-@router.get("/commitments", response_model=list[CommitmentRead], responses=ERRORS)
+@router.get("/commitments", response_model=PageRead[CommitmentRead], responses=ERRORS)
 def list_commitments(
-    request: Request, actor: ActorDep, area: Annotated[str | None, Query(max_length=60)] = None
-) -> list[CommitmentRead]:
+    request: Request, actor: ActorDep, paging: Paging, area: Annotated[str | None, Query(max_length=60)] = None
+) -> PageRead[CommitmentRead]:
     node = node_of(request)
     with node.db.read() as session:
         register = _register(session, node, actor)
-    return [CommitmentRead.of(s) for s in register.commitments if area is None or s.commitment.area == area]
+    found = [CommitmentRead.of(s) for s in register.commitments if area is None or s.commitment.area == area]
+    return page_of(found, key=lambda c: (c.area, c.id), paging=paging)
 
 
 @router.get("/commitments/{commitment_id}", response_model=CommitmentRead, responses=ERRORS)

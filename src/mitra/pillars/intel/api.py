@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from mitra.core.paging import read_cursor, write_cursor
+from mitra.core.paging import read_cursor
 from mitra.core.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
@@ -73,7 +73,7 @@ def list_objects(
         rows, nxt = service.list_objects(
             session, node, actor=actor, filters=filters, cursor=read_cursor(cursor), limit=limit
         )
-        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=write_cursor(nxt))
+        return ObjectPage(items=[ObjectRead.of(r) for r in rows], next=nxt)
 
 
 @router.post("/objects", response_model=ObjectRead, status_code=201, responses=ERRORS)

@@ -61,14 +61,25 @@ def list_incidents_endpoint(
     category: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
 ) -> dict[str, Any]:
+    """Incidents newest first: ``items`` (one page), ``next`` (the cursor of the next page, null at the end) and
+    ``total`` (how many match the filters)."""
     node = node_of(request)
     start, end = window(since, until)
     with node.db.read() as session:
-        items, total = list_incidents(
-            session, node=node, actor=actor, since=start, until=end, category=category, area=area, limit=limit
+        page, total = list_incidents(
+            session,
+            node=node,
+            actor=actor,
+            since=start,
+            until=end,
+            category=category,
+            area=area,
+            limit=limit,
+            cursor=cursor,
         )
-    return {"total": total, "items": items}
+    return {"total": total, "items": page.items, "next": page.next}
 
 
 @router.get("/incidents/stats", response_model=StatsRead, responses=ERRORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mitra.core.access import may
@@ -89,11 +89,17 @@ def _form_page(
 
 
 def _incidents_page(
-    request: Request, user: PageUser, *, status: int = 200, error: str | None = None, marking: MarkingForm | None = None
+    request: Request,
+    user: PageUser,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    marking: MarkingForm | None = None,
+    cursor: str | None = None,
 ) -> Response:
     node = node_of(request)
     with node.db.read() as session:
-        items, total = list_incidents(session, node=node, actor=user.actor, limit=200)
+        page, total = list_incidents(session, node=node, actor=user.actor, limit=200, cursor=cursor)
     return _form_page(
         request,
         user,
@@ -101,7 +107,8 @@ def _incidents_page(
         status=status,
         error=error,
         marking=marking,
-        items=items,
+        items=page.items,
+        next=page.next,
         total=total,
         categories=CATEGORIES,
         severities=SEVERITIES,
@@ -109,8 +116,10 @@ def _incidents_page(
 
 
 @pages.get("/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request, user: SignedIn) -> Response:
-    return _incidents_page(request, user)
+def incidents_page(
+    request: Request, user: SignedIn, cursor: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
+    return _incidents_page(request, user, cursor=cursor)
 
 
 @pages.post("/incidents", response_class=HTMLResponse)

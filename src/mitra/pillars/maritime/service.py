@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
+from mitra.core.paging import Page, page_by_key
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_day_or_timestamp, timestamp_or_none
@@ -41,9 +42,10 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
     if since is not None and until is not None and since > until:
         raise InvalidInput("since: must not be later than until")
     with node.db.read() as session:
-        incidents, incident_count = list_incidents(
+        first, incident_count = list_incidents(
             session, node=node, actor=actor, since=since, until=until, limit=MAX_INCIDENTS
         )
+        incidents = first.items
         events = _events(session, node, actor, since=since, until=until)
         areas = _areas(session, node, actor)
     may_read_data = may(actor, Action.READ_DATA, nation=node.nation)
@@ -160,8 +162,13 @@ def list_incidents(
     category: str | None = None,
     area: str | None = None,
     limit: int = 1000,
-) -> tuple[list[dict[str, Any]], int]:
-    """Visible, unrevoked incidents in the time range, newest occurrence first, and how many matched."""
+    cursor: str | None = None,
+) -> tuple[Page[dict[str, Any]], int]:
+    """Visible, unrevoked incidents in the time range, newest occurrence first: one page, and how many matched.
+
+    Every filter is applied before the page is cut; the cursor is the last incident's (time, id), so walking
+    the pages returns each matching incident once.
+    """
     matched: list[tuple[datetime, dict[str, Any]]] = []
     for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name]):
         obj = row.as_stix()
@@ -172,8 +179,8 @@ def list_incidents(
             continue
         obj["tlp"] = row.tlp
         matched.append((when, obj))
-    matched.sort(key=lambda item: item[0], reverse=True)
-    return [obj for _, obj in matched[:limit]], len(matched)
+    page = page_by_key(matched, key=lambda item: (-item[0].timestamp(), str(item[1]["id"])), cursor=cursor, limit=limit)
+    return Page([obj for _, obj in page.items], page.next), len(matched)
 
 
 def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> IncidentStats:
