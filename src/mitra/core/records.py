@@ -1,0 +1,161 @@
+"""The object store's rows and results: one table row per STIX version, and what a write reports.
+
+``core/objects.py`` is the store's one path (``ObjectStore``); its work is split by responsibility:
+``versioning`` (storing versions), ``releases`` (making an object releasable is a release),
+``imports`` (a whole file, all or nothing) and ``search`` (paging through policy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, Boolean, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mitra.core.stix import HandlingInput, to_policy_handling
+from mitra.foundation.db import Base, UtcDateTime
+from mitra.policy import Actor, Handling
+
+_T = TypeVar("_T")
+
+SOURCE_LOCAL = "local"
+
+
+WROTE_OBJECTS = "mitra.wrote_objects"  # set on a session that stored versions; read after commit
+
+
+SOURCE_IMPORT = "import"
+
+
+SOURCE_PARTNER = "partner"
+
+
+class StixObject(Base):
+    """One version of one STIX object."""
+
+    __tablename__ = "stix_objects"
+    __table_args__ = (
+        UniqueConstraint("id", "modified", name="uq_stix_objects_id_modified"),
+        # Paging walks ``seq`` in order; these let it do so without sorting, filtered or not.
+        Index("ix_stix_objects_latest_seq", "is_latest", "seq"),
+        Index("ix_stix_objects_latest_type_seq", "is_latest", "type", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(120), index=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+    modified: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    originator_nation: Mapped[str] = mapped_column(String(3), index=True)
+    originator_agency: Mapped[str] = mapped_column(String(32))
+    tlp: Mapped[str] = mapped_column(String(40), index=True)
+    releasable_to: Mapped[str] = mapped_column(String(200))
+    orcon: Mapped[bool] = mapped_column(Boolean, default=True)
+    red_recipients: Mapped[str] = mapped_column(Text, default="[]")
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    received_from: Mapped[str | None] = mapped_column(String(3))
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    signature: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+
+    @property
+    def releasable(self) -> tuple[str, ...]:
+        return tuple(self.releasable_to.split())
+
+    def as_stix(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+    def handling(self, *, held_by: str, latest: StixObject | None = None) -> Handling:
+        """Policy handling of this version: the latest version's marking, this version's state."""
+        basis = latest or self
+        return to_policy_handling(
+            HandlingInput(
+                tlp=basis.tlp,
+                originator_nation=basis.originator_nation,
+                originator_agency=basis.originator_agency,
+                releasable_to=basis.releasable,
+                orcon=basis.orcon,
+                red_recipients=tuple(json.loads(basis.red_recipients)),
+            ),
+            held_by=held_by,
+            revoked=basis.revoked,
+            withdrawn=basis.withdrawn,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a stored version came from."""
+
+    source: str = SOURCE_LOCAL
+    received_from: str | None = None
+    received_at: datetime | None = None
+    signature: str | None = None
+
+
+def _search_text(obj: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for key in ("name", "description", "pattern", "value", "x_mitre_shortname"):
+        value = obj.get(key)
+        if isinstance(value, str):
+            parts.append(value[:2000])
+    for key in ("aliases", "labels", "x_mitre_aliases"):
+        value = obj.get(key)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+    for ref in obj.get("external_references", ()) or ():
+        if isinstance(ref, dict) and "external_id" in ref:
+            parts.append(str(ref["external_id"]))
+    return " ".join(parts).lower()
+
+
+@dataclass
+class StoreResult:
+    """What happened to one version offered to the store."""
+
+    object_id: str
+    modified: str
+    outcome: str  # "added", "updated", "skipped"
+    reason: str = ""
+    seq: int | None = None  # the stored row's sequence number, when stored
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, result: StoreResult) -> None:
+        if result.outcome == "added":
+            self.added += 1
+        elif result.outcome == "updated":
+            self.updated += 1
+        else:
+            self.skipped += 1
+            self.skipped_reasons[result.reason] = self.skipped_reasons.get(result.reason, 0) + 1
+
+
+def _actor_label(actor: Actor) -> str:
+    return f"{actor.nation}:{actor.agency or '-'}:{actor.username or '-'}"
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def actor_label(actor: Actor) -> str:
+    return _actor_label(actor)
