@@ -330,6 +330,54 @@ def _check_session(proposal: SessionProposal, facts: RegisterFacts) -> list[Conf
     return conflicts
 
 
+def _places_in(sentence: str) -> list[str]:
+    """Known places the sentence names, the longest only where one contains another (Kuala Lumpur, not Lumpur)."""
+    named = [p for p in PLACES if re.search(rf"\b{re.escape(p)}\b", sentence)]
+    return [p for p in named if not any(p != q and p in q for q in named)]
+
+
+@dataclass
+class _SessionClues:
+    """What the sentences say of the session itself: the first ordinal, venue and date a dialogue sentence gives."""
+
+    number: int | None = None
+    venue: str | None = None
+    date: DateMention | None = None
+
+    def read(self, sentence: str, dates: Sequence[DateMention], places: Sequence[str]) -> None:
+        ordinal = _ORDINAL_DIALOGUE.search(sentence)
+        if ordinal and self.number is None:
+            self.number = ORDINALS[ordinal.group("ord").lower()]
+        if not re.search(r"\bdialogue\b", sentence, re.IGNORECASE):
+            return
+        if self.venue is None and places and re.search(r"\b(?:in|at)\s+" + re.escape(places[0]), sentence):
+            self.venue = places[0]
+        if self.date is None and dates and not re.search(r"\bvisit", sentence, re.IGNORECASE):
+            self.date = dates[0]
+
+
+def _commitment_in(sentence: _Sentence, area_terms: Mapping[str, tuple[str, ...]]) -> CommitmentProposal | None:
+    """A commitment sentence (one with a strength verb), its area the first it names, else its heading's."""
+    if sentence.heading:
+        return None
+    strength = _strength_of(sentence.text)
+    if strength is None:
+        return None
+    mentioned = _areas_in(sentence.text, area_terms)
+    area = "institutional" if strength == "institutionalise" else (mentioned[0] if mentioned else sentence.heading_area)
+    return CommitmentProposal(sentence.text, strength, area)
+
+
+def _area_mentions(text: str, area_terms: Mapping[str, tuple[str, ...]], facts: RegisterFacts) -> list[AreaMention]:
+    mentions = []
+    for key, terms in area_terms.items():
+        hits = [t for t in terms if _term_pattern(t).search(text)]
+        if hits:
+            count = sum(len(_term_pattern(t).findall(text)) for t in hits)
+            mentions.append(AreaMention(key, facts.areas.get(key, STANDING_AREAS.get(key, key)), tuple(hits), count))
+    return mentions
+
+
 def propose(text: str, facts: RegisterFacts | None = None) -> IntakeResult:
     """Everything the rules find in ``text``; never raises on odd input."""
     facts = facts or RegisterFacts()
@@ -338,53 +386,24 @@ def propose(text: str, facts: RegisterFacts | None = None) -> IntakeResult:
     for key, name in facts.areas.items():
         if key not in area_terms:
             area_terms[key] = (name.casefold(),) if name.strip() else (key,)
-    sentences = _sentences(clean, area_terms)
     dates: list[DateMention] = []
     people: list[PersonMention] = []
     places: list[str] = []
     commitments: list[CommitmentProposal] = []
     conflicts: list[ConflictProposal] = []
-    number: int | None = None
-    venue: str | None = None
-    session_date: DateMention | None = None
-    for sentence in sentences:
+    clues = _SessionClues()
+    for sentence in _sentences(clean, area_terms):
         found_dates = find_dates(sentence.text)
         dates.extend(found_dates)
         people.extend(p for p in find_people(sentence.text) if p.name not in {q.name for q in people})
-        in_sentence = [p for p in PLACES if re.search(rf"\b{re.escape(p)}\b", sentence.text)]
-        in_sentence = [p for p in in_sentence if not any(p != q and p in q for q in in_sentence)]
+        in_sentence = _places_in(sentence.text)
         places.extend(p for p in in_sentence if p not in places)
-        ordinal = _ORDINAL_DIALOGUE.search(sentence.text)
-        if ordinal and number is None:
-            number = ORDINALS[ordinal.group("ord").lower()]
-        if re.search(r"\bdialogue\b", sentence.text, re.IGNORECASE):
-            if (
-                venue is None
-                and in_sentence
-                and re.search(r"\b(?:in|at)\s+" + re.escape(in_sentence[0]), sentence.text)
-            ):
-                venue = in_sentence[0]
-            if session_date is None and found_dates and not re.search(r"\bvisit", sentence.text, re.IGNORECASE):
-                session_date = found_dates[0]
+        clues.read(sentence.text, found_dates, in_sentence)
         conflicts.extend(_check_events(sentence.text, found_dates, facts))
-        if sentence.heading:
-            continue
-        strength = _strength_of(sentence.text)
-        if strength is not None:
-            mentioned = _areas_in(sentence.text, area_terms)
-            area = mentioned[0] if mentioned else sentence.heading_area
-            if strength == "institutionalise":
-                area = "institutional"
-            commitments.append(CommitmentProposal(sentence.text, strength, area))
-    area_mentions = []
-    for key, terms in area_terms.items():
-        hits = [t for t in terms if _term_pattern(t).search(clean)]
-        if hits:
-            count = sum(len(_term_pattern(t).findall(clean)) for t in hits)
-            area_mentions.append(
-                AreaMention(key, facts.areas.get(key, STANDING_AREAS.get(key, key)), tuple(hits), count)
-            )
-    session = SessionProposal(number, venue, session_date, tuple(p for p in people if p.co_chair))
+        commitment = _commitment_in(sentence, area_terms)
+        if commitment is not None:
+            commitments.append(commitment)
+    session = SessionProposal(clues.number, clues.venue, clues.date, tuple(p for p in people if p.co_chair))
     conflicts.extend(_check_session(session, facts))
     return IntakeResult(
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -392,7 +411,7 @@ def propose(text: str, facts: RegisterFacts | None = None) -> IntakeResult:
         dates=tuple(dates),
         places=tuple(places),
         people=tuple(people),
-        areas=tuple(area_mentions),
+        areas=tuple(_area_mentions(clean, area_terms, facts)),
         commitments=tuple(commitments),
         session=session,
         conflicts=tuple(conflicts),
