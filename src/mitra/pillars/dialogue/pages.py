@@ -344,59 +344,39 @@ def intake_accept(
     texts, areas, strengths = c_text or [], c_area or [], c_strength or []
     subjects, says, register_says, refs = k_subject or [], k_source_says or [], k_register_says or [], k_refs or []
     digest = hashlib.sha256(document.encode()).hexdigest()
-    label = source.strip() or f"document sha256:{digest[:16]}"
-    created: list[str] = []
     try:
         check_csrf(user.csrf_token, csrf_token)
+        if "s" in chosen and not s_number.strip().isdigit():
+            raise InvalidInput(f"session number: {s_number!r} is not a number")
+        meeting = (
+            service.SessionInput(
+                number=int(s_number),
+                date=s_date.strip(),
+                venue=s_venue,
+                host_nation=s_host,
+                readout_text=document,
+                source_url=source.strip(),
+            )
+            if "s" in chosen
+            else None
+        )
+        accepted = service.IntakeAcceptance(
+            source=source.strip() or f"document sha256:{digest[:16]}",
+            session=meeting,
+            session_ref=session_ref or None,
+            commitments=tuple(
+                service.CommitmentInput(area=_nth(areas, i), text=text, strength=_nth(strengths, i))
+                for i, text in enumerate(texts)
+                if f"c{i}" in chosen
+            ),
+            conflicts=tuple(
+                service.ConflictInput(subject, _nth(register_says, i), _nth(says, i), tuple(_nth(refs, i).split()))
+                for i, subject in enumerate(subjects)
+                if f"k{i}" in chosen
+            ),
+        )
         with node.db.write() as session:
-            if "s" in chosen:
-                if not s_number.strip().isdigit():
-                    raise InvalidInput(f"session number: {s_number!r} is not a number")
-                row = service.add_session(
-                    session=session,
-                    node=node,
-                    actor=user.actor,
-                    data=service.SessionInput(
-                        number=int(s_number),
-                        date=s_date.strip(),
-                        venue=s_venue,
-                        host_nation=s_host,
-                        readout_text=document,
-                        source_url=source.strip(),
-                    ),
-                )
-                created.append(row.id)
-                session_ref = session_ref or row.id
-            for index, text in enumerate(texts):
-                if f"c{index}" not in chosen:
-                    continue
-                row = service.add_commitment(
-                    session=session,
-                    node=node,
-                    actor=user.actor,
-                    data=service.CommitmentInput(
-                        area=_nth(areas, index),
-                        text=text,
-                        strength=_nth(strengths, index),
-                        session_ref=session_ref or None,
-                        source=label,
-                    ),
-                )
-                created.append(row.id)
-            for index, subject in enumerate(subjects):
-                if f"k{index}" not in chosen:
-                    continue
-                row = service.record_conflict(
-                    session=session,
-                    node=node,
-                    actor=user.actor,
-                    subject=subject,
-                    register_says=_nth(register_says, index),
-                    source_says=_nth(says, index),
-                    source=label,
-                    refs=_nth(refs, index).split(),
-                )
-                created.append(row.id)
+            created = service.accept_intake(session=session, node=node, actor=user.actor, accepted=accepted)
     except MitraError as exc:
         error, status = str(exc), exc.status
         return _with_register(

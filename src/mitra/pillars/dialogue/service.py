@@ -831,3 +831,51 @@ def timeline(register: Register) -> list[TimelineEntry]:
         label = f"session {nxt.number} due (host {nxt.host_nation})" + (" - OVERDUE" if nxt.overdue else "")
         entries.append((nxt.due.isoformat(), "next session", label, None))
     return sorted(entries, key=lambda e: e[0])
+
+
+@dataclass(frozen=True)
+class ConflictInput:
+    subject: str
+    register_says: str
+    source_says: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakeAcceptance:
+    """What a person accepted of the intake's proposals for one document, as the page or the API gives it.
+
+    Commitments without a ``session_ref`` cite the accepted session (if one is) or none.
+    """
+
+    source: str  # what the created objects say they came from (a URL, or the document's digest)
+    session: SessionInput | None = None
+    session_ref: str | None = None
+    commitments: tuple[CommitmentInput, ...] = ()
+    conflicts: tuple[ConflictInput, ...] = ()
+
+
+def accept_intake(*, session: Session, node: Node, actor: Actor, accepted: IntakeAcceptance) -> list[str]:
+    """Create the session, commitments and recorded conflicts a person accepted, in one transaction; their ids."""
+    created: list[str] = []
+    session_ref = accepted.session_ref
+    if accepted.session is not None:
+        row = add_session(session=session, node=node, actor=actor, data=accepted.session)
+        created.append(row.id)
+        session_ref = session_ref or row.id
+    for commitment in accepted.commitments:
+        data = replace(commitment, session_ref=commitment.session_ref or session_ref, source=accepted.source)
+        created.append(add_commitment(session=session, node=node, actor=actor, data=data).id)
+    for conflict in accepted.conflicts:
+        row = record_conflict(
+            session=session,
+            node=node,
+            actor=actor,
+            subject=conflict.subject,
+            register_says=conflict.register_says,
+            source_says=conflict.source_says,
+            source=accepted.source,
+            refs=conflict.refs,
+        )
+        created.append(row.id)
+    return created
