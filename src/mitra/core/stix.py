@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,9 @@ class CustomType:
     description: str
     pillar: str
     required: tuple[str, ...] = ()
+    # The type's own rules, beyond the properties it requires: raises InvalidInput naming the property.
+    # ``validate_object`` calls it, so every door (REST, pages, CLI, imports, a partner's sync) applies it.
+    check: Callable[[Mapping[str, Any], str], None] | None = None
 
     @property
     def extension_id(self) -> str:
@@ -219,9 +222,12 @@ def validate_object(obj: Any, registry: TypeRegistry, *, where: str) -> dict[str
         except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as exc:
             raise InvalidInput(f"{where}: {exc}") from None
     elif type_name in registry.custom:
-        for name in registry.custom[type_name].required:
+        custom = registry.custom[type_name]
+        for name in custom.required:
             if name not in obj:
                 raise InvalidInput(f"{where}: {type_name} needs property {name!r}")
+        if custom.check is not None:
+            custom.check(obj, where)
     return obj
 
 

@@ -15,13 +15,12 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Point, shape
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import Polygon
-from shapely.validation import explain_validity
 
 from mitra.foundation.errors import InvalidInput
-from mitra.pillars.maritime.models import AreaInput
+from mitra.pillars.maritime.models import AreaInput, area_geometry
 from mitra.pillars.maritime.types import AREA_OF_INTEREST
 
 if TYPE_CHECKING:
@@ -151,7 +150,7 @@ def parse_area_geojson(document: Any, *, where: str, name: str | None = None) ->
     if kind in ("Polygon", "MultiPolygon"):
         if not name:
             raise InvalidInput(f"{where}: a bare geometry needs a name")
-        return [AreaInput(name=name, geometry=_geometry(document, where=where))]
+        return [AreaInput(name=name, geometry=area_geometry(document, where=where))]
     raise InvalidInput(f"{where}: GeoJSON type {kind!r} is not a FeatureCollection, Feature, Polygon or MultiPolygon")
 
 
@@ -167,30 +166,13 @@ def _feature(feature: Any, *, where: str, name: str | None) -> AreaInput:
     description = properties.get("description")
     return AreaInput(
         name=area_name.strip()[:200],
-        geometry=_geometry(feature.get("geometry"), where=where),
+        geometry=area_geometry(feature.get("geometry"), where=where),
         description=description if isinstance(description, str) else "",
     )
 
 
-def _geometry(value: Any, *, where: str) -> BaseGeometry:
-    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput(f"{where}: geometry must be a GeoJSON Polygon or MultiPolygon")
-    try:
-        geometry = shape(value)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-        raise InvalidInput(f"{where}: malformed {value.get('type')} coordinates ({exc})") from None
-    if geometry.is_empty:
-        raise InvalidInput(f"{where}: the geometry is empty")
-    min_lon, min_lat, max_lon, max_lat = geometry.bounds
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise InvalidInput(f"{where}: coordinates must be [longitude, latitude] within -180..180 and -90..90")
-    if not geometry.is_valid:
-        raise InvalidInput(f"{where}: invalid polygon ({explain_validity(geometry)})")
-    return geometry
-
-
 def geometry_of(obj: Mapping[str, Any]) -> BaseGeometry:
-    return _geometry(obj.get("geometry"), where=str(obj.get("id", "area")))
+    return area_geometry(obj.get("geometry"), where=str(obj.get("id", "area")))
 
 
 def area_of(lon: float, lat: float, areas: Mapping[str, BaseGeometry]) -> str | None:

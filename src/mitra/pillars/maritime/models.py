@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_timestamp
 
 CATEGORIES: dict[str, str] = {
     "piracy": "Piracy",
@@ -107,3 +109,67 @@ class AreaInput:
     def geojson(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(json.dumps(mapping(self.geometry)))  # tuples -> lists
         return value
+
+
+def area_geometry(value: Any, *, where: str) -> BaseGeometry:
+    """A GeoJSON (Multi)Polygon in longitude/latitude as a valid shape; ``InvalidInput`` naming ``where`` if not."""
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidInput(f"{where}: geometry must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        geometry = shape(value)
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise InvalidInput(f"{where}: malformed {value.get('type')} coordinates ({exc})") from None
+    if geometry.is_empty:
+        raise InvalidInput(f"{where}: the geometry is empty")
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise InvalidInput(f"{where}: coordinates must be [longitude, latitude] within -180..180 and -90..90")
+    if not geometry.is_valid:
+        raise InvalidInput(f"{where}: invalid polygon ({explain_validity(geometry)})")
+    return geometry
+
+
+def _number(obj: Mapping[str, Any], name: str, where: str) -> float:
+    value = obj.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{where}: {name} must be a number, not {value!r}")
+    return float(value)
+
+
+def _text(obj: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: {name} must be text, not {value!r}")
+    return value
+
+
+def check_incident(obj: Mapping[str, Any], where: str) -> None:
+    """An incident's own rules, whichever door it comes through: what :meth:`IncidentInput.checked` holds."""
+    attempted = obj.get("attempted", False)
+    if not isinstance(attempted, bool):
+        raise InvalidInput(f"{where}: attempted must be true or false, not {attempted!r}")
+    occurred = _text(obj, "occurred_at", where)
+    try:
+        IncidentInput(
+            name=_text(obj, "name", where) or "",
+            category=_text(obj, "category", where) or "",
+            occurred_at=parse_timestamp(occurred or "", where="occurred_at"),
+            latitude=_number(obj, "latitude", where),
+            longitude=_number(obj, "longitude", where),
+            severity=_text(obj, "severity", where),
+            attempted=attempted,
+            vessel_name=_text(obj, "vessel_name", where),
+            vessel_imo=_text(obj, "vessel_imo", where),
+            vessel_mmsi=_text(obj, "vessel_mmsi", where),
+        ).checked()
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+
+
+def check_area(obj: Mapping[str, Any], where: str) -> None:
+    """An area of interest names itself and holds a valid (Multi)Polygon."""
+    if not (_text(obj, "name", where) or "").strip():
+        raise InvalidInput(f"{where}: name must not be empty")
+    area_geometry(obj.get("geometry"), where=f"{where} geometry")

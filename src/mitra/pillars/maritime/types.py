@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mitra.core.stix import CustomType
+from mitra.pillars.maritime.models import check_area, check_incident
 
 MARITIME_EVENT = CustomType(
     name="x-mitra-maritime-event",
@@ -25,6 +26,7 @@ MARITIME_INCIDENT = CustomType(
     ),
     pillar="maritime",
     required=("name", "category", "occurred_at", "latitude", "longitude"),
+    check=check_incident,
 )
 AREA_OF_INTEREST = CustomType(
     name="x-mitra-area-of-interest",
@@ -34,6 +36,7 @@ AREA_OF_INTEREST = CustomType(
     ),
     pillar="maritime",
     required=("name", "geometry"),
+    check=check_area,
 )
 CUSTOM_TYPES: tuple[CustomType, ...] = (MARITIME_EVENT, MARITIME_INCIDENT, AREA_OF_INTEREST)
 OBJECT_TYPES: tuple[str, ...] = ("location", *(t.name for t in CUSTOM_TYPES))
