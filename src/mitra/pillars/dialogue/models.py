@@ -225,3 +225,35 @@ def session_line(session: SessionView) -> str:
     chairs = " and ".join(f"{c.get('name', '')} ({c.get('title', '')})" for c in session.co_chairs)
     held = date.fromisoformat(session.date)
     return f"{session.ordinal} session: {held.day} {held.strftime('%B %Y')}, {session.venue}; co-chairs {chairs}"
+
+
+def _nonempty_text(obj: Any, name: str, where: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: {name} must be text, not {value!r}")
+    return value
+
+
+def check_commitment(obj: Any, where: str) -> None:
+    """A commitment: verbatim text, a strength of the vocabulary, an area key, milestones with OCDS statuses."""
+    _nonempty_text(obj, "text", where)
+    if obj.get("strength") not in STRENGTHS:
+        raise InvalidInput(f"{where}: strength {obj.get('strength')!r} is not one of {list(STRENGTHS)}")
+    check_area_key(str(obj.get("area")) if isinstance(obj.get("area"), str) else "", field_name=f"{where} area")
+    milestones = obj.get("milestones", [])
+    if not isinstance(milestones, list):
+        raise InvalidInput(f"{where}: milestones must be a list")
+    for index, milestone in enumerate(milestones):
+        if not isinstance(milestone, dict):
+            raise InvalidInput(f"{where}: milestones[{index}] must be an object")
+        if "due_date" in milestone and milestone["due_date"] is not None:
+            parse_date(milestone["due_date"], where=f"{where} milestones[{index}].due_date")
+
+
+def check_update(obj: Any, where: str) -> None:
+    """A progress update: a summary, a real date, the reporting nation's code."""
+    _nonempty_text(obj, "summary", where)
+    parse_date(obj.get("date"), where=f"{where} date")
+    nation = obj.get("nation")
+    if not isinstance(nation, str) or not re.fullmatch(r"[A-Z]{3}", nation):
+        raise InvalidInput(f"{where}: nation {nation!r} is not a nation code like MYS")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mitra.core import catalogue
 from mitra.core.stix import CustomType
+from mitra.pillars.dialogue.models import check_commitment, check_update
 
 PILLAR_NAME = "dialogue"
 
@@ -42,12 +43,14 @@ CUSTOM_TYPES: tuple[CustomType, ...] = (
         ),
         pillar=PILLAR_NAME,
         required=("area", "text", "strength"),
+        check=check_commitment,
     ),
     CustomType(
         name=UPDATE,
         description="One dated progress update on a commitment by one side, with evidence links (object ids).",
         pillar=PILLAR_NAME,
         required=("commitment_ref", "date", "nation", "summary"),
+        check=check_update,
     ),
     CustomType(
         name=CONFLICT,

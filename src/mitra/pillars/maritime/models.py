@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -173,3 +174,28 @@ def check_area(obj: Mapping[str, Any], where: str) -> None:
     if not (_text(obj, "name", where) or "").strip():
         raise InvalidInput(f"{where}: name must not be empty")
     area_geometry(obj.get("geometry"), where=f"{where} geometry")
+
+
+EVENT_STATUSES = ("open", "closed", "withdrawn")
+_EVENT_TYPE = re.compile(r"^[a-z][a-z_]{1,40}$")
+
+
+def check_event(obj: Mapping[str, Any], where: str) -> None:
+    """A maritime event names a vessel (an AIS MMSI field: 30 bits), its kind, status, start (and end, not before
+    it) and position. An MMSI that is not nine digits is kept as AIS gave it: odd identities are evidence too."""
+    kind = obj.get("event_type")
+    if not isinstance(kind, str) or not _EVENT_TYPE.match(kind):
+        raise InvalidInput(f"{where}: event_type {kind!r} is not an event type like 'gap' or 'port_visit'")
+    mmsi = obj.get("mmsi")
+    if isinstance(mmsi, bool) or not isinstance(mmsi, int) or not 0 <= mmsi < 2**30:
+        raise InvalidInput(f"{where}: mmsi {mmsi!r} is not an AIS MMSI (a whole number of 30 bits)")
+    if obj.get("status") not in EVENT_STATUSES:
+        raise InvalidInput(f"{where}: status {obj.get('status')!r} is not one of {', '.join(EVENT_STATUSES)}")
+    start = parse_timestamp(_text(obj, "start", where) or "", where=f"{where} start")
+    if obj.get("end") is not None:
+        end = parse_timestamp(_text(obj, "end", where) or "", where=f"{where} end")
+        if end < start:
+            raise InvalidInput(f"{where}: end is before start")
+    for name, bound in (("lat", 90), ("lon", 180)):
+        if name in obj and not -bound <= _number(obj, name, where) <= bound:
+            raise InvalidInput(f"{where}: {name} {obj[name]!r} is outside -{bound}..{bound}")

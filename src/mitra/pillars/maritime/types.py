@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mitra.core.stix import CustomType
-from mitra.pillars.maritime.models import check_area, check_incident
+from mitra.pillars.maritime.models import check_area, check_event, check_incident
 
 MARITIME_EVENT = CustomType(
     name="x-mitra-maritime-event",
@@ -14,6 +14,7 @@ MARITIME_EVENT = CustomType(
     ),
     pillar="maritime",
     required=("event_type", "mmsi", "start", "status"),
+    check=check_event,
 )
 MARITIME_INCIDENT = CustomType(
     name="x-mitra-maritime-incident",
