@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -200,3 +201,22 @@ def test_bad_cursor_is_explained(client: TestClient, people: dict[str, Person]) 
     response = client.get("/api/v1/objects?cursor=abc", headers=bearer(people["viewer"]))
     assert response.status_code == 422
     assert "cursor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("tlp", ["red", "amber+strict"])
+def test_a_hidden_object_is_not_admitted_on_any_route_nor_counted(
+    client: TestClient, people: dict[str, Person], tlp: str
+) -> None:
+    before = client.get("/api/v1/node", headers=bearer(people["viewer"])).json()["objects"]
+    own_before = client.get("/api/v1/node", headers=bearer(people["analyst"])).json()["objects"]
+    extra = {"red_recipients": ["IND:NSCS"]} if tlp == "red" else {}
+    hidden = create(client, people["analyst"], tlp, **extra)
+    object_id = hidden["object"]["id"]  # type: ignore[index]
+    for path in (f"/api/v1/objects/{object_id}", f"/api/v1/objects/{object_id}/versions"):
+        response = client.get(path, headers=bearer(people["viewer"]))
+        assert response.status_code == 404, (path, response.text)
+        assert "TLP" not in response.text
+        assert "NSCS" not in response.text
+    assert client.get("/api/v1/node", headers=bearer(people["viewer"])).json()["objects"] == before
+    assert client.get("/api/v1/node", headers=bearer(people["analyst"])).json()["objects"] == own_before + 1
+    assert len(client.get(f"/api/v1/objects/{object_id}/versions", headers=bearer(people["analyst"])).json()) == 1

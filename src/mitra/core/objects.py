@@ -294,10 +294,7 @@ class ObjectStore:
 
     def get(self, session: Session, *, object_id: str, actor: Actor, modified: str | None = None) -> StixObject:
         """One version (latest by default) if policy lets ``actor`` see it; RED views are audited."""
-        latest = self.latest_row(session, object_id)
-        decision = self.decide_view(latest, actor)
-        if not decision.allowed:
-            raise (NotFound(f"no object {object_id}") if _hide_existence(latest) else Forbidden(decision.reason))
+        latest = self._readable(session, object_id, actor)
         row = latest
         if modified is not None:
             wanted = parse_timestamp(modified, where="modified")
@@ -317,11 +314,20 @@ class ObjectStore:
         return row
 
     def versions(self, session: Session, *, object_id: str, actor: Actor) -> list[StixObject]:
+        """Every version, oldest first, if policy lets ``actor`` see the object (refused as :meth:`get` refuses)."""
+        latest = self._readable(session, object_id, actor)
+        rows = self._versions(session, object_id)
+        if latest.tlp == "red":
+            record(session, AuditEvent(_actor_label(actor), "view_red", object_id, {"versions": len(rows)}))
+        return rows
+
+    def _readable(self, session: Session, object_id: str, actor: Actor) -> StixObject:
+        """The latest row, if ``actor`` may see it; a hidden object is not admitted to exist on any route."""
         latest = self.latest_row(session, object_id)
         decision = self.decide_view(latest, actor)
         if not decision.allowed:
-            raise Forbidden(decision.reason)
-        return self._versions(session, object_id)
+            raise (NotFound(f"no object {object_id}") if _hide_existence(latest) else Forbidden(decision.reason))
+        return latest
 
     def _versions(self, session: Session, object_id: str) -> list[StixObject]:
         return list(session.scalars(select(StixObject).where(StixObject.id == object_id).order_by(StixObject.modified)))

@@ -154,4 +154,4 @@ class NodeRead(BaseModel):
     nation: str
     agencies: list[str]
     public_key: str
-    objects: int
+    objects: int = Field(description="Objects (latest versions) the caller may see")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from sqlalchemy import func, select
 
 from mitra.audit.service import verify
 from mitra.core.access import permit
 from mitra.core.keys import public_key_text
-from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
 from mitra.core.schemas import (
     AuditVerifyRead,
@@ -38,12 +36,12 @@ ERRORS = PROBLEM_RESPONSES
 def node_info(request: Request, actor: ActorDep) -> NodeRead:
     node = node_of(request)
     with node.db.read() as session:
-        count = session.scalar(select(func.count()).select_from(StixObject).where(StixObject.is_latest.is_(True)))
+        count = sum(node.store.counts_by_type(session, actor=actor).values())  # only what the caller may see
     return NodeRead(
         nation=node.nation,
         agencies=list(node.settings.agencies),
         public_key=public_key_text(node.signing_key),
-        objects=int(count or 0),
+        objects=count,
     )
 
 
@@ -98,7 +96,7 @@ def get_object(
 @router.get("/objects/{object_id}/versions", response_model=list[ObjectRead], responses=ERRORS)
 def list_versions(request: Request, actor: ActorDep, object_id: str) -> list[ObjectRead]:
     node = node_of(request)
-    with node.db.read() as session:
+    with node.db.write() as session:  # reading a RED object's versions is audited
         return [ObjectRead.of(r) for r in node.store.versions(session, object_id=object_id, actor=actor)]
 
 
