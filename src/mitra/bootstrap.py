@@ -5,6 +5,7 @@ Only the edges (``app``, ``cli``, ``demo``) and tests call this; nothing below i
 
 from __future__ import annotations
 
+from mitra.exchange.retraction import retract_narrowed
 from mitra.exchange.types import EXCHANGE_TYPES
 from mitra.node import Node, Pillar
 from mitra.settings import Settings
@@ -19,4 +20,4 @@ def all_pillars() -> list[Pillar]:
 
 def open_node(settings: Settings) -> Node:
     """The node these settings describe, with every pillar and the exchange's own object types."""
-    return Node.open(settings, pillars=all_pillars(), types=EXCHANGE_TYPES)
+    return Node.open(settings, pillars=all_pillars(), types=EXCHANGE_TYPES, on_narrowed=retract_narrowed)

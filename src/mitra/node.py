@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from mitra.core.stix import (
 from mitra.foundation.db import Database, NodeState
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc
-from mitra.policy import Actor, Role
+from mitra.policy import Actor, Handling, Role
 from mitra.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -94,10 +94,19 @@ class Node:
     db: Database
     registry: TypeRegistry
     pillars: list[Pillar]
+    # What to do when a new version narrows who may receive an object (the exchange's retraction; see bootstrap).
+    on_narrowed: Callable[[Session, Node, str, Handling, Handling, str], list[str]] | None = None
 
     @classmethod
-    def open(cls, settings: Settings, *, pillars: Iterable[Pillar] = (), types: Iterable[CustomType] = ()) -> Node:
-        """A node with these pillars and these further custom types (the composition root names both)."""
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        pillars: Iterable[Pillar] = (),
+        types: Iterable[CustomType] = (),
+        on_narrowed: Callable[[Session, Node, str, Handling, Handling, str], list[str]] | None = None,
+    ) -> Node:
+        """A node with these pillars, further custom types and narrowing hook (the composition root names them)."""
         registry = TypeRegistry(accepted_prefixes=tuple(settings.accepted_custom_prefixes))
         chosen = list(pillars)
         for custom_type in types:
@@ -105,7 +114,7 @@ class Node:
         for pillar in chosen:
             for custom_type in pillar.custom_types:
                 registry.register(custom_type)
-        return cls(settings, Database(settings.effective_database_url), registry, chosen)
+        return cls(settings, Database(settings.effective_database_url), registry, chosen, on_narrowed)
 
     @property
     def nation(self) -> str:
@@ -113,7 +122,9 @@ class Node:
 
     @cached_property
     def store(self) -> ObjectStore:
-        return ObjectStore(nation=self.nation, registry=self.registry)
+        hook = self.on_narrowed
+        narrowed = None if hook is None else partial(_call_with_node, hook, self)
+        return ObjectStore(nation=self.nation, registry=self.registry, on_narrowed=narrowed)
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
@@ -235,3 +246,15 @@ class Node:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def _call_with_node(
+    hook: Callable[[Session, Node, str, Handling, Handling, str], list[str]],
+    node: Node,
+    session: Session,
+    object_id: str,
+    before: Handling,
+    now: Handling,
+    reason: str,
+) -> list[str]:
+    return hook(session, node, object_id, before, now, reason)

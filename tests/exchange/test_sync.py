@@ -420,3 +420,33 @@ def test_a_malformed_envelope_is_refused_whole(nodes: Pair, change: Any, message
     assert message.split(maxsplit=1)[0] in failures[0]
     assert state is not None
     assert state.next_token is None  # the cursor did not move
+
+
+@pytest.mark.parametrize("route", ["/api/v1/objects/{id}/versions", "/api/v1/intel/objects/{id}/versions"])
+def test_a_narrowing_through_the_rest_api_reaches_the_partner_as_a_retraction(nodes: Pair, route: str) -> None:
+    """MISP #4784, #2223: an object made unreleasable must not stay at the partner, whatever door narrowed it."""
+    from fastapi.testclient import TestClient
+
+    from mitra.app import create_app
+
+    handling = HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",))
+    object_id = given(nodes.ind, indicator("to be narrowed"), handling)
+    nodes.pull(nodes.mys)
+    assert visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
+    analyst = nodes.ind_people["analyst"]
+    with TestClient(create_app(nodes.ind.settings, node=nodes.ind)) as client:
+        response = client.post(
+            route.format(id=object_id),
+            headers={"Authorization": f"Bearer {analyst.token}"},
+            json={"changes": {}, "handling": {"tlp": "green", "releasable_to": []}},
+        )
+    assert response.status_code == 201, response.text
+    nodes.pull(nodes.mys)
+    assert not visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
+    with nodes.mys.db.read() as session:
+        rows = list(session.scalars(select(StixObject).where(StixObject.id == object_id)))
+    assert rows
+    assert all(r.withdrawn for r in rows)
+    nodes.pull(nodes.ind)
+    with nodes.ind.db.read() as session:
+        assert [a["applied"] for a in acknowledgements(session, object_id)] == ["withdrawn"]

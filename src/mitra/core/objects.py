@@ -46,7 +46,7 @@ from mitra.core.stix import (
 )
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound, require
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
-from mitra.policy import Action, Actor, Decision, View, decide
+from mitra.policy import Action, Actor, Decision, Handling, View, decide
 
 # The store's rows and results are named from here too (``mitra.core.objects.StixObject``).
 __all__ = [
@@ -63,12 +63,18 @@ __all__ = [
 ]
 
 
+# What the node does when a new version narrows who may receive an object: (session, object id, the marking
+# before, the marking now, why) -> the partners told. The composition root passes the exchange's retraction.
+NarrowingHook = Callable[[Session, str, Handling, Handling, str], list[str]]
+
+
 class ObjectStore:
     """Service over the object store; takes the caller's session, never commits."""
 
-    def __init__(self, *, nation: str, registry: TypeRegistry) -> None:
+    def __init__(self, *, nation: str, registry: TypeRegistry, on_narrowed: NarrowingHook | None = None) -> None:
         self.nation = nation
         self.registry = registry
+        self.on_narrowed = on_narrowed
 
     # ----- writing -------------------------------------------------------------------
 
@@ -151,8 +157,13 @@ class ObjectStore:
         actor: Actor,
         handling: HandlingInput | None = None,
         audit_action: str = "update",
+        reason: str | None = None,
     ) -> StixObject:
-        """Write a new version of a locally originated object with ``changes`` applied."""
+        """Write a new version of a locally originated object with ``changes`` applied.
+
+        A changed marking that no longer lets a partner receive the object is a narrowing, on every path (REST,
+        pages, CLI): the node's narrowing hook tells each such partner (the exchange writes a retraction).
+        """
         permit(actor, Action.UPDATE, nation=self.nation)
         latest = self.latest_row(session, object_id)
         require(decide(actor, latest.handling(held_by=self.nation), View()))
@@ -178,7 +189,14 @@ class ObjectStore:
             audit_actor=_actor_label(actor),
             audit_action=audit_action,
         )[0]
-        return self.stored_row(session, result)
+        row = self.stored_row(session, result)
+        if handling is not None and self.on_narrowed is not None:
+            before, now = latest.handling(held_by=self.nation), row.handling(held_by=self.nation)
+            if before != now:
+                self.on_narrowed(
+                    session, object_id, before, now, reason or f"marking narrowed by {_actor_label(actor)}"
+                )
+        return row
 
     def _require_release(
         self, actor: Actor, handling: HandlingInput, *, already: Sequence[str], where: str

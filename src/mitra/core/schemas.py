@@ -60,7 +60,12 @@ class ObjectCreate(BaseModel):
 
 
 class VersionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a field the API does not take is refused, never silently dropped
+
     changes: dict[str, Any] = Field(description="Properties to change in the new version")
+    handling: HandlingIn | None = Field(
+        None, description="A new marking (the originator stays); widening it is a release, narrowing it retracts"
+    )
 
 
 class ReleaseRequest(BaseModel):

@@ -11,28 +11,43 @@ from mitra.exchange.models import Partner
 from mitra.exchange.types import ACKNOWLEDGEMENT, RETRACTION
 from mitra.foundation.errors import Forbidden
 from mitra.node import Node
-from mitra.policy import Actor, Export, Role, decide, narrows
+from mitra.policy import Actor, Export, Handling, Role, decide, narrows
+
+
+def partners_losing(session: Session, before: Handling, now: Handling) -> list[str]:
+    """The partners the policy let receive an object under ``before`` and no longer does under ``now``."""
+    losing = []
+    for partner in session.scalars(select(Partner.nation).order_by(Partner.nation)):
+        partner_actor = Actor(nation=partner, agency=None, username=None, roles=frozenset({Role.PARTNER}))
+        if decide(partner_actor, before, Export()).allowed and not decide(partner_actor, now, Export()).allowed:
+            losing.append(partner)
+    return losing
+
+
+def retract_narrowed(
+    session: Session, node: Node, object_id: str, before: Handling, now: Handling, reason: str
+) -> list[str]:
+    """The store's narrowing hook (``bootstrap``): each partner that loses the object gets a retraction."""
+    notified = partners_losing(session, before, now)
+    for partner in notified:
+        _retract(session, node, object_id, partner, reason)
+    return notified
 
 
 def change_marking(
     session: Session, *, node: Node, object_id: str, handling: HandlingInput, actor: Actor, reason: str
 ) -> tuple[StixObject, list[str]]:
-    """Write a stricter marking; partners that could receive it and now cannot get a retraction."""
+    """Write a stricter marking (refused if it widens); partners that could receive it and now cannot are told."""
     latest = node.store.latest_row(session, object_id)
     old = latest.handling(held_by=node.nation)
     new = to_policy_handling(handling, held_by=node.nation, revoked=False, withdrawn=False)
     verdict = narrows(old, new)
     if not verdict.allowed:
         raise Forbidden(verdict.reason)
+    notified = partners_losing(session, old, new)
     row = node.store.new_version(
-        session, object_id=object_id, changes={}, actor=actor, handling=handling, audit_action="narrow"
+        session, object_id=object_id, changes={}, actor=actor, handling=handling, audit_action="narrow", reason=reason
     )
-    notified = []
-    for partner in session.scalars(select(Partner.nation)):
-        partner_actor = Actor(nation=partner, agency=None, username=None, roles=frozenset({Role.PARTNER}))
-        if decide(partner_actor, old, Export()).allowed and not decide(partner_actor, new, Export()).allowed:
-            _retract(session, node, object_id, partner, reason)
-            notified.append(partner)
     return row, notified
 
 
