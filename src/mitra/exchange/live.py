@@ -9,28 +9,43 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from mitra.audit.service import head
 from mitra.core.objects import WROTE_OBJECTS
 from mitra.exchange.models import Partner
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
+from mitra.exchange.witness import publish_head
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 
 log = logging.getLogger("mitra.exchange")
 
 
-class Syncer:
-    """A background thread pulling from every partner every ``interval`` seconds, or when woken."""
+# How often a serving node publishes its audit head for its partners to witness, at most (and only if it moved):
+# often enough that `audit verify --with-partner` has a recent witness, rarely enough not to fill the audit log.
+WITNESS_EVERY_SECONDS = 600.0
 
-    def __init__(self, node: Node, interval: float) -> None:
+
+class Syncer:
+    """A background thread pulling from every partner every ``interval`` seconds, or when woken.
+
+    Before a round it publishes the node's audit head (at most every ``witness_every`` seconds, and only if the
+    chain grew since the last one), so partners countersign it as the demo's rounds do.
+    """
+
+    def __init__(self, node: Node, interval: float, *, witness_every: float = WITNESS_EVERY_SECONDS) -> None:
         self.node = node
         self.interval = interval
+        self.witness_every = witness_every
+        self._published_at = float("-inf")
+        self._published_seq: int | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sync-{node.nation}", daemon=True)
@@ -55,7 +70,24 @@ class Syncer:
                 return
             self.pull_all()
 
+    def publish_head_if_due(self) -> bool:
+        """Publish the audit head if ``witness_every`` has passed and the chain grew; whether it did."""
+        if time.monotonic() - self._published_at < self.witness_every:
+            return False
+        with self.node.db.write() as session:
+            seq, _ = head(session)
+            if seq == self._published_seq:
+                return False
+            published = publish_head(session, self.node)
+            self._published_seq, _ = head(session)
+        self._published_at = time.monotonic()
+        return published is not None
+
     def pull_all(self) -> None:
+        try:
+            self.publish_head_if_due()
+        except MitraError as exc:
+            log.warning("publishing the audit head failed: %s", exc)
         with self.node.db.read() as session:
             partners = list(session.scalars(select(Partner)))
         for partner in partners:
