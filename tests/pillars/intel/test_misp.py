@@ -269,3 +269,28 @@ def test_any_json_gives_a_clean_error_or_valid_stix(document: Any) -> None:
     for obj in conversion.objects:
         validate_object(obj, registry, where="fuzz")
     assert conversion.objects[-1]["id"] == conversion.report_id
+
+
+def test_the_export_is_written_by_pymisp_and_what_misp_would_refuse_is_refused() -> None:
+    from mitra.pillars.intel.misp import through_pymisp
+
+    written = through_pymisp(
+        {
+            "uuid": EVENT_ID.split("--")[1],
+            "info": "x",
+            "date": "2024-01-02",
+            "Attribute": [
+                {
+                    "uuid": "aaaaaaaa-2222-4333-8444-555555555555",
+                    "type": "domain",
+                    "value": "a.example",
+                    "category": "Network activity",
+                }
+            ],
+        },
+        where="report",
+    )
+    (attribute,) = written["Attribute"]
+    assert (attribute["to_ids"], attribute["disable_correlation"], written["published"]) == (True, False, False)
+    with pytest.raises(InvalidInput, match=r"^report: not a valid MISP event"):
+        through_pymisp({"info": "x", "Attribute": [{"type": "nonsense", "value": "v"}]}, where="report")

@@ -489,7 +489,8 @@ def _current_tags(original: list[str], member: dict[str, Any], event_level: str 
 
 
 def export_misp(report: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
-    """A MISP event (``{"Event": ...}``) from a report and the objects it names that the caller may see."""
+    """A MISP event (``{"Event": ...}``) from a report and the objects it names that the caller may see,
+    written by ``pymisp`` (so MISP's own attribute types, categories and defaults decide its shape)."""
     kept = report.get("x_misp_event") or {}
     event_uuid = kept.get("uuid") or report["id"].split("--", 1)[1]
     attributes: list[dict[str, Any]] = [_with_tags(a, list(a.get("tags", []))) for a in kept.get("attributes", [])]
@@ -541,7 +542,21 @@ def export_misp(report: dict[str, Any], members: list[dict[str, Any]]) -> dict[s
         "Orgc": {"name": kept.get("orgc") or "", "uuid": kept.get("orgc_uuid") or ""},
         "Object": objects,
     }
-    return {"Event": event}
+    return {"Event": through_pymisp(event, where=str(report["id"]))}
+
+
+def through_pymisp(event: dict[str, Any], *, where: str) -> dict[str, Any]:
+    """The event as ``pymisp.MISPEvent`` writes it: its types, categories and defaults are MISP's own."""
+    from pymisp import MISPEvent
+
+    loaded = MISPEvent()
+    try:
+        loaded.from_dict(**event)
+        written: dict[str, Any] = json.loads(loaded.to_json())  # JSON values (to_dict keeps dates as objects)
+    except Exception as exc:  # pymisp raises many kinds on what MISP would refuse; say which report
+        detail = str(exc) if len(str(exc)) <= 200 else str(exc)[:200] + "…"
+        raise InvalidInput(f"{where}: not a valid MISP event ({type(exc).__name__}: {detail})") from None
+    return written
 
 
 def _parse(text: str) -> datetime:
