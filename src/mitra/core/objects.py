@@ -44,7 +44,7 @@ from mitra.core.stix import (
     read_handling,
     validate_object,
 )
-from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound, require
+from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.policy import Action, Actor, Decision, Handling, View, decide
 
@@ -165,8 +165,7 @@ class ObjectStore:
         pages, CLI): the node's narrowing hook tells each such partner (the exchange writes a retraction).
         """
         permit(actor, Action.UPDATE, nation=self.nation)
-        latest = self.latest_row(session, object_id)
-        require(decide(actor, latest.handling(held_by=self.nation), View()))
+        latest = self._readable(session, object_id, actor)  # a hidden object is not admitted to exist here either
         if latest.originator_nation != self.nation:
             raise Forbidden(f"{object_id} was originated by {latest.originator_nation}; only it versions it")
         if latest.revoked:
@@ -222,7 +221,7 @@ class ObjectStore:
 
         The policy's ``Release`` is asked where every widening is, in :meth:`new_version`.
         """
-        latest = self.latest_row(session, object_id)
+        latest = self._readable(session, object_id, actor)
         current = read_handling(latest.as_stix(), where=object_id)
         if to in current.releasable_to:
             raise Conflict(f"{object_id} is releasable to {to} already")
