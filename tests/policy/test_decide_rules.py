@@ -26,6 +26,7 @@ from mitra.policy import (
     View,
     authorize,
     decide,
+    hides_existence,
     named_in_lists,
     narrows,
 )
@@ -575,3 +576,14 @@ def test_a_list_names_what_is_not_red(tlp: str, named: bool) -> None:
 def test_a_red_object_is_named_only_on_its_own_page_and_an_unknown_marking_nowhere() -> None:
     assert named_in_lists(own("red", red_recipients=frozenset({"MYS:NSC"}))) is False
     assert named_in_lists(own("secret")) is False
+
+
+@pytest.mark.parametrize(
+    ("tlp", "hidden"), [("clear", False), ("green", False), ("amber", False), ("amber+strict", True), ("red", True)]
+)
+def test_only_red_and_amber_strict_hide_that_they_exist(tlp: str, hidden: bool) -> None:
+    assert hides_existence(own(tlp)) is hidden
+
+
+def test_an_unknown_marking_hides_that_it_exists() -> None:
+    assert hides_existence(own("secret")) is True

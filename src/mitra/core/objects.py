@@ -14,6 +14,7 @@ file) and ``search`` (many objects through policy), each called from here. Rows:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ from mitra.core.stix import (
 )
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
-from mitra.policy import Action, Actor, Decision, Handling, View, decide
+from mitra.policy import Action, Actor, Decision, Handling, View, decide, hides_existence
 
 # The store's rows and results are named from here too (``mitra.core.objects.StixObject``).
 __all__ = [
@@ -177,7 +178,10 @@ class ObjectStore:
         obj = {key: value for key, value in (latest.as_stix() | changes).items() if value is not None}
         obj["modified"] = format_timestamp(next_modified(latest.modified))
         current = read_handling(latest.as_stix(), where=object_id)
-        if handling is not None:
+        if handling is not None:  # a new marking's terms; the originator is the object's, whoever versions it
+            handling = replace(
+                handling, originator_nation=current.originator_nation, originator_agency=current.originator_agency
+            )
             self._require_release(actor, handling, already=current.releasable_to, where=object_id)
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
@@ -341,9 +345,10 @@ class ObjectStore:
     def _readable(self, session: Session, object_id: str, actor: Actor) -> StixObject:
         """The latest row, if ``actor`` may see it; a hidden object is not admitted to exist on any route."""
         latest = self.latest_row(session, object_id)
-        decision = self.decide_view(latest, actor)
+        marking = latest.handling(held_by=self.nation)
+        decision = decide(actor, marking, View())
         if not decision.allowed:
-            raise (NotFound(f"no object {object_id}") if _hide_existence(latest) else Forbidden(decision.reason))
+            raise NotFound(f"no object {object_id}") if hides_existence(marking) else Forbidden(decision.reason)
         return latest
 
     def _versions(self, session: Session, object_id: str) -> list[StixObject]:
@@ -390,8 +395,3 @@ class ObjectStore:
 
     def counts_by_type(self, session: Session, *, actor: Actor) -> dict[str, int]:
         return search.counts_by_type(self, session, actor=actor)
-
-
-def _hide_existence(row: StixObject) -> bool:
-    """RED and AMBER+STRICT objects are not even admitted to exist to those who may not see them."""
-    return row.tlp in ("red", "amber+strict")

@@ -14,6 +14,7 @@ from mitra.policy.decide import (
     View,
     authorize,
     decide,
+    hides_existence,
     named_in_lists,
     narrows,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "View",
     "authorize",
     "decide",
+    "hides_existence",
     "named_in_lists",
     "narrows",
 ]

@@ -162,6 +162,15 @@ def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
     return _allow(f"release officer of {actor.agency} releases TLP:{tlp.value.upper()} to {to}")
 
 
+def hides_existence(marking: Handling) -> bool:
+    """Whether someone refused a view must not even learn that the object exists (its id answers "no object").
+
+    RED and AMBER+STRICT are for named people or one organisation: a refusal that names the marking would
+    tell anyone else what is held and how tightly. An unknown marking is hidden too.
+    """
+    return Tlp(marking.tlp) in (Tlp.RED, Tlp.AMBER_STRICT) if marking.tlp in TLP_LEVELS else True
+
+
 def named_in_lists(marking: Handling) -> bool:
     """Whether a list may show the object's name beside a link to it, to a viewer who may see it.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -105,14 +104,9 @@ def list_versions(request: Request, actor: ActorDep, object_id: str) -> list[Obj
 def add_version(request: Request, actor: ActorDep, object_id: str, body: VersionCreate) -> ObjectRead:
     node = node_of(request)
     with node.db.write() as session:
-        current = node.store.latest_row(session, object_id)
-        handling = None
-        if body.handling is not None:  # the originator stays as it was; only the marking's terms change
-            handling = replace(
-                body.handling.for_actor(actor),
-                originator_nation=current.originator_nation,
-                originator_agency=current.originator_agency,
-            )
+        handling = (
+            body.handling.for_actor(actor) if body.handling is not None else None
+        )  # the store keeps the originator
         row = node.store.new_version(session, object_id=object_id, changes=body.changes, actor=actor, handling=handling)
         return ObjectRead.of(row)
 
