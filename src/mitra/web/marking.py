@@ -7,7 +7,7 @@ body the REST API takes. A mistake names its field; the form comes back as it wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -86,15 +86,6 @@ class MarkingForm:
             orcon=(fields.get("orcon") or [""])[-1] in ("on", "true", "1", "yes"),
             red_recipients=_items("\n".join(fields.get("red_recipients", []))),
         )
-
-    @classmethod
-    def from_mapping(cls, form: Mapping[str, Any]) -> MarkingForm:
-        """From a form read into a mapping (a list value for a repeated field)."""
-        items: list[tuple[str, Any]] = []
-        for name in FIELDS:
-            value = form.get(name)
-            items.extend((name, v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None)
-        return cls.read(items)
 
 
 def _marking_form(

@@ -47,7 +47,7 @@ def organisations(request: Request, actor: DataReader, paging: Paging) -> PageRe
     with node.db.read() as session:
         return page_of(
             service.list_organisations(session, store=node.store, actor=actor),
-            key=lambda o: (o.name.lower(), o.id),
+            key=service.organisation_order,
             paging=paging,
         )
 
@@ -75,7 +75,7 @@ def agreements(request: Request, actor: DataReader, paging: Paging) -> PageRead[
     with node.db.read() as session:
         return page_of(
             service.list_agreements(session, store=node.store, actor=actor),
-            key=lambda a: (a.date_signed or "9999", a.name, a.id),
+            key=service.agreement_order,
             paging=paging,
         )
 
@@ -93,7 +93,7 @@ def opportunities(request: Request, actor: DataReader, paging: Paging) -> PageRe
     with node.db.read() as session:
         return page_of(
             service.list_opportunities(session, store=node.store, actor=actor),
-            key=lambda o: (o.name.lower(), o.id),
+            key=service.opportunity_order,
             paging=paging,
         )
 
@@ -119,7 +119,7 @@ def exercises(request: Request, actor: DataReader, paging: Paging) -> PageRead[E
     with node.db.read() as session:
         return page_of(
             service.list_exercises(session, store=node.store, actor=actor),
-            key=lambda e: (e.name.lower(), e.id),
+            key=service.exercise_order,
             paging=paging,
         )
 
@@ -161,9 +161,7 @@ def lessons(
     node = node_of(request)
     with node.db.read() as session:
         found = service.list_lessons(session, store=node.store, actor=actor, exercise_id=exercise)
-    return page_of(
-        found, key=lambda lesson: (lesson.edition_year or 0, lesson.kind, lesson.statement, lesson.id), paging=paging
-    )
+    return page_of(found, key=service.lesson_order, paging=paging)
 
 
 @router.post("/lessons", status_code=201)
@@ -188,6 +186,4 @@ def transfers(
         found = service.list_transfers(
             session, store=node.store, actor=actor, recipient=recipient, supplier=supplier, text=q
         )
-    return page_of(
-        found, key=lambda t: (t.year_of_order or 0, t.recipient, t.supplier, t.weapon_designation, t.id), paging=paging
-    )
+    return page_of(found, key=service.transfer_order, paging=paging)

@@ -12,13 +12,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from mitra.core.access import may
-from mitra.core.paging import Key, page_by_key
+from mitra.core.paging import page_by_key
 from mitra.core.schemas import TlpLevel
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.calendar import calendar_bytes
-from mitra.pillars.defence.models import ArmsTransferView
 from mitra.pillars.defence.schemas import (
     EditionIn,
     ExerciseCreate,
@@ -129,10 +128,6 @@ def exercises_ics(request: Request, user: SignedIn) -> Response:
 TRANSFERS_PER_PAGE = 100
 
 
-def _transfer_key(t: ArmsTransferView) -> Key:
-    return (t.year_of_order or 0, t.recipient, t.supplier, t.weapon_designation, t.id)
-
-
 @router.get("/transfers", response_class=HTMLResponse)
 def transfers_page(
     request: Request,
@@ -148,7 +143,7 @@ def transfers_page(
         rows = service.list_transfers(
             session, store=node.store, actor=user.actor, recipient=recipient, supplier=supplier, text=q
         )
-    page = page_by_key(rows, key=_transfer_key, cursor=cursor, limit=TRANSFERS_PER_PAGE)
+    page = page_by_key(rows, key=service.transfer_order, cursor=cursor, limit=TRANSFERS_PER_PAGE)
     return render(
         request,
         "defence/transfers.html",

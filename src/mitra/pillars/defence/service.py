@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mitra.core.access import permit
 from mitra.core.catalogue import COMMITMENT  # lessons follow up the Dialogue's commitments
 from mitra.core.objects import ObjectStore, StixObject
+from mitra.core.paging import Key
 from mitra.core.schemas import HandlingIn
 from mitra.core.stix import HandlingInput, nation_object_id
 from mitra.foundation.canonical import canonical_json
@@ -70,6 +71,31 @@ AGREEMENT_POINTS = 10.0
 AGREEMENT_COVERS_POINTS = 5.0
 
 
+# Each list's order, ending with the id so that it is total: the services sort by it, the edges page by it.
+def organisation_order(o: OrganisationView) -> Key:
+    return (o.name.lower(), o.id)
+
+
+def agreement_order(a: AgreementView) -> Key:
+    return (a.date_signed or "9999", a.name, a.id)
+
+
+def opportunity_order(o: OpportunityView) -> Key:
+    return (o.name.lower(), o.id)
+
+
+def exercise_order(e: ExerciseView) -> Key:
+    return (e.name.lower(), e.id)
+
+
+def lesson_order(lesson: LessonView) -> Key:
+    return (lesson.edition_year or 0, lesson.kind, lesson.statement, lesson.id)
+
+
+def transfer_order(t: ArmsTransferView) -> Key:
+    return (t.year_of_order or 0, t.recipient, t.supplier, t.weapon_designation, t.id)
+
+
 def _handling(choice: HandlingIn, *, store: ObjectStore, actor: Actor) -> HandlingInput:
     return HandlingInput(
         tlp=choice.tlp,
@@ -100,7 +126,7 @@ def _require_visible(
 def list_organisations(session: Session, *, store: ObjectStore, actor: Actor) -> list[OrganisationView]:
     rows = store.iter_visible(session, actor=actor, types=("identity",))
     views = [OrganisationView.of(r) for r in rows if is_organisation(r.as_stix())]
-    return sorted(views, key=lambda o: o.name.lower())
+    return sorted(views, key=organisation_order)
 
 
 def create_organisation(
@@ -175,7 +201,7 @@ def search_organisations(session: Session, *, store: ObjectStore, actor: Actor, 
 
 def list_agreements(session: Session, *, store: ObjectStore, actor: Actor) -> list[AgreementView]:
     views = [AgreementView.of(r) for r in store.iter_visible(session, actor=actor, types=(AGREEMENT.name,))]
-    return sorted(views, key=lambda a: (a.date_signed or "9999", a.name))
+    return sorted(views, key=agreement_order)
 
 
 def create_agreement(session: Session, *, store: ObjectStore, data: AgreementCreate, actor: Actor) -> AgreementView:
@@ -216,7 +242,7 @@ def list_meetings(session: Session, *, store: ObjectStore, actor: Actor) -> list
 
 def list_opportunities(session: Session, *, store: ObjectStore, actor: Actor) -> list[OpportunityView]:
     rows = store.iter_visible(session, actor=actor, types=(OPPORTUNITY.name,))
-    return sorted((OpportunityView.of(r) for r in rows), key=lambda o: o.name.lower())
+    return sorted((OpportunityView.of(r) for r in rows), key=opportunity_order)
 
 
 def get_opportunity(session: Session, *, store: ObjectStore, actor: Actor, opportunity_id: str) -> OpportunityView:
@@ -329,7 +355,7 @@ def match_opportunity(session: Session, *, store: ObjectStore, actor: Actor, opp
 
 def list_exercises(session: Session, *, store: ObjectStore, actor: Actor) -> list[ExerciseView]:
     rows = store.iter_visible(session, actor=actor, types=(EXERCISE.name,))
-    return sorted((ExerciseView.of(r) for r in rows), key=lambda e: e.name.lower())
+    return sorted((ExerciseView.of(r) for r in rows), key=exercise_order)
 
 
 def _edition(value: EditionIn) -> dict[str, Any]:
@@ -391,7 +417,7 @@ def list_lessons(
     lessons = [LessonView.of(r) for r in store.iter_visible(session, actor=actor, types=(LESSON.name,))]
     if exercise_id is not None:
         lessons = [lesson for lesson in lessons if lesson.exercise_ref == exercise_id]
-    return sorted(lessons, key=lambda lesson: (lesson.edition_year or 0, lesson.kind, lesson.statement))
+    return sorted(lessons, key=lesson_order)
 
 
 def create_lesson(session: Session, *, store: ObjectStore, data: LessonCreate, actor: Actor) -> LessonView:
@@ -444,7 +470,7 @@ def list_transfers(
     if text:
         needle = fold(text)
         views = [v for v in views if needle in fold(f"{v.weapon_designation} {v.weapon_description} {v.comments}")]
-    return sorted(views, key=lambda v: (v.year_of_order or 0, v.recipient, v.supplier, v.weapon_designation))
+    return sorted(views, key=transfer_order)
 
 
 def transfer_object(row: SipriRow, *, object_id: str) -> dict[str, Any]:
