@@ -8,8 +8,10 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
 from mitra.policy import Actor
 from mitra.settings import Settings, SettingsError, load_settings
@@ -55,3 +57,20 @@ def operator(node: Node, agency: str | None) -> Actor:
         return node.operator(username=f"cli:{getpass.getuser()}", agency=agency)
     except InvalidInput as exc:
         fail(f"--{exc}")
+
+
+def print_report(report: ImportReport, title: str) -> None:
+    """One import's report as every command prints it: the counts, then each reason with its positions."""
+    table = Table(title=title)
+    columns = ("read", "added", "updated", "unchanged", "duplicates", "rejected")
+    for column in columns:
+        table.add_column(column, justify="right")
+    values = (report.read, report.added, report.updated, report.unchanged, report.duplicate_count)
+    table.add_row(*(f"{v:,}" for v in (*values, report.rejected_count)))
+    console.print(table)
+    for line in report.lines()[1:]:
+        console.print(line, highlight=False, markup=False)
+    for name, count in sorted(report.tallies.items()):
+        console.print(f"  {name}: {count:,}", highlight=False, markup=False)
+    if report.report_id:
+        console.print(f"  report: {report.report_id}", highlight=False)

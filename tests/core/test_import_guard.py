@@ -40,6 +40,7 @@ def test_an_import_does_not_version_a_partners_object(tmp_path: Path) -> None:
         with both.ind.db.read() as session:
             latest = both.ind.store.get(session, object_id=row.id, actor=analyst.actor)
     assert report.updated == 0
-    assert report.skipped_reasons == {"held from MYS; only the originator versions it": 1}
+    assert report.reasons("rejected") == {"held from MYS; only the originator versions it": 1}
+    assert report.accounted == report.read
     assert latest.originator_nation == "MYS"
     assert latest.as_stix()["name"] == "MYS original"

@@ -92,8 +92,8 @@ def test_import_is_idempotent_on_id_and_modified(node: Node) -> None:
         )
     assert first.added == len(bundle["objects"])
     assert second.added == 0
-    assert second.skipped == len(bundle["objects"])
-    assert second.skipped_reasons == {"version already stored": len(bundle["objects"])}
+    assert (second.unchanged, second.skipped, second.read) == (len(bundle["objects"]), 0, len(bundle["objects"]))
+    assert second.accounted == second.read
     assert count_rows(node) == before
 
 
@@ -111,7 +111,7 @@ def test_a_failed_import_stores_nothing_and_keeps_what_was_stored(node: Node) ->
     )
     bad = dict(good, id="indicator--22222222-2222-4222-8222-222222222222", pattern="[ipv4-addr:value = ")
     with (
-        pytest.raises(InvalidInput, match=r"upload object 1 \(indicator--2222.*pattern"),
+        pytest.raises(InvalidInput, match=r"upload object 2 \(indicator--2222.*pattern"),
         node.db.write() as session,
     ):
         node.store.import_objects(
@@ -124,7 +124,7 @@ def test_the_invalid_oasis_tlp_example_is_rejected_naming_the_bad_timestamp(node
     admin = add_person(node, "root", {Role.ADMIN})
     document = json.loads(shared_file("intel/stix21-examples/tlp2/using-tlp2.0-green.json").read_text())
     with (
-        pytest.raises(InvalidInput, match=r"object 2 \(relationship--1621d4d4.*created.*2022-101-27"),
+        pytest.raises(InvalidInput, match=r"object 3 \(relationship--1621d4d4.*created.*2022-101-27"),
         node.db.write() as session,
     ):
         node.store.import_objects(

@@ -15,7 +15,7 @@ from rich.table import Table
 from mitra import bootstrap
 from mitra.audit.service import verify
 from mitra.cli.exchange import exchange_app, partner_app
-from mitra.console import compose_nodes_with, console, fail, open_node, operator, settings
+from mitra.console import compose_nodes_with, console, fail, open_node, operator, print_report, settings
 from mitra.core import identity
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.foundation.errors import MitraError
@@ -139,13 +139,7 @@ def import_bundle(
         fail(f"{exc} (nothing was imported)")
     finally:
         node.close()
-    table = Table(title=f"import of {file.name}")
-    for column in ("added", "updated", "skipped"):
-        table.add_column(column, justify="right")
-    table.add_row(str(report.added), str(report.updated), str(report.skipped))
-    console.print(table)
-    for reason, count in report.skipped_reasons.items():
-        console.print(f"  skipped {count}: {reason}")
+    print_report(report, f"import of {file.name}")
 
 
 @audit_app.command("verify")

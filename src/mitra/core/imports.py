@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -11,17 +12,10 @@ from sqlalchemy.orm import Session
 from mitra.audit.service import AuditEvent, record
 from mitra.core import releases as release_rules
 from mitra.core.access import permit
-from mitra.core.records import (
-    SOURCE_IMPORT,
-    ImportReport,
-    Provenance,
-    StixObject,
-    StoreResult,
-    _actor_label,
-    _chunks,
-)
+from mitra.core.records import SOURCE_IMPORT, Provenance, StixObject, _actor_label, _chunks
 from mitra.core.stix import HandlingInput, apply_handling, read_handling, tlp_of, validate_object
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.policy import Action, Actor
 
 if TYPE_CHECKING:
@@ -50,39 +44,39 @@ def import_objects(
     prepared: list[dict[str, Any]] = []
     handlings: list[HandlingInput] = []
     for index, obj in enumerate(objects):
-        validate_object(obj, store.registry, where=f"{where} object {index}")
-        handling = import_handling(obj, default_handling, where=f"{where} object {index}")
+        validate_object(obj, store.registry, where=f"{where} object {index + 1}")
+        handling = import_handling(obj, default_handling, where=f"{where} object {index + 1}")
         prepared.append(apply_handling(obj, handling))
         handlings.append(handling)
         if on_progress is not None and index % 500 == 499:
             on_progress(500)
     if on_progress is not None:
         on_progress(len(prepared) % 500)
-    report = ImportReport()
-    seen: set[tuple[str, str]] = set()
-    unique: list[dict[str, Any]] = []
-    unique_handlings: list[HandlingInput] = []
-    for obj, handling in zip(prepared, handlings, strict=True):
+    report = ImportReport(source=where, unit="object", read=len(prepared))
+    seen: dict[tuple[str, str], int] = {}
+    kept: list[_Offered] = []
+    for position, (obj, handling) in enumerate(zip(prepared, handlings, strict=True), start=1):
         key = (obj["id"], obj.get("modified") or obj["created"])
         if key in seen:
-            report.count(StoreResult(key[0], key[1], "skipped", "duplicate within the file"))
+            report.duplicate(f"the same version as object {seen[key]}", position)
             continue
-        seen.add(key)
-        unique.append(obj)
-        unique_handlings.append(handling)
-    unique, unique_handlings = versionable(store, session, unique, unique_handlings, actor=actor, report=report)
-    releases = import_releases(store, session, unique, unique_handlings, actor=actor, where=where)
-    for chunk_objs, chunk_handlings in zip(_chunks(unique, 2000), _chunks(unique_handlings, 2000), strict=True):
-        for result in store.store_versions(
+        seen[key] = position
+        kept.append(_Offered(position, obj, handling))
+    latest = _latest_rows(session, {o.obj["id"] for o in kept})
+    kept = versionable(store, kept, latest, actor=actor, report=report)
+    releases = import_releases(store, kept, latest, actor=actor, where=where)
+    for chunk in _chunks(kept, 2000):
+        results = store.store_versions(
             session,
-            chunk_objs,
+            [o.obj for o in chunk],
             provenance=Provenance(source=SOURCE_IMPORT),
             audit_actor=_actor_label(actor),
-            handlings=chunk_handlings,
-        ):
-            report.count(result)
+            handlings=[o.handling for o in chunk],
+        )
+        for result in results:
+            report.count(result.outcome)
         if on_progress is not None:
-            on_progress(len(chunk_objs))
+            on_progress(len(chunk))
     release_rules.record_releases(store, session, actor, releases)
     record(
         session,
@@ -90,74 +84,86 @@ def import_objects(
             _actor_label(actor),
             "import",
             None,
-            {"file": where, "added": report.added, "updated": report.updated, "skipped": report.skipped}
+            {
+                "file": where,
+                "read": report.read,
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+            }
             | dict(audit_detail or {}),
         ),
     )
     return report
 
 
+@dataclass(frozen=True)
+class _Offered:
+    """One object of the input, at its position (from 1), with the handling it will be stored under."""
+
+    position: int
+    obj: dict[str, Any]
+    handling: HandlingInput
+
+
+def _latest_rows(session: Session, ids: set[str]) -> dict[str, StixObject]:
+    latest: dict[str, StixObject] = {}
+    for chunk in _chunks(sorted(ids), 500):
+        query = select(StixObject).where(StixObject.id.in_(chunk), StixObject.is_latest.is_(True))
+        latest |= {row.id: row for row in session.scalars(query)}
+    return latest
+
+
 def import_releases(
     store: ObjectStore,
-    session: Session,
-    objects: Sequence[dict[str, Any]],
-    handlings: Sequence[HandlingInput],
+    offered: Sequence[_Offered],
+    latest: Mapping[str, StixObject],
     *,
     actor: Actor,
     where: str,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """Objects an import makes releasable to a partner they were not releasable to: each is a release."""
-    ours = [(o["id"], h) for o, h in zip(objects, handlings, strict=True) if h.releasable_to]
-    if not ours:
-        return []
-    held: dict[str, str] = {}
-    for chunk in _chunks([object_id for object_id, _ in ours], 2000):
-        query = select(StixObject.id, StixObject.releasable_to).where(
-            StixObject.id.in_(chunk), StixObject.is_latest.is_(True)
-        )
-        held.update((str(object_id), str(releasable)) for object_id, releasable in session.execute(query))
     releases = []
-    for object_id, handling in ours:
-        already = held.get(object_id, "").split()
-        fresh = release_rules.require_release(store, actor, handling, already=already, where=f"{where}: {object_id}")
+    for o in offered:
+        if not o.handling.releasable_to:
+            continue
+        held = latest.get(o.obj["id"])
+        already = held.releasable_to.split() if held is not None else []
+        fresh = release_rules.require_release(
+            store, actor, o.handling, already=already, where=f"{where}: {o.obj['id']}"
+        )
         if fresh:
-            releases.append((object_id, fresh))
+            releases.append((o.obj["id"], fresh))
     return releases
 
 
 def versionable(
     store: ObjectStore,
-    session: Session,
-    objects: list[dict[str, Any]],
-    handlings: list[HandlingInput],
+    offered: Sequence[_Offered],
+    latest: Mapping[str, StixObject],
     *,
     actor: Actor,
     report: ImportReport,
-) -> tuple[list[dict[str, Any]], list[HandlingInput]]:
-    """Leave out versions of objects held already that this import may not version.
+) -> list[_Offered]:
+    """Leave out, as rejected, versions of objects held already that this import may not version.
 
     Only an object's originator versions it (a partner's object stays the partner's), and
     nobody versions an object held under a marking they may not see.
     """
-    latest: dict[str, StixObject] = {}
-    for chunk in _chunks(sorted({o["id"] for o in objects}), 500):
-        query = select(StixObject).where(StixObject.id.in_(chunk), StixObject.is_latest.is_(True))
-        latest |= {row.id: row for row in session.scalars(query)}
-    kept: list[dict[str, Any]] = []
-    kept_handlings: list[HandlingInput] = []
-    for obj, handling in zip(objects, handlings, strict=True):
-        held = latest.get(obj["id"])
+    kept: list[_Offered] = []
+    for o in offered:
+        held = latest.get(o.obj["id"])
         reason = None
         if held is not None and not store.decide_view(held, actor).allowed:
             reason = "held already under a marking you may not see"
-        elif held is not None and held.originator_nation != handling.originator_nation:
+        elif held is not None and held.originator_nation != o.handling.originator_nation:
             reason = f"held from {held.originator_nation}; only the originator versions it"
         if reason is None:
-            kept.append(obj)
-            kept_handlings.append(handling)
+            kept.append(o)
         else:
-            report.count(StoreResult(obj["id"], obj.get("modified") or obj["created"], "skipped", reason))
-    return kept, kept_handlings
+            report.reject(reason, o.position)
+    return kept
 
 
 def import_handling(obj: dict[str, Any], default: HandlingInput, *, where: str) -> HandlingInput:

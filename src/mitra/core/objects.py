@@ -30,7 +30,6 @@ from mitra.core.records import (
     SOURCE_LOCAL,
     SOURCE_PARTNER,
     WROTE_OBJECTS,
-    ImportReport,
     Provenance,
     StixObject,
     StoreResult,
@@ -46,6 +45,7 @@ from mitra.core.stix import (
     validate_object,
 )
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.policy import Action, Actor, Decision, Handling, View, decide, hides_existence
 
@@ -277,30 +277,6 @@ class ObjectStore:
             on_progress=on_progress,
             audit_detail=audit_detail,
         )
-
-    def _import_releases(
-        self,
-        session: Session,
-        objects: Sequence[dict[str, Any]],
-        handlings: Sequence[HandlingInput],
-        *,
-        actor: Actor,
-        where: str,
-    ) -> list[tuple[str, tuple[str, ...]]]:
-        """Objects an import makes releasable to a partner they were not releasable to: each is a release."""
-        return imports.import_releases(self, session, objects, handlings, actor=actor, where=where)
-
-    def _versionable(
-        self,
-        session: Session,
-        objects: list[dict[str, Any]],
-        handlings: list[HandlingInput],
-        *,
-        actor: Actor,
-        report: ImportReport,
-    ) -> tuple[list[dict[str, Any]], list[HandlingInput]]:
-        """Leave out versions of objects held already that this import may not version."""
-        return imports.versionable(self, session, objects, handlings, actor=actor, report=report)
 
     # ----- reading -------------------------------------------------------------------
 

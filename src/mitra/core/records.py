@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.foundation.db import Base, UtcDateTime
+from mitra.foundation.reports import Outcome
 from mitra.policy import Actor, Handling
 
 _T = TypeVar("_T")
@@ -126,26 +127,9 @@ class StoreResult:
 
     object_id: str
     modified: str
-    outcome: str  # "added", "updated", "skipped"
+    outcome: Outcome  # "added", "updated", or "unchanged" (this version is held already)
     reason: str = ""
     seq: int | None = None  # the stored row's sequence number, when stored
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-
-    def count(self, result: StoreResult) -> None:
-        if result.outcome == "added":
-            self.added += 1
-        elif result.outcome == "updated":
-            self.updated += 1
-        else:
-            self.skipped += 1
-            self.skipped_reasons[result.reason] = self.skipped_reasons.get(result.reason, 0) + 1
 
 
 def _actor_label(actor: Actor) -> str:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Actor
 
@@ -139,11 +140,32 @@ class ObjectPage(BaseModel):
     next: str | None = Field(description="Cursor for the next page, or null at the end")
 
 
-class ImportResult(BaseModel):
+class ReasonRead(BaseModel):
+    """One reason, how many records it concerns, and the positions of the first of them (from 1)."""
+
+    reason: str
+    count: int
+    positions: list[int]
+
+
+class ImportReportRead(BaseModel):
+    """What one import did with every record it read: added, updated, unchanged, duplicates, rejected."""
+
+    source: str
+    unit: str = Field(description="What a position counts: line, row or object")
+    read: int
     added: int
     updated: int
-    skipped: int
-    skipped_reasons: dict[str, int]
+    unchanged: int
+    duplicates: list[ReasonRead]
+    rejected: list[ReasonRead]
+    notes: list[ReasonRead] = Field(description="Records kept that are worth knowing about")
+    tallies: dict[str, int]
+    report_id: str | None
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportRead:
+        return cls.model_validate(report.as_dict())
 
 
 class AuditVerifyRead(BaseModel):

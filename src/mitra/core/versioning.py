@@ -21,6 +21,7 @@ from mitra.core.records import (
 from mitra.core.stix import HandlingInput, read_handling
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.db import NodeState, lock_node
+from mitra.foundation.reports import Outcome
 from mitra.foundation.timestamps import now_utc, parse_timestamp
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def store_versions(
         stored = held.get(obj["id"], [])
         added = fresh.setdefault(obj["id"], [])
         if any(v.modified == modified for v in stored) or any(v["modified"] == modified for v in added):
-            results.append(StoreResult(obj["id"], modified_text, "skipped", "version already stored"))
+            results.append(StoreResult(obj["id"], modified_text, "unchanged", "version already stored"))
             continue
         handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
         latest_modified = max([v.modified for v in stored] + [v["modified"] for v in added], default=None)
@@ -98,7 +99,7 @@ def store_versions(
         }
         added.append(values)
         new_rows.append(values)
-        outcome = "added" if latest_modified is None else "updated"
+        outcome: Outcome = "added" if latest_modified is None else "updated"
         results.append(StoreResult(obj["id"], modified_text, outcome, seq=values["seq"]))
         action = audit_action or ("create" if outcome == "added" else "update")
         events.append(

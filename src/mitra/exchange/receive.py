@@ -92,7 +92,7 @@ class Receiver:
             signatures=[signature for _, _, signature in accepted],
         )
         for (obj, _, signature), result in zip(accepted, results, strict=True):
-            if result.outcome == "skipped":  # the same version twice in one page
+            if result.outcome == "unchanged":  # the same version twice in one page
                 report.already_held += 1
                 continue
             report.received += 1

@@ -12,7 +12,7 @@ from mitra.core.keys import public_key_text
 from mitra.core.paging import read_cursor
 from mitra.core.schemas import (
     AuditVerifyRead,
-    ImportResult,
+    ImportReportRead,
     NodeRead,
     ObjectCreate,
     ObjectPage,
@@ -125,13 +125,13 @@ def revoke_object(request: Request, actor: ActorDep, object_id: str) -> ObjectRe
         return ObjectRead.of(node.store.revoke(session, object_id=object_id, actor=actor))
 
 
-@router.post("/bundles", response_model=ImportResult, responses=ERRORS)
+@router.post("/bundles", response_model=ImportReportRead, responses=ERRORS)
 def import_bundle(
     request: Request,
     actor: ActorDep,
     bundle: Annotated[dict[str, Any], Body(description="A STIX 2.1 bundle")],
     tlp: Annotated[str | None, Query(description="TLP for objects that carry none")] = None,
-) -> ImportResult:
+) -> ImportReportRead:
     node = node_of(request)
     default = HandlingInput(
         tlp=tlp or node.settings.default_tlp,
@@ -146,7 +146,7 @@ def import_bundle(
             default_handling=default,
             where="bundle",
         )
-    return ImportResult(**report.__dict__)
+    return ImportReportRead.of(report)
 
 
 @router.get("/audit/verify", response_model=AuditVerifyRead, responses=ERRORS, tags=["audit"])

@@ -92,6 +92,7 @@ def test_sipri_import_shows_malaysias_su30_order_and_reimporting_changes_nothing
             session, store=node.store, actor=analyst, recipient="Malaysia", supplier="India"
         )
     assert (first.added, second.added, second.unchanged) == (1176, 0, 1176)
+    assert first.accounted == first.read == second.accounted == second.read
     deal = next(t for t in su30 if t.weapon_designation == "Su-30MK")
     assert (deal.supplier, deal.year_of_order, deal.number_ordered, deal.delivered_span) == (
         "Russia",

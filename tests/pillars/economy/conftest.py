@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from mitra.bootstrap import open_node
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
 from mitra.pillars.economy.importers import import_shipped
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import EconomyStore
 from tests.conftest import make_settings, shared_file
 
 

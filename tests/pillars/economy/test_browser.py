@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mitra.pillars.economy.store import ImportReport
+from mitra.foundation.reports import ImportReport
 from mitra.policy import Role
 from tests.conftest import Person, add_person
 from tests.pillars.economy.conftest import node_with_shipped_store

@@ -31,9 +31,9 @@ def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
 def test_import_usgs_then_hhi_names_basis_stage_and_source(env: dict[str, str]) -> None:
     code, output = invoke(env, "economy", "import-usgs", str(shared_file("economy/usgs_mcs/mcs2024-raree_world.csv")))
     assert code == 0, output
-    assert "read 16, added 32, already held 0, skipped 0" in output
+    assert "read 16, added 16, updated 0, unchanged 0, duplicates 0, rejected 0" in output
     code, output = invoke(env, "economy", "import-usgs", str(shared_file("economy/usgs_mcs/mcs2024-raree_world.csv")))
-    assert "added 0, already held 32" in output
+    assert "read 16, added 0, updated 0, unchanged 16" in output
     code, output = invoke(env, "economy", "hhi", "rare-earths", "--source", "usgs", "--year", "2023")
     assert code == 0, output
     assert "HHI 4,909 by quantity, mine production, USGS MCS2024 2023" in output

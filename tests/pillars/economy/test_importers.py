@@ -7,21 +7,23 @@ from pathlib import Path
 import pytest
 
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.pillars.economy import importers
 from mitra.pillars.economy.importers import import_baci, import_comtrade, import_fiscal, import_usgs
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import EconomyStore
 from tests.conftest import shared_file
 
 
 def _report(reports: list[ImportReport], source: str) -> ImportReport:
-    return next(r for r in reports if r.source_file == source)
+    return next(r for r in reports if r.source.endswith(f" {source}"))
 
 
 def test_usgs_withheld_lithium_is_kept_and_reported(shipped_import: tuple[Path, list[ImportReport]]) -> None:
     report = _report(shipped_import[1], "mcs2024-lithi_world.csv")
     assert report.skipped == 0
-    assert report.notes["Prod_t_est_2023 withheld (W)"] == [2]
+    assert report.positions("notes", "Prod_t_est_2023 withheld (W)") == [2]
+    assert report.accounted == report.read
 
 
 def test_usgs_footnote_markers_are_removed_from_country_names(service: EconomyService) -> None:
@@ -42,7 +44,7 @@ def test_baci_rows_with_missing_quantity_are_kept_and_listed(shipped_import: tup
     report = _report(shipped_import[1], "baci_hs92_crm_flows_ind_mys_2012_2024.csv")
     assert report.skipped == 0
     assert report.added == report.read
-    assert len(report.notes["quantity missing (empty)"]) > 0
+    assert report.reasons("notes")["quantity missing (empty)"] > 0
 
 
 def test_reimporting_a_file_adds_nothing(service: EconomyService) -> None:
@@ -50,7 +52,8 @@ def test_reimporting_a_file_adds_nothing(service: EconomyService) -> None:
     before = service.store.count("trade_flows")
     report, _ = import_baci(service.store, path)
     assert report.added == 0
-    assert report.already_held == report.read
+    assert report.unchanged == report.read
+    assert report.tallies["table rows added"] == 0
     assert service.store.count("trade_flows") == before
 
 
@@ -61,16 +64,19 @@ def test_unknown_country_codes_are_reported_by_line(service: EconomyService, tmp
     )
     report, _ = import_baci(service.store, bad)
     assert report.added == 1
-    assert report.problems == {"unknown BACI country code 999": [3]}
-    assert report.notes["quantity missing (NA)"] == [2]
-    assert report.notes["blank line"] == [4]
+    assert report.reasons("rejected") == {"unknown BACI country code 999": 1}
+    assert report.positions("rejected", "unknown BACI country code 999") == [3]
+    assert report.positions("notes", "quantity missing (NA)") == [2]
+    assert report.positions("notes", "blank line") == [4]
+    assert (report.read, report.accounted) == (2, 2)
 
 
 def test_a_malformed_number_skips_the_line_with_the_reason(service: EconomyService, tmp_path: Path) -> None:
     bad = tmp_path / "flows.csv"
     bad.write_text("t,i,j,k,v,q\n2023,156,699,284690,twelve,1\n", encoding="utf-8")
     report, _ = import_baci(service.store, bad)
-    assert report.problems == {"'twelve' is not a number, NA, W or a bound": [2]}
+    assert report.reasons("rejected") == {"'twelve' is not a number, NA, W or a bound": 1}
+    assert report.positions("rejected", "'twelve' is not a number, NA, W or a bound") == [2]
 
 
 def test_a_file_without_the_baci_columns_is_refused_naming_them(service: EconomyService, tmp_path: Path) -> None:
@@ -124,8 +130,14 @@ def test_missing_governance_estimates_are_not_read_as_perfect(shipped_import: tu
     report = _report(shipped_import[1], "wgi_political_stability_pv.csv")
     store = EconomyStore(shipped_import[0])
     assert "estimate missing; the file's normalized 0.0 is not used" in report.notes
+    assert report.accounted == report.read
     assert store.query("select normalized from governance where iso3 = 'ABW' and year = 1996") == [(None,)]
 
 
 def test_every_kind_has_a_publisher() -> None:
     assert set(importers.KINDS) >= {"baci", "comtrade", "usgs", "wmd", "wgi", "fiscal"}
+
+
+def test_every_line_of_every_shipped_file_is_accounted_for(shipped_import: tuple[Path, list[ImportReport]]) -> None:
+    for report in shipped_import[1]:
+        assert report.accounted == report.read, report.lines()

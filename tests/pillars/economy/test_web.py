@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mitra.app import create_app
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.pillars.economy.store import ImportReport
 from mitra.policy import Role
 from tests.conftest import Person, add_person, shared_file
 from tests.pillars.economy.conftest import node_with_shipped_store
@@ -90,7 +90,7 @@ def test_an_analyst_imports_a_usgs_file_and_gets_the_report(client: TestClient, 
     assert response.status_code == 200, response.text
     (report,) = response.json()["reports"]
     assert report["added"] == 0  # already held from the shipped import
-    assert {"reason": "Prod_t_2021 withheld (W)", "count": 1, "lines": [2]} in report["notes"]
+    assert {"reason": "Prod_t_2021 withheld (W)", "count": 1, "positions": [2]} in report["notes"]
 
 
 def test_hhi_endpoint_states_basis_and_stage(client: TestClient, people: dict[str, Person]) -> None:

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from mitra.core.objects import StixObject
 from mitra.core.stix import TypeRegistry, validate_object
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.pillars.intel import csv_import, models, service
+from mitra.pillars.intel import csv_import, service
 from tests.conftest import Person
 
 
-def _import(node: Node, person: Person, text: str, **options: object) -> models.ImportOutcome:
+def _import(node: Node, person: Person, text: str, **options: object) -> ImportReport:
     with node.db.write() as session:
         return service.import_csv(session, node, actor=person.actor, text=text, where="list.csv", **options)  # type: ignore[arg-type]
 
@@ -54,14 +55,16 @@ def test_bad_lines_are_named_by_number_and_nothing_is_stored(intel_node: Node, p
 def test_skip_bad_imports_the_good_lines_and_reports_the_bad(intel_node: Node, people: dict[str, Person]) -> None:
     outcome = _import(intel_node, people["analyst"], "ip-dst,198.51.100.7\nip-dst,not-an-ip\n", skip_bad=True)
     assert outcome.added == 1
-    assert list(outcome.skipped_reasons) == ["line 2: not an IP address or CIDR block: 'not-an-ip'"]
+    assert outcome.reasons("rejected") == {"not an IP address or CIDR block: 'not-an-ip'": 1}
+    assert outcome.positions("rejected", "not an IP address or CIDR block: 'not-an-ip'") == [2]
+    assert (outcome.read, outcome.accounted) == (2, 2)
 
 
 def test_importing_the_same_list_again_changes_nothing(intel_node: Node, people: dict[str, Person]) -> None:
     _import(intel_node, people["analyst"], "domain,evil.example,Evil\n")
     before = _count(intel_node)
     outcome = _import(intel_node, people["analyst"], "domain,evil.example,Evil\n")
-    assert (outcome.added, outcome.updated, outcome.skipped) == (0, 0, 1)
+    assert (outcome.added, outcome.updated, outcome.unchanged, outcome.skipped) == (0, 0, 1, 0)
     assert _count(intel_node) == before
 
 
@@ -97,7 +100,7 @@ def test_any_text_parses_to_valid_indicators_or_a_clean_error(text: str) -> None
     if parsed is None:
         assert message.startswith("line ")
         return
-    assert all(error.startswith("line ") for error in parsed.errors)
+    assert all(error.line >= 1 and error.reason and str(error).startswith("line ") for error in parsed.errors)
     objects = csv_import.indicators_from_rows(parsed.rows, nation="IND", stamp="2025-01-07T00:00:00.000Z")
     assert len({o["id"] for o in objects}) == len(objects)
     for obj in objects:
@@ -121,4 +124,4 @@ def test_an_indicator_received_from_the_partner_is_not_versioned_by_an_import(
             where="mys",
         )
     outcome = _import(intel_node, people["analyst"], "domain,evil.example,Evil\n")
-    assert outcome.skipped_reasons == {"held from MYS; only the originator versions it": 1}
+    assert outcome.reasons("rejected") == {"held from MYS; only the originator versions it": 1}

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from mitra.core.stix import HandlingInput, apply_handling
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.pillars.intel import india_malaysia, models
+from mitra.pillars.intel import india_malaysia
 from tests.conftest import Person, shared_file
 from tests.pillars.intel.conftest import handling, indicator, relate
 from tests.support.web import bearer, log_in
@@ -26,7 +27,7 @@ def _document() -> dict[str, Any]:
     return document
 
 
-def _import(node: Node, person: Person, attack: Path | None = None) -> models.ImportOutcome:
+def _import(node: Node, person: Person, attack: Path | None = None) -> ImportReport:
     with node.db.write() as session:
         return india_malaysia.import_targets(
             session, node, actor=person.actor, document=_document(), where="list", attack_path=attack

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, TypeRegistry, validate_object
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.pillars.intel import misp, models, service
+from mitra.pillars.intel import misp, service
 from tests.conftest import Person, shared_file
 
 EVENT_ID = "report--5a3c2fcd-8328-42bb-a95e-4f4402de0b81"
@@ -27,7 +28,7 @@ def _event(name: str) -> dict[str, Any]:
     return document
 
 
-def _import(node: Node, person: Person, document: Any, where: str = "event") -> models.ImportOutcome:
+def _import(node: Node, person: Person, document: Any, where: str = "event") -> ImportReport:
     with node.db.write() as session:
         return service.import_misp(session, node, actor=person.actor, document=document, where=where)
 
@@ -107,7 +108,7 @@ def test_the_original_event_after_the_edited_one_does_not_roll_back(
     _import(intel_node, analyst, _event("existing_event.json"))
     _import(intel_node, analyst, _event("existing_event_edited.json"))
     outcome = _import(intel_node, analyst, _event("existing_event.json"))
-    assert outcome.skipped_reasons.get("not newer than the version held") == 1
+    assert outcome.reasons("rejected").get("not newer than the version held") == 1
     with intel_node.db.read() as session:
         latest = intel_node.store.get(session, object_id=EDITED_INDICATOR, actor=analyst.actor).as_stix()
     assert "blah" in latest["labels"]
@@ -119,13 +120,13 @@ def test_proposals_are_reported_as_skipped_never_stored_as_attributes(
 ) -> None:
     outcome = _import(intel_node, people["analyst"], _event(name))
     reason = "proposal (MISP ShadowAttribute): not an attribute until accepted in MISP"
-    assert outcome.skipped_reasons[reason] == proposals
+    assert outcome.reasons("rejected")[reason] == proposals
     assert outcome.added >= 1  # the event's report and its own attribute
 
 
 def test_a_deleted_attribute_is_skipped_with_the_reason(intel_node: Node, people: dict[str, Person]) -> None:
     outcome = _import(intel_node, people["analyst"], _event("attribute_del.json"))
-    assert outcome.skipped_reasons == {"attribute deleted in MISP": 1}
+    assert outcome.reasons("rejected") == {"attribute deleted in MISP": 1}
 
 
 def test_tlp_tags_become_tlp_markings_and_pap_a_property(intel_node: Node, people: dict[str, Person]) -> None:

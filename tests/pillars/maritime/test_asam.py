@@ -34,13 +34,15 @@ def test_the_whole_asam_export_imports_once_and_again_adds_nothing(
     path = shared_file(ASAM)
     analyst = people["analyst"]
     first = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
-    assert first.records == 8642
-    assert first.bad_rows == []
-    assert [d.line for d in first.duplicates] == [508, 706]  # two rows repeated verbatim in the export
+    assert first.read == 8642
+    assert first.rejected == {}
+    # two rows repeated verbatim in the export
+    assert sorted(p for r in first.duplicates.values() for p in r.positions) == [508, 706]
     assert first.added + first.updated == 8640
     assert first.updated == 5  # the seed's five, shortened narratives, now get the full record
     second = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
     assert (second.added, second.updated, second.unchanged) == (0, 0, 8640)
+    assert first.accounted == second.accounted == 8642
     stats = incident_stats(maritime_node, analyst.actor, year=2021)
     assert stats.total == sum(sum(c.values()) for c in stats.by_area.values())
     assert stats.by_area["Singapore Strait"][2021] > 0
@@ -61,11 +63,9 @@ def test_bad_rows_are_reported_by_line_and_good_ones_still_stored(
     )
     analyst = people["analyst"]
     report = import_asam(maritime_node, path=path, actor=analyst.actor, handling=_handling(analyst))
-    assert [(b.line, b.reason.split(":")[0]) for b in report.bad_rows] == [
-        (4, "reference 2022-200"),
-        (5, "reference 2022-201"),
-        (6, "no reference"),
-    ]
+    rejected = sorted((p, reason.split(":")[0]) for reason, r in report.rejected.items() for p in r.positions)
+    assert rejected == [(4, "reference 2022-200"), (5, "reference 2022-201"), (6, "no reference")]
+    assert (report.read, report.accounted) == (4, 4)
     assert report.added + report.updated == 1
 
 
@@ -153,7 +153,7 @@ def test_an_import_that_would_release_is_a_release_officers_and_is_audited_by_th
         import_asam(maritime_node, path=path, actor=analyst.actor, handling=to_partner)
     assert _incident_ids(maritime_node, analyst) == before  # refused whole: nothing stored
     report = import_asam(maritime_node, path=path, actor=officer.actor, handling=to_partner)
-    assert (report.added, len(report.bad_rows)) == (1, 1)
+    assert (report.added, report.rejected_count) == (1, 1)
     with maritime_node.db.read() as session:
         entries = recent(session, limit=20)
     [entry] = [e for e in entries if e.action == "import"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -25,10 +26,9 @@ def test_import_asam_prints_a_summary_and_the_bad_rows_by_line(env: dict[str, st
     result = runner.invoke(app, ["maritime", "incidents", "import-asam", str(path)], env=env)
     assert result.exit_code == 0, result.output
     assert "Singapore Strait" in result.output
-    assert "line 4:" in result.output
-    assert "2022-150" in result.output
+    assert re.search(r"rejected: reference 2022-150.*'nowhere' \(1\): line 4\n", result.output), result.output
     again = runner.invoke(app, ["maritime", "incidents", "import-asam", str(path)], env=env)
-    assert "│       2 │     0 │       0 │         1 │" in again.output
+    assert re.search(r"│\s+2 │\s+0 │\s+0 │\s+1 │\s+0 │\s+1 │", again.output), again.output
 
 
 def test_stats_counts_incidents_per_area_for_a_year(env: dict[str, str], tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator
+from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
@@ -74,15 +74,7 @@ def import_sipri(
             )
     except MitraError as exc:
         fail(f"{file}: {exc} (nothing was imported)")
-    table = Table(title=f"SIPRI import of {file.name}")
-    for column in ("rows", "added", "updated", "unchanged", "bad rows"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(str(v) for v in (report.rows, report.added, report.updated, report.unchanged, len(report.problems)))
-    )
-    console.print(table)
-    for problem in report.problems:
-        console.print(f"  [yellow]skipped[/] {file.name} {problem}", highlight=False)
+    print_report(report, f"SIPRI import of {file.name}")
 
 
 @defence_app.command("calendar")

@@ -20,4 +20,4 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     parsed = parse_sipri(path.read_bytes().decode("utf-8-sig"))
     with node.db.write() as session:
         report = service.import_sipri(session, store=node.store, parsed=parsed, actor=actor, where=path.name)
-    return [f"defence: {report.added:,} SIPRI arms transfers ({len(report.problems)} rows reported)"]
+    return [f"defence: {report.added:,} SIPRI arms transfers ({report.rejected_count} rows reported)"]

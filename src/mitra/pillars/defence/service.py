@@ -23,6 +23,7 @@ from mitra.core.schemas import HandlingIn
 from mitra.core.stix import HandlingInput, nation_object_id
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.pillars.defence.models import (
     AgreementView,
@@ -512,15 +513,6 @@ def _content(obj: dict[str, Any]) -> str:
     return canonical_json({k: v for k, v in obj.items() if k not in _STAMP_KEYS})  # 1.0 and 1 are one number
 
 
-@dataclass
-class SipriImportReport:
-    rows: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
 def import_sipri(
     session: Session,
     *,
@@ -531,10 +523,12 @@ def import_sipri(
     releasable_to: tuple[str, ...] = (),
     where: str = "SIPRI file",
     on_progress: Callable[[int], None] | None = None,
-) -> SipriImportReport:
+) -> ImportReport:
     """Store each parsed deal as an ``x-mitra-arms-transfer``; re-importing the same file changes nothing."""
     permit(actor, Action.IMPORT, nation=store.nation)
-    report = SipriImportReport(rows=len(parsed.rows), problems=[str(p) for p in parsed.problems])
+    report = ImportReport(source=where, unit="line", read=len(parsed.rows) + len(parsed.problems))
+    for problem in parsed.problems:
+        report.reject(problem.message, problem.line)
     seen: dict[str, int] = {}
     wanted: list[dict[str, Any]] = []
     for row in parsed.rows:
@@ -553,13 +547,11 @@ def import_sipri(
         previous = held.get(obj["id"])
         if previous is None:
             writes.append({**obj, "spec_version": "2.1", "created": stamp, "modified": stamp})
-            report.added += 1
         elif _content(previous.as_stix()) == _content(obj):
-            report.unchanged += 1
+            report.count("unchanged")
         else:
             before = previous.as_stix()
             writes.append({**obj, "spec_version": "2.1", "created": before["created"], "modified": stamp})
-            report.updated += 1
         if on_progress is not None:
             on_progress(1)
     if writes:
@@ -570,5 +562,7 @@ def import_sipri(
             releasable_to=releasable_to,
             orcon=False,
         )
-        store.import_objects(session, writes, actor=actor, default_handling=default, where=where)
+        stored = store.import_objects(session, writes, actor=actor, default_handling=default, where=where)
+        stored.read = 0  # its objects are the rows counted above
+        report.merge(stored)
     return report

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from mitra.core.access import permit
+from mitra.core.schemas import ImportReportRead
 from mitra.foundation.errors import InvalidInput
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.materials import MATERIALS
 from mitra.pillars.economy.schemas import (
     ConcentrationRead,
     ConcentrationsRead,
-    ImportReportRead,
     ImportsRead,
     MaterialRead,
     TableInfoRead,

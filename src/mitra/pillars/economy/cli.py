@@ -14,12 +14,12 @@ from rich.table import Table as RichTable
 
 from mitra.console import console, fail, open_node, operator
 from mitra.foundation.errors import MitraError
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
 from mitra.pillars.economy.importers import IMPORTERS
 from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.seed import load_shipped, shipped_data_dir, store_of
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.store import ImportReport
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
 from mitra.policy import Action, authorize
 

@@ -14,4 +14,4 @@ if TYPE_CHECKING:
 
 def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     reports = load_shipped(node, shared / "economy")
-    return [f"economy: {sum(r.added for r in reports):,} rows from {len(reports)} files into the analytics store"]
+    return [f"economy: {sum(r.added for r in reports):,} records from {len(reports)} files into the analytics store"]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport, Outcome
 from mitra.pillars.economy.cells import Cell, CellError, CellKind, clean_text, parse_cell, split_footnote
 from mitra.pillars.economy.countries import iso3_for_name, row_role
 from mitra.pillars.economy.materials import Material, material_for_usgs_stem, material_for_wmd_name
-from mitra.pillars.economy.store import BACI, WMD, EconomyStore, ImportReport
+from mitra.pillars.economy.store import BACI, WMD, EconomyStore
 
 Tick = Callable[[], None]
 # ISO 3166-1 alpha-3, or the statistical pseudo-codes BACI and WGI use for groups (S19 'Other Asia, nes' = Taiwan)
@@ -63,10 +64,10 @@ def _open_rows(path: Path, report: ImportReport, required: tuple[str, ...]) -> I
             for values in reader:
                 line = reader.line_num + 1
                 if not any(v.strip() for v in values):
-                    report.note(line, "blank line")
+                    report.note("blank line", line)
                     continue
                 if any(v.strip() for v in values[len(header) :]):
-                    report.note(line, "cells beyond the header's columns ignored")
+                    report.note("cells beyond the header's columns ignored", line)
                 yield Row(line, {name: values[i] if i < len(values) else "" for i, name in enumerate(header)})
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidInput(f"{path.name} line {reader.line_num + 1}: {exc}") from exc
@@ -95,9 +96,9 @@ def _hs(text: str) -> str:
 
 def _record_cell(report: ImportReport, line: int, what: str, cell: Cell) -> None:
     if cell.kind is not CellKind.VALUE:
-        report.note(line, f"{what} {cell.kind.value} ({clean_text(cell.raw) or 'empty'})")
+        report.note(f"{what} {cell.kind.value} ({clean_text(cell.raw) or 'empty'})", line)
     elif cell.footnote:
-        report.note(line, f"{what} footnote marker {cell.footnote!r} removed")
+        report.note(f"{what} footnote marker {cell.footnote!r} removed", line)
 
 
 StoredRow = tuple[object, ...]
@@ -116,16 +117,30 @@ def _import_rows(
     """The loop every importer shares: read each row, let ``parse`` turn it into rows of ``table`` (or skip it
     on the report), skip a row whose cell raises :class:`CellError`, then insert what is not held yet."""
     rows: list[StoredRow] = []
+    spans: list[tuple[int, int, int]] = []  # (line, first stored row, past its last) of each line that stores
     for row in _open_rows(path, report, required):
         report.read += 1
         if tick:
             tick()
+        rejected = report.rejected_count + report.duplicate_count
         try:
-            rows.extend(parse(row, report))
+            parsed = list(parse(row, report))
         except CellError as exc:
-            report.skip(row.line, str(exc))
-    report.added = store.insert_new(table, rows)
-    report.already_held = len(rows) - report.added
+            report.reject(str(exc), row.line)
+            continue
+        if parsed:
+            spans.append((row.line, len(rows), len(rows) + len(parsed)))
+            rows.extend(parsed)
+        elif report.rejected_count + report.duplicate_count == rejected:
+            report.reject("no figures on the line", row.line)
+    fresh = store.insert_new(table, rows)
+    for line, start, stop in spans:
+        new = sum(1 for i in range(start, stop) if i in fresh)
+        outcome: Outcome = "added" if new == stop - start else "unchanged" if new == 0 else "updated"
+        report.count(outcome)
+        if outcome == "updated":
+            report.note("some of the line's figures were held already", line)
+    report.tallies["table rows added"] += len(fresh)
     return report
 
 
@@ -137,11 +152,11 @@ def import_countries(store: EconomyStore, path: Path, tick: Tick | None = None) 
         code = _int(row.cells["country_code"], "country code")
         iso3 = clean_text(row.cells["country_iso3"]).upper()
         if not _CODE3.fullmatch(iso3):
-            report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
+            report.reject(f"ISO3 {iso3!r} is not three letters or digits", row.line)
             return []
         return [(code, iso3, clean_text(row.cells["country_name"]), path.name)]
 
-    report = ImportReport("countries", path.name)
+    report = ImportReport(source=f"countries {path.name}", unit="line")
     return _import_rows(store, path, report, "countries", ("country_code", "country_name", "country_iso3"), parse, tick)
 
 
@@ -149,7 +164,7 @@ def import_products(store: EconomyStore, path: Path, tick: Tick | None = None) -
     def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         return [(_hs(row.cells["code"]), clean_text(row.cells["description"]), path.name)]
 
-    report = ImportReport("products", path.name)
+    report = ImportReport(source=f"products {path.name}", unit="line")
     return _import_rows(store, path, report, "products", ("code", "description"), parse, tick)
 
 
@@ -195,12 +210,12 @@ def _import_baci_flows(store: EconomyStore, path: Path, tick: Tick | None) -> Im
         value, quantity = parse_cell(c["v"]), parse_cell(c["q"])
         unknown = [code for code in (exporter_code, importer_code) if code not in codes]
         if unknown:
-            report.skip(row.line, f"unknown BACI country code {unknown[0]}")
+            report.reject(f"unknown BACI country code {unknown[0]}", row.line)
             return []
         exporter, importer = codes[exporter_code], codes[importer_code]
         key = (year, exporter, importer, hs)
         if key in seen:
-            report.skip(row.line, f"same year, exporter, importer and product as line {seen[key]}")
+            report.duplicate(f"same year, exporter, importer and product as line {seen[key]}", row.line)
             return []
         seen[key] = row.line
         _record_cell(report, row.line, "value", value)
@@ -208,7 +223,7 @@ def _import_baci_flows(store: EconomyStore, path: Path, tick: Tick | None) -> Im
         usd = value.value * 1000 if value.value is not None else None
         return [(BACI, "BACI", year, exporter, importer, hs, usd, quantity.value, path.name, PUBLISHERS["baci"])]
 
-    report = ImportReport("baci", path.name)
+    report = ImportReport(source=f"baci {path.name}", unit="line")
     return _import_rows(store, path, report, "trade_flows", ("t", "i", "j", "k", "v", "q"), parse, tick)
 
 
@@ -223,17 +238,17 @@ def import_comtrade(store: EconomyStore, path: Path, tick: Tick | None = None) -
     def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         c = row.cells
         if clean_text(c.get("freqCode", "A")) not in {"A", ""}:
-            report.skip(row.line, "not an annual figure (freqCode is not A)")
+            report.reject("not an annual figure (freqCode is not A)", row.line)
             return []
         if clean_text(c.get("partner2Code", "0")) not in {"0", ""} or clean_text(c.get("motCode", "0")) not in {
             "0",
             "",
         }:
-            report.skip(row.line, "a breakdown by second partner or transport mode (would double count)")
+            report.reject("a breakdown by second partner or transport mode (would double count)", row.line)
             return []
         flow = clean_text(c["flowCode"]).upper()
         if flow not in {"M", "X"}:
-            report.skip(row.line, f"flow {flow!r} is not M (import) or X (export)")
+            report.reject(f"flow {flow!r} is not M (import) or X (export)", row.line)
             return []
         year = _int(c["refYear"], "year")
         reporter_code, partner_code = _int(c["reporterCode"], "reporter code"), _int(c["partnerCode"], "partner")
@@ -242,7 +257,7 @@ def import_comtrade(store: EconomyStore, path: Path, tick: Tick | None = None) -
         weight = parse_cell(c.get("netWgt", ""))
         unknown = [code for code in (reporter_code, partner_code) if code not in codes]
         if unknown:
-            report.skip(row.line, f"unknown Comtrade country code {unknown[0]}")
+            report.reject(f"unknown Comtrade country code {unknown[0]}", row.line)
             return []
         reporter, partner = codes[reporter_code], codes[partner_code]
         exporter, importer = (partner, reporter) if flow == "M" else (reporter, partner)
@@ -250,17 +265,17 @@ def import_comtrade(store: EconomyStore, path: Path, tick: Tick | None = None) -
         dataset = f"UN Comtrade {classification}"
         key = (dataset, reporter, year, exporter, importer, hs)
         if key in seen:
-            report.skip(row.line, f"same reporter, flow, partner, product and year as line {seen[key]}")
+            report.duplicate(f"same reporter, flow, partner, product and year as line {seen[key]}", row.line)
             return []
         seen[key] = row.line
         _record_cell(report, row.line, "value", value)
         tonnes = weight.value / 1000 if weight.value else None
         if not weight.value:
-            report.note(row.line, "net weight missing or zero; quantity left empty")
+            report.note("net weight missing or zero; quantity left empty", row.line)
         publisher = f"{PUBLISHERS['comtrade']} (reported by {reporter})"
         return [(dataset, reporter, year, exporter, importer, hs, value.value, tonnes, path.name, publisher)]
 
-    report = ImportReport("comtrade", path.name)
+    report = ImportReport(source=f"comtrade {path.name}", unit="line")
     return _import_rows(store, path, report, "trade_flows", _COMTRADE_REQUIRED, parse, tick)
 
 
@@ -291,7 +306,7 @@ def import_fiscal(store: EconomyStore, path: Path, tick: Tick | None = None) -> 
         c = row.cells
         period = _FY_PERIOD.match(clean_text(c[period_col]))
         if period is None:
-            report.skip(row.line, f"fiscal year {clean_text(c[period_col])!r} is not YYYY-YY or YYYY-YYYY")
+            report.reject(f"fiscal year {clean_text(c[period_col])!r} is not YYYY-YY or YYYY-YYYY", row.line)
             return []
         start = int(period.group("start"))
         label = f"{start}-{(start + 1) % 100:02d}"
@@ -302,7 +317,7 @@ def import_fiscal(store: EconomyStore, path: Path, tick: Tick | None = None) -> 
         status = "provisional" if "provisional" in note.lower() else "final"
         parts = (exports.value, imports.value, total.value)
         if None not in parts and abs((exports.value or 0) + (imports.value or 0) - (total.value or 0)) > 0.05:
-            report.note(row.line, "total differs from exports + imports by more than rounding")
+            report.note("total differs from exports + imports by more than rounding", row.line)
         return [
             (
                 PUBLISHERS["fiscal"],
@@ -320,7 +335,7 @@ def import_fiscal(store: EconomyStore, path: Path, tick: Tick | None = None) -> 
             )
         ]
 
-    report = ImportReport("fiscal", path.name)
+    report = ImportReport(source=f"fiscal {path.name}", unit="line")
     required = (period_col, exports_col, imports_col, "total_trade_usd_mn")
     return _import_rows(store, path, report, "fiscal_trade", required, parse, tick)
 
@@ -350,11 +365,11 @@ def import_usgs(store: EconomyStore, path: Path, tick: Tick | None = None) -> Im
         c = row.cells
         country, footnote = split_footnote(c["Country"])
         if footnote:
-            report.note(row.line, f"footnote marker {footnote!r} removed from the country name")
+            report.note(f"footnote marker {footnote!r} removed from the country name", row.line)
         role = row_role(country)
         iso3 = iso3_for_name(country) if role == "country" else None
         if role == "country" and iso3 is None:
-            report.note(row.line, f"country {country!r} not recognised; kept without an ISO3 code")
+            report.note(f"country {country!r} not recognised; kept without an ISO3 code", row.line)
         kind = clean_text(c["Type"])
         stage = "refinery" if "refinery" in kind.lower() else "mine"
         notes = clean_text(c.get("Prod_notes", ""))
@@ -367,7 +382,7 @@ def import_usgs(store: EconomyStore, path: Path, tick: Tick | None = None) -> Im
             try:
                 cell = parse_cell(text)
             except CellError as exc:
-                report.skip(row.line, f"{column}: {exc}")
+                report.reject(f"{column}: {exc}", row.line)
                 continue
             _record_cell(report, row.line, column, cell)
             estimated = bool(matched.group("est")) or ("estimated" in notes.lower() and str(year) in notes)
@@ -393,7 +408,7 @@ def import_usgs(store: EconomyStore, path: Path, tick: Tick | None = None) -> Im
             )
         return out
 
-    report = ImportReport("usgs", path.name)
+    report = ImportReport(source=f"usgs {path.name}", unit="line")
     return _import_rows(store, path, report, "production", ("Country", "Type"), parse, tick)
 
 
@@ -404,9 +419,8 @@ def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
         c = row.cells
         found = material_for_wmd_name(clean_text(c["material"]))
         if found is None:
-            report.skip(
-                row.line, "material not among the six tracked (rare earths, tin, lithium, nickel, cobalt, graphite)"
-            )
+            tracked = "rare earths, tin, lithium, nickel, cobalt, graphite"
+            report.reject(f"material not among the six tracked ({tracked})", row.line)
             return []
         year = _int(c["year"], "year")
         cell = parse_cell(c["production"])
@@ -417,7 +431,7 @@ def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
         if role != "country" or not re.fullmatch(r"[A-Z]{3}", iso3):
             iso3 = "" if role != "country" else (iso3_for_name(country) or "")
         if role == "country" and not iso3:
-            report.note(row.line, f"country {country!r} has no ISO3 code; kept without one")
+            report.note(f"country {country!r} has no ISO3 code; kept without one", row.line)
         flag = clean_text(c.get("data_source", "")).lower()
         return [
             (
@@ -440,7 +454,7 @@ def import_wmd(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
             )
         ]
 
-    report = ImportReport("wmd", path.name)
+    report = ImportReport(source=f"wmd {path.name}", unit="line")
     return _import_rows(
         store, path, report, "production", ("material", "country", "year", "production", "unit"), parse, tick
     )
@@ -455,16 +469,16 @@ def import_wgi(store: EconomyStore, path: Path, tick: Tick | None = None) -> Imp
         estimate = parse_cell(c["pv_estimate"])
         iso3 = clean_text(c["iso3"]).upper()
         if not _CODE3.fullmatch(iso3):
-            report.skip(row.line, f"ISO3 {iso3!r} is not three letters or digits")
+            report.reject(f"ISO3 {iso3!r} is not three letters or digits", row.line)
             return []
         if estimate.value is None:
-            report.note(row.line, "estimate missing; the file's normalized 0.0 is not used")
+            report.note("estimate missing; the file's normalized 0.0 is not used", row.line)
         normalized = None if estimate.value is None else (2.5 - estimate.value) / 5
         return [
             ("WGI PV", iso3, clean_text(c["country"]), year, estimate.value, normalized, path.name, PUBLISHERS["wgi"])
         ]
 
-    report = ImportReport("wgi", path.name)
+    report = ImportReport(source=f"wgi {path.name}", unit="line")
     return _import_rows(store, path, report, "governance", ("country", "iso3", "year", "pv_estimate"), parse, tick)
 
 
@@ -475,7 +489,7 @@ def import_hs_map(store: EconomyStore, path: Path, tick: Tick | None = None) -> 
         c = row.cells
         found = material_for_wmd_name(clean_text(c["material"]))
         if found is None:
-            report.skip(row.line, "material not among the six tracked")
+            report.reject("material not among the six tracked", row.line)
             return []
         rate = parse_cell(c["eol_rir_2023"])
         codes = ";".join(
@@ -483,7 +497,7 @@ def import_hs_map(store: EconomyStore, path: Path, tick: Tick | None = None) -> 
         )
         return [(found.key, clean_text(c["stage"]), codes, rate.value, clean_text(c.get("reference", "")), path.name)]
 
-    report = ImportReport("hsmap", path.name)
+    report = ImportReport(source=f"hsmap {path.name}", unit="line")
     required = ("material", "stage", "eol_rir_2023", "hs_code")
     return _import_rows(store, path, report, "material_params", required, parse, tick)
 

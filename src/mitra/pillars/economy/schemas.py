@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from mitra.core.schemas import ImportReportRead
 from mitra.pillars.economy.materials import Material
 from mitra.pillars.economy.models import Concentration, Table
-from mitra.pillars.economy.store import ImportReport
 
 
 class MaterialRead(BaseModel):
@@ -75,31 +75,6 @@ class ConcentrationsRead(BaseModel):
     material: str
     year: int
     results: list[ConcentrationRead]
-
-
-class LinesRead(BaseModel):
-    """One reason, and the input lines it concerns."""
-
-    reason: str
-    count: int
-    lines: list[int]
-
-
-class ImportReportRead(BaseModel):
-    """What one import did: rows read, added, already held, skipped, and every problem by line."""
-
-    kind: str
-    source_file: str
-    read: int
-    added: int
-    already_held: int
-    skipped: int
-    problems: list[LinesRead]
-    notes: list[LinesRead]
-
-    @classmethod
-    def of(cls, report: ImportReport) -> ImportReportRead:
-        return cls.model_validate(report.as_dict())
 
 
 class ImportsRead(BaseModel):

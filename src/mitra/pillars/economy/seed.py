@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mitra.foundation.reports import ImportReport
 from mitra.pillars.economy.importers import Tick, import_fiscal, import_shipped
-from mitra.pillars.economy.store import EconomyStore, ImportReport
+from mitra.pillars.economy.store import EconomyStore
 
 if TYPE_CHECKING:
     from mitra.node import Node

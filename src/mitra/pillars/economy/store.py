@@ -11,7 +11,6 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,54 +153,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "products": ("hs", "description", "source_file"),
 }
 
-_LIST_LIMIT = 20
 _READY: set[Path] = set()  # files whose schema this process has created
-
-
-@dataclass
-class ImportReport:
-    """What an import did: rows read, added, already held, and every problem by line."""
-
-    kind: str
-    source_file: str
-    read: int = 0
-    added: int = 0
-    already_held: int = 0
-    skipped: int = 0
-    problems: dict[str, list[int]] = field(default_factory=dict)  # reason -> line numbers (skipped rows)
-    notes: dict[str, list[int]] = field(default_factory=dict)  # kept rows worth knowing about (NA, W, ...)
-
-    def skip(self, line: int, reason: str) -> None:
-        self.skipped += 1
-        self.problems.setdefault(reason, []).append(line)
-
-    def note(self, line: int, reason: str) -> None:
-        self.notes.setdefault(reason, []).append(line)
-
-    def lines(self) -> list[str]:
-        """A readable report: counts, then each reason with the lines it concerns."""
-        out = [
-            f"{self.kind} {self.source_file}: read {self.read}, added {self.added}, "
-            f"already held {self.already_held}, skipped {self.skipped}"
-        ]
-        for title, groups in (("skipped", self.problems), ("kept, note", self.notes)):
-            for reason, numbers in sorted(groups.items()):
-                shown = ", ".join(str(n) for n in numbers[:_LIST_LIMIT])
-                more = f" and {len(numbers) - _LIST_LIMIT} more" if len(numbers) > _LIST_LIMIT else ""
-                out.append(f"  {title}: {reason} ({len(numbers)}): lines {shown}{more}")
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source_file": self.source_file,
-            "read": self.read,
-            "added": self.added,
-            "already_held": self.already_held,
-            "skipped": self.skipped,
-            "problems": [{"reason": r, "count": len(n), "lines": n} for r, n in sorted(self.problems.items())],
-            "notes": [{"reason": r, "count": len(n), "lines": n} for r, n in sorted(self.notes.items())],
-        }
 
 
 class EconomyStore:
@@ -261,8 +213,11 @@ class EconomyStore:
         rows = self.query(f"select count(*) from {table}")  # noqa: S608 - table checked against COLUMNS
         return int(rows[0][0])
 
-    def insert_new(self, table: str, rows: Iterable[Sequence[object]]) -> int:
-        """Insert rows whose key is not held yet (re-importing adds nothing); returns how many were added."""
+    def insert_new(self, table: str, rows: Iterable[Sequence[object]]) -> set[int]:
+        """Insert rows whose key is not held yet (re-importing adds nothing); the positions (from 0) of those added.
+
+        A key repeated among ``rows`` is added once, from its first row.
+        """
         columns = COLUMNS[table]
         with tempfile.TemporaryDirectory(prefix="mitra-economy-") as tmp:
             staging = Path(tmp) / "rows.csv"
@@ -270,20 +225,36 @@ class EconomyStore:
             with staging.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 for row in rows:
-                    writer.writerow(["\\N" if v is None else v for v in row])
+                    writer.writerow([written, *("\\N" if v is None else v for v in row)])
                     written += 1
             if written == 0:
-                return 0
+                return set()
             with self.connect() as connection:
-                before = connection.execute(f"select count(*) from {table}").fetchone()  # noqa: S608
-                connection.execute(f"create or replace temp table stage as select * from {table} limit 0")  # noqa: S608
+                key = self._key(connection, table)
+                connection.execute(
+                    f"create or replace temp table stage as select 0::bigint _pos, * from {table} limit 0"  # noqa: S608
+                )
                 connection.execute(
                     "copy stage from ? (format csv, header false, nullstr '\\N', quote '\"', escape '\"')",
                     [str(staging)],
                 )
+                joined = " and ".join(f"t.{k} is not distinct from s.{k}" for k in key)
+                partition = ", ".join(key)
+                fresh = connection.execute(
+                    f"select _pos from stage s where not exists (select 1 from {table} t where {joined})"  # noqa: S608
+                    f" qualify row_number() over (partition by {partition} order by _pos) = 1"
+                ).fetchall()
                 names = ", ".join(columns)
-                connection.execute(f"insert or ignore into {table} ({names}) select {names} from stage")  # noqa: S608
-                after = connection.execute(f"select count(*) from {table}").fetchone()  # noqa: S608
-        assert before is not None
-        assert after is not None
-        return int(after[0]) - int(before[0])
+                connection.execute(f"insert or ignore into {table} ({names}) select {names} from stage order by _pos")  # noqa: S608
+        return {int(pos) for (pos,) in fresh}
+
+    @staticmethod
+    def _key(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+        found = connection.execute(
+            "select constraint_column_names from duckdb_constraints()"
+            " where table_name = ? and constraint_type = 'PRIMARY KEY'",
+            [table],
+        ).fetchone()
+        if found is None:
+            raise RuntimeError(f"economy table {table} has no primary key")
+        return [str(c) for c in found[0]]

@@ -8,14 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from mitra.core.paging import read_cursor
-from mitra.core.schemas import ObjectPage, ObjectRead, StixTypeName, TlpLevel
+from mitra.core.schemas import ImportReportRead, ObjectPage, ObjectRead, StixTypeName, TlpLevel
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.pillars.intel import india_malaysia, models, service
 from mitra.pillars.intel.schemas import (
     GraphRead,
     IntelCreate,
-    IntelImportRead,
     IntelObjectRead,
     IntelReleaseRequest,
     IntelVersionCreate,
@@ -138,36 +137,36 @@ def check_warninglists(
     return [WarninglistHitRead.of(hit) for v in value[:100] for hit in index.check(v)]
 
 
-@router.post("/import/stix", response_model=IntelImportRead, responses=ERRORS)
+@router.post("/import/stix", response_model=ImportReportRead, responses=ERRORS)
 def import_stix(
     request: Request,
     actor: ActorDep,
     bundle: Annotated[dict[str, Any], Body(description="A STIX 2.1 bundle")],
     tlp: TlpLevel | None = None,
-) -> IntelImportRead:
+) -> ImportReportRead:
     node = node_of(request)
     with node.db.write() as session:
         outcome = service.import_stix(session, node, actor=actor, document=bundle, where="bundle", tlp=tlp)
-    return IntelImportRead.of(outcome)
+    return ImportReportRead.of(outcome)
 
 
-@router.post("/import/misp", response_model=IntelImportRead, responses=ERRORS)
+@router.post("/import/misp", response_model=ImportReportRead, responses=ERRORS)
 def import_misp(
     request: Request, actor: ActorDep, event: Annotated[dict[str, Any], Body(description="A MISP event (MISP JSON)")]
-) -> IntelImportRead:
+) -> ImportReportRead:
     node = node_of(request)
     with node.db.write() as session:
         outcome = service.import_misp(session, node, actor=actor, document=event, where="event")
-    return IntelImportRead.of(outcome)
+    return ImportReportRead.of(outcome)
 
 
 _CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
-@router.post("/import/csv", response_model=IntelImportRead, responses=ERRORS, openapi_extra=_CSV_BODY)
+@router.post("/import/csv", response_model=ImportReportRead, responses=ERRORS, openapi_extra=_CSV_BODY)
 async def import_csv(
     request: Request, actor: ActorDep, tlp: TlpLevel | None = None, skip_bad: bool = False
-) -> IntelImportRead:
+) -> ImportReportRead:
     """A CSV (type,value[,name,description,labels]) or plain list of indicators, as the request body."""
     node = node_of(request)
     raw = await request.body()
@@ -177,7 +176,7 @@ async def import_csv(
         raise InvalidInput("body: not UTF-8 text") from None
     with node.db.write() as session:
         outcome = service.import_csv(session, node, actor=actor, text=text, where="body", tlp=tlp, skip_bad=skip_bad)
-    return IntelImportRead.of(outcome)
+    return ImportReportRead.of(outcome)
 
 
 @router.get("/reports/{report_id}/misp", response_model=dict[str, Any], responses=ERRORS)

@@ -12,10 +12,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator
+from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
 from mitra.foundation.errors import MitraError
+from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.pillars.intel import india_malaysia, models, service
+from mitra.pillars.intel import india_malaysia, service
 from mitra.pillars.intel.matching import cli as matching_cli
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import Actor
@@ -34,16 +35,8 @@ def _read_json(file: Path) -> Any:
         fail(f"{file}: not valid JSON ({exc})")
 
 
-def _print_outcome(outcome: models.ImportOutcome, title: str) -> None:
-    table = Table(title=title)
-    for column in ("added", "updated", "skipped"):
-        table.add_column(column, justify="right")
-    table.add_row(str(outcome.added), str(outcome.updated), str(outcome.skipped))
-    console.print(table)
-    for reason, count in sorted(outcome.skipped_reasons.items(), key=lambda item: -item[1]):
-        console.print(f"  skipped {count}: {reason}")
-    if outcome.report_id:
-        console.print(f"  report: {outcome.report_id}")
+def _print_outcome(outcome: ImportReport, title: str) -> None:
+    print_report(outcome, title)
     if not outcome.changed:
         console.print("  nothing new: everything in the file was held already")
 
@@ -52,7 +45,7 @@ def _run(
     file: Path,
     agency: str | None,
     total: int,
-    work: Callable[[Any, Node, Actor, Callable[[int], None]], models.ImportOutcome],
+    work: Callable[[Any, Node, Actor, Callable[[int], None]], ImportReport],
 ) -> None:
     node = open_node()
     actor = operator(node, agency)

@@ -34,10 +34,20 @@ class IndicatorRow:
     labels: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    reason: str
+    duplicate: bool = False  # the line repeats an earlier one
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
 @dataclass
 class CsvParse:
     rows: list[IndicatorRow] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # "line 7: ..." for each bad line
+    errors: list[BadLine] = field(default_factory=list)  # each bad line, in order
 
 
 def _cells(text: str) -> list[tuple[int, list[str]]]:
@@ -69,7 +79,7 @@ def parse_indicator_list(text: str, *, max_rows: int = MAX_ROWS) -> CsvParse:
             value = cells[0]
             kind = guess_kind(value)
             if kind is None:
-                result.errors.append(f"line {line}: {value[:60]!r} is not an IP, domain, URL, e-mail or hash")
+                result.errors.append(BadLine(line, f"{value[:60]!r} is not an IP, domain, URL, e-mail or hash"))
                 continue
             name = description = ""
             labels: tuple[str, ...] = ()
@@ -77,7 +87,7 @@ def parse_indicator_list(text: str, *, max_rows: int = MAX_ROWS) -> CsvParse:
             type_name, value = cells[0], cells[1]
             found = kind_named(type_name, value)
             if found is None:
-                result.errors.append(f"line {line}: unknown indicator type {type_name[:40]!r}")
+                result.errors.append(BadLine(line, f"unknown indicator type {type_name[:40]!r}"))
                 continue
             kind = found
             name = cells[2] if len(cells) > 2 else ""
@@ -85,11 +95,11 @@ def parse_indicator_list(text: str, *, max_rows: int = MAX_ROWS) -> CsvParse:
             labels = tuple(x.strip() for x in cells[4].split(";") if x.strip()) if len(cells) > 4 else ()
         problem = kind.check(value)
         if problem is not None:
-            result.errors.append(f"line {line}: {problem}")
+            result.errors.append(BadLine(line, problem))
             continue
         key = (kind.name, value.lower() if kind.hex_length else value)
         if key in seen:
-            result.errors.append(f"line {line}: same {kind.name} as line {seen[key]}")
+            result.errors.append(BadLine(line, f"same {kind.name} as line {seen[key]}", duplicate=True))
             continue
         seen[key] = line
         result.rows.append(IndicatorRow(line, kind, value, name[:300], description, labels))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from mitra.core.objects import StixObject
 from mitra.core.stix import TLP_MARKING_IDS
 from mitra.foundation.errors import InvalidInput
-from mitra.pillars.intel.models import ImportOutcome
+from mitra.foundation.reports import ImportReport
 from mitra.pillars.intel.service import is_held, settle_versions, store_import
 from mitra.policy import Actor
 
@@ -130,7 +130,7 @@ def import_targets(
     where: str,
     attack_path: Path | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> ImportOutcome:
+) -> ImportReport:
     """Store the listed actors and campaigns and the report naming them; idempotent."""
     targets = read_targets(document, where=where)
     exact = _attack_objects(attack_path, {t.object_id for t in targets}) if attack_path else {}
@@ -171,7 +171,7 @@ def import_targets(
         }
     )
     timeless.add(report_id)
-    outcome = ImportOutcome(source="india-malaysia", report_id=report_id)
+    outcome = ImportReport(source="india-malaysia", unit="object", report_id=report_id)
     settled = settle_versions(
         session, node, actor=actor, objects=objects, timeless=timeless, default_tlp="clear", outcome=outcome
     )

@@ -52,23 +52,3 @@ class Graph:
     outgoing: list[Link] = field(default_factory=list)
     incoming: list[Link] = field(default_factory=list)
     withheld: int = 0  # edges the viewer may not see (the relationship or the other end)
-
-
-@dataclass
-class ImportOutcome:
-    """What an import did: counts, and each reason for skipping with how often it applied."""
-
-    source: str
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-    report_id: str | None = None
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        self.skipped += count
-        self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)

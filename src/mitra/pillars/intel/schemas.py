@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mitra.core.schemas import HandlingIn, NationCode, ObjectRead
-from mitra.pillars.intel.models import Graph, ImportOutcome, Link
+from mitra.pillars.intel.models import Graph, Link
 from mitra.pillars.intel.warninglists import WarninglistHit
 
 
@@ -75,26 +75,6 @@ class IntelObjectRead(BaseModel):
     item: ObjectRead
     graph: GraphRead
     warninglist_hits: list[WarninglistHitRead]
-
-
-class IntelImportRead(BaseModel):
-    source: str
-    added: int
-    updated: int
-    skipped: int
-    skipped_reasons: dict[str, int]
-    report_id: str | None
-
-    @classmethod
-    def of(cls, outcome: ImportOutcome) -> IntelImportRead:
-        return cls(
-            source=outcome.source,
-            added=outcome.added,
-            updated=outcome.updated,
-            skipped=outcome.skipped,
-            skipped_reasons=outcome.skipped_reasons,
-            report_id=outcome.report_id,
-        )
 
 
 class SharedRead(BaseModel):

@@ -21,9 +21,10 @@ from mitra.core.paging import Page
 from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.pillars.intel import csv_import, misp
-from mitra.pillars.intel.models import PAGE_TYPES, Graph, ImportOutcome, Link, ListFilters
+from mitra.pillars.intel.models import PAGE_TYPES, Graph, Link, ListFilters
 from mitra.pillars.intel.warninglists import WarninglistHit, WarninglistIndex, node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Actor, narrows
 
@@ -210,7 +211,7 @@ def settle_versions(
     objects: list[dict[str, Any]],
     timeless: set[str],
     default_tlp: str,
-    outcome: ImportOutcome,
+    outcome: ImportReport,
 ) -> list[dict[str, Any]]:
     """Give derived objects their versions against what the node holds.
 
@@ -241,7 +242,8 @@ def settle_versions(
         if obj["id"] in timeless:
             settled.append(obj | {"modified": format_timestamp(next_modified(held.modified))})
         elif parse_timestamp(obj["modified"], where=obj["id"]) <= held.modified:
-            outcome.skip("not newer than the version held")
+            outcome.read += 1
+            outcome.reject("not newer than the version held")
         else:
             settled.append(obj)
     return settled
@@ -263,9 +265,9 @@ def store_import(
     objects: list[dict[str, Any]],
     tlp: str | None,
     where: str,
-    outcome: ImportOutcome,
+    outcome: ImportReport,
     on_progress: Callable[[int], None] | None,
-) -> ImportOutcome:
+) -> ImportReport:
     """Store converted objects through ``store.import_objects``, adding its counts to ``outcome``."""
     report = node.store.import_objects(
         session,
@@ -275,10 +277,7 @@ def store_import(
         where=where,
         on_progress=on_progress,
     )
-    outcome.added += report.added
-    outcome.updated += report.updated
-    for reason, count in report.skipped_reasons.items():
-        outcome.skip(reason, count)
+    outcome.merge(report)
     return outcome
 
 
@@ -291,13 +290,13 @@ def import_stix(
     where: str,
     tlp: str | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> ImportOutcome:
+) -> ImportReport:
     """A STIX 2.1 bundle, all or nothing."""
     permit(actor, Action.IMPORT, nation=node.nation)
     objects = list(iter_bundle(document, where=where))
     if not objects:
         raise InvalidInput(f"{where}: the bundle has no objects")
-    outcome = ImportOutcome(source="stix")
+    outcome = ImportReport(source="stix", unit="object")
     return store_import(
         session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
     )
@@ -312,13 +311,14 @@ def import_misp(
     where: str,
     max_attributes: int = misp.MAX_ATTRIBUTES,
     on_progress: Callable[[int], None] | None = None,
-) -> ImportOutcome:
+) -> ImportReport:
     """A MISP event: report, indicators and galaxy objects, versioned against what is held."""
     permit(actor, Action.IMPORT, nation=node.nation)
     conversion = misp.parse_misp(document, where=where, max_attributes=max_attributes)
-    outcome = ImportOutcome(source="misp", report_id=conversion.report_id)
+    outcome = ImportReport(source="misp", unit="object", report_id=conversion.report_id)
     for reason, count in conversion.skipped.items():
-        outcome.skip(reason, count)
+        outcome.read += count
+        outcome.reject(reason, count=count)
     tlp = node.settings.default_tlp
     objects = settle_versions(
         session,
@@ -344,21 +344,29 @@ def import_csv(
     tlp: str | None = None,
     skip_bad: bool = False,
     on_progress: Callable[[int], None] | None = None,
-) -> ImportOutcome:
+) -> ImportReport:
     """A CSV or plain list of indicators; any bad line refuses the whole file unless ``skip_bad``."""
     permit(actor, Action.IMPORT, nation=node.nation)
     if tlp is not None and tlp not in TLP_LEVELS:
         raise InvalidInput(f"tlp: {tlp!r} is not a TLP 2.0 level")
     parsed = csv_import.parse_indicator_list(text)
     if parsed.errors and not skip_bad:
-        shown = "; ".join(parsed.errors[:10])
+        shown = "; ".join(str(e) for e in parsed.errors[:10])
         more = f" (and {len(parsed.errors) - 10} more)" if len(parsed.errors) > 10 else ""
         raise InvalidInput(f"{where}: {len(parsed.errors)} bad line(s), nothing imported: {shown}{more}")
-    outcome = ImportOutcome(source="csv")
+    outcome = ImportReport(source="csv", unit="line")
     for error in parsed.errors:
-        outcome.skip(error)
+        outcome.read += 1
+        if error.duplicate:
+            outcome.duplicate(error.reason, error.line)
+        else:
+            outcome.reject(error.reason, error.line)
     if not parsed.rows:
-        bad = f" ({len(parsed.errors)} bad line(s): {'; '.join(parsed.errors[:3])})" if parsed.errors else ""
+        bad = (
+            f" ({len(parsed.errors)} bad line(s): {'; '.join(str(e) for e in parsed.errors[:3])})"
+            if parsed.errors
+            else ""
+        )
         raise InvalidInput(f"{where}: no indicators in the file{bad}")
     stamp = format_timestamp(now_utc())
     objects = csv_import.indicators_from_rows(parsed.rows, nation=node.nation, stamp=stamp)

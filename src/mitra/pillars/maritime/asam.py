@@ -12,9 +12,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from mitra.core.access import permit
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, apply_handling, nation_object_id, read_handling
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc
 from mitra.pillars.maritime.incidents import incident_object
 from mitra.pillars.maritime.models import OTHER_AREA, IncidentInput
@@ -75,21 +75,6 @@ class AsamRecord:
 class BadRow:
     line: int
     reason: str
-
-
-@dataclass
-class AsamReport:
-    """What an import did: objects added, updated (corrected records), unchanged; bad and duplicate rows."""
-
-    records: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> records the store left out
-    bad_rows: list[BadRow] = field(default_factory=list)
-    duplicates: list[BadRow] = field(default_factory=list)
-    by_area: Counter[str] = field(default_factory=Counter)
-    by_category: Counter[str] = field(default_factory=Counter)
 
 
 def read_asam(path: Path) -> tuple[list[AsamRecord], list[BadRow], list[BadRow]]:
@@ -254,11 +239,15 @@ def import_asam(
     actor: Actor,
     handling: HandlingInput,
     on_progress: Callable[[int, int], None] | None = None,
-) -> AsamReport:
+) -> ImportReport:
     """Import an ASAM CSV idempotently, one transaction per batch of :data:`BATCH` records."""
     permit(actor, Action.IMPORT, nation=node.nation)
     records, bad, duplicates = read_asam(path)
-    report = AsamReport(records=len(records) + len(bad) + len(duplicates), bad_rows=bad, duplicates=duplicates)
+    report = ImportReport(source=path.name, unit="line", read=len(records) + len(bad) + len(duplicates))
+    for row in bad:
+        report.reject(row.reason, row.line)
+    for row in duplicates:
+        report.duplicate(row.reason, row.line)
     areas = load_areas(node, actor)
     prepared = prepared_areas(areas)
     starts = list(range(0, len(records), BATCH)) or [0]  # an export of bad rows only is still an import, audited
@@ -268,11 +257,11 @@ def import_asam(
         for record_ in batch:
             body = asam_body(node.nation, record_, prepared)
             bodies.append(body)
-            report.by_area[body.get("area") or OTHER_AREA] += 1
-            report.by_category[body["category"]] += 1
+            report.tallies[f"area: {body.get('area') or OTHER_AREA}"] += 1
+            report.tallies[f"category: {body['category']}"] += 1
         detail: dict[str, Any] = {"format": "nga-asam", "records": f"{start + 1}-{start + len(batch)}"}
         if start == starts[-1]:  # the file's own facts, once
-            detail |= {"file_records": report.records, "bad_rows": len(bad), "duplicates": len(duplicates)}
+            detail |= {"file_records": report.read, "bad_rows": len(bad), "duplicates": len(duplicates)}
         with node.db.write() as session:
             _store_batch(
                 session, node, bodies, actor=actor, handling=handling, where=path.name, detail=detail, report=report
@@ -291,7 +280,7 @@ def _store_batch(
     handling: HandlingInput,
     where: str,
     detail: dict[str, Any],
-    report: AsamReport,
+    report: ImportReport,
 ) -> None:
     """Store one batch through the store's import (validation, the release rule, audit); count what it did."""
     held: dict[str, StixObject] = {
@@ -307,7 +296,7 @@ def _store_batch(
         if current is not None:
             previous = current.as_stix()
             if previous.get("source_hash") == body["source_hash"]:
-                report.unchanged += 1
+                report.count("unchanged")
                 continue
             if current.originator_nation != node.nation:
                 raise InvalidInput(f"{body['id']} is held from {current.originator_nation}; not overwritten")
@@ -322,7 +311,5 @@ def _store_batch(
     stored = node.store.import_objects(
         session, fresh, actor=actor, default_handling=handling, where=where, audit_detail=detail
     )
-    report.added += stored.added
-    report.updated += stored.updated
-    for reason, count in stored.skipped_reasons.items():
-        report.skipped[reason] = report.skipped.get(reason, 0) + count
+    stored.read = 0  # the batch's records are counted once, as lines of the file
+    report.merge(stored)

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator
+from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
@@ -67,35 +67,7 @@ def import_asam_command(
         fail(str(exc))
     finally:
         node.close()
-    table = Table(title=f"ASAM import of {file.name}")
-    for column in ("records", "added", "updated", "unchanged", "bad rows", "duplicates"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(
-            str(v)
-            for v in (
-                report.records,
-                report.added,
-                report.updated,
-                report.unchanged,
-                len(report.bad_rows),
-                len(report.duplicates),
-            )
-        )
-    )
-    console.print(table)
-    areas = Table(title="records per area")
-    areas.add_column("area")
-    areas.add_column("records", justify="right")
-    for name, count in report.by_area.most_common():
-        areas.add_row(name, str(count))
-    console.print(areas)
-    for reason, count in sorted(report.skipped.items()):
-        console.print(f"  [yellow]not stored ({count}):[/] {reason}", highlight=False)
-    for row in report.bad_rows:
-        console.print(f"  [red]line {row.line}:[/] {row.reason}", highlight=False)
-    for row in report.duplicates:
-        console.print(f"  [yellow]line {row.line}:[/] duplicate, {row.reason}", highlight=False)
+    print_report(report, f"ASAM import of {file.name}")
 
 
 @incidents_app.command("stats")

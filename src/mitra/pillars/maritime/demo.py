@@ -20,7 +20,7 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     if not path.is_file():
         return []
     report = import_asam(node, path=path, actor=actor, handling=node.public_handling())
-    lines = [f"maritime: {report.added:,} ASAM incidents ({len(report.bad_rows)} bad rows reported)"]
+    lines = [f"maritime: {report.added:,} ASAM incidents ({report.rejected_count} bad rows reported)"]
     sample = shared / "maritime" / "ais_nmea" / "gpsd_aishub_ais-nmea-sample.log"
     if sample.is_file():
         ingested = ingest_file(PositionStore.for_settings(node.settings), sample)
