@@ -72,7 +72,7 @@ def test_every_message_both_decode_equals_pyais_field_by_field(path: Path) -> No
 def test_the_aishub_sample_decodes_as_many_messages_as_pyais_reports() -> None:
     payloads, _, _, counts = _frame(shared_file("maritime/ais_nmea/gpsd_aishub_ais-nmea-sample.log"))
     assert len(payloads) == 82744  # the MANIFEST's figure measured with pyais
-    assert counts.rejects["orphan fragment"] == 2
+    assert counts.report.reasons("rejected")["orphan fragment"] == 2
 
 
 def _gpsd_annotations(path: Path) -> list[tuple[bytes, dict[str, str]]]:
@@ -172,8 +172,8 @@ def test_a_wrong_checksum_is_rejected_with_its_line_number() -> None:
     bad = b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B"
     framed = frame_lines([good, bad, b"$GPGGA,1*00"], first_line=10, assembler=FragmentAssembler(), counts=counts)
     assert len(framed) == 1
-    assert counts.rejects["checksum"] == 1
-    assert counts.reject_lines["checksum"] == [11]
+    assert counts.report.reasons("rejected") == {"checksum": 1}
+    assert counts.report.positions("rejected", "checksum") == [11]
     assert counts.skipped == 1
 
 
@@ -186,7 +186,7 @@ def test_orphan_fragments_expire_so_pending_stays_bounded() -> None:
         lines.append(b"!" + body + b"*%02X" % functools.reduce(operator.xor, body, 0))
     frame_lines(lines, first_line=1, assembler=assembler, counts=counts)
     assert len(assembler.pending) <= 8
-    assert counts.rejects["orphan fragment"] >= 190
+    assert counts.report.reasons("rejected")["orphan fragment"] >= 190
 
 
 _REAL = [
@@ -216,4 +216,4 @@ def test_framing_and_decoding_any_bytes_never_crash_and_account_for_every_line(l
     buffer, starts, lengths, fills, _, _ = framed.combined()
     decode_buffer(buffer, starts, lengths, fills)
     assert counts.lines == len(lines)
-    assert counts.sentences + counts.skipped + sum(counts.rejects.values()) >= len(lines) - len(assembler.pending)
+    assert counts.sentences + counts.skipped + counts.report.rejected_count >= len(lines) - len(assembler.pending)

@@ -10,14 +10,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator
+from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
 from mitra.core import identity
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
-from mitra.foundation.timestamps import parse_day_or_timestamp
+from mitra.foundation.timestamps import parse_day_or_timestamp, parse_timestamp
 from mitra.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
 from mitra.pillars.maritime.ais.events import detect_and_record
-from mitra.pillars.maritime.ais.ingest import IngestResult, ingest_file, ingest_stream
+from mitra.pillars.maritime.ais.ingest import IngestResult, TimeBasis, ingest_file, ingest_stream
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.service import load_areas
 from mitra.policy import Action, Actor, authorize
@@ -66,29 +66,63 @@ def _summary(result: IngestResult) -> None:
         ("messages", counts.messages),
         ("positions stored", result.stored_positions),
         ("static reports stored", result.stored_static),
-        ("duplicates dropped", result.duplicates),
+        ("stored with an unknown time", result.untimed),
     ):
         table.add_row(label, f"{value:,}")
     for msg_type, count in sorted(counts.by_type.items()):
         table.add_row(f"  type {msg_type}", f"{count:,}")
-    for reason, count in sorted(counts.rejects.items()):
-        lines = ", ".join(str(n) for n in counts.reject_lines.get(reason, [])[:5])
-        table.add_row(f"  rejected: {reason} (lines {lines}...)", f"{count:,}")
     console.print(table)
+    print_report(result.report, f"records of {result.source} (a message, or a line that is not one)")
+    if result.untimed:
+        console.print(
+            f"{result.untimed:,} reports carry no time and none was named: stored with an unknown time, "
+            "not used by maps or detectors (give --assume-time or --time-from-file-mtime to time them)",
+            highlight=False,
+        )
+    if result.time_basis:
+        console.print(f"time basis for reports without their own time: {result.time_basis}", highlight=False)
     rate = counts.messages / result.seconds if result.seconds else 0.0
     console.print(
         f"{counts.messages:,} messages in {result.seconds:.2f} s ({rate:,.0f}/s); report {result.report_path}"
     )
 
 
+def _basis(assume_time: str | None, rate: float | None) -> TimeBasis | None:
+    if assume_time is None:
+        if rate is not None:
+            fail("--rate goes with --assume-time: the rate counts lines from that start")
+        return None
+    try:
+        start = parse_timestamp(assume_time, where="--assume-time")
+    except InvalidInput as exc:
+        fail(str(exc))
+    if rate is not None and not rate > 0:
+        fail(f"--rate {rate}: give lines per second, more than 0")
+    return TimeBasis("assumed", start.timestamp(), rate)
+
+
 @app.command("ingest")
 def ingest(
     source: Annotated[str, typer.Argument(help="A file (plain or gzip), tcp://HOST:PORT or udp://HOST:PORT.")],
     max_seconds: Annotated[float, typer.Option(help="Stop reading a stream after this many seconds.")] = 60.0,
+    assume_time: Annotated[
+        str | None,
+        typer.Option(help="A file's reports without their own time: the capture began then (UTC, ISO 8601)."),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="With --assume-time: lines per second after the start (else all at it).")
+    ] = None,
+    time_from_file_mtime: Annotated[
+        bool, typer.Option("--time-from-file-mtime", help="Time such reports by the file's modification time.")
+    ] = False,
     agency: AgencyOption = None,
     as_user: AsOption = None,
 ) -> None:
-    """Ingest AIS NMEA (AIVDM/AIVDO) into the position store; resumable and idempotent for files."""
+    """Ingest AIS NMEA (AIVDM/AIVDO) into the position store; resumable and idempotent for files.
+
+    A report without a time of its own (no tag block, receiver time or earlier base-station clock) is
+    stored with an unknown time unless a basis is named; the basis is recorded with each report.
+    """
     node = open_node()
     try:
         actor = _actor(node, agency, as_user)
@@ -104,9 +138,17 @@ def ingest(
                 progress.update(task, completed=done, total=total or None)
 
             if source.startswith(("tcp://", "udp://")):
+                if assume_time or rate or time_from_file_mtime:
+                    fail("a stream's reports are timed as they arrive; --assume-time and friends are for files")
                 result = ingest_stream(store, source, max_seconds=max_seconds, on_progress=advance)
             else:
-                result = ingest_file(store, Path(source), on_progress=advance)
+                result = ingest_file(
+                    store,
+                    Path(source),
+                    on_progress=advance,
+                    basis=_basis(assume_time, rate),
+                    time_from_file_mtime=time_from_file_mtime,
+                )
         _summary(result)
     except MitraError as exc:
         fail(str(exc))
@@ -143,6 +185,12 @@ def detect(
         )
         for kind, count in sorted(report.by_type.items()):
             console.print(f"  {kind}: {count}")
+        if report.untimed:
+            console.print(
+                f"{report.untimed:,} positions of unknown time skipped: no detector can place them in time "
+                "(re-ingest their file with --assume-time or --time-from-file-mtime to use them)",
+                highlight=False,
+            )
     except (MitraError, ValueError) as exc:
         fail(str(exc))
     finally:

@@ -32,6 +32,7 @@ class DetectionReport:
     withdrawn: int = 0
     unchanged: int = 0
     positions: int = 0
+    untimed: int = 0  # positions held with an unknown time: no detector can use them
     by_type: dict[str, int] = field(default_factory=dict)
 
 
@@ -94,7 +95,10 @@ def detect_and_record(
         detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
         detected = detector.run(PRESETS[preset])
         positions = detector.positions
-    return record_events(node, actor, detected, preset=preset, since=since, positions=positions)
+        untimed = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
+    report = record_events(node, actor, detected, preset=preset, since=since, positions=positions)
+    report.untimed = int(untimed[0]) if untimed else 0
+    return report
 
 
 def record_events(

@@ -1,9 +1,16 @@
 """AIS ingest: files (plain or gzip), TCP and UDP streams -> framing -> vectorised decode -> Parquet.
 
-Timestamps: a sentence's receiver time (NMEA 4 tag block ``c:``, or the epoch a USCG-style receiver
-appends after the checksum) wins; otherwise the UTC clock of the latest base-station report (type 4/11)
-seen before it in the stream; otherwise the ingest's fallback clock (the file's modification time, or
-the time a stream message arrived).
+Timestamps, and the basis each stored report records (``time_basis``): a sentence's receiver time
+(NMEA 4 tag block ``c:``, or the epoch a USCG-style receiver appends after the checksum) wins
+(``message``); otherwise the UTC clock of the latest base-station report (type 4/11) seen before it
+in the stream (``base-station clock``); otherwise the basis the operator named (:class:`TimeBasis`:
+an assumed start and rate, the file's modification time, or for a stream the time it arrived);
+otherwise none: the report is stored with an unknown time, which the detectors skip and count.
+Nothing is given a time it did not have without the basis saying so.
+
+Every record is reported (:class:`~mitra.foundation.reports.ImportReport`, by line): stored, the same
+report as an earlier line (a duplicate), held already, or rejected with its reason. Two reports are
+the same only when every decoded field is; which line is kept is the first.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ import math
 import select
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +31,70 @@ import numpy as np
 import numpy.typing as npt
 
 from mitra.foundation.errors import InvalidInput
-from mitra.pillars.maritime.ais.decode import POSITION_TYPES, SIX_BIT, Column, TypeGroup, decode_buffer
+from mitra.foundation.reports import ImportReport
+from mitra.pillars.maritime.ais.decode import (
+    POSITION_TYPES,
+    SIX_BIT,
+    SUPPORTED_TYPES,
+    Column,
+    TypeGroup,
+    decode_buffer,
+)
 from mitra.pillars.maritime.ais.nmea import FragmentAssembler, Framed, IngestCounts, frame_lines
 from mitra.pillars.maritime.ais.store import PositionStore
 
 BATCH_LINES = 200_000
-_STATIC_TYPES = (5, 19, 24)
+_STATIC_TYPES = frozenset({5, 19, 24})
+# ITU-R M.1371 message names, for the report of types Mitra does not keep.
+_TYPE_NAMES = {
+    4: "base station report",
+    6: "binary addressed",
+    7: "binary acknowledge",
+    8: "binary broadcast",
+    9: "SAR aircraft position",
+    10: "UTC/date inquiry",
+    11: "UTC/date response",
+    12: "addressed safety",
+    13: "safety acknowledge",
+    14: "safety broadcast",
+    15: "interrogation",
+    16: "assignment mode command",
+    17: "DGNSS broadcast",
+    20: "data link management",
+    21: "aid to navigation report",
+    22: "channel management",
+    23: "group assignment command",
+    25: "single-slot binary",
+    26: "multiple-slot binary",
+}
+
+
+@dataclass(frozen=True)
+class TimeBasis:
+    """How to time a report that carries no time of its own, as the operator named it.
+
+    ``assumed``: the capture began at ``start`` and ran at ``rate`` lines a second (every line at
+    ``start`` when no rate); ``file-mtime``: every such report at the file's modification time;
+    ``received``: a live stream's reports at the moment they arrived.
+    """
+
+    kind: str
+    start: float
+    rate: float | None = None
+
+    def times(self, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        if self.rate:
+            return self.start + (lines.astype(np.float64) - 1.0) / self.rate
+        return np.full(len(lines), self.start)
+
+    def describe(self) -> str:
+        start = datetime.fromtimestamp(self.start, UTC).isoformat().replace("+00:00", "Z")
+        rate = f" at {self.rate:g} lines/s" if self.rate else ""
+        return f"{self.kind} from {start}{rate}"
+
+
+# What a stored report's time rests on, by the code _times gives it.
+_BASIS_MESSAGE, _BASIS_CLOCK, _BASIS_NAMED, _BASIS_NONE = 0, 1, 2, 3
 
 
 @dataclass
@@ -37,19 +103,29 @@ class IngestResult:
     counts: IngestCounts
     stored_positions: int = 0
     stored_static: int = 0
-    duplicates: int = 0
+    untimed: int = 0  # reports (positions and static) stored with an unknown time: no basis was named
+    time_basis: str = ""
     resumed_from_line: int = 0
     already_complete: bool = False
     seconds: float = 0.0
     report_path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def report(self) -> ImportReport:
+        return self.counts.report
+
+    @property
+    def duplicates(self) -> int:
+        return self.counts.report.duplicate_count
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "stored_positions": self.stored_positions,
             "stored_static": self.stored_static,
-            "duplicates": self.duplicates,
+            "untimed": self.untimed,
+            "time_basis": self.time_basis,
             "resumed_from_line": self.resumed_from_line,
             "already_complete": self.already_complete,
             "seconds": round(self.seconds, 3),
@@ -72,16 +148,16 @@ def _float_or_nan(column: Column, missing: float | None = None) -> npt.NDArray[n
 class AisIngestor:
     """Feeds batches of lines through framing and decoding into the store; keeps the stream's clock."""
 
-    def __init__(self, store: PositionStore, *, source: str, fallback_time: float) -> None:
+    def __init__(self, store: PositionStore, *, source: str, basis: TimeBasis | None = None) -> None:
         self.store = store
         self.source = source
-        self.fallback_time = fallback_time
+        self.basis = basis
         self.clock = float("nan")
         self.assembler = FragmentAssembler()
-        self.counts = IngestCounts()
+        self.counts = IngestCounts(source=source, report=ImportReport(source=source, unit="line"))
         self.stored_positions = 0
         self.stored_static = 0
-        self.duplicates = 0
+        self.untimed = 0
 
     def feed(self, lines: list[bytes], *, first_line: int) -> None:
         framed = frame_lines(lines, first_line=first_line, assembler=self.assembler, counts=self.counts)
@@ -90,7 +166,19 @@ class AisIngestor:
     def finish(self) -> None:
         self.assembler.flush(self.counts)
 
-    def _times(self, received: npt.NDArray[np.float64], groups: list[TypeGroup]) -> npt.NDArray[np.float64]:
+    def state(self) -> dict[str, Any]:
+        """What a resumed ingest needs to go on exactly as this one would: the clock and pending fragments."""
+        return {"clock": None if math.isnan(self.clock) else self.clock, "pending": self.assembler.state()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        clock = state.get("clock")
+        self.clock = float("nan") if clock is None else float(clock)
+        self.assembler.restore(list(state.get("pending", [])))
+
+    def _times(
+        self, received: npt.NDArray[np.float64], groups: list[TypeGroup], lines: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Each message's time (UNIX seconds, NaN when none) and what it rests on (the ``_BASIS_*`` codes)."""
         times = received
         base = np.full(len(times), np.nan)
         for group in groups:
@@ -127,25 +215,36 @@ class AisIngestor:
         if known.any():
             index = np.where(known, np.arange(len(base)), -1)
             np.maximum.accumulate(index, out=index)
-            before = self.clock if not math.isnan(self.clock) else float(base[np.flatnonzero(known)[0]])
+            before = self.clock
             carried = np.where(index >= 0, base[np.clip(index, 0, None)], before)
             last_known = float(base[np.flatnonzero(known)[-1]])
         else:
             carried = np.full(len(base), self.clock)
             last_known = self.clock
-        carried = np.where(np.isnan(carried), self.fallback_time, carried)
+        basis = np.where(np.isnan(times), np.where(np.isnan(carried), _BASIS_NONE, _BASIS_CLOCK), _BASIS_MESSAGE)
         result = np.where(np.isnan(times), carried, times)
+        if self.basis is not None:
+            named = basis == _BASIS_NONE
+            result = np.where(named, self.basis.times(lines), result)
+            basis = np.where(named, _BASIS_NAMED, basis)
         heard = _plausible_time(times)  # a broken receiver time is rejected with its report, not kept as the clock
         if heard.any():
             last_known = max(last_known if not math.isnan(last_known) else -np.inf, float(times[heard][-1]))
         if not math.isnan(last_known):
             self.clock = last_known
-        return result
+        return result, basis.astype(np.int64)
+
+    def _basis_names(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        names = np.array(
+            ["message", "base-station clock", self.basis.kind if self.basis else "", "unknown"], dtype=object
+        )
+        return names[codes]
 
     def _store(self, framed: Framed) -> None:
         buffer, starts, lengths, fills, lines, received = framed.combined()
         groups = decode_buffer(buffer, starts, lengths, fills)
         self.counts.messages += len(starts)
+        self.counts.report.read += len(starts)
         known = np.zeros(len(starts), dtype=bool)
         for group in groups:
             known[group.index] = True
@@ -153,17 +252,47 @@ class AisIngestor:
         values, tallies = np.unique(types, return_counts=True)
         for value, count in zip(values.tolist(), tallies.tolist(), strict=True):
             self.counts.by_type[int(value)] += int(count)
-        times = self._times(received, groups)
-        self._store_positions([g for g in groups if g.msg_type in POSITION_TYPES], times, lines)
-        self._store_static([g for g in groups if g.msg_type in _STATIC_TYPES], times, lines)
+        times, basis = self._times(received, groups, lines)
+        self._report_unkept(types, known, groups, lines)
+        self._store_positions([g for g in groups if g.msg_type in POSITION_TYPES], times, basis, lines)
+        self._store_static([g for g in groups if g.msg_type in _STATIC_TYPES], times, basis, lines)
+
+    def _report_unkept(
+        self,
+        types: npt.NDArray[np.int64],
+        decoded: npt.NDArray[np.bool_],
+        groups: list[TypeGroup],
+        lines: npt.NDArray[np.int64],
+    ) -> None:
+        """Messages no table keeps are rejects too, each with its line and why."""
+        kept = POSITION_TYPES | _STATIC_TYPES
+        for index in np.flatnonzero(~decoded).tolist():
+            msg_type = int(types[index])
+            if msg_type in SUPPORTED_TYPES:  # decodable, yet no group took it: a reserved variant
+                reason = f"type {msg_type}: a reserved variant (e.g. type 24 part number 2 or 3)"
+            else:
+                reason = f"type {msg_type} ({_TYPE_NAMES.get(msg_type, 'unassigned')}): not decoded"
+            self.counts.report.reject(reason, int(lines[index]))
+        for group in groups:
+            if group.msg_type in kept:
+                continue
+            reason = f"type {group.msg_type} ({_TYPE_NAMES.get(group.msg_type, '')}): decoded, not kept"
+            if group.msg_type in (4, 11):
+                reason = f"type {group.msg_type} (base station / UTC report): used as the stream clock, not kept"
+            for line in lines[group.index].tolist():
+                self.counts.report.reject(reason, int(line))
 
     def _store_positions(
-        self, groups: list[TypeGroup], times: npt.NDArray[np.float64], lines: npt.NDArray[np.int64]
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
     ) -> None:
         if not groups:
             return
-        parts: dict[str, list[Any]] = {k: [] for k in ("mmsi", "ts", "lat", "lon", "sog", "cog", "hdg", "st", "mt")}
-        parts["line"] = []
+        names = ("mmsi", "ts", "lat", "lon", "sog", "cog", "hdg", "st", "mt", "line", "timed", "basis")
+        parts: dict[str, list[Any]] = {k: [] for k in names}
         for group in groups:
             cols = group.columns
             lat = _float_or_nan(cols["lat"])
@@ -182,20 +311,23 @@ class AisIngestor:
                 if "status" in cols
                 else np.full(len(group.index), 15, dtype=np.int64)
             )
+            seconds = times[group.index]
+            untimed = np.isnan(seconds)
             unavailable = (lat == 91.0) | (lon == 181.0) | np.isnan(lat) | np.isnan(lon)
             out_of_range = ~unavailable & ((np.abs(lat) > 90.0) | (np.abs(lon) > 180.0))
-            untimed = ~unavailable & ~out_of_range & ~_plausible_time(times[group.index])
+            bad_time = ~unavailable & ~out_of_range & ~untimed & ~_plausible_time(seconds)
             for mask, reason in (
                 (unavailable, "position not available"),
                 (out_of_range, "coordinates out of range"),
-                (untimed, "time out of range"),
+                (bad_time, "time out of range"),
             ):
                 for line in lines[group.index[mask]].tolist():
-                    self.counts.reject(reason, line)
-            keep = ~(unavailable | out_of_range | untimed)
+                    self.counts.report.reject(reason, line)
+            keep = ~(unavailable | out_of_range | bad_time)
             index = group.index[keep]
             parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
-            parts["ts"].append((times[index] * 1e6).astype(np.int64))
+            parts["ts"].append((np.where(untimed, 0.0, seconds)[keep] * 1e6).astype(np.int64))
+            parts["timed"].append(~untimed[keep])
             parts["lat"].append(lat[keep])
             parts["lon"].append(lon[keep])
             parts["sog"].append(sog[keep])
@@ -204,45 +336,93 @@ class AisIngestor:
             parts["st"].append(status[keep].astype(np.int64))
             parts["mt"].append(np.full(int(keep.sum()), group.msg_type, dtype=np.int64))
             parts["line"].append(lines[index])
+            parts["basis"].append(self._basis_names(basis[index]))
         batch = {k: np.concatenate(v) for k, v in parts.items()}
         if not len(batch["mmsi"]):
             return
-        stored, dupes = self._write_positions(batch)
-        self.stored_positions += stored
-        self.duplicates += dupes
+        self.stored_positions += self._write(
+            batch,
+            folder=self.store.positions_dir,
+            select="""
+                SELECT mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts, lat, lon,
+                       CAST(nullif(sog, 'NaN') AS DOUBLE) AS sog, CAST(nullif(cog, 'NaN') AS DOUBLE) AS cog,
+                       CAST(nullif(hdg, -1) AS INTEGER) AS heading, CAST(st AS INTEGER) AS status,
+                       CAST(mt AS INTEGER) AS msg_type, $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
+            key=("mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "status", "msg_type"),
+            view="all_positions",
+        )
 
-    def _write_positions(self, batch: dict[str, npt.NDArray[Any]]) -> tuple[int, int]:
-        folder = self.store.positions_dir
+    def _write(
+        self,
+        batch: dict[str, npt.NDArray[Any]],
+        *,
+        folder: Path,
+        select: str,
+        key: tuple[str, ...],
+        view: str,
+        counted: Callable[[int], bool] = lambda _msg_type: True,
+    ) -> int:
+        """Store the batch's new reports; report the rest by line. Returns how many were stored.
+
+        A report is the same as another when every field of ``key`` is (NULL equal to NULL). Of the same
+        report twice in this source, the first line is kept and the later one is a duplicate; one held
+        from another source, or from this very line before an interrupted run, is held already. Two
+        reports of unknown time are the same when all else is. Messages of a type ``counted`` refuses
+        are stored without being reported here (a type 19 report is a position and a static report;
+        it is reported once).
+        """
         folder.mkdir(parents=True, exist_ok=True)
         con = self.store.connect()
         try:
             con.execute("SET preserve_insertion_order = false")
             con.register("batch", batch)
+            con.execute(f"CREATE TEMP TABLE offered AS {select}", [self.source])
+            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+            partition = ", ".join(key)
+            repeated = con.execute(
+                f"""
+                SELECT line, msg_type FROM (
+                    SELECT line, ts, msg_type, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS n
+                    FROM offered
+                ) WHERE n > 1 ORDER BY line
+                """  # noqa: S608 - our own column names
+            ).fetchall()
             con.execute(
-                """
-                CREATE TEMP TABLE fresh AS
-                SELECT DISTINCT ON (mmsi, ts, lat, lon)
-                       mmsi, make_timestamp(ts) AS ts, lat, lon, CAST(nullif(sog, 'NaN') AS DOUBLE) AS sog,
-                       CAST(nullif(cog, 'NaN') AS DOUBLE) AS cog, CAST(nullif(hdg, -1) AS INTEGER) AS heading,
-                       CAST(st AS INTEGER) AS status, CAST(mt AS INTEGER) AS msg_type, $1 AS source, line
-                FROM batch
-                """,
-                [self.source],
+                f"""
+                CREATE TEMP TABLE fresh AS SELECT * FROM offered
+                QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY line) = 1
+                """  # noqa: S608
             )
-            total = len(batch["mmsi"])
-            _scalar(con, "SELECT count(*) FROM fresh")
             bounds = con.execute("SELECT min(ts), max(ts) FROM fresh").fetchone()
-            if bounds and bounds[0] is not None:
-                con.execute(
-                    """
-                    DELETE FROM fresh USING (
-                        SELECT mmsi, ts, lat, lon FROM positions WHERE ts BETWEEN $1 AND $2
-                    ) AS held
-                    WHERE fresh.mmsi = held.mmsi AND fresh.ts = held.ts AND fresh.lat = held.lat
-                      AND fresh.lon = held.lon
-                    """,
-                    [bounds[0], bounds[1]],
-                )
+            held = con.execute(
+                f"""
+                SELECT a.line, a.msg_type,
+                       min(b.line) FILTER (WHERE b.source = a.source AND b.line < a.line) AS earlier
+                FROM fresh a JOIN (
+                    SELECT * FROM {view}
+                    WHERE ts IS NULL OR (ts BETWEEN $1 AND $2)
+                ) b ON {same}
+                GROUP BY a.line, a.msg_type
+                """,  # noqa: S608
+                [bounds[0] if bounds else None, bounds[1] if bounds else None],
+            ).fetchall()
+            for line, msg_type in repeated:
+                if counted(msg_type):
+                    self.counts.report.duplicate("the same report as an earlier line", int(line))
+            gone = []
+            for line, msg_type, earlier in held:
+                gone.append(int(line))
+                if not counted(msg_type):
+                    continue
+                if earlier is not None:
+                    self.counts.report.duplicate("the same report as an earlier line", int(line))
+                else:
+                    self.counts.report.count("unchanged")
+            if gone:
+                con.register("gone", {"line": np.array(gone, dtype=np.int64)})
+                con.execute("DELETE FROM fresh WHERE line IN (SELECT line FROM gone)")
             new = _scalar(con, "SELECT count(*) FROM fresh")
             if new:
                 target = str(folder).replace("'", "''")
@@ -250,15 +430,22 @@ class AisIngestor:
                     "COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) "  # noqa: S608 - our own path
                     f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}')"
                 )
-            return new, total - new
+                self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
+                fresh_types = con.execute("SELECT msg_type, count(*) FROM fresh GROUP BY msg_type").fetchall()
+                self.counts.report.count("added", sum(int(n) for t, n in fresh_types if counted(int(t))))
+            return new
         finally:
             con.close()
 
     def _store_static(
-        self, groups: list[TypeGroup], times: npt.NDArray[np.float64], lines: npt.NDArray[np.int64]
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
     ) -> None:
         names = ("mmsi", "imo", "shipname", "callsign", "ship_type", "draught", "destination")
-        parts: dict[str, list[Any]] = {k: [] for k in (*names, "length", "beam", "ts", "mt", "line", "timed")}
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "length", "beam", "ts", "mt", "line", "timed", "basis")}
         for group in groups:
             cols = group.columns
             count = len(group.index)
@@ -273,57 +460,51 @@ class AisIngestor:
                     total[~(a.present & b.present)] = None
                     parts[target].append(total)
             seconds = times[group.index]
-            timed = _plausible_time(seconds)
-            parts["timed"].append(timed)
-            parts["ts"].append((np.where(timed, seconds, 0.0) * 1e6).astype(np.int64))
-            parts["mt"].append(np.full(count, group.msg_type, dtype=np.int64))
-            parts["line"].append(lines[group.index])
+            untimed = np.isnan(seconds)
+            bad_time = ~untimed & ~_plausible_time(seconds)
+            for line in lines[group.index[bad_time]].tolist():
+                self.counts.report.reject("time out of range", line)
+            keep = ~bad_time
+            for key in (*names, "length", "beam"):
+                parts[key][-1] = parts[key][-1][keep]
+            parts["timed"].append(~untimed[keep])
+            parts["ts"].append((np.where(untimed, 0.0, seconds)[keep] * 1e6).astype(np.int64))
+            parts["mt"].append(np.full(int(keep.sum()), group.msg_type, dtype=np.int64))
+            parts["line"].append(lines[group.index[keep]])
+            parts["basis"].append(self._basis_names(basis[group.index[keep]]))
         if not parts["mmsi"]:
             return
         batch = {k: np.concatenate(v) for k, v in parts.items()}
-        timed = batch.pop("timed")
-        for line in batch["line"][~timed].tolist():
-            self.counts.reject("time out of range", line)
-        batch = {k: v[timed] for k, v in batch.items()}
         if not len(batch["mmsi"]):
             return
-        folder = self.store.static_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        con = self.store.connect()
-        try:
-            con.register("batch", batch)
-            con.execute(
-                """
-                CREATE TEMP TABLE fresh AS
-                SELECT DISTINCT ON (mmsi, ts, msg_type, name, callsign) * FROM (
-                    SELECT CAST(mmsi AS BIGINT) AS mmsi, make_timestamp(ts) AS ts, CAST(mt AS INTEGER) AS msg_type,
-                           CAST(imo AS BIGINT) AS imo, CAST(shipname AS VARCHAR) AS name,
-                           CAST(callsign AS VARCHAR) AS callsign, CAST(ship_type AS INTEGER) AS ship_type,
-                           CAST(length AS INTEGER) AS length, CAST(beam AS INTEGER) AS beam,
-                           CAST(draught AS DOUBLE) AS draught, CAST(destination AS VARCHAR) AS destination,
-                           $1 AS source, line
-                    FROM batch
-                )
-                """,
-                [self.source],
-            )
-            con.execute(
-                """
-                DELETE FROM fresh USING static AS held
-                WHERE fresh.mmsi = held.mmsi AND fresh.ts = held.ts AND fresh.msg_type = held.msg_type
-                  AND fresh.name IS NOT DISTINCT FROM held.name AND fresh.callsign IS NOT DISTINCT FROM held.callsign
-                """
-            )
-            new = _scalar(con, "SELECT count(*) FROM fresh")
-            if new:
-                target = str(folder).replace("'", "''")
-                con.execute(
-                    f"COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) TO '{target}' "  # noqa: S608 - own path
-                    "(FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{uuid}')"
-                )
-            self.stored_static += new
-        finally:
-            con.close()
+        self.stored_static += self._write(
+            batch,
+            folder=self.store.static_dir,
+            select="""
+                SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts,
+                       CAST(mt AS INTEGER) AS msg_type, CAST(imo AS BIGINT) AS imo, CAST(shipname AS VARCHAR) AS name,
+                       CAST(callsign AS VARCHAR) AS callsign, CAST(ship_type AS INTEGER) AS ship_type,
+                       CAST(length AS INTEGER) AS length, CAST(beam AS INTEGER) AS beam,
+                       CAST(draught AS DOUBLE) AS draught, CAST(destination AS VARCHAR) AS destination,
+                       $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
+            key=(
+                "mmsi",
+                "ts",
+                "msg_type",
+                "imo",
+                "name",
+                "callsign",
+                "ship_type",
+                "length",
+                "beam",
+                "draught",
+                "destination",
+            ),
+            view="all_static",
+            counted=lambda msg_type: msg_type not in POSITION_TYPES,
+        )
 
     def result(self, seconds: float) -> IngestResult:
         return IngestResult(
@@ -331,7 +512,8 @@ class AisIngestor:
             counts=self.counts,
             stored_positions=self.stored_positions,
             stored_static=self.stored_static,
-            duplicates=self.duplicates,
+            untimed=self.untimed,
+            time_basis=self.basis.describe() if self.basis else "",
             seconds=seconds,
         )
 
@@ -391,25 +573,44 @@ Progress = Callable[[int, int], None]
 
 
 def ingest_file(
-    store: PositionStore, path: Path, *, on_progress: Progress | None = None, batch_lines: int = BATCH_LINES
+    store: PositionStore,
+    path: Path,
+    *,
+    on_progress: Progress | None = None,
+    batch_lines: int = BATCH_LINES,
+    basis: TimeBasis | None = None,
+    time_from_file_mtime: bool = False,
 ) -> IngestResult:
-    """Ingest one file; resumes from its checkpoint and adds nothing when it was ingested in full before."""
+    """Ingest one file; resumes from its checkpoint and adds nothing when it was ingested in full before.
+
+    Reports without a time of their own are stored with an unknown time, unless ``basis`` names one
+    or ``time_from_file_mtime`` asks for the file's modification time; the basis is in the result.
+    """
     started = time.perf_counter()
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
+    if time_from_file_mtime:
+        if basis is not None:
+            raise InvalidInput("give one time basis: an assumed start or the file's modification time")
+        basis = TimeBasis("file-mtime", path.stat().st_mtime)
     digest = _file_digest(path)
     checkpoint = store.checkpoint(digest)
     try:
         lines = _read_lines(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InvalidInput(f"{path}: cannot read ({exc})") from exc
-    ingestor = AisIngestor(store, source=path.name, fallback_time=path.stat().st_mtime)
+    ingestor = AisIngestor(store, source=path.name, basis=basis)
     if checkpoint.get("complete"):
         result = ingestor.result(time.perf_counter() - started)
         result.already_complete = True
         result.counts.lines = len(lines)
         return result
     start = int(checkpoint.get("line", 0))
+    if start:
+        if checkpoint.get("basis") != (basis.describe() if basis else ""):
+            was = checkpoint.get("basis") or "none"
+            raise InvalidInput(f"{path}: an interrupted ingest of this file used time basis {was}; resume with it")
+        ingestor.restore(checkpoint.get("state", {}))
     total = len(lines)
     if on_progress:
         on_progress(start, total)
@@ -420,7 +621,14 @@ def ingest_file(
         complete = done >= total
         if complete:
             ingestor.finish()
-        store.save_checkpoint(digest, line=done, complete=complete, source=str(path))
+        store.save_checkpoint(
+            digest,
+            line=done,
+            complete=complete,
+            source=str(path),
+            state=ingestor.state(),
+            basis=basis.describe() if basis else "",
+        )
         if on_progress:
             on_progress(done, total)
     if total == 0:
@@ -497,14 +705,14 @@ def ingest_stream(
     ``on_open`` is called once the connection is made or the UDP port is bound: what arrives from then on is read.
     """
     started = time.perf_counter()
-    ingestor = AisIngestor(store, source=url, fallback_time=time.time())
+    ingestor = AisIngestor(store, source=url, basis=TimeBasis("received", time.time()))
     buffer: list[bytes] = []
     line_no = 1
     last_flush = time.monotonic()
     for chunk in _stream_chunks(url, max_seconds, on_open):
         buffer.extend(chunk)
         if len(buffer) >= batch_lines or time.monotonic() - last_flush >= flush_seconds:
-            ingestor.fallback_time = time.time()
+            ingestor.basis = TimeBasis("received", time.time())
             ingestor.feed(buffer, first_line=line_no)
             line_no += len(buffer)
             buffer = []
@@ -512,7 +720,7 @@ def ingest_stream(
             if on_progress:
                 on_progress(line_no - 1, 0)
     if buffer:
-        ingestor.fallback_time = time.time()
+        ingestor.basis = TimeBasis("received", time.time())
         ingestor.feed(buffer, first_line=line_no)
         line_no += len(buffer)
     ingestor.finish()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-MAX_REJECT_LINES = 50  # line numbers kept per reject reason (the counts are complete)
+from mitra.foundation.reports import ImportReport
 
 _HEX = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(b"0123456789ABCDEF"):
@@ -26,21 +27,27 @@ for _i, _c in enumerate(b"abcdef"):
 
 @dataclass
 class IngestCounts:
-    """What one ingest saw: lines, skipped non-AIS lines, rejects by reason (with line numbers), messages by type."""
+    """What one ingest saw: lines, skipped non-AIS lines, messages by type, and the report of each record.
 
+    A record is a whole message (its first line is its position) or a line that could not become one;
+    every record is in ``report``: stored, a duplicate, held already or rejected with its reason.
+    """
+
+    source: str = ""
     lines: int = 0
     sentences: int = 0
     skipped: int = 0
     messages: int = 0
     by_type: Counter[int] = field(default_factory=Counter)
-    rejects: Counter[str] = field(default_factory=Counter)
-    reject_lines: dict[str, list[int]] = field(default_factory=dict)
+    report: ImportReport = field(default_factory=ImportReport)
+
+    def __post_init__(self) -> None:
+        self.report.source = self.report.source or self.source
 
     def reject(self, reason: str, line: int) -> None:
-        self.rejects[reason] += 1
-        kept = self.reject_lines.setdefault(reason, [])
-        if len(kept) < MAX_REJECT_LINES:
-            kept.append(line)
+        """A line that does not become a message (or a message not kept): one record, rejected."""
+        self.report.read += 1
+        self.report.reject(reason, line)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,8 +56,7 @@ class IngestCounts:
             "skipped": self.skipped,
             "messages": self.messages,
             "by_type": {str(k): v for k, v in sorted(self.by_type.items())},
-            "rejects": dict(sorted(self.rejects.items())),
-            "reject_lines": dict(sorted(self.reject_lines.items())),
+            "report": self.report.as_dict(),
         }
 
 
@@ -160,6 +166,29 @@ class FragmentAssembler:
             if len(self.pending) <= self.max_pending and line - oldest.first_line <= self.max_age_lines:
                 break
             self._orphan(key, counts)
+
+    def state(self) -> list[dict[str, object]]:
+        """The messages waiting for their next sentence, as JSON, so a resumed ingest completes them."""
+        return [
+            {
+                "seq": seq.decode("latin-1"),
+                "channel": channel.decode("latin-1"),
+                "total": p.total,
+                "parts": [part.decode("latin-1") for part in p.parts],
+                "first_line": p.first_line,
+                "lines": p.lines,
+                "time": None if math.isnan(p.time) else p.time,
+            }
+            for (seq, channel), p in self.pending.items()
+        ]
+
+    def restore(self, state: list[dict[str, Any]]) -> None:
+        for item in state:
+            key = (str(item["seq"]).encode("latin-1"), str(item["channel"]).encode("latin-1"))
+            parts = [str(part).encode("latin-1") for part in item["parts"]]
+            when = float("nan") if item["time"] is None else float(item["time"])
+            lines = [int(n) for n in item["lines"]]
+            self.pending[key] = _Partial(int(item["total"]), parts, int(item["first_line"]), lines, when)
 
     def flush(self, counts: IngestCounts) -> None:
         """End of input: whatever is still pending is an orphan."""

@@ -17,13 +17,15 @@ import duckdb
 if TYPE_CHECKING:
     from mitra.settings import Settings
 
+# ``ts`` is NULL for a report of unknown time; ``time_basis`` says what a time rests on (see ``ingest``).
 POSITION_COLUMNS = (
     "mmsi BIGINT, ts TIMESTAMP, lat DOUBLE, lon DOUBLE, sog DOUBLE, cog DOUBLE, heading INTEGER, "
-    "status INTEGER, msg_type INTEGER, source VARCHAR, line BIGINT"
+    "status INTEGER, msg_type INTEGER, source VARCHAR, line BIGINT, time_basis VARCHAR"
 )
 STATIC_COLUMNS = (
     "mmsi BIGINT, ts TIMESTAMP, msg_type INTEGER, imo BIGINT, name VARCHAR, callsign VARCHAR, ship_type INTEGER, "
-    "length INTEGER, beam INTEGER, draught DOUBLE, destination VARCHAR, source VARCHAR, line BIGINT"
+    "length INTEGER, beam INTEGER, draught DOUBLE, destination VARCHAR, source VARCHAR, line BIGINT, "
+    "time_basis VARCHAR"
 )
 
 
@@ -53,7 +55,11 @@ class PositionStore:
     # ----- DuckDB -------------------------------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB with views ``positions`` and ``static`` over the Parquet files (empty if none)."""
+        """An in-memory DuckDB over the Parquet files (empty tables if none).
+
+        ``positions`` and ``static`` hold the reports with a time (what maps, tracks and detectors read);
+        ``all_positions`` and ``all_static`` hold every report, those of unknown time (``ts`` NULL) too.
+        """
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         for name, folder, columns in (
@@ -62,17 +68,31 @@ class PositionStore:
         ):
             if any(folder.glob("date=*/*.parquet")):
                 pattern = str(folder / "date=*" / "*.parquet").replace("'", "''")
-                con.execute(
-                    f"CREATE VIEW {name} AS SELECT * EXCLUDE (date) "  # noqa: S608 - our own path, quoted
-                    f"FROM read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
-                )
+                files = f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
+                con.execute(f"CREATE VIEW all_{name} AS SELECT * EXCLUDE (date) FROM {files}")  # noqa: S608 - own path
+                held = {c[0] for c in con.execute(f"DESCRIBE all_{name}").fetchall()}
+                if "time_basis" not in held:  # files written before reports said what their time rests on
+                    con.execute(
+                        f"CREATE OR REPLACE VIEW all_{name} AS "  # noqa: S608 - own path
+                        f"SELECT * EXCLUDE (date), NULL::VARCHAR AS time_basis FROM {files}"
+                    )
             else:
-                con.execute(f"CREATE TABLE {name} ({columns})")
+                con.execute(f"CREATE TABLE all_{name} ({columns})")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM all_{name} WHERE ts IS NOT NULL")  # noqa: S608
         return con
 
-    def count_positions(self) -> int:
+    def untimed_counts(self) -> tuple[int, int]:
+        """How many position and static reports are held with an unknown time (no map or detector uses them)."""
         with self.connect() as con:
-            row = con.execute("SELECT count(*) FROM positions").fetchone()
+            positions = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
+            static = con.execute("SELECT count(*) FROM all_static WHERE ts IS NULL").fetchone()
+        return (int(positions[0]) if positions else 0, int(static[0]) if static else 0)
+
+    def count_positions(self, *, with_unknown_time: bool = False) -> int:
+        """Positions held with a time (what maps and detectors use), or with ``with_unknown_time`` all of them."""
+        table = "all_positions" if with_unknown_time else "positions"
+        with self.connect() as con:
+            row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - one of two names
         return int(row[0]) if row else 0
 
     # ----- reads for the map and the API ---------------------------------------------------
@@ -200,9 +220,20 @@ class PositionStore:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
 
-    def save_checkpoint(self, digest: str, *, line: int, complete: bool, source: str) -> None:
+    def save_checkpoint(
+        self,
+        digest: str,
+        *,
+        line: int,
+        complete: bool,
+        source: str,
+        state: dict[str, Any] | None = None,
+        basis: str = "",
+    ) -> None:
+        """Where an ingest of a file is, with the decoder's ``state`` (clock, pending fragments) to resume it."""
         self.reports_dir.mkdir(parents=True, exist_ok=True)
         path = self.reports_dir / f"checkpoint-{digest}.json"
         temp = path.with_suffix(".tmp")
-        temp.write_text(json.dumps({"line": line, "complete": complete, "source": source}), encoding="utf-8")
+        body = {"line": line, "complete": complete, "source": source, "state": state or {}, "basis": basis}
+        temp.write_text(json.dumps(body), encoding="utf-8")
         temp.replace(path)
