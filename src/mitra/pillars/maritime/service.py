@@ -50,10 +50,11 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
         areas = _areas(session, node, actor)
     may_read_data = may(actor, Action.READ_DATA, nation=node.nation)
     vessels: list[dict[str, Any]] = []
+    untimed = 0
     if may_read_data:
-        vessels = PositionStore.for_settings(node.settings).latest_positions(
-            since=since, until=until, limit=MAX_VESSELS
-        )
+        store = PositionStore.for_settings(node.settings)
+        vessels = store.latest_positions(since=since, until=until, limit=MAX_VESSELS)
+        untimed = store.untimed_counts()[0]
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
@@ -64,6 +65,7 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
         "events": events,
         "vessels": vessels,
         "positions_shown": may_read_data,
+        "positions_untimed": untimed,  # held with an unknown time: no place on a map in time
     }
 
 

@@ -103,7 +103,9 @@
     });
     var shown = body.incidents.length + " incidents" + (body.incidents_truncated ? " (newest of " + body.incidents_total + ")" : "") +
       ", " + body.events.length + " events, " + body.vessels.length + " vessels" +
-      (body.positions_shown ? "" : " (positions not available to you)");
+      (body.positions_shown ? "" : " (positions not available to you)") +
+      (body.positions_untimed ? "; " + body.positions_untimed.toLocaleString("en") +
+        " positions of unknown time held, not shown (their source gave no time)" : "");
     status.textContent = shown;
     el.dataset.incidents = String(body.incidents.length);
     el.dataset.areas = String(body.areas.features.length);
