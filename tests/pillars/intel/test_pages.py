@@ -206,7 +206,27 @@ def test_the_import_page_reports_what_was_added(client: TestClient, people: dict
     files = {"file": ("list.txt", b"185.220.101.7\nevil.example\n", "text/plain")}
     response = client.post("/intel/import", data={"csrf_token": token, "kind": "csv", "tlp": "green"}, files=files)
     assert response.status_code == 200
-    assert "<td>2</td><td>0</td><td>0</td>" in response.text
+    assert "<td>2</td><td>2</td><td>0</td><td>0</td><td>0</td><td>0</td>" in response.text  # read, added, ...
+
+
+def test_a_refused_import_gives_the_form_back_as_chosen(client: TestClient, people: dict[str, Person]) -> None:
+    token = log_in(client, people["analyst"])
+    files = {"file": ("list.txt", b"185.220.101.7\nnot-an-indicator\n", "text/plain")}
+    response = client.post("/intel/import", data={"csrf_token": token, "kind": "csv", "tlp": "amber"}, files=files)
+    assert response.status_code == 422
+    assert "line 2:" in response.text
+    assert "nothing was imported" in response.text
+    assert '<option value="csv" selected>' in response.text
+    assert '<option value="amber" selected>' in response.text
+
+
+def test_a_viewer_is_told_they_may_not_import_and_offered_no_form(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    log_in(client, people["viewer"])
+    page = client.get("/intel/import").text
+    assert "may not import intelligence on this node" in page
+    assert 'action="/intel/import"' not in page
 
 
 def test_lifting_orcon_in_an_edit_is_refused(client: TestClient, intel_node: Node, people: dict[str, Person]) -> None:

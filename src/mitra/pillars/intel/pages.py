@@ -16,6 +16,7 @@ from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
 from mitra.core.stix import HandlingInput, read_handling
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
+from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
 from mitra.pillars.intel import forms, india_malaysia, models, service
@@ -294,9 +295,32 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
     return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
 
 
+def _import_page(
+    request: Request,
+    user: PageUser,
+    *,
+    outcome: ImportReport | None = None,
+    error: str | None = None,
+    chosen: Mapping[str, object] | None = None,
+    status: int = 200,
+) -> Response:
+    """The import page: the form as the person left it, the last import's report, or why they may not import."""
+    return render(
+        request,
+        "intel/import.html",
+        user,
+        status=status,
+        outcome=outcome,
+        error=error,
+        tlps=TLP_LEVELS,
+        may_import=may(user.actor, Action.IMPORT, nation=node_of(request).nation),
+        chosen=dict(chosen or {"kind": "stix", "tlp": "", "skip_bad": False}),
+    )
+
+
 @router.get("/import", response_class=HTMLResponse)
 def import_form(request: Request, user: SignedIn) -> Response:
-    return render(request, "intel/import.html", user, outcome=None, error=None, tlps=TLP_LEVELS)
+    return _import_page(request, user)
 
 
 @router.post("/import", response_class=HTMLResponse)
@@ -309,6 +333,7 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
         skip_bad = form.get("skip_bad") == "on"
         raw = await upload.read(MAX_UPLOAD + 1) if isinstance(upload, UploadFile) else None
         where = (upload.filename if isinstance(upload, UploadFile) else None) or "upload"
+    chosen = {"kind": kind, "tlp": tlp or "", "skip_bad": skip_bad}
     node = node_of(request)
     try:
         if raw is None:
@@ -344,16 +369,8 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
             else:
                 raise InvalidInput("kind: choose STIX, MISP or CSV")
     except MitraError as exc:
-        return render(
-            request,
-            "intel/import.html",
-            user,
-            status=exc.status,
-            outcome=None,
-            error=f"{exc} (nothing was imported)",
-            tlps=TLP_LEVELS,
-        )
-    return render(request, "intel/import.html", user, outcome=outcome, error=None, tlps=TLP_LEVELS)
+        return _import_page(request, user, error=f"{exc} (nothing was imported)", chosen=chosen, status=exc.status)
+    return _import_page(request, user, outcome=outcome, chosen=chosen)
 
 
 @router.get("/india-malaysia", response_class=HTMLResponse)
