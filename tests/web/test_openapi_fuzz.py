@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from mitra.app import create_app
 from mitra.bootstrap import open_node
@@ -39,6 +39,16 @@ def _seeded() -> Iterator[None]:
 def test_api_conforms_to_its_openapi_spec(case: schemathesis.Case) -> None:
     # A body can match the schema yet not be valid STIX (an empty object, a bad pattern): the API
     # answers 422 with the reason, which is right, so the "schema-valid data is accepted" check is off.
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {_STATE['token']}"}, excluded_checks=[positive_data_acceptance]
-    )
+    excluded = [positive_data_acceptance]
+    # A query string carries text only: a "negative" query value Hypothesis made as a boolean or a
+    # number (type=false) arrives as the valid text "false", so it is not invalid data on the wire.
+    if _not_text(case.query):
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(headers={"Authorization": f"Bearer {_STATE['token']}"}, excluded_checks=excluded)
+
+
+def _not_text(query: object) -> bool:
+    if not isinstance(query, dict):
+        return False
+    values = [v for value in query.values() for v in (value if isinstance(value, list) else [value])]
+    return any(not isinstance(v, str) for v in values)
