@@ -213,16 +213,8 @@ def test_a_narrowed_marking_withdraws_the_partners_copy(nodes: Pair) -> None:
             handling=HandlingInput("amber", "IND", "NSCS", releasable_to=()),
         )
     assert notified == ["MYS"]
-    nodes.pull(nodes.mys)
-    assert not visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
-    with nodes.mys.db.read() as session:
-        rows = list(session.scalars(select(StixObject).where(StixObject.id == object_id)))
-    assert rows
-    assert all(r.withdrawn for r in rows)
+    rows = _withdrawn_at_mys_and_acknowledged(nodes, object_id)
     assert all("MYS" in r.releasable for r in rows)  # the narrowed version itself never reached MYS
-    nodes.pull(nodes.ind)
-    with nodes.ind.db.read() as session:
-        assert [a["applied"] for a in acknowledgements(session, object_id)] == ["withdrawn"]
 
 
 def test_widening_is_not_a_marking_change(nodes: Pair) -> None:
@@ -441,6 +433,11 @@ def test_a_narrowing_through_the_rest_api_reaches_the_partner_as_a_retraction(no
             json={"changes": {}, "handling": {"tlp": "green", "releasable_to": []}},
         )
     assert response.status_code == 201, response.text
+    _withdrawn_at_mys_and_acknowledged(nodes, object_id)
+
+
+def _withdrawn_at_mys_and_acknowledged(nodes: Pair, object_id: str) -> list[StixObject]:
+    """After a narrowing on IND: MYS pulls and withdraws every version, then IND pulls its acknowledgement."""
     nodes.pull(nodes.mys)
     assert not visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
     with nodes.mys.db.read() as session:
@@ -450,3 +447,4 @@ def test_a_narrowing_through_the_rest_api_reaches_the_partner_as_a_retraction(no
     nodes.pull(nodes.ind)
     with nodes.ind.db.read() as session:
         assert [a["applied"] for a in acknowledgements(session, object_id)] == ["withdrawn"]
+    return rows

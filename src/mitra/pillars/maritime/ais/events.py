@@ -95,9 +95,8 @@ def detect_and_record(
         detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
         detected = detector.run(PRESETS[preset])
         positions = detector.positions
-        untimed = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
     report = record_events(node, actor, detected, preset=preset, since=since, positions=positions)
-    report.untimed = int(untimed[0]) if untimed else 0
+    report.untimed = store.untimed_counts()[0]
     return report
 
 

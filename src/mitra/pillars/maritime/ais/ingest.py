@@ -154,7 +154,7 @@ class AisIngestor:
         self.basis = basis
         self.clock = float("nan")
         self.assembler = FragmentAssembler()
-        self.counts = IngestCounts(source=source, report=ImportReport(source=source, unit="line"))
+        self.counts = IngestCounts(report=ImportReport(source=source, unit="line"))
         self.stored_positions = 0
         self.stored_static = 0
         self.untimed = 0
@@ -378,23 +378,12 @@ class AisIngestor:
         try:
             con.execute("SET preserve_insertion_order = false")
             con.register("batch", batch)
-            con.execute(f"CREATE TEMP TABLE offered AS {select}", [self.source])
-            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
             partition = ", ".join(key)
-            repeated = con.execute(
-                f"""
-                SELECT line, msg_type FROM (
-                    SELECT line, ts, msg_type, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS n
-                    FROM offered
-                ) WHERE n > 1 ORDER BY line
-                """  # noqa: S608 - our own column names
-            ).fetchall()
-            con.execute(
-                f"""
-                CREATE TEMP TABLE fresh AS SELECT * FROM offered
-                QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY line) = 1
-                """  # noqa: S608
-            )
+            numbered = f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS copy FROM ({select})"  # noqa: S608 - our own column names
+            con.execute(f"CREATE TEMP TABLE offered AS {numbered}", [self.source])
+            repeated = con.execute("SELECT line, msg_type FROM offered WHERE copy > 1 ORDER BY line").fetchall()
+            con.execute("CREATE TEMP TABLE fresh AS SELECT * EXCLUDE (copy) FROM offered WHERE copy = 1")
+            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
             bounds = con.execute("SELECT min(ts), max(ts) FROM fresh").fetchone()
             held = con.execute(
                 f"""

@@ -33,16 +33,12 @@ class IngestCounts:
     every record is in ``report``: stored, a duplicate, held already or rejected with its reason.
     """
 
-    source: str = ""
     lines: int = 0
     sentences: int = 0
     skipped: int = 0
     messages: int = 0
     by_type: Counter[int] = field(default_factory=Counter)
     report: ImportReport = field(default_factory=ImportReport)
-
-    def __post_init__(self) -> None:
-        self.report.source = self.report.source or self.source
 
     def reject(self, reason: str, line: int) -> None:
         """A line that does not become a message (or a message not kept): one record, rejected."""
