@@ -436,6 +436,50 @@ def test_a_narrowing_through_the_rest_api_reaches_the_partner_as_a_retraction(no
     _withdrawn_at_mys_and_acknowledged(nodes, object_id)
 
 
+def test_a_narrowing_on_the_edit_page_reaches_the_partner_as_a_retraction(nodes: Pair) -> None:
+    """The same promise through the intel edit page: unticking "releasable to MYS" withdraws it at MYS."""
+    from fastapi.testclient import TestClient
+
+    from mitra.app import create_app
+    from tests.support.web import log_in
+
+    body = indicator("narrowed on a page", ip="198.51.100.9")
+    object_id = given(nodes.ind, body, HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)))
+    nodes.pull(nodes.mys)
+    assert visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
+    with TestClient(create_app(nodes.ind.settings, node=nodes.ind)) as client:
+        token = log_in(client, nodes.ind_people["analyst"])
+        form = {k: body[k] for k in ("name", "pattern", "valid_from")} | {"tlp": "green", "orcon": "on"}
+        response = client.post(
+            f"/intel/objects/{object_id}/edit", data=form | {"csrf_token": token}, follow_redirects=False
+        )
+    assert response.status_code == 303, response.text
+    _withdrawn_at_mys_and_acknowledged(nodes, object_id)
+
+
+def test_a_narrowing_by_a_bundle_import_reaches_the_partner_as_a_retraction(nodes: Pair) -> None:
+    """The same promise through an import (REST /bundles; `mitra import` is the same store path)."""
+    from fastapi.testclient import TestClient
+
+    from mitra.app import create_app
+    from mitra.core.stix import HANDLING_EXTENSION_ID
+
+    object_id = given(nodes.ind, indicator("narrowed by an import"), HandlingInput("green", "IND", "NSCS", ("MYS",)))
+    nodes.pull(nodes.mys)
+    assert visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)
+    with nodes.ind.db.read() as session:
+        body = nodes.ind.store.latest_row(session, object_id).as_stix()
+    body["modified"] = "2099-01-01T00:00:00.000Z"
+    body["extensions"][HANDLING_EXTENSION_ID]["releasable_to"] = []
+    bundle = {"type": "bundle", "id": "bundle--6a7b8c9d-0000-4000-8000-000000000001", "objects": [body]}
+    analyst = nodes.ind_people["analyst"]
+    with TestClient(create_app(nodes.ind.settings, node=nodes.ind)) as client:
+        response = client.post("/api/v1/bundles", headers={"Authorization": f"Bearer {analyst.token}"}, json=bundle)
+    assert response.status_code == 200, response.text
+    assert response.json()["updated"] == 1
+    _withdrawn_at_mys_and_acknowledged(nodes, object_id)
+
+
 def _withdrawn_at_mys_and_acknowledged(nodes: Pair, object_id: str) -> list[StixObject]:
     """After a narrowing on IND: MYS pulls and withdraws every version, then IND pulls its acknowledgement."""
     nodes.pull(nodes.mys)

@@ -65,6 +65,12 @@ def import_objects(
     latest = _latest_rows(session, {o.obj["id"] for o in kept})
     kept = versionable(store, kept, latest, actor=actor, report=report)
     releases = import_releases(store, kept, latest, actor=actor, where=where)
+    # Markings before the import of our own objects it versions: a narrowing is told to the partners, as on every path.
+    before = {
+        o.obj["id"]: latest[o.obj["id"]].handling(held_by=store.nation)
+        for o in kept
+        if o.obj["id"] in latest and latest[o.obj["id"]].originator_nation == store.nation
+    }
     for chunk in _chunks(kept, 2000):
         results = store.store_versions(
             session,
@@ -78,6 +84,12 @@ def import_objects(
         if on_progress is not None:
             on_progress(len(chunk))
     release_rules.record_releases(store, session, actor, releases)
+    if store.on_narrowed is not None and before:
+        after = _latest_rows(session, set(before))
+        for object_id, marking in before.items():
+            now = after[object_id].handling(held_by=store.nation)
+            if now != marking:
+                store.on_narrowed(session, object_id, marking, now, f"marking narrowed by the import of {where}")
     record(
         session,
         AuditEvent(
