@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mitra.foundation.errors import InvalidInput
-from mitra.foundation.reports import ImportReport
+from mitra.foundation.reports import MAX_POSITIONS, ImportReport
 from mitra.pillars.maritime.ais.decode import (
     POSITION_TYPES,
     SIX_BIT,
@@ -362,18 +362,19 @@ class AisIngestor:
         select: str,
         key: tuple[str, ...],
         view: str,
-        counted: Callable[[int], bool] = lambda _msg_type: True,
+        uncounted: frozenset[int] = frozenset(),
     ) -> int:
         """Store the batch's new reports; report the rest by line. Returns how many were stored.
 
         A report is the same as another when every field of ``key`` is (NULL equal to NULL). Of the same
         report twice in this source, the first line is kept and the later one is a duplicate; one held
         from another source, or from this very line before an interrupted run, is held already. Two
-        reports of unknown time are the same when all else is. Messages of a type ``counted`` refuses
-        are stored without being reported here (a type 19 report is a position and a static report;
-        it is reported once).
+        reports of unknown time are the same when all else is. Messages of an ``uncounted`` type are
+        stored without being reported here (a type 19 report is a position and a static report; it is
+        reported once). The counting is SQL; only the lines a report keeps come back to Python.
         """
         folder.mkdir(parents=True, exist_ok=True)
+        counted = f"msg_type NOT IN ({', '.join(str(t) for t in sorted(uncounted))})" if uncounted else "TRUE"
         con = self.store.connect()
         try:
             con.execute("SET preserve_insertion_order = false")
@@ -381,37 +382,34 @@ class AisIngestor:
             partition = ", ".join(key)
             numbered = f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS copy FROM ({select})"  # noqa: S608 - our own column names
             con.execute(f"CREATE TEMP TABLE offered AS {numbered}", [self.source])
-            repeated = con.execute("SELECT line, msg_type FROM offered WHERE copy > 1 ORDER BY line").fetchall()
             con.execute("CREATE TEMP TABLE fresh AS SELECT * EXCLUDE (copy) FROM offered WHERE copy = 1")
-            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
             bounds = con.execute("SELECT min(ts), max(ts) FROM fresh").fetchone()
-            held = con.execute(
+            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+            con.execute(
                 f"""
-                SELECT a.line, a.msg_type,
-                       min(b.line) FILTER (WHERE b.source = a.source AND b.line < a.line) AS earlier
-                FROM fresh a JOIN (
-                    SELECT * FROM {view}
-                    WHERE ts IS NULL OR (ts BETWEEN $1 AND $2)
-                ) b ON {same}
+                CREATE TEMP TABLE held AS
+                SELECT a.line, a.msg_type, bool_or(b.source = a.source AND b.line < a.line) AS earlier
+                FROM fresh a JOIN (SELECT * FROM {view} WHERE ts IS NULL OR (ts BETWEEN $1 AND $2)) b ON {same}
                 GROUP BY a.line, a.msg_type
-                """,  # noqa: S608
+                """,  # noqa: S608 - our own names
                 [bounds[0] if bounds else None, bounds[1] if bounds else None],
-            ).fetchall()
-            for line, msg_type in repeated:
-                if counted(msg_type):
-                    self.counts.report.duplicate("the same report as an earlier line", int(line))
-            gone = []
-            for line, msg_type, earlier in held:
-                gone.append(int(line))
-                if not counted(msg_type):
-                    continue
-                if earlier is not None:
-                    self.counts.report.duplicate("the same report as an earlier line", int(line))
-                else:
-                    self.counts.report.count("unchanged")
-            if gone:
-                con.register("gone", {"line": np.array(gone, dtype=np.int64)})
-                con.execute("DELETE FROM fresh WHERE line IN (SELECT line FROM gone)")
+            )
+            # Later copies in this batch, and copies of an earlier line of this source stored before: duplicates.
+            repeats = f"""
+                SELECT line FROM offered WHERE copy > 1 AND {counted}
+                UNION ALL SELECT line FROM held WHERE earlier AND {counted}
+            """  # noqa: S608 - our own names
+            total = _scalar(con, f"SELECT count(*) FROM ({repeats})")  # noqa: S608
+            if total:
+                shown = [int(n) for (n,) in con.execute(f"{repeats} ORDER BY line LIMIT {MAX_POSITIONS}").fetchall()]
+                reason = "the same report as an earlier line"
+                for line in shown:
+                    self.counts.report.duplicate(reason, line)
+                if total > len(shown):
+                    self.counts.report.duplicate(reason, None, count=total - len(shown))
+            kept_before = f"SELECT count(*) FROM held WHERE NOT earlier AND {counted}"  # noqa: S608 - our own names
+            self.counts.report.count("unchanged", _scalar(con, kept_before))
+            con.execute("DELETE FROM fresh WHERE line IN (SELECT line FROM held)")
             new = _scalar(con, "SELECT count(*) FROM fresh")
             if new:
                 target = str(folder).replace("'", "''")
@@ -420,8 +418,7 @@ class AisIngestor:
                     f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}')"
                 )
                 self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
-                fresh_types = con.execute("SELECT msg_type, count(*) FROM fresh GROUP BY msg_type").fetchall()
-                self.counts.report.count("added", sum(int(n) for t, n in fresh_types if counted(int(t))))
+                self.counts.report.count("added", _scalar(con, f"SELECT count(*) FROM fresh WHERE {counted}"))  # noqa: S608
             return new
         finally:
             con.close()
@@ -492,7 +489,7 @@ class AisIngestor:
                 "destination",
             ),
             view="all_static",
-            counted=lambda msg_type: msg_type not in POSITION_TYPES,
+            uncounted=POSITION_TYPES,
         )
 
     def result(self, seconds: float) -> IngestResult:
