@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from mitra.audit.service import recent
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput
 from mitra.node import Node
-from mitra.pillars.maritime.asam import attempted_of, category_of, import_asam, vessel_name_of
+from mitra.pillars.maritime.areas import default_areas
+from mitra.pillars.maritime.asam import AsamFormat, attempted_of, category_of, import_asam, vessel_name_of
+from mitra.pillars.maritime.incident_csv import incident_body, parse_incidents, prepared_areas, read_text
 from mitra.pillars.maritime.service import incident_stats
 from mitra.pillars.maritime.types import MARITIME_INCIDENT
 from tests.conftest import shared_file
@@ -47,6 +50,24 @@ def test_the_whole_asam_export_imports_once_and_again_adds_nothing(
     assert stats.total == sum(sum(c.values()) for c in stats.by_area.values())
     assert stats.by_area["Singapore Strait"][2021] > 0
     assert sum(stats.by_subregion["71"].values()) > 0
+
+
+# sha256 over the sorted "id source_hash" lines of the 8,640 records of the 2022 export (nation IND, the five
+# built-in areas), as the ASAM importer gave them before it became the generic import's ``asam`` preset.
+ASAM_2022_DIGEST = "694cd8c4fdb30a385bc6d437aece9bc023ded52e4e793bd62ff75d4cad14c316"
+
+
+def test_the_asam_preset_gives_every_record_the_id_and_content_the_asam_importer_gave_it() -> None:
+    path = shared_file(ASAM)
+    preset = AsamFormat()
+    parsed = parse_incidents(read_text(path), preset, where=str(path))
+    prepared = prepared_areas(default_areas())
+    bodies = [
+        incident_body(r.incident, object_id=preset.object_id("IND", r.reference), prepared=prepared)
+        for r in parsed.records
+    ]
+    lines = sorted(f"{b['id']} {b['source_hash']}" for b in bodies)
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == ASAM_2022_DIGEST
 
 
 def test_bad_rows_are_reported_by_line_and_good_ones_still_stored(

@@ -10,7 +10,7 @@ type keeps them first-class, required ones checked by the store, and is declared
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,32 @@ from mitra.pillars.maritime.types import MARITIME_INCIDENT
 
 if TYPE_CHECKING:
     pass
+
+# (category, words that select it), first match wins; see docs/maritime.md. NGA ASAM's rules, used by any
+# mapping that asks for them (``keywords``).
+CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hybrid-threat", ("military activity", "missile", "naval mine", "sea mine", "drone", "revolutionary guard")),
+    ("smuggling", ("smuggl",)),
+    ("irregular-migration", ("migrant", "stowaway", "refugee")),
+    ("iuu-fishing", ("illegal fishing", "illegally fishing", "iuu")),
+    ("pollution", ("oil spill", "pollution")),
+    ("piracy", ("pirate", "piracy", "hijack", "kidnap")),
+    ("armed-robbery", ("robber", "robbery", "thief", "thieves", "boarded", "boarding", "boarder", "assailant")),
+)
+
+
+def category_from_words(texts: Sequence[str]) -> str | None:
+    """The category the words of ``texts`` point to, or None when no rule matches.
+
+    The rules are tried on the first text alone, then on the first two together, and so on: a specific
+    field (ASAM's hostility) decides before the narrative does.
+    """
+    for count in range(1, len(texts) + 1):
+        text = " ".join(t.lower() for t in texts[:count])
+        for category, words in CATEGORY_WORDS:
+            if any(w in text for w in words):
+                return category
+    return None
 
 
 def incident_object(data: IncidentInput, areas: Mapping[str, BaseGeometry]) -> dict[str, Any]:
