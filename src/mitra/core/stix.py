@@ -16,7 +16,9 @@ from typing import Any
 import stix2
 import stix2.exceptions
 
+from mitra.core.typeschema import Schema, check_schema, object_schema
 from mitra.core.validation import FastStixCheck
+from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.policy import TLP_LEVELS, Handling
@@ -25,6 +27,9 @@ MITRA_NAMESPACE = uuid.UUID("6f0b2a9e-3c61-5d0a-9a8e-4d1f7c2b5e10")
 MITRA_IDENTITY_ID = f"identity--{uuid.uuid5(MITRA_NAMESPACE, 'mitra-project')}"
 HANDLING_EXTENSION_ID = f"extension-definition--{uuid.uuid5(MITRA_NAMESPACE, 'handling')}"
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+# The version of the custom types' published schemas (each extension-definition's ``version``).
+SCHEMA_VERSION = "1.1.0"
+SCHEMA_PUBLISHED = "2026-12-07T00:00:00.000Z"  # a new version of every type's definition when its schema changes
 
 
 def nation_object_id(nation: str, type_name: str, key: str) -> str:
@@ -107,15 +112,27 @@ _NO_VERSIONS = frozenset({"marking-definition"})
 
 @dataclass(frozen=True, slots=True)
 class CustomType:
-    """A Mitra custom STIX object type, declared by an ``extension-definition``."""
+    """A Mitra custom STIX object type, declared by an ``extension-definition`` that publishes its schema.
+
+    ``properties`` are the JSON Schemas of the type's own properties (built with :mod:`mitra.core.typeschema`),
+    ``required`` those it must carry; ``check`` holds the rules a schema cannot say and raises InvalidInput
+    naming the property. ``validate_object`` runs both, so every door (REST, pages, CLI, imports, a
+    partner's sync) gives the same verdict.
+    """
 
     name: str
     description: str
     pillar: str
+    properties: Mapping[str, Schema] = field(default_factory=dict, hash=False, compare=False)
     required: tuple[str, ...] = ()
-    # The type's own rules, beyond the properties it requires: raises InvalidInput naming the property.
-    # ``validate_object`` calls it, so every door (REST, pages, CLI, imports, a partner's sync) applies it.
     check: Callable[[Mapping[str, Any], str], None] | None = None
+    # The type's JSON Schema (draft 2020-12), as published in its extension-definition; built once.
+    schema: Schema = field(init=False, repr=False, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "schema", object_schema(self.name, self.description, self.properties, required=self.required)
+        )
 
     @property
     def extension_id(self) -> str:
@@ -138,6 +155,7 @@ class TypeRegistry:
     def extension_definitions(self) -> list[dict[str, Any]]:
         """The ``extension-definition`` objects that declare Mitra's types and handling."""
         created = "2025-01-07T00:00:00.000Z"
+        published = SCHEMA_PUBLISHED
         definitions = [
             {
                 "type": "extension-definition",
@@ -164,11 +182,12 @@ class TypeRegistry:
                     "id": custom_type.extension_id,
                     "created_by_ref": MITRA_IDENTITY_ID,
                     "created": created,
-                    "modified": created,
+                    "modified": published,
                     "name": custom_type.name,
                     "description": custom_type.description,
-                    "schema": f"https://mitra.invalid/schemas/{custom_type.name}.json",
-                    "version": "1.0.0",
+                    # STIX lets ``schema`` be the definition itself as text: the JSON Schema, canonical.
+                    "schema": canonical_json(custom_type.schema),
+                    "version": SCHEMA_VERSION,
                     "extension_types": ["new-sdo"],
                 }
             )
@@ -226,6 +245,7 @@ def validate_object(obj: Any, registry: TypeRegistry, *, where: str) -> dict[str
         for name in custom.required:
             if name not in obj:
                 raise InvalidInput(f"{where}: {type_name} needs property {name!r}")
+        check_schema(custom.schema, obj, where=where)
         if custom.check is not None:
             custom.check(obj, where)
     return obj

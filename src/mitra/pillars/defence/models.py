@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from mitra.core.objects import StixObject
+from mitra.foundation.errors import InvalidInput
+from mitra.foundation.timestamps import parse_date
 from mitra.pillars.defence.sipri import delivery_span
 from mitra.pillars.defence.vocabulary import capability_label
 
@@ -332,3 +336,61 @@ __all__ = [
     "OrganisationView",
     "is_organisation",
 ]
+
+
+# ----- the types' own rules (beyond their JSON Schemas), applied by the store on every door ----------
+
+
+def _real_partial_date(value: Any, where: str) -> None:
+    """A ``YYYY-MM-DD`` must be a day of the calendar (the schema checks the shape)."""
+    if isinstance(value, str) and len(value) == 10:
+        parse_date(value, where=where)
+
+
+def check_agreement(obj: Mapping[str, Any], where: str) -> None:
+    """Dates are real days, and an agreement is not valid until before it was signed."""
+    for name in ("date_signed", "valid_until"):
+        _real_partial_date(obj.get(name), f"{where} {name}")
+    signed, until = obj.get("date_signed"), obj.get("valid_until")
+    if isinstance(signed, str) and isinstance(until, str) and until < signed[: len(until)]:
+        raise InvalidInput(f"{where}: valid_until {until} is before date_signed {signed}")
+
+
+def check_meeting(obj: Mapping[str, Any], where: str) -> None:
+    _real_partial_date(obj.get("meeting_date"), f"{where} meeting_date")
+
+
+def check_opportunity(obj: Mapping[str, Any], where: str) -> None:
+    _real_partial_date(obj.get("closes"), f"{where} closes")
+
+
+def edition_problem(year: int, start: date | None, end: date | None) -> str | None:
+    """What is wrong with one edition's dates (end before start, a date not near its year), or None."""
+    if start and end and end < start:
+        return f"end {end} is before start {start}"
+    for moment in (start, end):
+        if moment and abs(moment.year - year) > 1:
+            return f"date {moment} is not in that year"
+    return None
+
+
+def check_exercise(obj: Mapping[str, Any], where: str) -> None:
+    """One edition per year; each edition's dates real days, in order, in (about) its year."""
+    years: set[int] = set()
+    for index, edition in enumerate(obj.get("editions") or ()):
+        at = f"{where} editions[{index}]"
+        year = edition["year"]
+        if year in years:
+            raise InvalidInput(f"{at}: a second edition of {year} (one edition per year)")
+        years.add(year)
+        start, end = (
+            parse_date(edition[name], where=f"{at}.{name}") if edition.get(name) else None for name in ("start", "end")
+        )
+        problem = edition_problem(year, start, end)
+        if problem:
+            raise InvalidInput(f"{at}: {problem}")
+
+
+def check_lesson(obj: Mapping[str, Any], where: str) -> None:
+    if obj.get("due") is not None:
+        parse_date(obj["due"], where=f"{where} due")

@@ -34,6 +34,7 @@ from mitra.pillars.defence.models import (
     MeetingView,
     OpportunityView,
     OrganisationView,
+    edition_problem,
     is_organisation,
 )
 from mitra.pillars.defence.schemas import (
@@ -360,11 +361,9 @@ def list_exercises(session: Session, *, store: ObjectStore, actor: Actor) -> lis
 
 
 def _edition(value: EditionIn) -> dict[str, Any]:
-    if value.start and value.end and value.end < value.start:
-        raise InvalidInput(f"editions {value.year}: end {value.end} is before start {value.start}")
-    for moment in (value.start, value.end):
-        if moment and abs(moment.year - value.year) > 1:
-            raise InvalidInput(f"editions {value.year}: date {moment} is not in that year")
+    problem = edition_problem(value.year, value.start, value.end)
+    if problem:
+        raise InvalidInput(f"editions {value.year}: {problem}")
     return asdict(
         Edition(
             year=value.year,

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from mitra.core import typeschema as ts
 from mitra.core.stix import CustomType
-from mitra.pillars.maritime.models import check_area, check_event, check_incident
+from mitra.pillars.maritime.models import (
+    CATEGORIES,
+    EVENT_STATUSES,
+    SEVERITIES,
+    check_area,
+    check_event,
+    check_incident,
+)
+
+_POSITION = ts.array(ts.number(), min_items=2, max_items=3)
+_RING = ts.array(_POSITION, min_items=4)
+_POLYGON = ts.array(_RING, min_items=1)
 
 MARITIME_EVENT = CustomType(
     name="x-mitra-maritime-event",
@@ -13,6 +25,18 @@ MARITIME_EVENT = CustomType(
         "when later data disproves it."
     ),
     pillar="maritime",
+    properties={
+        "name": ts.text(max_length=300),
+        "event_type": {"type": "string", "pattern": r"^[a-z][a-z_]{1,40}$"},
+        "definition": ts.text(max_length=200),
+        "mmsi": ts.integer(minimum=0, maximum=2**30 - 1),
+        "start": ts.timestamp(),
+        "end": ts.nullable(ts.timestamp()),
+        "status": ts.choice(EVENT_STATUSES),
+        "lat": ts.number(minimum=-90, maximum=90),
+        "lon": ts.number(minimum=-180, maximum=180),
+        "details": {"type": "object"},
+    },
     required=("event_type", "mmsi", "start", "status"),
     check=check_event,
 )
@@ -26,6 +50,20 @@ MARITIME_INCIDENT = CustomType(
         "'occurred_at' (timestamp)."
     ),
     pillar="maritime",
+    properties={
+        "name": ts.text(max_length=300),
+        "category": ts.choice(CATEGORIES),
+        "severity": ts.nullable(ts.choice(SEVERITIES)),
+        "attempted": ts.boolean(),
+        "latitude": ts.number(minimum=-90, maximum=90),
+        "longitude": ts.number(minimum=-180, maximum=180),
+        "area": ts.text(nonempty=False, max_length=200),
+        "vessel_name": ts.nullable(ts.text(nonempty=False, max_length=300)),
+        "vessel_imo": ts.nullable({"type": "string", "pattern": r"^([0-9]{7})?$"}),
+        "vessel_mmsi": ts.nullable({"type": "string", "pattern": r"^([0-9]{9})?$"}),
+        "description": ts.text(nonempty=False),
+        "occurred_at": ts.timestamp(),
+    },
     required=("name", "category", "occurred_at", "latitude", "longitude"),
     check=check_incident,
 )
@@ -36,6 +74,19 @@ AREA_OF_INTEREST = CustomType(
         "longitude/latitude, WGS 84) and an optional 'description'."
     ),
     pillar="maritime",
+    properties={
+        "name": ts.text(max_length=200),
+        "description": ts.text(nonempty=False),
+        "geometry": {
+            "oneOf": [
+                ts.record({"type": {"const": "Polygon"}, "coordinates": _POLYGON}, required=("type", "coordinates")),
+                ts.record(
+                    {"type": {"const": "MultiPolygon"}, "coordinates": ts.array(_POLYGON, min_items=1)},
+                    required=("type", "coordinates"),
+                ),
+            ]
+        },
+    },
     required=("name", "geometry"),
     check=check_area,
 )
