@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
@@ -67,17 +67,31 @@ class Settings(BaseSettings):
 
     @field_validator("partnership")
     @classmethod
-    def _partnership_is_a_pair_with_us(cls, value: list[str], info: ValidationInfo) -> list[str]:
+    def _partnership_is_a_pair(cls, value: list[str]) -> list[str]:
         value = [code.strip().upper() for code in value]
         bad = [code for code in value if not _ALPHA3.match(code)]
         if bad:
             raise ValueError(f"{bad[0]!r} is not an ISO 3166-1 alpha-3 code")
         if len(set(value)) != 2:
-            raise ValueError(f"a partnership is two different nations, not {value}")
-        nation = info.data.get("nation")
-        if nation is not None and nation not in value:
-            raise ValueError(f"this node's nation {nation} is not one of {value}")
+            raise ValueError(f"a partnership is two different nations, not {', '.join(value) or 'none'}")
         return value
+
+    @model_validator(mode="after")
+    def _nation_is_in_the_partnership(self) -> Settings:
+        """Name the variable the person set: MITRA_NATION against the default pair, else MITRA_PARTNERSHIP too."""
+        if self.nation in self.partnership:
+            return self
+        pair = " and ".join(self.partnership)
+        if "partnership" in self.model_fields_set:
+            raise ValueError(
+                f"MITRA_PARTNERSHIP: {','.join(self.partnership)} does not include this node's nation "
+                f"{self.nation} (MITRA_NATION); name it there, or set MITRA_NATION to {' or '.join(self.partnership)}"
+            )
+        raise ValueError(
+            f"MITRA_NATION: {self.nation} is not a nation of the partnership ({pair}, the default of "
+            f"MITRA_PARTNERSHIP); set MITRA_NATION to {' or '.join(self.partnership)}, "
+            "or MITRA_PARTNERSHIP to the pair this node belongs to"
+        )
 
     @field_validator("agencies", "accepted_custom_prefixes", "partnership", mode="before")
     @classmethod
@@ -152,6 +166,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = "MITRA_" + "_".join(str(part) for part in error["loc"][:1]).upper()
-            problems.append(f"{name}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:
+                message = f"MITRA_{str(error['loc'][0]).upper()}: {message}"
+            problems.append(message)  # a check across settings names them itself
         raise SettingsError("; ".join(problems)) from None

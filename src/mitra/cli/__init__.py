@@ -20,6 +20,7 @@ from mitra.core import identity
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.foundation.errors import MitraError
 from mitra.policy import Role
+from mitra.settings import SettingsError
 
 compose_nodes_with(bootstrap.open_node)
 app = typer.Typer(help="Mitra: one sovereign node of a bilateral security partnership.", no_args_is_help=True)
@@ -68,7 +69,11 @@ def serve(
 
     current = settings()
     node = open_node(current)
-    node.init()
+    try:
+        node.init()
+    except (MitraError, RuntimeError) as exc:
+        node.close()
+        fail(str(exc))
     bind_host, bind_port = host or current.host, port or current.port
     console.print(f"Mitra {current.nation} node on http://{bind_host}:{bind_port}/")
     uvicorn.run(create_app(current, node=node), host=bind_host, port=bind_port, log_level="warning")
@@ -89,14 +94,17 @@ def demo(
 
     from mitra.demo import run_demo
 
-    if check:
-        with tempfile.TemporaryDirectory(prefix="mitra-demo-") as tmp:
-            ok = run_demo(root or Path(tmp), 0 if root is None else port, check=True)
-        if not ok:
-            fail("the demo scenario did not come out as expected")
-        console.print("[green]demo check passed[/]")
-        return
-    run_demo(root or Path("var/demo"), port, check=False)
+    try:
+        if check:
+            with tempfile.TemporaryDirectory(prefix="mitra-demo-") as tmp:
+                ok = run_demo(root or Path(tmp), 0 if root is None else port, check=True)
+            if not ok:
+                fail("the demo scenario did not come out as expected")
+            console.print("[green]demo check passed[/]")
+            return
+        run_demo(root or Path("var/demo"), port, check=False)
+    except SettingsError as exc:  # the demo names each node's nation; the rest still comes from MITRA_*
+        fail(f"bad setting: {exc}", 2)
 
 
 @app.command("import")
