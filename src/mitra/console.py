@@ -1,10 +1,10 @@
-"""What every command shares: the Rich consoles, one-line errors, settings and opening the node."""
+"""What every command shares: the Rich consoles, one-line errors, settings, opening the node and the TLP option."""
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,7 +13,7 @@ from rich.table import Table
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.reports import ImportReport
 from mitra.node import Node
-from mitra.policy import Actor
+from mitra.policy import TLP_LEVELS, Actor
 from mitra.settings import Settings, SettingsError, load_settings
 
 console = Console(soft_wrap=True)
@@ -74,3 +74,24 @@ def print_report(report: ImportReport, title: str) -> None:
         console.print(f"  {name}: {count:,}", highlight=False, markup=False)
     if report.report_id:
         console.print(f"  report: {report.report_id}", highlight=False)
+
+
+def parse_tlp(value: str, option: str = "--tlp") -> str:
+    """A TLP 2.0 level by name, in any case; an unknown name stops the command with the valid ones (exit 2)."""
+    level = value.strip().lower()
+    if level not in TLP_LEVELS:
+        fail(f"{option} {value!r} is not a TLP 2.0 level; use one of {', '.join(TLP_LEVELS)} (any case)", 2)
+    return level
+
+
+def _checked_tlp(param: typer.CallbackParam, value: str | None) -> str | None:
+    return None if value is None else parse_tlp(value, param.opts[0] if param.opts else "--tlp")
+
+
+def tlp_option(help_text: str, *names: str) -> Any:
+    """A TLP option whose value is checked while the command line is read, before anything is opened or stored."""
+    levels = ", ".join(TLP_LEVELS)
+    return typer.Option(*names, help=f"{help_text} One of {levels}.", metavar="TLP", callback=_checked_tlp)
+
+
+TlpOption = Annotated[str | None, tlp_option("TLP for objects that carry none (default MITRA_DEFAULT_TLP).")]

@@ -15,7 +15,7 @@ from rich.table import Table
 from mitra import bootstrap
 from mitra.audit.service import verify
 from mitra.cli.exchange import exchange_app, partner_app
-from mitra.console import compose_nodes_with, console, fail, open_node, operator, print_report, settings
+from mitra.console import TlpOption, compose_nodes_with, console, fail, open_node, operator, print_report, settings
 from mitra.core import identity
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.foundation.errors import MitraError
@@ -110,9 +110,7 @@ def demo(
 @app.command("import")
 def import_bundle(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A STIX 2.1 bundle (JSON).")],
-    tlp: Annotated[
-        str | None, typer.Option(help="TLP for objects that carry none (default MITRA_DEFAULT_TLP).")
-    ] = None,
+    tlp: TlpOption = None,
     agency: Annotated[
         str | None, typer.Option(help="Originating agency (default: the first of MITRA_AGENCIES).")
     ] = None,
@@ -127,7 +125,7 @@ def import_bundle(
     try:
         objects = list(iter_bundle(document, where=str(file)))
         default = HandlingInput(
-            tlp=(tlp or node.settings.default_tlp).lower(),
+            tlp=tlp or node.settings.default_tlp,
             originator_nation=node.nation,
             originator_agency=actor.agency or "",
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mitra.console import console, fail, open_node
+from mitra.console import console, fail, open_node, tlp_option
 from mitra.core import identity
 from mitra.core.keys import public_key_text
 from mitra.exchange.models import Partner
@@ -65,7 +65,7 @@ def partner_add(
     unsigned: Annotated[bool, typer.Option(help="A plain TAXII server that does not sign (not a Mitra node).")] = False,
     collection: Annotated[str | None, typer.Option(help="Collection id to read (default: discover).")] = None,
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    default_tlp: Annotated[str, typer.Option(help="TLP for unmarked objects from an unsigned peer.")] = "amber",
+    default_tlp: Annotated[str, tlp_option("TLP for unmarked objects from an unsigned peer.")] = "amber",
 ) -> None:
     """Add or update a partner this node pulls from."""
     node = open_node()

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
+from mitra.console import AgencyOption, console, fail, open_node, operator, print_report, tlp_option
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
@@ -37,7 +37,7 @@ def _operating(agency: str | None) -> Iterator[tuple[Node, Actor]]:
 @defence_app.command("import-sipri")
 def import_sipri(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="A SIPRI trade register CSV.")],
-    tlp: Annotated[str, typer.Option(help="TLP of the imported deals (public data: clear).")] = "clear",
+    tlp: Annotated[str, tlp_option("TLP of the imported deals (public data: clear).")] = "clear",
     releasable_to: Annotated[
         list[str] | None, typer.Option("--releasable-to", help="Nations the deals may go to (repeatable).")
     ] = None,
@@ -67,7 +67,7 @@ def import_sipri(
                 store=node.store,
                 parsed=parsed,
                 actor=actor,
-                tlp=tlp.lower(),
+                tlp=tlp,
                 releasable_to=tuple(n.upper() for n in releasable_to or ()),
                 where=str(file),
                 on_progress=lambda n: progress.advance(task, n),

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
+from mitra.console import AgencyOption, TlpOption, console, fail, open_node, operator, print_report
 from mitra.foundation.errors import MitraError
 from mitra.foundation.reports import ImportReport
 from mitra.node import Node
@@ -25,7 +25,6 @@ intel_app = typer.Typer(help="Intelligence: imports, MISP export, warninglists, 
 intel_app.add_typer(matching_cli.app, name="match")
 
 _SHARED = Path(__file__).resolve().parents[5] / "shared" / "data" / "intel" / "attack"
-TlpOption = Annotated[str | None, typer.Option(help="TLP for objects that carry none (default MITRA_DEFAULT_TLP).")]
 
 
 def _read_json(file: Path) -> Any:
