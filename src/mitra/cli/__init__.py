@@ -15,7 +15,18 @@ from rich.table import Table
 from mitra import bootstrap
 from mitra.audit.service import verify
 from mitra.cli.exchange import exchange_app, partner_app
-from mitra.console import TlpOption, compose_nodes_with, console, fail, open_node, operator, print_report, settings
+from mitra.console import (
+    TlpOption,
+    compose_nodes_with,
+    console,
+    fail,
+    open_node,
+    operator,
+    print_report,
+    read_input_text,
+    require_usable,
+    settings,
+)
 from mitra.core import identity
 from mitra.core.stix import HandlingInput, iter_bundle
 from mitra.foundation.errors import MitraError
@@ -115,15 +126,20 @@ def import_bundle(
         str | None, typer.Option(help="Originating agency (default: the first of MITRA_AGENCIES).")
     ] = None,
 ) -> None:
-    """Import a STIX 2.1 bundle: all or nothing, with a report."""
+    """Import a STIX 2.1 bundle: all or nothing, with a report.
+
+    An empty, binary or non-JSON file, or a bundle without objects, stops with one line (exit 1).
+    """
+    try:
+        document = json.loads(read_input_text(file))
+    except json.JSONDecodeError as exc:
+        fail(f"{file}: not valid JSON ({exc})")
     node = open_node()
     actor = operator(node, agency)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{file}: not valid JSON ({exc})")
-    try:
         objects = list(iter_bundle(document, where=str(file)))
+        if not objects:
+            fail(f"{file}: the bundle has no objects (nothing was imported)")
         default = HandlingInput(
             tlp=tlp or node.settings.default_tlp,
             originator_nation=node.nation,
@@ -141,6 +157,7 @@ def import_bundle(
                     where=str(file),
                     on_progress=lambda n: progress.advance(task, n),
                 )
+                require_usable(report)
     except MitraError as exc:
         fail(f"{exc} (nothing was imported)")
     finally:

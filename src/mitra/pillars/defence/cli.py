@@ -12,7 +12,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator, print_report, tlp_option
+from mitra.console import (
+    AgencyOption,
+    console,
+    fail,
+    open_node,
+    operator,
+    print_report,
+    read_input_text,
+    require_usable,
+    tlp_option,
+)
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
@@ -43,13 +53,12 @@ def import_sipri(
     ] = None,
     agency: AgencyOption = None,
 ) -> None:
-    """Import SIPRI arms transfers; re-importing changes nothing; bad rows are reported by line."""
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        fail(f"{file}: no such file")
-    except UnicodeDecodeError as exc:
-        fail(f"{file}: not UTF-8 text ({exc})")
+    """Import SIPRI arms transfers; re-importing changes nothing.
+
+    Bad rows are listed by line and the good ones imported (exit 0); a file with no good row imports
+    nothing and stops with one line (exit 1), as does an empty, binary or non-SIPRI file.
+    """
+    text = read_input_text(file)
     try:
         parsed = parse_sipri(text)
     except SipriFormatError as exc:
@@ -72,6 +81,7 @@ def import_sipri(
                 where=str(file),
                 on_progress=lambda n: progress.advance(task, n),
             )
+            require_usable(report)
     except MitraError as exc:
         fail(f"{file}: {exc} (nothing was imported)")
     print_report(report, f"SIPRI import of {file.name}")

@@ -11,12 +11,12 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import console, fail, open_node, operator
+from mitra.console import console, fail, open_node, operator, read_input_bytes, where_not_utf8
 from mitra.foundation.errors import InvalidInput, MitraError
 from mitra.foundation.timestamps import parse_date
 from mitra.node import Node
 from mitra.pillars.dialogue import service
-from mitra.pillars.dialogue.intake import propose
+from mitra.pillars.dialogue.intake import SENTENCE_WORDS, count_sentences, propose
 from mitra.pillars.dialogue.models import session_line
 from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf
 
@@ -100,11 +100,22 @@ def report(
 def intake(
     file: Annotated[Path, typer.Argument(help="A readout, joint statement or article (UTF-8 text).")],
 ) -> None:
-    """Propose session facts, areas and commitments found in FILE; flag conflicts with the register."""
+    """Propose session facts, areas and commitments found in FILE; flag conflicts with the register.
+
+    An empty or binary file, or a text without one sentence to read, stops with one line (exit 1). A text
+    that is read but names no session fact, area or commitment says so in one line and exits 0: the
+    document holds nothing for the register, which is an answer, not a fault of the file.
+    """
+    data = read_input_bytes(file)
     try:
-        text = file.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        fail(f"{file}: {exc.strerror}")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # a readout saved as Windows-1252: read it, and say what was replaced
+        text = data.decode("utf-8-sig", errors="replace")
+        note = f"note: {file} is not all UTF-8 ({where_not_utf8(data, exc)}); each such byte reads as U+FFFD"
+        console.print(note, highlight=False, markup=False)
+    sentences = count_sentences(text)
+    if not sentences:
+        fail(f"{file}: no sentence to read (every line is blank, a heading or under {SENTENCE_WORDS} words)")
     node = open_node()
     try:
         register = _register(node, date.today())
@@ -113,8 +124,15 @@ def intake(
     finally:
         node.close()
     result = propose(text, register.facts())
-    console.print(f"{file}: {result.characters} characters, sha256 {result.sha256}", highlight=False)
     s = result.session
+    if not (result.commitments or result.areas or result.conflicts or s.number or s.venue or s.date or s.co_chairs):
+        console.print(
+            f"{file}: nothing to propose: {sentences:,} sentence(s) read, no session fact, cooperation area "
+            "or commitment found",
+            highlight=False,
+        )
+        return
+    console.print(f"{file}: {result.characters} characters, sha256 {result.sha256}", highlight=False)
     console.print(
         f"session: number {s.number or '?'}, venue {s.venue or '?'}, date {s.date.describe() if s.date else '?'}, "
         f"co-chairs {', '.join(f'{p.title} {p.name}' for p in s.co_chairs) or '?'}",

@@ -81,6 +81,8 @@ _STRENGTH_RULES = (
     ("agree to", re.compile(r"\b(?:agree|agreed|agrees|committed|commit|commits|decided|resolved)\s+to\b", re.I)),
 )
 MAX_TEXT = 2_000_000
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two or more letters
+SENTENCE_WORDS = 3  # a line with fewer words than this is no sentence to read
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,15 @@ def _sentences(text: str, areas: Mapping[str, tuple[str, ...]]) -> list[_Sentenc
             if part.strip():
                 result.append(_Sentence(part.strip(), False, current_area))
     return result
+
+
+def count_sentences(text: str) -> int:
+    """Sentences of at least :data:`SENTENCE_WORDS` words, headings aside: none, and the text gives nothing to read."""
+    return sum(
+        1
+        for sentence in _sentences(_normalise(text), {})
+        if not sentence.heading and len(_WORD.findall(sentence.text)) >= SENTENCE_WORDS
+    )
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from mitra.console import console, fail, open_node, operator
+from mitra.console import check_input_file, console, fail, open_node, operator, read_input_text, require_usable
 from mitra.foundation.errors import MitraError
 from mitra.foundation.reports import ImportReport
 from mitra.node import Node
@@ -57,13 +57,25 @@ def _line_count(path: Path) -> int:
 
 
 def _run_import(path: Path, agency: str | None, kind: str) -> None:
+    """Import one file; bad lines are listed and the rest kept (exit 0), a file with no usable line fails (exit 1)."""
+    check_input_file(path)
     with _node_for(Action.INGEST, agency) as node:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
             task = progress.add_task(f"importing {path.name}", total=_line_count(path))
-            reports = IMPORTERS[kind](store_of(node), path, lambda: progress.advance(task))
-        for report in reports:
-            _print_report(report)
+            try:
+                reports = IMPORTERS[kind](store_of(node), path, lambda: progress.advance(task))
+            except UnicodeDecodeError:  # an importer that reads its header itself; say where, as the others do
+                read_input_text(path)
+                raise
+        *tables, report = reports
+        for table in tables:  # BACI's country and product tables, read first
+            _print_report(table)
+        try:
+            require_usable(report)
+        except MitraError as exc:
+            fail(f"{path}: {exc} (nothing was imported)")
+        _print_report(report)
 
 
 @economy_app.command("import-baci")
@@ -128,6 +140,8 @@ def import_shipped(
     with _node_for(Action.INGEST, agency) as node:
         with console.status(f"importing {folder}"):
             reports = load_shipped(node, folder)
+        if not reports:
+            fail(f"{folder}: no economy file to import (baci_*.csv, *_fy_usd_mn.csv, usgs_mcs/mcs*_world.csv, ...)")
         for report in reports:
             _print_report(report)
 

@@ -12,7 +12,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, TlpOption, console, fail, open_node, operator, print_report
+from mitra.console import (
+    AgencyOption,
+    TlpOption,
+    console,
+    fail,
+    open_node,
+    operator,
+    print_report,
+    read_input_text,
+    require_usable,
+)
 from mitra.foundation.errors import MitraError
 from mitra.foundation.reports import ImportReport
 from mitra.node import Node
@@ -29,8 +39,8 @@ _SHARED = Path(__file__).resolve().parents[5] / "shared" / "data" / "intel" / "a
 
 def _read_json(file: Path) -> Any:
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(read_input_text(file))
+    except json.JSONDecodeError as exc:
         fail(f"{file}: not valid JSON ({exc})")
 
 
@@ -54,7 +64,7 @@ def _run(
             # Each object is counted when validated and when stored; an unknown count (0) pulses and counts up.
             task = progress.add_task(f"validating and storing {file.name}", total=total * 2 if total else None)
             with node.db.write() as session:
-                outcome = work(session, node, actor, lambda n: progress.advance(task, n))
+                outcome = require_usable(work(session, node, actor, lambda n: progress.advance(task, n)))
     except MitraError as exc:
         fail(f"{exc} (nothing was imported)")
     finally:
@@ -102,11 +112,12 @@ def import_csv(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip bad lines (listed) instead of refusing.")] = False,
     agency: AgencyOption = None,
 ) -> None:
-    """Import a CSV (type,value[,name,description,labels]) or a plain list of indicator values."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: not a UTF-8 text file ({exc})")
+    """Import a CSV (type,value[,name,description,labels]) or a plain list of indicator values.
+
+    A bad line refuses the whole file (exit 1, each bad line named); with --skip-bad the good lines are
+    imported and the bad ones listed (exit 0), unless no line is good (exit 1, nothing imported).
+    """
+    text = read_input_text(file)
     _run(
         file,
         agency,
