@@ -1,4 +1,4 @@
-"""``mitra maritime ...``: import NGA ASAM incidents, regional statistics, areas of interest from GeoJSON."""
+"""``mitra maritime ...``: import incidents from CSV (NGA ASAM, IMB, ReCAAP ISC, a mapping), statistics, areas."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.maritime.areas import parse_area_geojson
-from mitra.pillars.maritime.asam import import_asam
+from mitra.pillars.maritime.asam import ASAM
+from mitra.pillars.maritime.incident_csv import IncidentFormat, import_incidents
+from mitra.pillars.maritime.incident_formats import PRESETS, load_mapping, preset
 from mitra.pillars.maritime.service import incident_stats, save_areas
 from mitra.policy import Actor
 
@@ -42,6 +44,30 @@ def _handling(node: Node, actor: Actor, tlp: str, releasable_to: list[str] | Non
     )
 
 
+@incidents_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A CSV of incident records.")],
+    preset_name: Annotated[
+        str | None, typer.Option("--preset", help=f"A known export's columns: {', '.join(PRESETS)}.")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="A JSON or TOML file saying what each column means."),
+    ] = None,
+    tlp: TlpOption = "clear",
+    releasable_to: ReleasableOption = None,
+    agency: AgencyOption = None,
+) -> None:
+    """Import incident records from a CSV (idempotent): a preset's columns or a mapping's; bad rows by line."""
+    if (preset_name is None) == (mapping is None):
+        fail(f"give --preset {'|'.join(PRESETS)} or --mapping FILE (one of them)")
+    try:
+        fmt: IncidentFormat = load_mapping(mapping) if mapping is not None else preset(preset_name or "")
+    except MitraError as exc:
+        fail(str(exc))
+    _import(file, fmt, tlp=tlp, releasable_to=releasable_to, agency=agency)
+
+
 @incidents_app.command("import-asam")
 def import_asam_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An NGA ASAM CSV export.")],
@@ -49,7 +75,12 @@ def import_asam_command(
     releasable_to: ReleasableOption = None,
     agency: AgencyOption = None,
 ) -> None:
-    """Import NGA ASAM records as incident reports (idempotent); bad rows are listed by line."""
+    """Import NGA ASAM records as incident reports (idempotent): ``import FILE --preset asam``."""
+    _import(file, ASAM, tlp=tlp, releasable_to=releasable_to, agency=agency)
+
+
+def _import(file: Path, fmt: IncidentFormat, *, tlp: str, releasable_to: list[str] | None, agency: str | None) -> None:
+    """Import ``file`` read by ``fmt`` with a progress bar; the report: counts, reasons by line, tallies."""
     node = open_node()
     actor = operator(node, agency)
     try:
@@ -60,14 +91,19 @@ def import_asam_command(
             def advance(done: int, total: int) -> None:
                 progress.update(task, total=total, advance=done)
 
-            report = import_asam(
-                node, path=file, actor=actor, handling=_handling(node, actor, tlp, releasable_to), on_progress=advance
+            report = import_incidents(
+                node,
+                path=file,
+                fmt=fmt,
+                actor=actor,
+                handling=_handling(node, actor, tlp, releasable_to),
+                on_progress=advance,
             )
     except MitraError as exc:
         fail(str(exc))
     finally:
         node.close()
-    print_report(report, f"ASAM import of {file.name}")
+    print_report(report, f"{fmt.title} import of {file.name}")
 
 
 @incidents_app.command("stats")

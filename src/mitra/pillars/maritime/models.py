@@ -33,6 +33,14 @@ CATEGORIES: dict[str, str] = {
 
 # ReCAAP ISC's categories of significance (CAT 1 most significant; see docs/maritime.md).
 SEVERITIES = ("CAT 1", "CAT 2", "CAT 3", "CAT 4")
+# What an incident without a severity shows: nobody graded it (ReCAAP does not grade attempts; NGA ASAM and
+# most other sources carry no grade). Never a made-up grade.
+NOT_GRADED = "not graded"
+
+
+def severity_label(severity: object) -> str:
+    """An incident's severity as people read it: its ReCAAP category, or "not graded" when it has none."""
+    return severity if isinstance(severity, str) and severity else NOT_GRADED
 
 
 OTHER_AREA = "(outside the named areas)"
