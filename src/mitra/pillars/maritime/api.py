@@ -10,7 +10,14 @@ from fastapi.responses import Response
 from mitra.core.schemas import ObjectRead
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import IncidentInput
-from mitra.pillars.maritime.schemas import AreaUpload, IncidentCreate, StatsRead, StatsRow
+from mitra.pillars.maritime.schemas import (
+    AreaUpload,
+    IncidentCreate,
+    IncidentPage,
+    IncidentRead,
+    StatsRead,
+    StatsRow,
+)
 from mitra.pillars.maritime.service import (
     build_picture,
     create_incident,
@@ -52,7 +59,7 @@ def create_incident_endpoint(request: Request, actor: ActorDep, body: IncidentCr
         return ObjectRead.of(row)
 
 
-@router.get("/incidents", responses=ERRORS)
+@router.get("/incidents", response_model=IncidentPage, responses=ERRORS)
 def list_incidents_endpoint(
     request: Request,
     actor: DataReader,
@@ -62,9 +69,9 @@ def list_incidents_endpoint(
     area: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
-) -> dict[str, Any]:
+) -> IncidentPage:
     """Incidents newest first: ``items`` (one page), ``next`` (the cursor of the next page, null at the end) and
-    ``total`` (how many match the filters)."""
+    ``total`` (how many match the filters). Each item's ``severity`` is its ReCAAP category, null when not graded."""
     node = node_of(request)
     start, end = window(since, until)
     with node.db.read() as session:
@@ -79,7 +86,7 @@ def list_incidents_endpoint(
             limit=limit,
             cursor=cursor,
         )
-    return {"total": total, "items": page.items, "next": page.next}
+    return IncidentPage(total=total, items=[IncidentRead(**item) for item in page.items], next=page.next)
 
 
 @router.get("/incidents/stats", response_model=StatsRead, responses=ERRORS)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.foundation.timestamps import parse_form_time
 from mitra.pillars.maritime.areas import parse_area_geojson
-from mitra.pillars.maritime.models import CATEGORIES, SEVERITIES, IncidentInput
+from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
     build_picture,
     create_incident,
+    get_incident,
     incident_stats,
     list_incidents,
     save_areas,
@@ -26,9 +30,28 @@ from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.marking import Marking, MarkingForm
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import TEMPLATES, SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
+
+
+def _pillar_templates() -> Jinja2Templates:
+    """The shared environment (filters, globals, ``base.html``) with this pillar's ``templates/`` searched first."""
+    shared: BaseLoader | None = TEMPLATES.env.loader
+    assert shared is not None
+    own = FileSystemLoader(Path(__file__).parent / "templates")
+    return Jinja2Templates(env=TEMPLATES.env.overlay(loader=ChoiceLoader([own, shared])))
+
+
+_TEMPLATES = _pillar_templates()
+
+
+def _render(request: Request, name: str, user: PageUser, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from this pillar's templates, with what :func:`mitra.web.rendering.render` gives every page."""
+    node = node_of(request)
+    context |= {"user": user, "node": node, "pillars": node.pillars}
+    context |= {"severity_label": severity_label, "not_graded": NOT_GRADED, "categories": CATEGORIES}
+    return _TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -75,7 +98,7 @@ def _form_page(
 ) -> Response:
     """A list page with its creation form: the form shows only to those who may create, partners to pick from."""
     node = node_of(request)
-    return render(
+    return _render(
         request,
         template,
         user,
@@ -110,7 +133,6 @@ def _incidents_page(
         items=page.items,
         next=page.next,
         total=total,
-        categories=CATEGORIES,
         severities=SEVERITIES,
     )
 
@@ -186,6 +208,15 @@ def stats_csv(request: Request, user: SignedIn, year: str = "") -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="maritime-incident-stats.csv"'},
     )
+
+
+@pages.get("/incidents/{object_id}", response_class=HTMLResponse)
+def incident_page(request: Request, user: SignedIn, object_id: str) -> Response:
+    """One incident: what it says, its severity or "not graded"; handling and versions on ``/objects/{id}``."""
+    node = node_of(request)
+    with node.db.write() as session:  # a view of RED is audited
+        incident = get_incident(session, node=node, actor=user.actor, object_id=object_id)
+    return _render(request, "maritime/incident.html", user, incident=incident)
 
 
 def _areas_page(

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mitra.core.schemas import HandlingIn, IsoDateTime
+from mitra.core.schemas import HandlingIn, IsoDateTime, PageRead
 
 Category = Literal[
     "piracy",
@@ -36,6 +36,25 @@ class IncidentCreate(BaseModel):
     vessel_mmsi: str | None = Field(default=None, pattern=r"^\d{9}$")
     description: str = Field(default="", max_length=20000)
     handling: HandlingIn
+
+
+class IncidentRead(BaseModel):
+    """An incident as listed: the object's properties as stored, with its TLP; ``severity`` always present."""
+
+    model_config = ConfigDict(extra="allow")  # every other property of the object, as it is
+
+    id: str
+    severity: Severity | None = Field(
+        description=(
+            "ReCAAP ISC's category of significance (CAT 1 most significant); null: not graded, the source "
+            "gave no grade (NGA ASAM and IMB never do; ReCAAP does not grade attempted incidents)"
+        )
+    )
+    tlp: str = Field(description="The incident's TLP 2.0 level")
+
+
+class IncidentPage(PageRead[IncidentRead]):
+    total: int = Field(description="How many incidents match the filters, on every page")
 
 
 class AreaUpload(BaseModel):

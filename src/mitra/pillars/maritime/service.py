@@ -18,7 +18,7 @@ from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import Page, page_by_key
 from mitra.core.stix import HandlingInput
-from mitra.foundation.errors import InvalidInput
+from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import parse_day_or_timestamp, timestamp_or_none
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
@@ -169,7 +169,8 @@ def list_incidents(
     """Visible, unrevoked incidents in the time range, newest occurrence first: one page, and how many matched.
 
     Every filter is applied before the page is cut; the cursor is the last incident's (time, id), so walking
-    the pages returns each matching incident once.
+    the pages returns each matching incident once. Each incident carries its ``tlp`` and a ``severity``, None
+    when it has none (not graded).
     """
     matched: list[tuple[datetime, dict[str, Any]]] = []
     for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name]):
@@ -179,10 +180,24 @@ def list_incidents(
             continue
         if (category and obj.get("category") != category) or (area and obj.get("area") != area):
             continue
-        obj["tlp"] = row.tlp
-        matched.append((when, obj))
+        matched.append((when, _incident_view(obj, row)))
     page = page_by_key(matched, key=lambda item: (-item[0].timestamp(), str(item[1]["id"])), cursor=cursor, limit=limit)
     return Page([obj for _, obj in page.items], page.next), len(matched)
+
+
+def get_incident(session: Session, *, node: Node, actor: Actor, object_id: str) -> dict[str, Any]:
+    """One incident ``actor`` may see (latest version), as the list gives it; NotFound for anything else."""
+    row = node.store.get(session, object_id=object_id, actor=actor)  # policy decides; a view of RED is audited
+    if row.type != MARITIME_INCIDENT.name:
+        raise NotFound(f"{object_id} is not a maritime incident")
+    return _incident_view(row.as_stix(), row)
+
+
+def _incident_view(obj: dict[str, Any], row: StixObject) -> dict[str, Any]:
+    """An incident with its TLP, and its severity said even when absent: None means not graded."""
+    obj["tlp"] = row.tlp
+    obj.setdefault("severity", None)
+    return obj
 
 
 def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> IncidentStats:
