@@ -1,4 +1,4 @@
-"""A vectorised, table-driven AIS payload decoder: types 1/2/3, 4, 5, 11, 18, 19, 21, 24 and 27.
+"""A vectorised, table-driven AIS payload decoder: types 1/2/3, 4, 5, 9, 11, 12, 14, 18, 19, 21, 24 and 27.
 
 Payloads of one message type are gathered into one character matrix straight from the input buffer,
 de-armoured with a lookup table and packed into bytes (four 6-bit characters make three bytes); each
@@ -128,6 +128,27 @@ _TYPE21: tuple[Spec, ...] = (
     ("assigned", 270, 1, "b"),
     ("name_ext", 272, 88, "t"),
 )
+_TYPE9: tuple[Spec, ...] = (  # SAR aircraft; speed in whole knots (not tenths), altitude in metres
+    ("alt", 38, 12, "u"),
+    ("speed", 50, 10, "f"),
+    ("accuracy", 60, 1, "b"),
+    ("lon", 61, 28, "ll"),
+    ("lat", 89, 27, "ll"),
+    ("course", 116, 12, "d"),
+    ("second", 128, 6, "u"),
+    ("reserved_1", 134, 8, "u"),
+    ("dte", 142, 1, "b"),
+    ("assigned", 146, 1, "b"),
+    ("raim", 147, 1, "b"),
+    ("radio", 148, 20, "u"),
+)
+_TYPE12: tuple[Spec, ...] = (  # addressed safety-related text
+    ("seqno", 38, 2, "u"),
+    ("dest_mmsi", 40, 30, "u"),
+    ("retransmit", 70, 1, "b"),
+    ("text", 72, 936, "t"),
+)
+_TYPE14: tuple[Spec, ...] = (("text", 40, 968, "t"),)  # broadcast safety-related text
 _TYPE24_A: tuple[Spec, ...] = (("partno", 38, 2, "u"), ("shipname", 40, 120, "t"))
 _TYPE24_B: tuple[Spec, ...] = (
     ("partno", 38, 2, "u"),
@@ -161,7 +182,10 @@ SPECS: dict[int, tuple[Spec, ...]] = {
     3: _HEAD + _CLASS_A,
     4: _HEAD + _BASE,
     5: _HEAD + _STATIC,
+    9: _HEAD + _TYPE9,
     11: _HEAD + _BASE,
+    12: _HEAD + _TYPE12,
+    14: _HEAD + _TYPE14,
     18: _HEAD + _TYPE18,
     19: _HEAD + _TYPE19,
     21: _HEAD + _TYPE21,
