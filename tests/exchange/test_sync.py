@@ -164,9 +164,9 @@ def test_a_crash_while_storing_a_page_loses_nothing(nodes: Pair, monkeypatch: py
     original = receive.Receiver.receive
     calls = {"n": 0}
 
-    def crash_on_second_page(self: receive.Receiver, session: Any, objects: Any, signatures: Any) -> Any:
+    def crash_on_second_page(self: receive.Receiver, session: Any, *page: Any) -> Any:
         calls["n"] += 1
-        result = original(self, session, objects, signatures)
+        result = original(self, session, *page)
         if calls["n"] == 2:
             raise RuntimeError("process killed mid-page (injected)")
         return result

@@ -156,6 +156,7 @@ def import_bundle(
                     default_handling=default,
                     where=str(file),
                     on_progress=lambda n: progress.advance(task, n),
+                    as_published=True,
                 )
                 require_usable(report)
     except MitraError as exc:

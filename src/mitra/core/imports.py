@@ -13,9 +13,17 @@ from mitra.audit.service import AuditEvent, record
 from mitra.core import releases as release_rules
 from mitra.core.access import permit
 from mitra.core.records import SOURCE_IMPORT, Provenance, StixObject, _actor_label, _chunks
-from mitra.core.stix import HandlingInput, apply_handling, read_handling, tlp_of, validate_object
+from mitra.core.stix import (
+    HandlingInput,
+    apply_handling,
+    carries_handling,
+    read_handling,
+    tlp_of,
+    validate_object,
+)
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.reports import ImportReport
+from mitra.foundation.timestamps import parse_timestamp
 from mitra.policy import Action, Actor
 
 if TYPE_CHECKING:
@@ -32,8 +40,15 @@ def import_objects(
     where: str,
     on_progress: Callable[[int], None] | None = None,
     audit_detail: Mapping[str, Any] | None = None,
+    as_published: bool = False,
 ) -> ImportReport:
     """Validate every object, then store them all in the caller's transaction.
+
+    ``as_published``: the objects are another producer's, as it published them (a STIX bundle given to
+    ``mitra import`` or ``POST /bundles``): one that carries no Mitra handling is kept byte for byte under
+    its (id, modified) and this node's handling of it lives in the store's marking columns only. Without
+    it, the objects are the node's own (an importer converted MISP, CSV, ASAM records into them) and carry
+    their handling inside, as everything the node produces does.
 
     Nothing is stored unless every object is valid: the first problem raises
     :class:`InvalidInput` naming the object's position and id. Making an object releasable is
@@ -46,7 +61,9 @@ def import_objects(
     for index, obj in enumerate(objects):
         validate_object(obj, store.registry, where=f"{where} object {index + 1}")
         handling = import_handling(obj, default_handling, where=f"{where} object {index + 1}")
-        prepared.append(apply_handling(obj, handling))
+        # A Mitra node's object carries its handling; another producer's is kept as published, byte for
+        # byte under its (id, modified), and this node's handling of it lives in the marking columns.
+        prepared.append(obj if as_published and not carries_handling(obj) else apply_handling(obj, handling))
         handlings.append(handling)
         if on_progress is not None and index % 500 == 499:
             on_progress(500)
@@ -64,6 +81,12 @@ def import_objects(
         kept.append(_Offered(position, obj, handling))
     latest = _latest_rows(session, {o.obj["id"] for o in kept})
     kept = versionable(store, kept, latest, actor=actor, report=report)
+    for o in kept:
+        held = latest.get(o.obj["id"])
+        if held is not None and held.is_foreign and held.marking() != o.handling and _same_version(held, o.obj):
+            report.note(
+                "held already under another marking (an import does not re-mark; change the marking)", o.position
+            )
     releases = import_releases(store, kept, latest, actor=actor, where=where)
     # Markings before the import of our own objects it versions: a narrowing is told to the partners, as on every path.
     before = {
@@ -117,6 +140,10 @@ class _Offered:
     position: int
     obj: dict[str, Any]
     handling: HandlingInput
+
+
+def _same_version(row: StixObject, obj: Mapping[str, Any]) -> bool:
+    return row.modified == parse_timestamp(obj.get("modified") or obj["created"], where=str(obj["id"]))
 
 
 def _latest_rows(session: Session, ids: set[str]) -> dict[str, StixObject]:

@@ -41,7 +41,6 @@ from mitra.core.stix import (
     TypeRegistry,
     apply_handling,
     new_id,
-    read_handling,
     validate_object,
 )
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -171,13 +170,23 @@ class ObjectStore:
             raise Forbidden(f"{object_id} was originated by {latest.originator_nation}; only it versions it")
         if latest.revoked:
             raise Conflict(f"{object_id} is revoked; a revoked object gets no new versions")
+        if latest.is_foreign:
+            return self._remark(
+                session,
+                latest,
+                changes=changes,
+                handling=handling,
+                actor=actor,
+                audit_action=audit_action,
+                reason=reason,
+            )
         for key in ("id", "type", "created", "spec_version"):
             if key in changes and changes[key] != latest.as_stix().get(key):
                 raise InvalidInput(f"{key}: cannot change between versions")
         # A change to None removes the property (STIX has no nulls): an event that reopens loses its end.
         obj = {key: value for key, value in (latest.as_stix() | changes).items() if value is not None}
         obj["modified"] = format_timestamp(next_modified(latest.modified))
-        current = read_handling(latest.as_stix(), where=object_id)
+        current = latest.marking()
         if handling is not None:  # a new marking's terms; the originator is the object's, whoever versions it
             handling = replace(
                 handling, originator_nation=current.originator_nation, originator_agency=current.originator_agency
@@ -200,6 +209,50 @@ class ObjectStore:
                     session, object_id, before, now, reason or f"marking narrowed by {_actor_label(actor)}"
                 )
         return row
+
+    def _remark(
+        self,
+        session: Session,
+        latest: StixObject,
+        *,
+        changes: Mapping[str, Any],
+        handling: HandlingInput | None,
+        actor: Actor,
+        audit_action: str,
+        reason: str | None,
+    ) -> StixObject:
+        """Change this node's marking of another producer's object, which keeps its (id, modified) and body.
+
+        The node may not write a version of an object it did not produce (a partner deduplicating on
+        (id, modified) could not tell two texts apart), so only the marking columns change; the row takes
+        the node's next ``seq``, so partners pulling from their cursor see it again with its new handling.
+        A narrowing is told to the partners that lose it, as for the node's own objects.
+        """
+        object_id = latest.id
+        if changes:
+            what = "revoke it" if "revoked" in changes else "change its content"
+            raise Conflict(
+                f"{object_id} is another producer's object, kept as published: only its producer may {what}; "
+                "this node may change its marking (and withdraw it from partners by narrowing it)"
+            )
+        if handling is None:
+            return latest
+        current = latest.marking()
+        handling = replace(
+            handling, originator_nation=current.originator_nation, originator_agency=current.originator_agency
+        )
+        if handling == current:
+            return latest
+        self._require_release(actor, handling, already=current.releasable_to, where=object_id)
+        before = latest.handling(held_by=self.nation)
+        versioning.remark_row(session, latest, handling, audit_actor=_actor_label(actor), audit_action=audit_action)
+        if self.on_narrowed is not None:
+            now = latest.handling(held_by=self.nation)
+            if before != now:
+                self.on_narrowed(
+                    session, object_id, before, now, reason or f"marking narrowed by {_actor_label(actor)}"
+                )
+        return latest
 
     def _require_release(
         self, actor: Actor, handling: HandlingInput, *, already: Sequence[str], where: str
@@ -226,7 +279,7 @@ class ObjectStore:
         The policy's ``Release`` is asked where every widening is, in :meth:`new_version`.
         """
         latest = self._readable(session, object_id, actor)
-        current = read_handling(latest.as_stix(), where=object_id)
+        current = latest.marking()
         if to in current.releasable_to:
             raise Conflict(f"{object_id} is releasable to {to} already")
         widened = HandlingInput(
@@ -265,8 +318,9 @@ class ObjectStore:
         where: str,
         on_progress: Callable[[int], None] | None = None,
         audit_detail: Mapping[str, Any] | None = None,
+        as_published: bool = False,
     ) -> ImportReport:
-        """Validate every object, then store them all in the caller's transaction."""
+        """Validate every object, then store them all in the caller's transaction (see ``imports``)."""
         return imports.import_objects(
             self,
             session,
@@ -276,6 +330,7 @@ class ObjectStore:
             where=where,
             on_progress=on_progress,
             audit_detail=audit_detail,
+            as_published=as_published,
         )
 
     # ----- reading -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mitra.core.stix import HandlingInput, to_policy_handling
+from mitra.core.stix import HANDLING_EXTENSION_ID, HandlingInput, to_policy_handling
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.reports import Outcome
 from mitra.policy import Actor, Handling
@@ -77,22 +77,27 @@ class StixObject(Base):
         value: dict[str, Any] = json.loads(self.body)
         return value
 
+    @property
+    def is_foreign(self) -> bool:
+        """Another producer's object (it carries no Mitra handling): its body is kept as published, and
+        its handling here is only this row's marking columns (``core.stix.carries_handling``)."""
+        return HANDLING_EXTENSION_ID not in self.body
+
+    def marking(self) -> HandlingInput:
+        """The handling this row is held under (its marking columns: for every object, foreign or own)."""
+        return HandlingInput(
+            tlp=self.tlp,
+            originator_nation=self.originator_nation,
+            originator_agency=self.originator_agency,
+            releasable_to=self.releasable,
+            orcon=self.orcon,
+            red_recipients=tuple(json.loads(self.red_recipients)),
+        )
+
     def handling(self, *, held_by: str, latest: StixObject | None = None) -> Handling:
         """Policy handling of this version: the latest version's marking, this version's state."""
         basis = latest or self
-        return to_policy_handling(
-            HandlingInput(
-                tlp=basis.tlp,
-                originator_nation=basis.originator_nation,
-                originator_agency=basis.originator_agency,
-                releasable_to=basis.releasable,
-                orcon=basis.orcon,
-                red_recipients=tuple(json.loads(basis.red_recipients)),
-            ),
-            held_by=held_by,
-            revoked=basis.revoked,
-            withdrawn=basis.withdrawn,
-        )
+        return to_policy_handling(basis.marking(), held_by=held_by, revoked=basis.revoked, withdrawn=basis.withdrawn)
 
 
 @dataclass(frozen=True, slots=True)

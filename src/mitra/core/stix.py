@@ -279,7 +279,13 @@ def apply_handling(obj: dict[str, Any], handling: HandlingInput) -> dict[str, An
     refs.append(TLP_MARKING_IDS[handling.tlp])
     result["object_marking_refs"] = refs
     extensions = dict(result.get("extensions") or {})
-    extensions[HANDLING_EXTENSION_ID] = {
+    extensions[HANDLING_EXTENSION_ID] = _extension(handling)
+    result["extensions"] = extensions
+    return result
+
+
+def _extension(handling: HandlingInput) -> dict[str, Any]:
+    return {
         "extension_type": "property-extension",
         "originator_nation": handling.originator_nation,
         "originator_agency": handling.originator_agency,
@@ -287,8 +293,41 @@ def apply_handling(obj: dict[str, Any], handling: HandlingInput) -> dict[str, An
         "orcon": handling.orcon,
         "red_recipients": sorted(set(handling.red_recipients)),
     }
-    result["extensions"] = extensions
-    return result
+
+
+def carries_handling(obj: Mapping[str, Any]) -> bool:
+    """Whether the object is the node's own kind: produced by a Mitra node, its handling inside it.
+
+    An object another producer published (MITRE's ATT&CK, a plain TAXII peer's) carries none: the node
+    keeps it byte for byte as published under its (id, modified) and holds its own handling beside it,
+    in the store's marking columns (docs/architecture.md, "Foreign objects keep their version").
+    """
+    return handling_of(obj) is not None
+
+
+def handling_record(handling: HandlingInput) -> dict[str, Any]:
+    """The handling of a foreign object as it travels beside it (the exchange's ``x_mitra_handling``)."""
+    return _extension(handling) | {"tlp": handling.tlp}
+
+
+def handling_from_record(value: Any, *, where: str) -> HandlingInput:
+    """The handling a partner sent beside a foreign object; :class:`InvalidInput` if it is not one."""
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: the handling sent beside it is not an object")
+    try:
+        handling = HandlingInput(
+            tlp=str(value["tlp"]),
+            originator_nation=str(value["originator_nation"]),
+            originator_agency=str(value["originator_agency"]),
+            releasable_to=tuple(str(n) for n in value.get("releasable_to", ())),
+            orcon=bool(value.get("orcon", True)),
+            red_recipients=tuple(str(r) for r in value.get("red_recipients", ())),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidInput(f"{where}: the handling sent beside it lacks {exc}") from None
+    if handling.tlp not in TLP_LEVELS:
+        raise InvalidInput(f"{where}: the handling sent beside it has TLP {handling.tlp!r}")
+    return handling
 
 
 def read_handling(obj: Mapping[str, Any], *, where: str) -> HandlingInput:

@@ -22,7 +22,7 @@ from mitra.core.stix import HandlingInput, read_handling
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.db import NodeState, lock_node
 from mitra.foundation.reports import Outcome
-from mitra.foundation.timestamps import now_utc, parse_timestamp
+from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timestamp
 
 if TYPE_CHECKING:
     from mitra.core.objects import ObjectStore
@@ -123,3 +123,49 @@ def store_versions(
     if events:
         record_many(session, events, at=now)
     return results
+
+
+def remark_row(
+    session: Session,
+    row: StixObject,
+    handling: HandlingInput,
+    *,
+    audit_actor: str,
+    audit_action: str,
+    signature: str | None = None,
+    provenance: Provenance | None = None,
+) -> None:
+    """Hold another producer's object under a new marking: its body and (id, modified) unchanged.
+
+    The row takes the node's next ``seq`` (and a new ``date_added``), so the feed serves it again and a
+    partner pulling from its cursor learns the new handling. The node lock must be held; one audit entry.
+    """
+    state = session.get(NodeState, 1) or lock_node(session)
+    state.object_seq += 1
+    old_seq, now = row.seq, now_utc()
+    row.seq = state.object_seq
+    row.originator_nation = handling.originator_nation
+    row.originator_agency = handling.originator_agency
+    row.tlp = handling.tlp
+    row.releasable_to = " ".join(sorted(set(handling.releasable_to)))
+    row.orcon = handling.orcon
+    row.red_recipients = json.dumps(sorted(set(handling.red_recipients)))
+    row.date_added = now
+    if provenance is not None:
+        row.received_from, row.received_at = provenance.received_from, provenance.received_at
+    if signature is not None:
+        row.signature = signature
+    session.flush()
+    session.info[WROTE_OBJECTS] = True
+    record_many(
+        session,
+        [
+            AuditEvent(
+                audit_actor,
+                audit_action,
+                row.id,
+                {"modified": format_timestamp(row.modified), "seq": row.seq, "was_seq": old_seq, "tlp": handling.tlp},
+            )
+        ],
+        at=now,
+    )

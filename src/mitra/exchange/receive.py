@@ -22,15 +22,16 @@ from mitra.audit.service import AuditEvent, record
 from mitra.core.objects import SOURCE_PARTNER, Provenance, StixObject
 from mitra.core.stix import (
     HandlingInput,
-    apply_handling,
-    handling_of,
+    carries_handling,
+    handling_from_record,
     read_handling,
     tlp_of,
     to_policy_handling,
     validate_object,
 )
+from mitra.core.versioning import remark_row
 from mitra.exchange.models import Partner, Refusal
-from mitra.exchange.signing import parse_public_key, verify_value
+from mitra.exchange.signing import parse_public_key, signed_form, verify_value
 from mitra.exchange.taxii import version_key
 from mitra.exchange.types import ACKNOWLEDGEMENT, AUDIT_HEAD, AUDIT_WITNESS, RETRACTION
 from mitra.foundation.canonical import canonical_json
@@ -67,15 +68,24 @@ class Receiver:
         self.partner = partner
         self.public_key = parse_public_key(partner.public_key) if partner.public_key else None
 
-    def receive(self, session: Session, objects: Sequence[Any], signatures: Mapping[str, str] | None) -> ReceiveReport:
+    def receive(
+        self,
+        session: Session,
+        objects: Sequence[Any],
+        signatures: Mapping[str, str] | None,
+        handlings: Mapping[str, Any] | None = None,
+    ) -> ReceiveReport:
+        """Check and store a page; ``handlings`` is the envelope's ``x_mitra_handling`` (foreign objects')."""
         report = ReceiveReport()
         now = now_utc()
         held = self._held_versions(session, objects)
         accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
         for index, obj in enumerate(objects):
             try:
-                checked, handling, signature = self._check(held, obj, signatures or {}, index)
-            except _AlreadyHeld:
+                checked, handling, signature = self._check(held, obj, signatures or {}, index, handlings or {})
+            except _AlreadyHeld as already:
+                if already.row is not None and already.remark is not None:
+                    self._remark(session, already.row, already.remark, already.signature, now)
                 report.already_held += 1
                 continue
             except InvalidInput as exc:
@@ -105,33 +115,38 @@ class Receiver:
 
     # ----- checks ---------------------------------------------------------------------
 
-    def _held_versions(self, session: Session, objects: Sequence[Any]) -> dict[tuple[str, datetime], str]:
-        """Digests of the versions already held among those offered, by (id, modified)."""
+    def _held_versions(self, session: Session, objects: Sequence[Any]) -> dict[tuple[str, datetime], _Held]:
+        """The versions already held among those offered, by (id, modified)."""
         ids = sorted({o["id"] for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)})
-        held: dict[tuple[str, datetime], str] = {}
+        held: dict[tuple[str, datetime], _Held] = {}
         for start in range(0, len(ids), 500):
             for row in session.scalars(select(StixObject).where(StixObject.id.in_(ids[start : start + 500]))):
-                held[(row.id, row.modified)] = _content_digest(row.as_stix())
+                held[(row.id, row.modified)] = _Held(_content_digest(row.as_stix()), row)
         return held
 
     def _check(
-        self, held: dict[tuple[str, datetime], str], obj: Any, signatures: Mapping[str, str], index: int
+        self,
+        held: dict[tuple[str, datetime], _Held],
+        obj: Any,
+        signatures: Mapping[str, str],
+        index: int,
+        handlings: Mapping[str, Any],
     ) -> tuple[dict[str, Any], HandlingInput, str | None]:
         where = f"object {index} from {self.partner.nation}"
         checked = validate_object(obj, self.node.registry, where=where)
         where = f"{where} ({checked['id']})"
-        signature = signatures.get(version_key(checked))
+        key = version_key(checked)
+        signature = signatures.get(key)
+        beside = None if carries_handling(checked) else handlings.get(key)
         if self.partner.require_signature:
             if self.public_key is None:
                 raise InvalidInput(f"{where}: no public key is pinned for {self.partner.nation}")
             if signature is None:
                 raise InvalidInput(f"{where}: unsigned, and {self.partner.nation} must sign")
-            if not verify_value(self.public_key, checked, signature):
+            if not verify_value(self.public_key, signed_form(checked, beside), signature):
                 raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
-        handling = self._handling(checked, where)
-        if handling_of(checked) is None:
-            checked = apply_handling(checked, handling)
-        self._check_not_conflicting(held, checked, where)
+        handling = self._handling(checked, beside, where)
+        self._check_not_conflicting(held, checked, handling, signature, where)
         decision = decide(
             Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
@@ -143,9 +158,11 @@ class Receiver:
             )
         return checked, handling, signature
 
-    def _handling(self, obj: dict[str, Any], where: str) -> HandlingInput:
-        if handling_of(obj) is not None:
+    def _handling(self, obj: dict[str, Any], beside: Any, where: str) -> HandlingInput:
+        if carries_handling(obj):
             return read_handling(obj, where=where)
+        if beside is not None:  # another producer's object: the partner's handling of it came beside it
+            return handling_from_record(beside, where=where)
         if self.partner.require_signature:
             raise InvalidInput(f"{where}: carries no Mitra handling; a Mitra partner always sends it")
         # A plain TAXII peer: the object is the peer's, for this nation, under its own TLP.
@@ -157,15 +174,47 @@ class Receiver:
             orcon=True,
         )
 
-    def _check_not_conflicting(self, held: dict[tuple[str, datetime], str], obj: dict[str, Any], where: str) -> None:
+    def _check_not_conflicting(
+        self,
+        held: dict[tuple[str, datetime], _Held],
+        obj: dict[str, Any],
+        handling: HandlingInput,
+        signature: str | None,
+        where: str,
+    ) -> None:
         modified = obj.get("modified") or obj["created"]
-        digest = held.get((obj["id"], parse_timestamp(modified, where=where)))
-        if digest is not None:
-            if digest == _content_digest(obj):
-                raise _AlreadyHeld
+        found = held.get((obj["id"], parse_timestamp(modified, where=where)))
+        if found is None:
+            return
+        if found.digest != _content_digest(obj):
             raise InvalidInput(
                 f"{where}: a different text for version {modified}, which is held already (replayed or forged)"
             )
+        row = found.row
+        # The same text again. Another producer's object the partner holds under a new marking: this node's
+        # copy from that partner takes the new marking (the body and version do not change). A copy this
+        # node holds as its own (it imported the same public record itself) stays its own: one object.
+        if (
+            row.is_foreign
+            and row.received_from == self.partner.nation
+            and row.originator_nation == handling.originator_nation
+            and row.marking() != handling
+        ):
+            raise _AlreadyHeld(row, handling, signature)
+        raise _AlreadyHeld()
+
+    def _remark(
+        self, session: Session, row: StixObject, handling: HandlingInput, signature: str | None, now: datetime
+    ) -> None:
+        remark_row(
+            session,
+            row,
+            handling,
+            audit_actor=f"partner:{self.partner.nation}",
+            audit_action="receive_mark",
+            signature=signature,
+            provenance=Provenance(source=SOURCE_PARTNER, received_from=self.partner.nation, received_at=now),
+        )
 
     def _refuse(self, session: Session, obj: Any, reason: str, report: ReceiveReport) -> None:
         object_id = obj.get("id") if isinstance(obj, dict) else None
@@ -235,8 +284,20 @@ class Receiver:
         self.node.record_own(session, body, releasable_to=(self.partner.nation,), audit_action="create")
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    digest: str
+    row: StixObject
+
+
 class _AlreadyHeld(Exception):
-    """The same version with the same text: a harmless replay."""
+    """The same version with the same text: a harmless replay, or another producer's object re-marked."""
+
+    def __init__(
+        self, row: StixObject | None = None, remark: HandlingInput | None = None, signature: str | None = None
+    ):
+        super().__init__()
+        self.row, self.remark, self.signature = row, remark, signature
 
 
 def _content_digest(obj: dict[str, Any]) -> str:

@@ -25,6 +25,13 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
         raise InvalidInput(f"public key: {exc}") from None
 
 
+def signed_form(obj: Any, handling: dict[str, Any] | None) -> Any:
+    """What a node signs for one object: the object itself when its handling is inside it (the node's own
+    kind), else the object with the handling the node holds it under beside it (another producer's object,
+    kept as published), so the handling is as authentic as the object."""
+    return obj if handling is None else {"object": obj, "handling": handling}
+
+
 def sign_value(key: Ed25519PrivateKey, value: Any) -> str:
     return sign_canonical(key, canonical_json(value))
 

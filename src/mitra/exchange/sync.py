@@ -86,12 +86,12 @@ def pull_from_partner(
             _note_error(node, partner_nation, str(exc))
             raise
         try:
-            objects, more, next_token, signatures = _envelope(response, partner_nation, page_size)
+            objects, more, next_token, signatures, handlings = _envelope(response, partner_nation, page_size)
         except SyncError as exc:
             _note_error(node, partner_nation, str(exc))
             raise
         with node.db.write() as session:
-            page_report = Receiver(node, partner).receive(session, objects, signatures)
+            page_report = Receiver(node, partner).receive(session, objects, signatures, handlings)
             state = sync_state(session, partner_nation)
             if next_token is not None:
                 state.next_token = next_token
@@ -137,7 +137,7 @@ def _header(response: TaxiiResponse, name: str) -> str | None:
 
 def _envelope(
     response: TaxiiResponse, partner: str, page_size: int
-) -> tuple[list[Any], bool, str | None, dict[str, str] | None]:
+) -> tuple[list[Any], bool, str | None, dict[str, str] | None, dict[str, Any] | None]:
     body = response.body
     if not isinstance(body, dict):
         raise SyncError(f"{partner}: the TAXII envelope is not a JSON object")
@@ -159,7 +159,10 @@ def _envelope(
         not isinstance(signatures, dict) or not all(isinstance(v, str) for v in signatures.values())
     ):
         raise SyncError(f"{partner}: 'x_mitra_signatures' is not a map of strings")
-    return objects, more, next_token, signatures
+    handlings = body.get("x_mitra_handling")
+    if handlings is not None and not isinstance(handlings, dict):
+        raise SyncError(f"{partner}: 'x_mitra_handling' is not a map")
+    return objects, more, next_token, signatures, handlings
 
 
 def _note_error(node: Node, partner: str, message: str) -> None:

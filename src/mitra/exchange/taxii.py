@@ -5,7 +5,10 @@ Each partner nation P has two collections on this node: "released for P" (read) 
 node's object versions that the policy engine lets leave for P, in sequence order, so a
 ``next`` token (the last sequence number scanned) is exact even when thousands of
 versions share one ``date_added``. Every object served is signed (Ed25519 over canonical
-JSON); the signatures travel in the envelope's ``x_mitra_signatures``.
+JSON); the signatures travel in the envelope's ``x_mitra_signatures``. Another producer's object
+(ATT&CK, a plain TAXII peer's) goes out byte for byte as published; the handling this node holds it
+under travels beside it in ``x_mitra_handling`` (by the same ``id@modified`` key), and its signature
+covers both (``signing.signed_form``).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from sqlalchemy.orm import Session, defer
 
 from mitra.core.keys import public_key_text
 from mitra.core.objects import StixObject
-from mitra.core.stix import MITRA_NAMESPACE
-from mitra.exchange.signing import key_id, sign_canonical
+from mitra.core.stix import MITRA_NAMESPACE, handling_record
+from mitra.exchange.signing import key_id, sign_canonical, sign_value, signed_form
 from mitra.exchange.transport import JsonText
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import parse_timestamp
@@ -274,13 +277,21 @@ class TaxiiService:
         Objects go out as stored: the store keeps each body as canonical JSON, which is what the
         signature covers, so a page is signed and written without decoding and re-encoding it.
         """
-        signatures = {
-            _version_key(json.loads(row.body)): sign_canonical(self.node.signing_key, row.body) for row in page.rows
-        }
+        signatures: dict[str, str] = {}
+        handlings: dict[str, dict[str, Any]] = {}
+        for row in page.rows:
+            key = _version_key(json.loads(row.body))
+            if row.is_foreign:  # another producer's object: its handling here travels beside it, signed with it
+                handlings[key] = handling_record(row.marking())
+                signatures[key] = sign_value(self.node.signing_key, signed_form(row.as_stix(), handlings[key]))
+            else:
+                signatures[key] = sign_canonical(self.node.signing_key, row.body)
         head: dict[str, Any] = {"more": page.more}
         if page.next_token is not None and (page.more or page.rows):
             head["next"] = page.next_token
         head["x_mitra_signatures"] = signatures
+        if handlings:
+            head["x_mitra_handling"] = handlings
         head["x_mitra_key_id"] = key_id(public_key_text(self.node.signing_key))
         return JsonText(f'{json.dumps(head)[:-1]}, "objects": [{",".join(row.body for row in page.rows)}]}}')
 

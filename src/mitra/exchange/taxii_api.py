@@ -179,13 +179,16 @@ def _add_objects(call: _Call) -> TaxiiResponse:
     signatures = call.body.get("x_mitra_signatures")
     if signatures is not None and not isinstance(signatures, dict):
         raise InvalidInput("x_mitra_signatures must be an object")
+    handlings = call.body.get("x_mitra_handling")
+    if handlings is not None and not isinstance(handlings, dict):
+        raise InvalidInput("x_mitra_handling must be an object")
     status_id = str(uuid.uuid4())
     requested = format_timestamp(now_utc())
     with call.node.db.write() as session:
         partner = session.get(Partner, call.actor.nation)
         if partner is None:
             raise Forbidden(f"{call.actor.nation} is not configured as a partner of this node")
-        report = Receiver(call.node, partner).receive(session, call.body["objects"], signatures)
+        report = Receiver(call.node, partner).receive(session, call.body["objects"], signatures, handlings)
         successes = report.received + report.already_held
         status = TaxiiStatus(
             id=status_id,

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEntry, head
 from mitra.core.objects import StixObject
+from mitra.core.stix import handling_record
 from mitra.exchange.models import Partner
-from mitra.exchange.signing import verify_value
+from mitra.exchange.signing import signed_form, verify_value
 from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
 from mitra.node import Node
 
@@ -99,6 +100,7 @@ def verify_received(session: Session, node: Node) -> list[SignatureCheck]:
         if key is None:
             continue
         body = row.as_stix()
-        ok = bool(row.signature) and verify_value(key, body, row.signature or "")
+        beside = handling_record(row.marking()) if row.is_foreign else None
+        ok = bool(row.signature) and verify_value(key, signed_form(body, beside), row.signature or "")
         checks.append(SignatureCheck(row.id, str(body.get("modified")), row.received_from or "", ok))
     return checks

@@ -145,6 +145,7 @@ def import_bundle(
             actor=actor,
             default_handling=default,
             where="bundle",
+            as_published=True,
         )
     return ImportReportRead.of(report)
 

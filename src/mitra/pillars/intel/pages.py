@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
-from mitra.core.stix import HandlingInput, read_handling
+from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput, MitraError, NotFound
 from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import parse_timestamp
@@ -227,7 +227,7 @@ def edit_form(request: Request, user: SignedIn, object_id: str) -> Response:
         row = node.store.get(session, object_id=object_id, actor=user.actor)
     if row.type not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {row.type!r}"))
-    marking = MarkingForm.of(read_handling(row.as_stix(), where=object_id))
+    marking = MarkingForm.of(row.marking())
     values = forms.form_values(row.as_stix()) | marking.values()
     return _form_page(
         request, user, type_name=row.type, values=values, action=f"/intel/objects/{object_id}/edit", editing=True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mitra.core.access import permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import Page
-from mitra.core.stix import HandlingInput, iter_bundle, read_handling, tlp_of, to_policy_handling
+from mitra.core.stix import HandlingInput, iter_bundle, tlp_of, to_policy_handling
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mitra.foundation.reports import ImportReport
@@ -59,7 +59,7 @@ def edit_object(
     """A new version; a changed marking may only narrow (widening is a release officer's release)."""
     current = node.store.get(session, object_id=object_id, actor=actor)
     if handling is not None:
-        old = read_handling(current.as_stix(), where=object_id)
+        old = current.marking()
         handling = replace(handling, originator_nation=old.originator_nation, originator_agency=old.originator_agency)
         decision = narrows(
             to_policy_handling(old, held_by=node.nation, revoked=False, withdrawn=False),
@@ -267,8 +267,10 @@ def store_import(
     where: str,
     outcome: ImportReport,
     on_progress: Callable[[int], None] | None,
+    as_published: bool = False,
 ) -> ImportReport:
-    """Store converted objects through ``store.import_objects``, adding its counts to ``outcome``."""
+    """Store objects through ``store.import_objects``, adding its counts to ``outcome``; ``as_published``
+    for a STIX bundle (another producer's objects kept as published), not for objects converted here."""
     report = node.store.import_objects(
         session,
         objects,
@@ -276,6 +278,7 @@ def store_import(
         default_handling=_default_handling(node, actor, tlp),
         where=where,
         on_progress=on_progress,
+        as_published=as_published,
     )
     outcome.merge(report)
     return outcome
@@ -298,7 +301,15 @@ def import_stix(
         raise InvalidInput(f"{where}: the bundle has no objects")
     outcome = ImportReport(source="stix", unit="object")
     return store_import(
-        session, node, actor=actor, objects=objects, tlp=tlp, where=where, outcome=outcome, on_progress=on_progress
+        session,
+        node,
+        actor=actor,
+        objects=objects,
+        tlp=tlp,
+        where=where,
+        outcome=outcome,
+        on_progress=on_progress,
+        as_published=True,
     )
 
 

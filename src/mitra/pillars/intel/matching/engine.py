@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from stix2matcher.matcher import Pattern
 
 from mitra.core.objects import ObjectStore, StixObject
-from mitra.core.stix import HandlingInput, read_handling
+from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.pillars.intel.matching.observations import ObservationBatch
@@ -216,7 +216,7 @@ def _active(row: StixObject, moment: datetime) -> ActiveIndicator | None:
             return None
         if "valid_until" in obj and parse_timestamp(obj["valid_until"], where=row.id) <= moment:
             return None
-        handling = read_handling(obj, where=row.id)
+        handling = row.marking()
     except InvalidInput:
         return None
     return ActiveIndicator(
