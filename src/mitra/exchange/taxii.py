@@ -193,7 +193,8 @@ class TaxiiService:
             if scanned is not None:
                 batch_query = batch_query.where(StixObject.seq > scanned)
             batch = list(session.scalars(batch_query))
-            if not batch:
+            if not batch:  # the end of the feed: the cursor is still the last sequence number scanned
+                page.next_token = str(scanned) if scanned is not None else None
                 return page
             latest = self._latest_of(session, batch)
             firsts = self._first_versions(session, batch) if "first" in flt.versions else {}
