@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from mitra.core.patterns import plainly_valid
+
 Check = Callable[[Any], bool]
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
@@ -186,6 +188,19 @@ _TYPES: dict[str, tuple[dict[str, Check], tuple[str, ...]]] = {
     ),
     "vulnerability": (dict(_NAMED), ("name",)),
     "incident": (_NAMED | {"kill_chain_phases": _kill_chain_phases}, ("name",)),
+    "indicator": (
+        _NAMED
+        | {
+            "indicator_types": _is_str_list,
+            "pattern": _is_str,
+            "pattern_type": _is_str,
+            "pattern_version": _is_str,
+            "valid_from": _is_timestamp,
+            "valid_until": _is_timestamp,
+            "kill_chain_phases": _kill_chain_phases,
+        },
+        ("pattern", "pattern_type"),
+    ),
     "relationship": (
         {
             "relationship_type": _is_str,
@@ -208,7 +223,19 @@ def _constraints_hold(obj: Mapping[str, Any]) -> bool:
     start, stop = obj.get("start_time"), obj.get("stop_time")
     if start is not None and stop is not None and _instant(stop) <= _instant(start):
         return False
+    if obj["type"] == "indicator":
+        return _indicator_holds(obj)
     return not (obj["type"] == "malware" and obj.get("is_family") is True and not obj.get("name"))
+
+
+def _indicator_holds(obj: Mapping[str, Any]) -> bool:
+    """stix2's indicator rules: valid_until after valid_from; a STIX pattern (grammar 2.1) that parses."""
+    valid_from, valid_until = obj.get("valid_from"), obj.get("valid_until")
+    if valid_from is not None and valid_until is not None and _instant(valid_until) <= _instant(valid_from):
+        return False
+    if obj["pattern_type"] != "stix":
+        return True
+    return obj.get("pattern_version", "2.1") == "2.1" and plainly_valid(obj["pattern"])
 
 
 def _instant(text: str) -> datetime:
