@@ -8,6 +8,7 @@ connection at any point resumes at a page boundary: nothing lost, nothing double
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,69 +64,106 @@ def pull_from_partner(
     page_size: int = 500,
     max_pages: int | None = None,
 ) -> SyncReport:
-    """Pull every page the partner has for this node since the stored cursor."""
+    """Pull every page the partner has for this node since the stored cursor.
+
+    The next page is fetched while this one is checked and stored (one page ahead, on one worker
+    thread), so the wire and the store overlap instead of taking turns. The cursor still advances
+    only in the transaction of the page it follows: a page fetched ahead and not stored is simply
+    fetched again next time.
+    """
     with node.db.read() as session:
         partner = session.get(Partner, partner_nation)
         if partner is None:
             raise NotFound(f"{partner_nation} is not a configured partner (mitra partner add)")
+        state = session.get(SyncState, partner_nation)
+        cursor = (state.next_token, state.added_after) if state else (None, None)
     collection = discover_collection(transport, partner)
     report = SyncReport(partner=partner_nation)
-    while max_pages is None or report.pages < max_pages:
-        with node.db.read() as session:
-            state = session.get(SyncState, partner_nation)
-            cursor_next = state.next_token if state else None
-            added_after = state.added_after if state else None
+
+    def fetch(next_token: str | None, added_after: str | None) -> _Fetched:
         params: list[tuple[str, str]] = [("limit", str(page_size)), ("match[version]", "all")]
-        if cursor_next:
-            params.append(("next", cursor_next))
+        if next_token:
+            params.append(("next", next_token))
         elif added_after:
             params.append(("added_after", added_after))
-        try:
-            response = transport.get(f"collections/{collection}/objects/", params)
-        except TransportError as exc:
-            _note_error(node, partner_nation, str(exc))
-            raise
-        try:
-            objects, more, next_token, signatures, handlings = _envelope(response, partner_nation, page_size)
-        except SyncError as exc:
-            _note_error(node, partner_nation, str(exc))
-            raise
-        with node.db.write() as session:
-            page_report = Receiver(node, partner).receive(session, objects, signatures, handlings)
-            state = sync_state(session, partner_nation)
-            if next_token is not None:
-                state.next_token = next_token
-            elif objects:
-                state.next_token = None
-            last_added = _header(response, "x-taxii-date-added-last")
-            if last_added:
-                state.added_after = last_added
-            state.pages += 1
-            state.received += page_report.received
-            state.refused += page_report.refused
-            state.last_success_at = now_utc()
-            state.last_error = None
-            if page_report.received or page_report.refused:
-                record(
-                    session,
-                    AuditEvent(
-                        f"partner:{partner_nation}",
-                        "sync_page",
-                        None,
-                        {
-                            "received": page_report.received,
-                            "refused": page_report.refused,
-                            "already_held": page_report.already_held,
-                            "cursor": state.next_token or state.added_after,
-                        },
-                    ),
-                )
-        report.pages += 1
-        report.received.add(page_report)
-        if not more:
-            report.finished = True
-            break
+        response = transport.get(f"collections/{collection}/objects/", params)
+        return _Fetched(response, *_envelope(response, partner_nation, page_size))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pull-{partner_nation}") as ahead:
+        pending: Future[_Fetched] | None = ahead.submit(fetch, *cursor)
+        while pending is not None and (max_pages is None or report.pages < max_pages):
+            try:
+                page = pending.result()
+            except TransportError as exc:  # noted here, after the pages before it are stored, not beside them
+                _note_error(node, partner_nation, str(exc))
+                raise
+            pending = None
+            more_allowed = max_pages is None or report.pages + 1 < max_pages
+            if page.more and more_allowed:
+                pending = ahead.submit(fetch, page.next_token, page.last_added or cursor[1])
+            try:
+                cursor = _store_page(node, partner, page, cursor, report)
+            except BaseException:
+                if pending is not None:
+                    pending.cancel()
+                raise
+            if not page.more:
+                report.finished = True
     return report
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    response: TaxiiResponse
+    objects: list[Any]
+    more: bool
+    next_token: str | None
+    signatures: dict[str, str] | None
+    handlings: dict[str, Any] | None
+
+    @property
+    def last_added(self) -> str | None:
+        return _header(self.response, "x-taxii-date-added-last")
+
+
+def _store_page(
+    node: Node, partner: Partner, page: _Fetched, cursor: tuple[str | None, str | None], report: SyncReport
+) -> tuple[str | None, str | None]:
+    """Check and store one page and advance the cursor, in one transaction; the cursor after it."""
+    partner_nation = partner.nation
+    with node.db.write() as session:
+        page_report = Receiver(node, partner).receive(session, page.objects, page.signatures, page.handlings)
+        state = sync_state(session, partner_nation)
+        if page.next_token is not None:
+            state.next_token = page.next_token
+        elif page.objects:
+            state.next_token = None
+        if page.last_added:
+            state.added_after = page.last_added
+        state.pages += 1
+        state.received += page_report.received
+        state.refused += page_report.refused
+        state.last_success_at = now_utc()
+        state.last_error = None
+        if page_report.received or page_report.refused:
+            record(
+                session,
+                AuditEvent(
+                    f"partner:{partner_nation}",
+                    "sync_page",
+                    None,
+                    {
+                        "received": page_report.received,
+                        "refused": page_report.refused,
+                        "already_held": page_report.already_held,
+                        "cursor": state.next_token or state.added_after,
+                    },
+                ),
+            )
+        cursor = (state.next_token, state.added_after)
+    report.pages += 1
+    report.received.add(page_report)
+    return cursor
 
 
 def _header(response: TaxiiResponse, name: str) -> str | None:
