@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyais.encode import encode_dict
 
+from mitra.foundation.errors import InvalidInput
 from mitra.pillars.maritime.ais.ingest import ingest_file
 from mitra.pillars.maritime.ais.store import PositionStore
 
@@ -81,6 +82,19 @@ def test_any_mix_of_reports_clocks_and_garbage_is_ingested_or_rejected_never_a_c
         path = Path(tmp) / "mixed.nmea"
         path.write_bytes(b"\n".join(chunks) + b"\n")
         store = PositionStore(Path(tmp) / "maritime")
-        result = ingest_file(store, path)
+        data = path.read_bytes()
+        refused = ""
+        try:
+            result = ingest_file(store, path)
+        except InvalidInput as exc:
+            refused = str(exc)
+        if refused:  # no AIS record at all: refused, nothing stored, nothing marked as ingested
+            assert "no AIS NMEA sentence" in refused
+            assert store.count_positions(with_unknown_time=True) == 0
+            assert not list(store.reports_dir.glob("checkpoint-*.json"))
+            return
+        assert b"VDM" in data or b"VDO" in data
+        assert result.report.accounted == result.report.read > 0
+        assert store.check().intact
         assert result.stored_positions == store.count_positions(with_unknown_time=True)
         assert result.stored_positions <= sum(chunk.count(b"\n") + 1 for chunk in chunks)

@@ -92,14 +92,14 @@ def test_every_message_not_stored_is_rejected_with_its_line_and_why(tmp_path: Pa
     part_a = encode_dict({"msg_type": 24, "mmsi": 338085237, "partno": 0, "shipname": "X"}, sentence_type="VDM")[0]
     payload = part_a.split(",")[5]
     reserved = payload[:6] + "M" + payload[7:]  # bits 38-39, the part number, set to 3 (reserved)
-    sar = encode_dict({"msg_type": 9, "mmsi": 111232511, "lat": 1.2, "lon": 103.8, "alt": 300}, sentence_type="VDM")
-    lines = [_with_checksum(f"AIVDM,1,1,,A,{reserved},0"), sar[0].encode(), _position().encode()]
+    inquiry = encode_dict({"msg_type": 10, "mmsi": 533000002, "dest_mmsi": 533000001}, sentence_type="VDM")
+    lines = [_with_checksum(f"AIVDM,1,1,,A,{reserved},0"), inquiry[0].encode(), _position().encode()]
     result = ingest_file(store, _write(tmp_path / "types.nmea", lines))
     rejected = result.report.rejected
     reserved_reason = next(r for r in rejected if r.startswith("type 24"))
     assert "reserved" in reserved_reason
     assert rejected[reserved_reason].positions == [1]
-    assert rejected["type 9 (SAR aircraft position): not decoded"].positions == [2]
+    assert rejected["type 10 (UTC/date inquiry): not decoded"].positions == [2]
     assert result.report.accounted == result.report.read == 3
 
 

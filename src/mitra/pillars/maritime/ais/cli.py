@@ -1,4 +1,4 @@
-"""``mitra ais ...``: ingest AIS and detect events."""
+"""``mitra ais ...``: ingest AIS, detect events, verify the store's files against their checksums."""
 
 from __future__ import annotations
 
@@ -16,15 +16,24 @@ from mitra.foundation.errors import InvalidInput, MitraError, NotFound
 from mitra.foundation.timestamps import parse_day_or_timestamp, parse_timestamp
 from mitra.node import Node
 from mitra.pillars.maritime.ais.detect import PRESETS
-from mitra.pillars.maritime.ais.events import detect_and_record
+from mitra.pillars.maritime.ais.events import SHIPPED_PORTS_DIR, run_detection
 from mitra.pillars.maritime.ais.ingest import IngestResult, TimeBasis, ingest_file, ingest_stream
-from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.service import load_areas
+from mitra.pillars.maritime.ais.store import MANIFEST_NAME, PositionStore
 from mitra.policy import Action, Actor, authorize
 
-app = typer.Typer(help="AIS ingest (files, TCP, UDP) and event detection.", no_args_is_help=True)
+app = typer.Typer(
+    help="AIS ingest (files, TCP, UDP), event detection and a check of the stored files.", no_args_is_help=True
+)
 
-PORTS_DIR = Path(__file__).resolve().parents[6] / "shared" / "data" / "maritime" / "ports"
+# What each dataset of the store holds, as the ingest summary names it.
+_STORED_LABELS = {
+    "positions": "positions stored",
+    "static": "static reports stored",
+    "stations": "base-station reports stored",
+    "sar": "SAR aircraft positions stored",
+    "aids": "aid-to-navigation reports stored",
+    "safety": "safety messages stored",
+}
 
 
 AsOption = Annotated[
@@ -59,18 +68,16 @@ def _summary(result: IngestResult) -> None:
     table = Table(title=f"AIS ingest: {result.source}")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for label, value in (
+    rows = [
         ("lines", counts.lines),
         ("AIS sentences", counts.sentences),
         ("non-AIS lines skipped", counts.skipped),
         ("messages", counts.messages),
-        ("positions stored", result.stored_positions),
-        ("static reports stored", result.stored_static),
+        *((label, result.stored.get(name, 0)) for name, label in _STORED_LABELS.items()),
         ("stored with an unknown time", result.untimed),
-    ):
+    ]
+    for label, value in rows:
         table.add_row(label, f"{value:,}")
-    for msg_type, count in sorted(counts.by_type.items()):
-        table.add_row(f"  type {msg_type}", f"{count:,}")
     console.print(table)
     print_report(result.report, f"records of {result.source} (a message, or a line that is not one)")
     if result.untimed:
@@ -176,15 +183,14 @@ def detect(
         decision = authorize(actor, Action.CREATE, node_nation=node.nation)
         if not decision.allowed:
             fail(f"{actor.username} may not record detected events: {decision.reason}")
-        report = detect_and_record(
-            node, actor, preset=preset, since=start, areas=load_areas(node, actor), ports_dir=PORTS_DIR
-        )
+        report = run_detection(node, actor, preset=preset, since=start, ports_dir=SHIPPED_PORTS_DIR)
+        console.print(f"settings: {report.settings}", highlight=False)
         console.print(
-            f"{report.positions:,} positions: {report.found} events found, {report.updated} updated, "
-            f"{report.withdrawn} withdrawn, {report.unchanged} unchanged"
+            f"{report.positions:,} positions: {report.found:,} events found, {report.updated:,} updated, "
+            f"{report.withdrawn:,} withdrawn, {report.unchanged:,} unchanged"
         )
         for kind, count in sorted(report.by_type.items()):
-            console.print(f"  {kind}: {count}")
+            console.print(f"  {kind}: {count:,}")
         if report.untimed:
             console.print(
                 f"{report.untimed:,} positions of unknown time skipped: no detector can place them in time "
@@ -192,6 +198,61 @@ def detect(
                 highlight=False,
             )
     except (MitraError, ValueError) as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+
+
+@app.command("verify")
+def verify(
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Record the checksum of each file not recorded yet (written before checksums were kept), "
+            "as it is now, if it reads in full.",
+        ),
+    ] = False,
+    agency: AgencyOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Check every Parquet file of the AIS store against the checksums recorded when it was written.
+
+    Lists each file that is missing, changed or truncated (expected against actual, and whether its rows
+    can still be read) and each file not recorded; exits 1 if any is, as `mitra ais detect` then refuses to run.
+    """
+    node = open_node()
+    try:
+        actor = _actor(node, agency, as_user)
+        action = Action.INGEST if record else Action.READ_DATA
+        decision = authorize(actor, action, node_nation=node.nation)
+        if not decision.allowed:
+            fail(f"{actor.username} may not {'record' if record else 'check'} the AIS store: {decision.reason}")
+        store = PositionStore.for_settings(node.settings)
+        if record:
+            recorded, refused = store.record_unrecorded()
+            for item in recorded:
+                console.print(f"recorded as found: {item.path} ({item.rows:,} rows)", highlight=False)
+            for item in refused:
+                console.print(f"not recorded, cannot be read: {item.describe()}", highlight=False, markup=False)
+        result = store.check()
+        console.print(
+            f"AIS store {store.root}: {len(result.files):,} Parquet files checked against {MANIFEST_NAME}",
+            highlight=False,
+        )
+        for item in result.files:
+            if item.state != "ok":
+                label = "damaged" if item.damaged else "not recorded"
+                console.print(f"{label}: {item.describe()}", highlight=False, markup=False)
+        if not result.intact:
+            damaged, unrecorded = len(result.damaged), len(result.unrecorded)
+            fail(
+                f"{damaged:,} file{'s' if damaged != 1 else ''} damaged or missing, {unrecorded:,} not recorded; "
+                "detection refuses to run until every file is as recorded"
+                + ("" if damaged else " (record them with `mitra ais verify --record` once you trust them)")
+            )
+        console.print("every file is as recorded", highlight=False)
+    except MitraError as exc:
         fail(str(exc))
     finally:
         node.close()

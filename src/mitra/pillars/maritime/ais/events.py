@@ -1,4 +1,8 @@
-"""Detected events as versioned ``x-mitra-maritime-event`` objects: created, updated, closed or withdrawn."""
+"""Detected events as versioned ``x-mitra-maritime-event`` objects: created, updated, closed or withdrawn.
+
+:func:`run_detection` is the one way ``mitra ais detect`` and the demo detect: the preset, the node's
+areas of interest and the shipped ports, checked store, the settings named in the report.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from mitra.core.access import permit
 from mitra.core.stix import HandlingInput
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.service import load_areas
 from mitra.pillars.maritime.types import MARITIME_EVENT
 from mitra.policy import Action, Actor
 
@@ -23,6 +28,8 @@ if TYPE_CHECKING:
     from mitra.node import Node
 
 EVENT_TYPE = MARITIME_EVENT.name
+# The ports and anchorages shipped with Mitra (NGA World Port Index, GFW anchorages): offshore distance, port visits.
+SHIPPED_PORTS_DIR = Path(__file__).resolve().parents[6] / "shared" / "data" / "maritime" / "ports"
 
 
 @dataclass
@@ -34,6 +41,21 @@ class DetectionReport:
     positions: int = 0
     untimed: int = 0  # positions held with an unknown time: no detector can use them
     by_type: dict[str, int] = field(default_factory=dict)
+    settings: str = ""  # what the run used: preset, areas, ports (see :func:`describe_settings`)
+
+
+def describe_settings(
+    *, preset: str, since: datetime | None, areas: Mapping[str, BaseGeometry], ports_dir: Path | None, ports: int
+) -> str:
+    """One line naming everything a detection run depends on besides the positions."""
+    names = ", ".join(sorted(areas)) or "none"
+    folder = ports_dir.resolve() if ports_dir else None
+    where = f"{ports:,} ports and anchorages from {folder}" if ports else f"no ports (none in {folder})"
+    after = f"; positions since {_stamp(since)}" if since else ""
+    return (
+        f"preset {preset} ({', '.join(PRESETS[preset])}); {len(areas)} areas of interest ({names}); {where}; "
+        f"the published thresholds{after}"
+    )
 
 
 def _stamp(value: datetime) -> str:
@@ -86,18 +108,43 @@ def detect_and_record(
     ports_dir: Path | None = None,
     thresholds: Thresholds | None = None,
 ) -> DetectionReport:
-    """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn)."""
+    """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn).
+
+    Every Parquet file is checked against the store's manifest first: a file missing, changed, truncated
+    or not recorded stops the run (:class:`~mitra.pillars.maritime.ais.store.StoreDamaged`, naming it)
+    before any event is found, changed or withdrawn.
+    """
     permit(actor, Action.CREATE, nation=node.nation)
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     store = PositionStore.for_settings(node.settings)
-    with store.connect() as con:
+    with store.reading(verified=True) as con:
         detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
         detected = detector.run(PRESETS[preset])
         positions = detector.positions
+        untimed = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
     report = record_events(node, actor, detected, preset=preset, since=since, positions=positions)
-    report.untimed = store.untimed_counts()[0]
+    report.untimed = int(untimed[0]) if untimed else 0
+    report.settings = describe_settings(
+        preset=preset, since=since, areas=areas or {}, ports_dir=ports_dir, ports=detector.ports
+    )
     return report
+
+
+def run_detection(
+    node: Node,
+    actor: Actor,
+    *,
+    preset: str = "all",
+    since: datetime | None = None,
+    ports_dir: Path = SHIPPED_PORTS_DIR,
+) -> DetectionReport:
+    """Detection as ``mitra ais detect`` and the demo run it: the preset over the node's areas of interest
+    (the defaults and those ``actor`` may see) and the ports in ``ports_dir``, with the published thresholds.
+    The report's ``settings`` names them all."""
+    return detect_and_record(
+        node, actor, preset=preset, since=since, areas=load_areas(node, actor), ports_dir=ports_dir
+    )
 
 
 def record_events(

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 
@@ -41,13 +42,28 @@ from mitra.pillars.maritime.ais.decode import (
     decode_buffer,
 )
 from mitra.pillars.maritime.ais.nmea import FragmentAssembler, Framed, IngestCounts, frame_lines
-from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.ais.store import DATASETS, PositionStore, report_columns
 
 BATCH_LINES = 200_000
 _STATIC_TYPES = frozenset({5, 19, 24})
-# ITU-R M.1371 message names, for the report of types Mitra does not keep.
-_TYPE_NAMES = {
+_STATION_TYPES = frozenset({4, 11})
+_CLOCK_YEARS = (2000, 2100)  # a base-station clock outside these years times nothing else
+# Where each kept type goes (type 19 is a position and a static report; see ``_write``).
+KEPT_TYPES: dict[str, frozenset[int]] = {
+    "positions": POSITION_TYPES,
+    "static": _STATIC_TYPES,
+    "stations": _STATION_TYPES,
+    "sar": frozenset({9}),
+    "aids": frozenset({21}),
+    "safety": frozenset({12, 14}),
+}
+# ITU-R M.1371 message names, for the report's tally by type and the reasons of types Mitra does not keep.
+TYPE_NAMES = {
+    1: "position report, class A",
+    2: "position report, class A (assigned schedule)",
+    3: "position report, class A (response to interrogation)",
     4: "base station report",
+    5: "static and voyage data",
     6: "binary addressed",
     7: "binary acknowledge",
     8: "binary broadcast",
@@ -60,13 +76,22 @@ _TYPE_NAMES = {
     15: "interrogation",
     16: "assignment mode command",
     17: "DGNSS broadcast",
+    18: "position report, class B",
+    19: "extended position report, class B",
     20: "data link management",
     21: "aid to navigation report",
     22: "channel management",
     23: "group assignment command",
+    24: "static data report",
     25: "single-slot binary",
     26: "multiple-slot binary",
+    27: "long-range position report",
 }
+
+
+def type_tally(msg_type: int) -> str:
+    """The report's tally name of a message type: ``type  1 (...)``, padded so that the names sort by number."""
+    return f"type {msg_type:>2} ({TYPE_NAMES.get(msg_type, 'unassigned')}) messages"
 
 
 @dataclass(frozen=True)
@@ -101,15 +126,22 @@ _BASIS_MESSAGE, _BASIS_CLOCK, _BASIS_NAMED, _BASIS_NONE = 0, 1, 2, 3
 class IngestResult:
     source: str
     counts: IngestCounts
-    stored_positions: int = 0
-    stored_static: int = 0
-    untimed: int = 0  # reports (positions and static) stored with an unknown time: no basis was named
+    stored: dict[str, int] = field(default_factory=dict)  # dataset -> reports stored by this ingest
+    untimed: int = 0  # reports stored with an unknown time: no basis was named
     time_basis: str = ""
     resumed_from_line: int = 0
     already_complete: bool = False
     seconds: float = 0.0
     report_path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stored_positions(self) -> int:
+        return self.stored.get("positions", 0)
+
+    @property
+    def stored_static(self) -> int:
+        return self.stored.get("static", 0)
 
     @property
     def report(self) -> ImportReport:
@@ -122,6 +154,7 @@ class IngestResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "stored": {name: self.stored.get(name, 0) for name in DATASETS},
             "stored_positions": self.stored_positions,
             "stored_static": self.stored_static,
             "untimed": self.untimed,
@@ -155,9 +188,21 @@ class AisIngestor:
         self.clock = float("nan")
         self.assembler = FragmentAssembler()
         self.counts = IngestCounts(report=ImportReport(source=source, unit="line"))
-        self.stored_positions = 0
-        self.stored_static = 0
+        self.stored: dict[str, int] = dict.fromkeys(DATASETS, 0)
         self.untimed = 0
+        self.records_before = 0  # AIS records an interrupted run of this file read before this one resumed it
+        self._utc_of: dict[int, npt.NDArray[np.float64]] = {}  # a batch's station groups: their UTC (seconds)
+        self._con: duckdb.DuckDBPyConnection | None = None  # the store, read and written by one batch
+
+    def _utc(self, group: TypeGroup) -> npt.NDArray[np.float64]:
+        if id(group) not in self._utc_of:
+            self._utc_of[id(group)] = _utc_seconds(group.columns)
+        return self._utc_of[id(group)]
+
+    @property
+    def records_seen(self) -> int:
+        """AIS records (messages, or lines that could not become one) read so far, with the run resumed."""
+        return self.records_before + self.counts.report.read
 
     def feed(self, lines: list[bytes], *, first_line: int) -> None:
         framed = frame_lines(lines, first_line=first_line, assembler=self.assembler, counts=self.counts)
@@ -168,9 +213,14 @@ class AisIngestor:
 
     def state(self) -> dict[str, Any]:
         """What a resumed ingest needs to go on exactly as this one would: the clock and pending fragments."""
-        return {"clock": None if math.isnan(self.clock) else self.clock, "pending": self.assembler.state()}
+        return {
+            "clock": None if math.isnan(self.clock) else self.clock,
+            "pending": self.assembler.state(),
+            "records": self.records_seen,
+        }
 
     def restore(self, state: Mapping[str, Any]) -> None:
+        self.records_before = int(state.get("records", 0))
         clock = state.get("clock")
         self.clock = float("nan") if clock is None else float(clock)
         self.assembler.restore(list(state.get("pending", [])))
@@ -182,35 +232,8 @@ class AisIngestor:
         times = received
         base = np.full(len(times), np.nan)
         for group in groups:
-            if group.msg_type not in (4, 11):
-                continue
-            cols = group.columns
-            year = np.asarray(cols["year"].values)
-            ok = (year >= 2000) & (year <= 2100)
-            for name, low, high in (("month", 1, 12), ("day", 1, 31), ("hour", 0, 23), ("minute", 0, 59)):
-                part = np.asarray(cols[name].values)
-                ok &= (part >= low) & (part <= high) & cols[name].present
-            second = np.asarray(cols["second"].values)
-            ok &= second <= 59
-            ok &= np.asarray(cols["day"].values) <= _days_in_month(year, np.asarray(cols["month"].values))
-            if not ok.any():
-                continue
-            stamps = np.array(
-                [
-                    f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}"
-                    for y, mo, d, h, mi, s in zip(
-                        year[ok].tolist(),
-                        np.asarray(cols["month"].values)[ok].tolist(),
-                        np.asarray(cols["day"].values)[ok].tolist(),
-                        np.asarray(cols["hour"].values)[ok].tolist(),
-                        np.asarray(cols["minute"].values)[ok].tolist(),
-                        second[ok].tolist(),
-                        strict=True,
-                    )
-                ],
-                dtype="datetime64[s]",
-            )
-            base[group.index[ok]] = stamps.astype(np.int64).astype(np.float64)
+            if group.msg_type in _STATION_TYPES:
+                base[group.index] = _clock_seconds(group.columns, self._utc(group))
         known = ~np.isnan(base)
         if known.any():
             index = np.where(known, np.arange(len(base)), -1)
@@ -252,10 +275,27 @@ class AisIngestor:
         values, tallies = np.unique(types, return_counts=True)
         for value, count in zip(values.tolist(), tallies.tolist(), strict=True):
             self.counts.by_type[int(value)] += int(count)
+            self.counts.report.tallies[type_tally(int(value))] += int(count)
+        self._utc_of = {}
         times, basis = self._times(received, groups, lines)
         self._report_unkept(types, known, groups, lines)
-        self._store_positions([g for g in groups if g.msg_type in POSITION_TYPES], times, basis, lines)
-        self._store_static([g for g in groups if g.msg_type in _STATIC_TYPES], times, basis, lines)
+
+        def of(dataset: str) -> list[TypeGroup]:
+            return [g for g in groups if g.msg_type in KEPT_TYPES[dataset]]
+
+        # One connection for the batch: each dataset is written once, so its view stays the files before it.
+        with self.store.reading() as con:
+            con.execute("SET preserve_insertion_order = false")
+            self._con = con
+            try:
+                self._store_positions(of("positions"), times, basis, lines)
+                self._store_static(of("static"), times, basis, lines)
+                self._store_stations(of("stations"), times, basis, lines)
+                self._store_sar(of("sar"), times, basis, lines)
+                self._store_aids(of("aids"), times, basis, lines)
+                self._store_safety(of("safety"), times, basis, lines)
+            finally:
+                self._con = None
 
     def _report_unkept(
         self,
@@ -265,22 +305,64 @@ class AisIngestor:
         lines: npt.NDArray[np.int64],
     ) -> None:
         """Messages no table keeps are rejects too, each with its line and why."""
-        kept = POSITION_TYPES | _STATIC_TYPES
+        kept = frozenset().union(*KEPT_TYPES.values())
         for index in np.flatnonzero(~decoded).tolist():
             msg_type = int(types[index])
             if msg_type in SUPPORTED_TYPES:  # decodable, yet no group took it: a reserved variant
                 reason = f"type {msg_type}: a reserved variant (e.g. type 24 part number 2 or 3)"
             else:
-                reason = f"type {msg_type} ({_TYPE_NAMES.get(msg_type, 'unassigned')}): not decoded"
+                reason = f"type {msg_type} ({TYPE_NAMES.get(msg_type, 'unassigned')}): not decoded"
             self.counts.report.reject(reason, int(lines[index]))
         for group in groups:
             if group.msg_type in kept:
                 continue
-            reason = f"type {group.msg_type} ({_TYPE_NAMES.get(group.msg_type, '')}): decoded, not kept"
-            if group.msg_type in (4, 11):
-                reason = f"type {group.msg_type} (base station / UTC report): used as the stream clock, not kept"
+            reason = f"type {group.msg_type} ({TYPE_NAMES.get(group.msg_type, '')}): decoded, not kept"
             for line in lines[group.index].tolist():
                 self.counts.report.reject(reason, int(line))
+
+    def _timed(
+        self,
+        group: TypeGroup,
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
+        keep: npt.NDArray[np.bool_],
+        parts: dict[str, list[Any]],
+    ) -> npt.NDArray[np.bool_]:
+        """Reject a kept report whose time is out of range; add the time, line and basis of the rest to ``parts``.
+
+        Returns the rows still kept.
+        """
+        seconds = times[group.index]
+        untimed = np.isnan(seconds)
+        bad_time = keep & ~untimed & ~_plausible_time(seconds)
+        for line in lines[group.index[bad_time]].tolist():
+            self.counts.report.reject("time out of range", line)
+        keep = keep & ~bad_time
+        index = group.index[keep]
+        parts["timed"].append(~untimed[keep])
+        parts["ts"].append((np.where(untimed, 0.0, seconds)[keep] * 1e6).astype(np.int64))
+        parts["mt"].append(np.full(int(keep.sum()), group.msg_type, dtype=np.int64))
+        parts["line"].append(lines[index])
+        parts["basis"].append(self._basis_names(basis[index]))
+        return keep
+
+    def _position_or_none(
+        self, group: TypeGroup, lines: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Latitude and longitude, NaN where missing: such a report (of ``keep``) is kept without them, noted."""
+        lat = _float_or_nan(group.columns["lat"])
+        lon = _float_or_nan(group.columns["lon"])
+        unavailable = (lat == 91.0) | (lon == 181.0) | np.isnan(lat) | np.isnan(lon)
+        out_of_range = ~unavailable & ((np.abs(lat) > 90.0) | (np.abs(lon) > 180.0))
+        for mask, note in (
+            (unavailable, "position not available: kept without a position"),
+            (out_of_range, "coordinates out of range: kept without a position"),
+        ):
+            for line in lines[group.index[mask & keep]].tolist():
+                self.counts.report.note(note, line)
+        missing = unavailable | out_of_range
+        return np.where(missing, np.nan, lat), np.where(missing, np.nan, lon)
 
     def _store_positions(
         self,
@@ -311,38 +393,18 @@ class AisIngestor:
                 if "status" in cols
                 else np.full(len(group.index), 15, dtype=np.int64)
             )
-            seconds = times[group.index]
-            untimed = np.isnan(seconds)
-            unavailable = (lat == 91.0) | (lon == 181.0) | np.isnan(lat) | np.isnan(lon)
-            out_of_range = ~unavailable & ((np.abs(lat) > 90.0) | (np.abs(lon) > 180.0))
-            bad_time = ~unavailable & ~out_of_range & ~untimed & ~_plausible_time(seconds)
-            for mask, reason in (
-                (unavailable, "position not available"),
-                (out_of_range, "coordinates out of range"),
-                (bad_time, "time out of range"),
-            ):
-                for line in lines[group.index[mask]].tolist():
-                    self.counts.report.reject(reason, line)
-            keep = ~(unavailable | out_of_range | bad_time)
-            index = group.index[keep]
+            keep = self._located(group, lat, lon, lines)
+            keep = self._timed(group, times, basis, lines, keep, parts)
             parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
-            parts["ts"].append((np.where(untimed, 0.0, seconds)[keep] * 1e6).astype(np.int64))
-            parts["timed"].append(~untimed[keep])
             parts["lat"].append(lat[keep])
             parts["lon"].append(lon[keep])
             parts["sog"].append(sog[keep])
             parts["cog"].append(cog[keep])
             parts["hdg"].append(heading[keep].astype(np.int64))
             parts["st"].append(status[keep].astype(np.int64))
-            parts["mt"].append(np.full(int(keep.sum()), group.msg_type, dtype=np.int64))
-            parts["line"].append(lines[index])
-            parts["basis"].append(self._basis_names(basis[index]))
-        batch = {k: np.concatenate(v) for k, v in parts.items()}
-        if not len(batch["mmsi"]):
-            return
-        self.stored_positions += self._write(
-            batch,
-            folder=self.store.positions_dir,
+        self._write(
+            parts,
+            dataset="positions",
             select="""
                 SELECT mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts, lat, lon,
                        CAST(nullif(sog, 'NaN') AS DOUBLE) AS sog, CAST(nullif(cog, 'NaN') AS DOUBLE) AS cog,
@@ -350,78 +412,101 @@ class AisIngestor:
                        CAST(mt AS INTEGER) AS msg_type, $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
                 FROM batch
             """,
-            key=("mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "status", "msg_type"),
-            view="all_positions",
         )
+
+    def _located(
+        self,
+        group: TypeGroup,
+        lat: npt.NDArray[np.float64],
+        lon: npt.NDArray[np.float64],
+        lines: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]:
+        """Which position reports have a position; the others are rejected with the reason."""
+        unavailable = (lat == 91.0) | (lon == 181.0) | np.isnan(lat) | np.isnan(lon)
+        out_of_range = ~unavailable & ((np.abs(lat) > 90.0) | (np.abs(lon) > 180.0))
+        for mask, reason in ((unavailable, "position not available"), (out_of_range, "coordinates out of range")):
+            for line in lines[group.index[mask]].tolist():
+                self.counts.report.reject(reason, line)
+        return np.asarray(~(unavailable | out_of_range), dtype=np.bool_)
 
     def _write(
         self,
-        batch: dict[str, npt.NDArray[Any]],
+        parts: dict[str, list[Any]],
         *,
-        folder: Path,
+        dataset: str,
         select: str,
-        key: tuple[str, ...],
-        view: str,
         uncounted: frozenset[int] = frozenset(),
-    ) -> int:
-        """Store the batch's new reports; report the rest by line. Returns how many were stored.
+    ) -> None:
+        """Store the batch's new reports of ``dataset``; report the rest by line; record the files written.
 
-        A report is the same as another when every field of ``key`` is (NULL equal to NULL). Of the same
-        report twice in this source, the first line is kept and the later one is a duplicate; one held
-        from another source, or from this very line before an interrupted run, is held already. Two
-        reports of unknown time are the same when all else is. Messages of an ``uncounted`` type are
-        stored without being reported here (a type 19 report is a position and a static report; it is
-        reported once). The counting is SQL; only the lines a report keeps come back to Python.
+        A report is the same as another when every field of the report is (``report_columns``; NULL equal
+        to NULL). Of the same report twice in this source, the first line is kept and the later one is a
+        duplicate; one held from another source, or from this very line before an interrupted run, is held
+        already. Two reports of unknown time are the same when all else is. Messages of an ``uncounted``
+        type are stored without being reported here (a type 19 report is a position and a static report; it
+        is reported once). The counting is SQL; only the lines a report keeps come back to Python. Each
+        Parquet file written is recorded in the store's manifest (its checksum) before the ingest goes on.
         """
+        if not parts["mmsi"]:
+            return
+        batch = {k: np.concatenate(v) for k, v in parts.items()}
+        if not len(batch["mmsi"]):
+            return
+        key = report_columns(dataset)
+        folder = self.store.dataset_dir(dataset)
         folder.mkdir(parents=True, exist_ok=True)
         counted = f"msg_type NOT IN ({', '.join(str(t) for t in sorted(uncounted))})" if uncounted else "TRUE"
-        con = self.store.connect()
-        try:
-            con.execute("SET preserve_insertion_order = false")
-            con.register("batch", batch)
-            partition = ", ".join(key)
-            numbered = f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS copy FROM ({select})"  # noqa: S608 - our own column names
-            con.execute(f"CREATE TEMP TABLE offered AS {numbered}", [self.source])
-            con.execute("CREATE TEMP TABLE fresh AS SELECT * EXCLUDE (copy) FROM offered WHERE copy = 1")
-            bounds = con.execute("SELECT min(ts), max(ts) FROM fresh").fetchone()
-            same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
-            con.execute(
-                f"""
-                CREATE TEMP TABLE held AS
-                SELECT a.line, a.msg_type, bool_or(b.source = a.source AND b.line < a.line) AS earlier
-                FROM fresh a JOIN (SELECT * FROM {view} WHERE ts IS NULL OR (ts BETWEEN $1 AND $2)) b ON {same}
-                GROUP BY a.line, a.msg_type
-                """,  # noqa: S608 - our own names
-                [bounds[0] if bounds else None, bounds[1] if bounds else None],
-            )
-            # Later copies in this batch, and copies of an earlier line of this source stored before: duplicates.
-            repeats = f"""
-                SELECT line FROM offered WHERE copy > 1 AND {counted}
-                UNION ALL SELECT line FROM held WHERE earlier AND {counted}
-            """  # noqa: S608 - our own names
-            total = _scalar(con, f"SELECT count(*) FROM ({repeats})")  # noqa: S608
-            if total:
-                shown = [int(n) for (n,) in con.execute(f"{repeats} ORDER BY line LIMIT {MAX_POSITIONS}").fetchall()]
-                reason = "the same report as an earlier line"
-                for line in shown:
-                    self.counts.report.duplicate(reason, line)
-                if total > len(shown):
-                    self.counts.report.duplicate(reason, None, count=total - len(shown))
-            kept_before = f"SELECT count(*) FROM held WHERE NOT earlier AND {counted}"  # noqa: S608 - our own names
-            self.counts.report.count("unchanged", _scalar(con, kept_before))
-            con.execute("DELETE FROM fresh WHERE line IN (SELECT line FROM held)")
-            new = _scalar(con, "SELECT count(*) FROM fresh")
-            if new:
-                target = str(folder).replace("'", "''")
-                con.execute(
-                    "COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) "  # noqa: S608 - our own path
-                    f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}')"
-                )
-                self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
-                self.counts.report.count("added", _scalar(con, f"SELECT count(*) FROM fresh WHERE {counted}"))  # noqa: S608
-            return new
-        finally:
-            con.close()
+        con = self._con
+        if con is None:
+            raise RuntimeError("_write runs within a batch's connection (see _store)")
+        for table in ("offered", "fresh", "held"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.register("batch", batch)
+        partition = ", ".join(key)
+        numbered = f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY line) AS copy FROM ({select})"  # noqa: S608 - our own column names
+        con.execute(f"CREATE TEMP TABLE offered AS {numbered}", [self.source])
+        con.execute("CREATE TEMP TABLE fresh AS SELECT * EXCLUDE (copy) FROM offered WHERE copy = 1")
+        bounds = con.execute("SELECT min(ts), max(ts) FROM fresh").fetchone()
+        same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+        con.execute(
+            f"""
+            CREATE TEMP TABLE held AS
+            SELECT a.line, a.msg_type, bool_or(b.source = a.source AND b.line < a.line) AS earlier
+            FROM fresh a JOIN (SELECT * FROM all_{dataset} WHERE ts IS NULL OR (ts BETWEEN $1 AND $2)) b ON {same}
+            GROUP BY a.line, a.msg_type
+            """,  # noqa: S608 - our own names
+            [bounds[0] if bounds else None, bounds[1] if bounds else None],
+        )
+        # Later copies in this batch, and copies of an earlier line of this source stored before: duplicates.
+        repeats = f"""
+            SELECT line FROM offered WHERE copy > 1 AND {counted}
+            UNION ALL SELECT line FROM held WHERE earlier AND {counted}
+        """  # noqa: S608 - our own names
+        total = _scalar(con, f"SELECT count(*) FROM ({repeats})")  # noqa: S608
+        if total:
+            shown = [int(n) for (n,) in con.execute(f"{repeats} ORDER BY line LIMIT {MAX_POSITIONS}").fetchall()]
+            reason = "the same report as an earlier line"
+            for line in shown:
+                self.counts.report.duplicate(reason, line)
+            if total > len(shown):
+                self.counts.report.duplicate(reason, None, count=total - len(shown))
+        kept_before = f"SELECT count(*) FROM held WHERE NOT earlier AND {counted}"  # noqa: S608 - our own names
+        self.counts.report.count("unchanged", _scalar(con, kept_before))
+        con.execute("DELETE FROM fresh WHERE line IN (SELECT line FROM held)")
+        new = _scalar(con, "SELECT count(*) FROM fresh")
+        if not new:
+            return
+        target = str(folder).replace("'", "''")
+        written = con.execute(
+            "COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) "  # noqa: S608 - our own path
+            f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}', "
+            "RETURN_FILES true)"
+        ).fetchone()
+        files = [Path(f) for f in (written[1] if written else [])]
+        self.store.record_files(files, how=f"ingest of {self.source}", con=con)
+        self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
+        self.counts.report.count("added", _scalar(con, f"SELECT count(*) FROM fresh WHERE {counted}"))  # noqa: S608
+        self.stored[dataset] += new
 
     def _store_static(
         self,
@@ -435,37 +520,20 @@ class AisIngestor:
         for group in groups:
             cols = group.columns
             count = len(group.index)
+            keep = self._timed(group, times, basis, lines, np.ones(count, dtype=np.bool_), parts)
             for name in names:
-                parts[name].append(_object_column(cols.get(name), count))
+                parts[name].append(_object_column(cols.get(name), count)[keep])
             for target, first, second in (("length", "to_bow", "to_stern"), ("beam", "to_port", "to_starboard")):
                 a, b = cols.get(first), cols.get(second)
                 if a is None or b is None:
-                    parts[target].append(np.full(count, None, dtype=object))
+                    parts[target].append(np.full(int(keep.sum()), None, dtype=object))
                 else:
                     total = (np.asarray(a.values) + np.asarray(b.values)).astype(object)
                     total[~(a.present & b.present)] = None
-                    parts[target].append(total)
-            seconds = times[group.index]
-            untimed = np.isnan(seconds)
-            bad_time = ~untimed & ~_plausible_time(seconds)
-            for line in lines[group.index[bad_time]].tolist():
-                self.counts.report.reject("time out of range", line)
-            keep = ~bad_time
-            for key in (*names, "length", "beam"):
-                parts[key][-1] = parts[key][-1][keep]
-            parts["timed"].append(~untimed[keep])
-            parts["ts"].append((np.where(untimed, 0.0, seconds)[keep] * 1e6).astype(np.int64))
-            parts["mt"].append(np.full(int(keep.sum()), group.msg_type, dtype=np.int64))
-            parts["line"].append(lines[group.index[keep]])
-            parts["basis"].append(self._basis_names(basis[group.index[keep]]))
-        if not parts["mmsi"]:
-            return
-        batch = {k: np.concatenate(v) for k, v in parts.items()}
-        if not len(batch["mmsi"]):
-            return
-        self.stored_static += self._write(
-            batch,
-            folder=self.store.static_dir,
+                    parts[target].append(total[keep])
+        self._write(
+            parts,
+            dataset="static",
             select="""
                 SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts,
                        CAST(mt AS INTEGER) AS msg_type, CAST(imo AS BIGINT) AS imo, CAST(shipname AS VARCHAR) AS name,
@@ -475,29 +543,167 @@ class AisIngestor:
                        $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
                 FROM batch
             """,
-            key=(
-                "mmsi",
-                "ts",
-                "msg_type",
-                "imo",
-                "name",
-                "callsign",
-                "ship_type",
-                "length",
-                "beam",
-                "draught",
-                "destination",
-            ),
-            view="all_static",
             uncounted=POSITION_TYPES,
+        )
+
+    def _store_stations(
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
+    ) -> None:
+        """Base-station reports (4) and UTC/date responses (11): the station's position and UTC, as it says them."""
+        names = ("mmsi", "utc", "lat", "lon", "accuracy", "epfd", "raim")
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "ts", "mt", "line", "timed", "basis")}
+        for group in groups:
+            cols = group.columns
+            count = len(group.index)
+            keep = self._timed(group, times, basis, lines, np.ones(count, dtype=np.bool_), parts)
+            lat, lon = self._position_or_none(group, lines, keep)
+            utc = self._utc(group)
+            for line in lines[group.index[np.isnan(utc) & keep]].tolist():
+                self.counts.report.note("the station's UTC not available or not a date: kept without it", line)
+            parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
+            parts["utc"].append(utc[keep])
+            parts["lat"].append(lat[keep])
+            parts["lon"].append(lon[keep])
+            for name in ("accuracy", "epfd", "raim"):
+                parts[name].append(_object_column(cols[name], count)[keep])
+        self._write(
+            parts,
+            dataset="stations",
+            select="""
+                SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts,
+                       CAST(mt AS INTEGER) AS msg_type,
+                       CASE WHEN NOT isnan(utc) THEN make_timestamp(CAST(utc * 1e6 AS BIGINT)) END AS station_time,
+                       CAST(nullif(lat, 'NaN') AS DOUBLE) AS lat, CAST(nullif(lon, 'NaN') AS DOUBLE) AS lon,
+                       CAST(accuracy AS BOOLEAN) AS accuracy, CAST(epfd AS INTEGER) AS epfd,
+                       CAST(raim AS BOOLEAN) AS raim, $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
+        )
+
+    def _store_sar(
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
+    ) -> None:
+        """SAR aircraft positions (type 9): a dataset of their own, never among the vessels' positions."""
+        names = ("mmsi", "lat", "lon", "alt", "sog", "cog", "accuracy", "dte", "assigned", "raim")
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "ts", "mt", "line", "timed", "basis")}
+        for group in groups:
+            cols = group.columns
+            count = len(group.index)
+            lat = _float_or_nan(cols["lat"])
+            lon = _float_or_nan(cols["lon"])
+            keep = self._timed(group, times, basis, lines, self._located(group, lat, lon, lines), parts)
+            alt = _object_column(cols["alt"], count)
+            alt[np.asarray(cols["alt"].values) == 4095] = None  # not available
+            parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
+            parts["lat"].append(lat[keep])
+            parts["lon"].append(lon[keep])
+            parts["alt"].append(alt[keep])
+            parts["sog"].append(_float_or_nan(cols["speed"], 1023.0)[keep])
+            parts["cog"].append(_float_or_nan(cols["course"], 360.0)[keep])
+            for name in ("accuracy", "dte", "assigned", "raim"):
+                parts[name].append(_object_column(cols[name], count)[keep])
+        self._write(
+            parts,
+            dataset="sar",
+            select="""
+                SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts, lat, lon,
+                       CAST(alt AS INTEGER) AS alt, CAST(nullif(sog, 'NaN') AS DOUBLE) AS sog,
+                       CAST(nullif(cog, 'NaN') AS DOUBLE) AS cog, CAST(accuracy AS BOOLEAN) AS accuracy,
+                       CAST(dte AS BOOLEAN) AS dte, CAST(assigned AS BOOLEAN) AS assigned,
+                       CAST(raim AS BOOLEAN) AS raim, CAST(mt AS INTEGER) AS msg_type, $1 AS source, line,
+                       CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
+        )
+
+    def _store_aids(
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
+    ) -> None:
+        """Aid-to-navigation reports (type 21): name (with its extension), type, position, virtual or real."""
+        flags = ("accuracy", "virtual_aid", "off_position", "assigned", "raim")
+        numbers = ("aid_type", "epfd", "second", "to_bow", "to_stern", "to_port", "to_starboard")
+        names = ("mmsi", "name", "lat", "lon", *flags, *numbers)
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "ts", "mt", "line", "timed", "basis")}
+        for group in groups:
+            cols = group.columns
+            count = len(group.index)
+            keep = self._timed(group, times, basis, lines, np.ones(count, dtype=np.bool_), parts)
+            lat, lon = self._position_or_none(group, lines, keep)
+            name = _object_column(cols["name"], count)
+            extension = _object_column(cols.get("name_ext"), count)
+            full = np.array(
+                [n + e if n and e else n for n, e in zip(name.tolist(), extension.tolist(), strict=True)], dtype=object
+            )
+            parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
+            parts["name"].append(full[keep])
+            parts["lat"].append(lat[keep])
+            parts["lon"].append(lon[keep])
+            for field_name in (*flags, *numbers):
+                parts[field_name].append(_object_column(cols[field_name], count)[keep])
+        self._write(
+            parts,
+            dataset="aids",
+            select="""
+                SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts,
+                       CAST(mt AS INTEGER) AS msg_type, CAST(aid_type AS INTEGER) AS aid_type,
+                       CAST(name AS VARCHAR) AS name,
+                       CAST(nullif(lat, 'NaN') AS DOUBLE) AS lat, CAST(nullif(lon, 'NaN') AS DOUBLE) AS lon,
+                       CAST(accuracy AS BOOLEAN) AS accuracy, CAST(virtual_aid AS BOOLEAN) AS virtual_aid,
+                       CAST(off_position AS BOOLEAN) AS off_position, CAST(assigned AS BOOLEAN) AS assigned,
+                       CAST(raim AS BOOLEAN) AS raim, CAST(epfd AS INTEGER) AS epfd, CAST(second AS INTEGER) AS second,
+                       CAST(to_bow AS INTEGER) AS to_bow, CAST(to_stern AS INTEGER) AS to_stern,
+                       CAST(to_port AS INTEGER) AS to_port, CAST(to_starboard AS INTEGER) AS to_starboard,
+                       $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
+        )
+
+    def _store_safety(
+        self,
+        groups: list[TypeGroup],
+        times: npt.NDArray[np.float64],
+        basis: npt.NDArray[np.int64],
+        lines: npt.NDArray[np.int64],
+    ) -> None:
+        """Safety-related text: addressed (type 12: to ``dest_mmsi``) and broadcast (type 14)."""
+        names = ("mmsi", "dest_mmsi", "seqno", "retransmit", "text")
+        parts: dict[str, list[Any]] = {k: [] for k in (*names, "ts", "mt", "line", "timed", "basis")}
+        for group in groups:
+            cols = group.columns
+            count = len(group.index)
+            keep = self._timed(group, times, basis, lines, np.ones(count, dtype=np.bool_), parts)
+            parts["mmsi"].append(np.asarray(cols["mmsi"].values)[keep])
+            for name in ("dest_mmsi", "seqno", "retransmit", "text"):
+                parts[name].append(_object_column(cols.get(name), count)[keep])
+        self._write(
+            parts,
+            dataset="safety",
+            select="""
+                SELECT CAST(mmsi AS BIGINT) AS mmsi, CASE WHEN timed THEN make_timestamp(ts) END AS ts,
+                       CAST(mt AS INTEGER) AS msg_type, mt = 12 AS addressed, CAST(dest_mmsi AS BIGINT) AS dest_mmsi,
+                       CAST(seqno AS INTEGER) AS seqno, CAST(retransmit AS BOOLEAN) AS retransmit,
+                       CAST(text AS VARCHAR) AS text, $1 AS source, line, CAST(basis AS VARCHAR) AS time_basis
+                FROM batch
+            """,
         )
 
     def result(self, seconds: float) -> IngestResult:
         return IngestResult(
             source=self.source,
             counts=self.counts,
-            stored_positions=self.stored_positions,
-            stored_static=self.stored_static,
+            stored=dict(self.stored),
             untimed=self.untimed,
             time_basis=self.basis.describe() if self.basis else "",
             seconds=seconds,
@@ -520,6 +726,30 @@ def _days_in_month(year: npt.NDArray[np.int64], month: npt.NDArray[np.int64]) ->
     days = np.where(valid, _DAYS[np.clip(month, 1, 12) - 1], 0)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     return np.where(valid & (month == 2) & leap, 29, days)
+
+
+def _utc_seconds(columns: Mapping[str, Column]) -> npt.NDArray[np.float64]:
+    """The UTC a base-station report (type 4/11) carries, as UNIX seconds; NaN where not available or no date.
+
+    Year 0, month 0, day 0, hour 24, minute 60 and second 60 mean "not available"; a day past the end of
+    its month is no date.
+    """
+    parts = {n: np.asarray(columns[n].values) for n in ("year", "month", "day", "hour", "minute", "second")}
+    ok = (parts["year"] >= 1) & columns["year"].present
+    for name, low, high in (("month", 1, 12), ("day", 1, 31), ("hour", 0, 23), ("minute", 0, 59), ("second", 0, 59)):
+        ok &= (parts[name] >= low) & (parts[name] <= high) & columns[name].present
+    ok &= parts["day"] <= _days_in_month(parts["year"], parts["month"])
+    years = np.where(ok, parts["year"], 1970) - 1970
+    months = years.astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, parts["month"], 1) - 1)
+    days = months.astype("datetime64[D]") + (np.where(ok, parts["day"], 1) - 1)
+    seconds = days.astype(np.int64) * 86400 + parts["hour"] * 3600 + parts["minute"] * 60 + parts["second"]
+    return np.where(ok, seconds.astype(np.float64), np.nan)
+
+
+def _clock_seconds(columns: Mapping[str, Column], utc: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The station's UTC where it may time other reports: only years 2000-2100 (else a broken clock)."""
+    year = np.asarray(columns["year"].values)
+    return np.where((year >= _CLOCK_YEARS[0]) & (year <= _CLOCK_YEARS[1]), utc, np.nan)
 
 
 def _object_column(column: Column | None, count: int) -> npt.NDArray[Any]:
@@ -585,6 +815,9 @@ def ingest_file(
         lines = _read_lines(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InvalidInput(f"{path}: cannot read ({exc})") from exc
+    if not any(b"VDM" in line or b"VDO" in line for line in lines):  # not one AIS sentence, not even a broken one
+        store.drop_checkpoint(digest)
+        raise _no_ais(path, len(lines))
     ingestor = AisIngestor(store, source=path.name, basis=basis)
     if checkpoint.get("complete"):
         result = ingestor.result(time.perf_counter() - started)
@@ -607,6 +840,9 @@ def ingest_file(
         complete = done >= total
         if complete:
             ingestor.finish()
+            if not ingestor.records_seen:  # "VDM" or "VDO" in other text: still no AIS record
+                store.drop_checkpoint(digest)
+                raise _no_ais(path, total)
         store.save_checkpoint(
             digest,
             line=done,
@@ -617,12 +853,19 @@ def ingest_file(
         )
         if on_progress:
             on_progress(done, total)
-    if total == 0:
-        store.save_checkpoint(digest, line=0, complete=True, source=str(path))
     result = ingestor.result(time.perf_counter() - started)
     result.resumed_from_line = start
     result.report_path = str(store.save_report(result.as_dict()))
     return result
+
+
+def _no_ais(path: Path, lines: int) -> InvalidInput:
+    if not lines:
+        return InvalidInput(f"{path}: empty: no AIS NMEA to ingest; nothing stored, nothing recorded as ingested")
+    return InvalidInput(
+        f"{path}: no AIS NMEA sentence (!AIVDM/!AIVDO) in {lines:,} line{'s' if lines != 1 else ''}; "
+        "nothing stored, nothing recorded as ingested"
+    )
 
 
 def parse_stream_url(url: str) -> tuple[str, str, int]:

@@ -1,18 +1,35 @@
-"""The AIS position store: DuckDB over date-partitioned Parquet under ``<data_dir>/maritime``.
+"""The AIS store: DuckDB over date-partitioned Parquet under ``<data_dir>/maritime``, with a checksum manifest.
 
-Layout: ``positions/date=YYYY-MM-DD/*.parquet`` (one row per position report),
-``static/date=YYYY-MM-DD/*.parquet`` (static and voyage reports: names, call signs, IMO numbers),
+Layout: one dataset per kind of report, each ``<kind>/date=YYYY-MM-DD/*.parquet`` (reports of unknown
+time under ``date=__HIVE_DEFAULT_PARTITION__``): ``positions`` (vessels' position reports),
+``static`` (static and voyage reports: names, call signs, IMO numbers), ``stations`` (base-station
+reports and UTC/date responses: position and the station's UTC), ``sar`` (SAR aircraft positions),
+``aids`` (aids to navigation) and ``safety`` (safety-related text messages, addressed and broadcast);
+``manifest.json`` (the SHA-256, size and rows of every Parquet file, recorded when it is written);
 ``ingest/*.json`` (one report per ingest, and per-file checkpoints for resuming).
+
+Every read checks the files against the manifest cheaply (a recorded file missing or of another size
+stops it); a detector run checks every checksum first (:meth:`PositionStore.verified`), so that no
+event is found or withdrawn on damaged data. A file DuckDB cannot read is named in a
+:class:`StoreDamaged` error, never a bare DuckDB traceback.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+from mitra.foundation.errors import MitraError
 
 if TYPE_CHECKING:
     from mitra.settings import Settings
@@ -27,6 +44,120 @@ STATIC_COLUMNS = (
     "length INTEGER, beam INTEGER, draught DOUBLE, destination VARCHAR, source VARCHAR, line BIGINT, "
     "time_basis VARCHAR"
 )
+# ``station_time``: the UTC the station reports (NULL when it says "not available" or gives no real date).
+STATION_COLUMNS = (
+    "mmsi BIGINT, ts TIMESTAMP, msg_type INTEGER, station_time TIMESTAMP, lat DOUBLE, lon DOUBLE, "
+    "accuracy BOOLEAN, epfd INTEGER, raim BOOLEAN, source VARCHAR, line BIGINT, time_basis VARCHAR"
+)
+# ``alt`` metres (4094: 4094 or more), ``sog`` whole knots (1022: 1022 or more); NULL when not available.
+SAR_COLUMNS = (
+    "mmsi BIGINT, ts TIMESTAMP, lat DOUBLE, lon DOUBLE, alt INTEGER, sog DOUBLE, cog DOUBLE, accuracy BOOLEAN, "
+    "dte BOOLEAN, assigned BOOLEAN, raim BOOLEAN, msg_type INTEGER, source VARCHAR, line BIGINT, time_basis VARCHAR"
+)
+# ``name``: the name and its extension; ``aid_type`` the raw ITU code (0-31); ``second`` the raw UTC second
+# (60 not available, 61-63 the positioning system's state), on which ``off_position`` depends.
+AID_COLUMNS = (
+    "mmsi BIGINT, ts TIMESTAMP, msg_type INTEGER, aid_type INTEGER, name VARCHAR, lat DOUBLE, lon DOUBLE, "
+    "accuracy BOOLEAN, virtual_aid BOOLEAN, off_position BOOLEAN, assigned BOOLEAN, raim BOOLEAN, epfd INTEGER, "
+    "second INTEGER, to_bow INTEGER, to_stern INTEGER, to_port INTEGER, to_starboard INTEGER, source VARCHAR, "
+    "line BIGINT, time_basis VARCHAR"
+)
+# Type 12 is addressed (``dest_mmsi``, ``seqno``, ``retransmit``); type 14 is broadcast (those NULL).
+SAFETY_COLUMNS = (
+    "mmsi BIGINT, ts TIMESTAMP, msg_type INTEGER, addressed BOOLEAN, dest_mmsi BIGINT, seqno INTEGER, "
+    "retransmit BOOLEAN, text VARCHAR, source VARCHAR, line BIGINT, time_basis VARCHAR"
+)
+# Dataset (folder and view name) -> its columns. ``sar`` is never part of ``positions``: an aircraft is no vessel.
+DATASETS: dict[str, str] = {
+    "positions": POSITION_COLUMNS,
+    "static": STATIC_COLUMNS,
+    "stations": STATION_COLUMNS,
+    "sar": SAR_COLUMNS,
+    "aids": AID_COLUMNS,
+    "safety": SAFETY_COLUMNS,
+}
+MANIFEST_NAME = "manifest.json"
+_BEFORE_TIME_BASIS = ("positions", "static")  # datasets that may hold files written before time_basis was
+_NOT_KEPT = ("source", "line", "time_basis")  # where a report came from, not what it says
+
+
+def report_columns(dataset: str) -> tuple[str, ...]:
+    """The columns of a dataset that are the report itself: two reports are the same when all of these are."""
+    return tuple(c.split()[0] for c in DATASETS[dataset].split(", ") if c.split()[0] not in _NOT_KEPT)
+
+
+class StoreDamaged(MitraError):
+    """A Parquet file of the AIS store is missing, changed, truncated or unreadable (the message names it)."""
+
+    status = 500
+    title = "Stored AIS data damaged"
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """One file checked against the manifest.
+
+    ``state``: ``ok``, ``checksum differs`` (same size), ``size differs`` (truncated or grown),
+    ``missing`` (recorded, not on disk) or ``not recorded`` (on disk, no checksum recorded). For a file
+    not as recorded, ``rows`` is how many rows a full read of every column gave, None when it cannot be
+    read (``error`` says why); ``recorded_rows`` is what the manifest says.
+    """
+
+    path: str
+    state: str
+    expected_sha256: str | None = None
+    actual_sha256: str | None = None
+    expected_bytes: int | None = None
+    actual_bytes: int | None = None
+    recorded_rows: int | None = None
+    rows: int | None = None
+    error: str = ""
+
+    @property
+    def damaged(self) -> bool:
+        return self.state not in ("ok", "not recorded")
+
+    def describe(self) -> str:
+        """One line for a person: what is wrong, expected against actual, and whether the rows can be read."""
+        if self.state == "ok":
+            return f"{self.path}: ok ({self.actual_bytes:,} bytes, {self.rows:,} rows)"
+        if self.state == "missing":
+            return (
+                f"{self.path}: missing (recorded: sha256 {self.expected_sha256}, {self.expected_bytes:,} bytes, "
+                f"{self.recorded_rows:,} rows)"
+            )
+        readable = f"rows readable: {self.rows:,}" if self.rows is not None else f"rows not readable ({self.error})"
+        if self.state == "not recorded":
+            return (
+                f"{self.path}: not recorded (no checksum was kept for it: written before checksums were, or by "
+                f"an ingest interrupted before it recorded the file; sha256 now {self.actual_sha256}, "
+                f"{self.actual_bytes:,} bytes); {readable}"
+            )
+        return (
+            f"{self.path}: {self.state} (expected sha256 {self.expected_sha256}, {self.expected_bytes:,} bytes, "
+            f"{self.recorded_rows:,} rows; actual sha256 {self.actual_sha256}, {self.actual_bytes:,} bytes); "
+            f"{readable}" + (" (values may be damaged)" if self.rows is not None else "")
+        )
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """Every Parquet file of the store checked against the manifest."""
+
+    files: list[FileCheck]
+
+    @property
+    def damaged(self) -> list[FileCheck]:
+        return [f for f in self.files if f.damaged]
+
+    @property
+    def unrecorded(self) -> list[FileCheck]:
+        return [f for f in self.files if f.state == "not recorded"]
+
+    @property
+    def intact(self) -> bool:
+        """Every file on disk is recorded and matches its checksum: what a detector run needs."""
+        return all(f.state == "ok" for f in self.files)
 
 
 def _iso(value: datetime) -> str:
@@ -39,51 +170,273 @@ def _naive(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _sql_list(files: Iterable[Path]) -> str:
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+
+
 class PositionStore:
-    """Positions and static reports of vessels; every read is a DuckDB query over the Parquet files."""
+    """Positions and the other reports AIS carries; every read is a DuckDB query over the Parquet files."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.positions_dir = root / "positions"
         self.static_dir = root / "static"
         self.reports_dir = root / "ingest"
+        self.manifest_path = root / MANIFEST_NAME
 
     @classmethod
     def for_settings(cls, settings: Settings) -> PositionStore:
         return cls(settings.data_dir / "maritime")
 
+    def dataset_dir(self, dataset: str) -> Path:
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+        return self.root / dataset
+
+    # ----- the manifest ------------------------------------------------------------------------
+
+    def data_files(self) -> list[Path]:
+        """Every Parquet file a read takes in (``<dataset>/date=*/*.parquet``), in path order."""
+        return sorted(f for name in DATASETS for f in (self.root / name).glob("date=*/*.parquet"))
+
+    def relative(self, path: Path) -> str:
+        """A data file's name in the manifest: its path under the root, with ``/``."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """Recorded files (path relative to the root -> sha256, bytes, rows, recorded_at, how); empty if none."""
+        try:
+            text = self.manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StoreDamaged(f"{self.manifest_path}: cannot be read ({exc})") from exc
+        try:
+            body = json.loads(text)
+            files = body["files"]
+            if not isinstance(files, dict):
+                raise TypeError("files is not an object")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreDamaged(f"{self.manifest_path}: not a manifest of this store ({exc})") from exc
+        return files
+
+    @contextmanager
+    def _manifest_lock(self) -> Iterator[None]:
+        """One writer of the manifest at a time (two ingests, or an ingest and ``verify --record``)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f".{MANIFEST_NAME}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def record_files(self, paths: Iterable[Path], *, how: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Record each file's SHA-256, size and rows in the manifest (atomically: all or none).
+
+        The files are synced to disk first, so that a recorded file is never one a crash can still cut short.
+        ``con``: a DuckDB connection to read the files' row counts with (else a new one).
+        """
+        entries: dict[str, dict[str, Any]] = {}
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        with nullcontext(con) if con is not None else duckdb.connect() as reader:
+            for path in paths:
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())
+                meta = reader.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(path)]).fetchone()
+                entries[self.relative(path)] = {
+                    "sha256": file_sha256(path),
+                    "bytes": path.stat().st_size,
+                    "rows": int(meta[0]) if meta and meta[0] is not None else 0,
+                    "recorded_at": now,
+                    "how": how,
+                }
+        if not entries:
+            return
+        with self._manifest_lock():
+            files = self.manifest()
+            files.update(entries)
+            temp = self.manifest_path.with_name(f".{MANIFEST_NAME}.tmp")
+            with temp.open("w", encoding="utf-8") as handle:
+                json.dump({"format": 1, "files": dict(sorted(files.items()))}, handle, indent=1)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temp.replace(self.manifest_path)
+
+    def _quick_check(self) -> list[Path]:
+        """The files to read; a recorded file missing or of another size than recorded stops the read."""
+        files = self.data_files()
+        on_disk = {self.relative(f): f for f in files}
+        for name, entry in sorted(self.manifest().items()):
+            path = on_disk.get(name)
+            if path is None:
+                raise StoreDamaged(f"{name}: recorded in {MANIFEST_NAME} but missing; see `mitra ais verify`")
+            size = path.stat().st_size
+            if size != entry.get("bytes"):
+                raise StoreDamaged(
+                    f"{name}: {size:,} bytes, {entry.get('bytes'):,} recorded (truncated or changed); "
+                    "see `mitra ais verify`"
+                )
+        return files
+
+    def _readable_rows(self, path: Path) -> tuple[int | None, str]:
+        """Rows of a full read of every column of the file, or None and why it cannot be read."""
+        try:
+            with duckdb.connect() as con:
+                row = con.execute(
+                    "SELECT count(*), min(COLUMNS(*)) FROM read_parquet(?, hive_partitioning = false)", [str(path)]
+                ).fetchone()
+        except duckdb.Error as exc:
+            return None, _first_line(exc)
+        return (int(row[0]) if row else 0), ""
+
+    def check(self) -> StoreCheck:
+        """Every file on disk and in the manifest: checksum, size and, for each one not as recorded, its rows."""
+        recorded = self.manifest()
+        on_disk = {self.relative(f): f for f in self.data_files()}
+        out: list[FileCheck] = []
+        for name in sorted(set(recorded) | set(on_disk)):
+            entry = recorded.get(name) or {}
+            path = on_disk.get(name)
+            was = FileCheck(
+                name,
+                "missing",
+                expected_sha256=entry.get("sha256"),
+                expected_bytes=entry.get("bytes"),
+                recorded_rows=entry.get("rows"),
+            )
+            if path is None:
+                out.append(was)
+                continue
+            actual = replace(was, actual_sha256=file_sha256(path), actual_bytes=path.stat().st_size)
+            if entry and actual.actual_sha256 == entry.get("sha256") and actual.actual_bytes == entry.get("bytes"):
+                out.append(replace(actual, state="ok", rows=entry.get("rows")))
+                continue
+            rows, error = self._readable_rows(path)
+            if not entry:
+                state = "not recorded"
+            elif actual.actual_bytes != entry.get("bytes"):
+                state = "size differs"
+            else:
+                state = "checksum differs"
+            out.append(replace(actual, state=state, rows=rows, error=error))
+        return StoreCheck(out)
+
+    def record_unrecorded(self) -> tuple[list[FileCheck], list[FileCheck]]:
+        """``verify --record``: record each file not recorded that reads in full, as it is now.
+
+        Returns (recorded, refused): a file that cannot be read is not recorded. A recorded file whose
+        checksum differs is never re-recorded here: that is damage, to restore from a backup.
+        """
+        unrecorded = self.check().unrecorded
+        readable = [f for f in unrecorded if f.rows is not None]
+        self.record_files((self.root / f.path for f in readable), how="recorded as found (mitra ais verify --record)")
+        return readable, [f for f in unrecorded if f.rows is None]
+
+    def require_intact(self) -> list[Path]:
+        """Every file checked in full (what a detector run needs); :class:`StoreDamaged` naming any that is not."""
+        result = self.check()
+        if result.intact:
+            return [self.root / f.path for f in result.files]
+        bad = [f for f in result.files if f.state != "ok"]
+        first = bad[0].describe()
+        more = f" (and {len(bad) - 1} more file{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+        hint = (
+            "check them with `mitra ais verify`; record files found as they are with `mitra ais verify --record`"
+            if all(f.state == "not recorded" for f in bad)
+            else "see `mitra ais verify`; restore the file from a backup"
+        )
+        raise StoreDamaged(f"AIS store not intact: {first}{more}; {hint}")
+
     # ----- DuckDB -------------------------------------------------------------------------
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB over the Parquet files (empty tables if none).
-
-        ``positions`` and ``static`` hold the reports with a time (what maps, tracks and detectors read);
-        ``all_positions`` and ``all_static`` hold every report, those of unknown time (``ts`` NULL) too.
-        """
+    def _connect(self, files: list[Path], datasets: Iterable[str] = DATASETS) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        for name, folder, columns in (
-            ("positions", self.positions_dir, POSITION_COLUMNS),
-            ("static", self.static_dir, STATIC_COLUMNS),
-        ):
-            if any(folder.glob("date=*/*.parquet")):
-                pattern = str(folder / "date=*" / "*.parquet").replace("'", "''")
-                files = f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
-                con.execute(f"CREATE VIEW all_{name} AS SELECT * EXCLUDE (date) FROM {files}")  # noqa: S608 - own path
-                held = {c[0] for c in con.execute(f"DESCRIBE all_{name}").fetchall()}
-                if "time_basis" not in held:  # files written before reports said what their time rests on
-                    con.execute(
-                        f"CREATE OR REPLACE VIEW all_{name} AS "  # noqa: S608 - own path
-                        f"SELECT * EXCLUDE (date), NULL::VARCHAR AS time_basis FROM {files}"
-                    )
-            else:
-                con.execute(f"CREATE TABLE all_{name} ({columns})")
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM all_{name} WHERE ts IS NOT NULL")  # noqa: S608
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            for name in datasets:
+                mine = [f for f in files if f.parent.parent.name == name]
+                if mine:
+                    source = f"read_parquet({_sql_list(mine)}, hive_partitioning = true, union_by_name = true)"
+                    con.execute(f"CREATE VIEW all_{name} AS SELECT * EXCLUDE (date) FROM {source}")  # noqa: S608 - own paths
+                    # files written before reports said what their time rests on (positions and static only)
+                    if name in _BEFORE_TIME_BASIS and "time_basis" not in {
+                        c[0] for c in con.execute(f"DESCRIBE all_{name}").fetchall()
+                    }:
+                        con.execute(
+                            f"CREATE OR REPLACE VIEW all_{name} AS "  # noqa: S608 - own paths
+                            f"SELECT * EXCLUDE (date), NULL::VARCHAR AS time_basis FROM {source}"
+                        )
+                else:
+                    con.execute(f"CREATE TABLE all_{name} ({DATASETS[name]})")
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM all_{name} WHERE ts IS NOT NULL")  # noqa: S608
+        except duckdb.Error as exc:
+            con.close()
+            raise self._damage(exc, files) from exc
         return con
+
+    def _damage(self, exc: duckdb.Error, files: list[Path]) -> Exception:
+        """The file behind a DuckDB error, as :class:`StoreDamaged`; the error itself if no file is to blame."""
+        message = str(exc)
+        named = [f for f in files if str(f) in message or str(f.resolve()) in message]
+        for path in named or files:
+            rows, error = self._readable_rows(path)
+            if rows is None:
+                return StoreDamaged(
+                    f"{self.relative(path)}: not a readable Parquet file ({error}); see `mitra ais verify`"
+                )
+        return exc
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB over the Parquet files (empty tables if none), after the quick manifest check.
+
+        Each dataset is a view ``all_<dataset>`` holding every report, and ``<dataset>`` holding those with a
+        time (what maps, tracks and detectors read): ``positions``, ``static``, ``stations``, ``sar``,
+        ``aids``, ``safety``. Prefer :meth:`reading`, which names a file DuckDB fails to read.
+        """
+        return self._connect(self._quick_check())
+
+    @contextmanager
+    def reading(
+        self, *, verified: bool = False, datasets: Iterable[str] = DATASETS
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection (see :meth:`connect`) whose DuckDB errors over a damaged file become :class:`StoreDamaged`.
+
+        ``verified``: every checksum is checked first and only the files checked are read (a detector run).
+        ``datasets``: the views to make (all by default).
+        """
+        files = self.require_intact() if verified else self._quick_check()
+        con = self._connect(files, datasets)
+        try:
+            yield con
+        except duckdb.Error as exc:
+            raise self._damage(exc, files) from exc
+        finally:
+            con.close()
+
+    def _scalar(self, sql: str) -> int:
+        with self.reading() as con:
+            row = con.execute(sql).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def untimed_counts(self) -> tuple[int, int]:
         """How many position and static reports are held with an unknown time (no map or detector uses them)."""
-        with self.connect() as con:
+        with self.reading() as con:
             positions = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
             static = con.execute("SELECT count(*) FROM all_static WHERE ts IS NULL").fetchone()
         return (int(positions[0]) if positions else 0, int(static[0]) if static else 0)
@@ -91,9 +444,16 @@ class PositionStore:
     def count_positions(self, *, with_unknown_time: bool = False) -> int:
         """Positions held with a time (what maps and detectors use), or with ``with_unknown_time`` all of them."""
         table = "all_positions" if with_unknown_time else "positions"
-        with self.connect() as con:
-            row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - one of two names
-        return int(row[0]) if row else 0
+        return self._scalar(f"SELECT count(*) FROM {table}")  # noqa: S608 - one of two names
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per dataset: (reports held, of them with an unknown time)."""
+        with self.reading() as con:
+            out: dict[str, tuple[int, int]] = {}
+            for name in DATASETS:
+                row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE ts IS NULL) FROM all_{name}").fetchone()  # noqa: S608
+                out[name] = (int(row[0]), int(row[1])) if row else (0, 0)
+        return out
 
     # ----- reads for the map and the API ---------------------------------------------------
 
@@ -101,7 +461,7 @@ class PositionStore:
         self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 5000
     ) -> list[dict[str, Any]]:
         """The last position of each vessel in the window, newest first, with its latest known name."""
-        with self.connect() as con:
+        with self.reading() as con:
             rows = con.execute(
                 """
                 WITH latest_fix AS (
@@ -129,7 +489,7 @@ class PositionStore:
         self, mmsi: int, *, since: datetime | None = None, until: datetime | None = None, limit: int = 20000
     ) -> list[dict[str, Any]]:
         """One vessel's positions in time order."""
-        with self.connect() as con:
+        with self.reading() as con:
             rows = con.execute(
                 """
                 SELECT lat, lon, sog, ts FROM positions
@@ -142,7 +502,7 @@ class PositionStore:
 
     def vessels(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Vessels with their latest identity and identity history (IMO, name, call sign) by MMSI."""
-        with self.connect() as con:
+        with self.reading() as con:
             rows = con.execute(
                 """
                 WITH ident AS (
@@ -199,6 +559,69 @@ class PositionStore:
             )
         return out
 
+    def _reports(
+        self, dataset: str, *, since: datetime | None, until: datetime | None, limit: int, with_unknown_time: bool
+    ) -> list[dict[str, Any]]:
+        view = f"all_{dataset}" if with_unknown_time else dataset
+        with self.reading() as con:
+            cursor = con.execute(
+                f"""
+                SELECT * FROM {view}
+                WHERE ($1::TIMESTAMP IS NULL OR ts >= $1) AND ($2::TIMESTAMP IS NULL OR ts <= $2)
+                ORDER BY ts NULLS LAST, source, line LIMIT $3
+                """,  # noqa: S608 - our own view names
+                [_naive(since), _naive(until), limit],
+            )
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        return [
+            {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in zip(names, row, strict=True)} for row in rows
+        ]
+
+    def station_reports(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 5000,
+        with_unknown_time: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Base-station reports (type 4) and UTC/date responses (type 11): the station, its position and UTC."""
+        return self._reports("stations", since=since, until=until, limit=limit, with_unknown_time=with_unknown_time)
+
+    def sar_positions(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 5000,
+        with_unknown_time: bool = False,
+    ) -> list[dict[str, Any]]:
+        """SAR aircraft positions (type 9) in time order: altitude, speed, course. Never among vessel positions."""
+        return self._reports("sar", since=since, until=until, limit=limit, with_unknown_time=with_unknown_time)
+
+    def aids_to_navigation(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 5000,
+        with_unknown_time: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Aid-to-navigation reports (type 21): name, type, position, whether virtual or off position."""
+        return self._reports("aids", since=since, until=until, limit=limit, with_unknown_time=with_unknown_time)
+
+    def safety_messages(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 5000,
+        with_unknown_time: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Safety-related text messages: addressed (type 12, with the addressee) and broadcast (type 14)."""
+        return self._reports("safety", since=since, until=until, limit=limit, with_unknown_time=with_unknown_time)
+
     # ----- ingest reports and checkpoints --------------------------------------------------
 
     def save_report(self, report: dict[str, Any]) -> Path:
@@ -237,3 +660,7 @@ class PositionStore:
         body = {"line": line, "complete": complete, "source": source, "state": state or {}, "basis": basis}
         temp.write_text(json.dumps(body), encoding="utf-8")
         temp.replace(path)
+
+    def drop_checkpoint(self, digest: str) -> None:
+        """Forget an ingest of a file (one that turned out to hold no AIS): a later ingest starts afresh."""
+        (self.reports_dir / f"checkpoint-{digest}.json").unlink(missing_ok=True)
