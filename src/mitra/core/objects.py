@@ -88,6 +88,7 @@ class ObjectStore:
         audit_action: str | None = None,
         handlings: Sequence[HandlingInput] | None = None,
         signatures: Sequence[str | None] | None = None,
+        bodies: Sequence[str] | None = None,
     ) -> list[StoreResult]:
         """Store already-validated versions in one go, skipping (id, modified) already held."""
         return versioning.store_versions(
@@ -99,6 +100,7 @@ class ObjectStore:
             audit_action=audit_action,
             handlings=handlings,
             signatures=signatures,
+            bodies=bodies,
         )
 
     def stored_row(self, session: Session, result: StoreResult) -> StixObject:

@@ -38,6 +38,7 @@ def store_versions(
     audit_action: str | None = None,
     handlings: Sequence[HandlingInput] | None = None,
     signatures: Sequence[str | None] | None = None,
+    bodies: Sequence[str] | None = None,
 ) -> list[StoreResult]:
     """Store already-validated versions in one go, skipping (id, modified) already held.
 
@@ -95,7 +96,8 @@ def store_versions(
             "signature": signatures[index] if signatures else provenance.signature,
             "name": str(obj["name"])[:300] if isinstance(obj.get("name"), str) else None,
             "search_text": _search_text(obj),
-            "body": canonical_json(obj, where=obj["id"]),  # what a signature covers: the export signs it as stored
+            # What a signature covers: the export signs it as stored (``bodies``: the caller spelled it already).
+            "body": bodies[index] if bodies else canonical_json(obj, where=obj["id"]),
         }
         added.append(values)
         new_rows.append(values)

@@ -80,9 +80,10 @@ class Receiver:
         now = now_utc()
         held = self._held_versions(session, objects)
         accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
+        bodies: list[str] = []
         for index, obj in enumerate(objects):
             try:
-                checked, handling, signature = self._check(held, obj, signatures or {}, index, handlings or {})
+                checked, handling, signature, body = self._check(held, obj, signatures or {}, index, handlings or {})
             except _AlreadyHeld as already:
                 if already.row is not None and already.remark is not None:
                     self._remark(session, already.row, already.remark, already.signature, now)
@@ -92,6 +93,7 @@ class Receiver:
                 self._refuse(session, obj, str(exc), report)
                 continue
             accepted.append((checked, handling, signature))
+            bodies.append(body)
         results = self.node.store.store_versions(
             session,
             [obj for obj, _, _ in accepted],
@@ -100,6 +102,7 @@ class Receiver:
             audit_action="receive",
             handlings=[handling for _, handling, _ in accepted],
             signatures=[signature for _, _, signature in accepted],
+            bodies=bodies,
         )
         for (obj, _, signature), result in zip(accepted, results, strict=True):
             if result.outcome == "unchanged":  # the same version twice in one page
@@ -131,10 +134,11 @@ class Receiver:
         signatures: Mapping[str, str],
         index: int,
         handlings: Mapping[str, Any],
-    ) -> tuple[dict[str, Any], HandlingInput, str | None]:
+    ) -> tuple[dict[str, Any], HandlingInput, str | None, str]:
         where = f"object {index} from {self.partner.nation}"
         checked = validate_object(obj, self.node.registry, where=where)
         where = f"{where} ({checked['id']})"
+        body = canonical_json(checked, where=where)  # spelled once: what is verified is what is stored
         key = version_key(checked)
         signature = signatures.get(key)
         beside = None if carries_handling(checked) else handlings.get(key)
@@ -143,7 +147,8 @@ class Receiver:
                 raise InvalidInput(f"{where}: no public key is pinned for {self.partner.nation}")
             if signature is None:
                 raise InvalidInput(f"{where}: unsigned, and {self.partner.nation} must sign")
-            if not verify_value(self.public_key, signed_form(checked, beside), signature):
+            signed = signed_form(checked, beside)
+            if not verify_value(self.public_key, signed, signature, text=body if beside is None else None):
                 raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
         handling = self._handling(checked, beside, where)
         self._check_not_conflicting(held, checked, handling, signature, where)
@@ -156,7 +161,7 @@ class Receiver:
             raise InvalidInput(
                 f"{where}: its marking does not let {self.partner.nation} send it here: {decision.reason}"
             )
-        return checked, handling, signature
+        return checked, handling, signature, body
 
     def _handling(self, obj: dict[str, Any], beside: Any, where: str) -> HandlingInput:
         if carries_handling(obj):

@@ -41,7 +41,7 @@ def sign_canonical(key: Ed25519PrivateKey, text: str) -> str:
     return base64.b64encode(key.sign(text.encode("utf-8"))).decode("ascii")
 
 
-def verify_value(public: Ed25519PublicKey, value: Any, signature: str) -> bool:
+def verify_value(public: Ed25519PublicKey, value: Any, signature: str, *, text: str | None = None) -> bool:
     """Whether ``signature`` is ``public``'s over ``value``'s JCS form, or over the form Mitra signed before JCS.
 
     Both spell the same value, so accepting either authenticates the same content; the old form keeps
@@ -51,13 +51,19 @@ def verify_value(public: Ed25519PublicKey, value: Any, signature: str) -> bool:
         raw = base64.b64decode(signature, validate=True)
     except ValueError:
         return False
-    texts = [legacy_canonical_json(value)]
-    with contextlib.suppress(InvalidInput):  # a value JCS cannot spell was signed, if at all, in the old form
-        texts.insert(0, canonical_json(value))
-    for text in dict.fromkeys(texts):
-        try:
-            public.verify(raw, text.encode("utf-8"))
-        except InvalidSignature:
-            continue
+    jcs = text  # the caller's JCS spelling of ``value``, when it has one already
+    if jcs is None:
+        with contextlib.suppress(InvalidInput):  # a value JCS cannot spell was signed, if at all, in the old form
+            jcs = canonical_json(value)
+    if jcs is not None and verify_text(public, jcs, raw):
         return True
-    return False
+    legacy = legacy_canonical_json(value)  # spelled only when the JCS form did not verify
+    return legacy != jcs and verify_text(public, legacy, raw)
+
+
+def verify_text(public: Ed25519PublicKey, text: str, raw: bytes) -> bool:
+    try:
+        public.verify(raw, text.encode("utf-8"))
+    except InvalidSignature:
+        return False
+    return True
