@@ -4,6 +4,7 @@ damage stops the run naming the file and withdraws nothing; `mitra ais verify` r
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -201,3 +202,32 @@ def test_a_viewer_may_verify_but_not_record(env: dict[str, str]) -> None:
     assert code == 1
     assert "vera may not record the AIS store" in output
     assert _store(env).manifest() == {}
+
+
+def test_a_check_never_sees_a_file_written_and_not_yet_recorded(tmp_path: Path) -> None:
+    root = tmp_path / "maritime"
+    write_positions(PositionStore(root), track(7, T0, 1, 8.0, 92.0, 0.01, 8.0))
+    written, release = threading.Event(), threading.Event()
+    seen: list[list[str]] = []
+
+    def ingest() -> None:  # what an ingest does: write a file, then record it, holding the store's lock
+        store = PositionStore(root)
+        with store.writing():
+            files = write_positions(store, track(8, T0, 1, 9.0, 92.0, 0.01, 8.0), recorded=False)
+            written.set()
+            assert release.wait(30)
+            store.record_files(files, how="test")
+
+    def check() -> None:  # a detector run's check, from another process's point of view
+        seen.append([f.state for f in PositionStore(root).check().files])
+
+    writer = threading.Thread(target=ingest)
+    writer.start()
+    assert written.wait(30)
+    checker = threading.Thread(target=check)
+    checker.start()
+    checker.join(0.5)  # give the check time to reach the lock; it must wait there
+    release.set()
+    writer.join()
+    checker.join()
+    assert seen == [["ok", "ok"]]

@@ -497,13 +497,14 @@ class AisIngestor:
         if not new:
             return
         target = str(folder).replace("'", "''")
-        written = con.execute(
-            "COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) "  # noqa: S608 - our own path
-            f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}', "
-            "RETURN_FILES true)"
-        ).fetchone()
-        files = [Path(f) for f in (written[1] if written else [])]
-        self.store.record_files(files, how=f"ingest of {self.source}", con=con)
+        with self.store.writing():  # a check sees these files recorded, or not yet written
+            written = con.execute(
+                "COPY (SELECT *, CAST(ts AS DATE) AS date FROM fresh) "  # noqa: S608 - our own path
+                f"TO '{target}' (FORMAT parquet, PARTITION_BY (date), APPEND, FILENAME_PATTERN 'part-{{uuid}}', "
+                "RETURN_FILES true)"
+            ).fetchone()
+            files = [Path(f) for f in (written[1] if written else [])]
+            self.store.record_files(files, how=f"ingest of {self.source}", con=con)
         self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
         self.counts.report.count("added", _scalar(con, f"SELECT count(*) FROM fresh WHERE {counted}"))  # noqa: S608
         self.stored[dataset] += new

@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
@@ -195,6 +196,7 @@ class PositionStore:
         self.static_dir = root / "static"
         self.reports_dir = root / "ingest"
         self.manifest_path = root / MANIFEST_NAME
+        self._held = threading.local()  # how deep this thread holds the store's lock (see _manifest_lock)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> PositionStore:
@@ -236,15 +238,35 @@ class PositionStore:
         return files
 
     @contextmanager
-    def _manifest_lock(self) -> Iterator[None]:
-        """One writer of the manifest at a time (two ingests, or an ingest and ``verify --record``)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / f".{MANIFEST_NAME}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    def _manifest_lock(self, *, shared: bool = False) -> Iterator[None]:
+        """The store's lock: exclusive while files are written and recorded, shared while they are checked.
+
+        So a check never sees a file written and not yet recorded, and two writers (two ingests, an ingest
+        and ``verify --record``) never lose each other's entries. Re-entrant within a thread.
+        """
+        depth = getattr(self._held, "depth", 0)
+        if depth:
+            self._held.depth = depth + 1
             try:
                 yield
             finally:
+                self._held.depth = depth
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f".{MANIFEST_NAME}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's lock while Parquet files are written and then recorded (:meth:`record_files`)."""
+        with self._manifest_lock():
+            yield
 
     def record_files(self, paths: Iterable[Path], *, how: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
         """Record each file's SHA-256, size and rows in the manifest (atomically: all or none).
@@ -307,8 +329,9 @@ class PositionStore:
 
     def check(self) -> StoreCheck:
         """Every file on disk and in the manifest: checksum, size and, for each one not as recorded, its rows."""
-        recorded = self.manifest()
-        on_disk = {self.relative(f): f for f in self.data_files()}
+        with self._manifest_lock(shared=True):  # no ingest between writing a file and recording it
+            recorded = self.manifest()
+            on_disk = {self.relative(f): f for f in self.data_files()}
         out: list[FileCheck] = []
         for name in sorted(set(recorded) | set(on_disk)):
             entry = recorded.get(name) or {}
