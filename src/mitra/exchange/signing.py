@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from mitra.foundation.canonical import canonical_json, legacy_canonical_json
 from mitra.foundation.errors import InvalidInput
@@ -62,8 +64,16 @@ def verify_value(public: Ed25519PublicKey, value: Any, signature: str, *, text: 
 
 
 def verify_text(public: Ed25519PublicKey, text: str, raw: bytes) -> bool:
+    """Ed25519 verification by libsodium (PyNaCl): about twice OpenSSL's speed on the receive path, where
+    every object of a partner's page is verified. ``cryptography`` stays the reference: the tests hold
+    both to the same verdict on good, tampered and malformed signatures."""
     try:
-        public.verify(raw, text.encode("utf-8"))
-    except InvalidSignature:
+        _sodium_key(public.public_bytes_raw()).verify(text.encode("utf-8"), raw)
+    except (BadSignatureError, ValueError, TypeError):
         return False
     return True
+
+
+@functools.lru_cache(maxsize=64)
+def _sodium_key(raw_public: bytes) -> VerifyKey:
+    return VerifyKey(raw_public)
