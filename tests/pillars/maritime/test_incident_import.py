@@ -415,3 +415,32 @@ def test_import_preset_asam_is_import_asam(sqlite_node: Node, tmp_path: Path) ->
     assert first.exit_code == 0, first.output
     again = runner.invoke(app, ["maritime", "incidents", "import-asam", str(path)], env=env)
     assert "│    1 │     0 │       0 │         1 │          0 │        0 │" in again.output, again.output
+
+
+def test_a_record_the_stores_check_refuses_is_one_rejected_line_and_the_rest_are_stored(
+    tmp_path: Path, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    long_name = RECAAP_THEFT.replace("IC-2024-099", "IC-2024-098").replace("Theodore JR", "T" * 301)
+    path = _write(tmp_path, "recaap.csv", RECAAP_HEADER + RECAAP_THEFT + long_name + RECAAP_ATTEMPT)
+    analyst = people["analyst"]
+    report = import_incidents(maritime_node, path=path, fmt=RECAAP, actor=analyst.actor, handling=_handling(analyst))
+    assert (report.read, report.added, report.accounted) == (3, 2, 3)
+    [(line, reason)] = _rejected(report)
+    assert line == 3
+    assert reason.startswith("reference IC-2024-098")
+    assert "vessel_name" in reason
+    assert set(_stored(maritime_node, analyst)) >= {"IC-2024-099", "IC-2024-090"}
+    assert "IC-2024-098" not in _stored(maritime_node, analyst)
+
+
+def test_import_of_a_file_with_no_good_row_fails_naming_the_first_bad_line(env: dict[str, str], tmp_path: Path) -> None:
+    bad = RECAAP_THEFT.replace(",CAT3,", ",CAT9,")
+    path = _write(tmp_path, "recaap.csv", RECAAP_HEADER + bad)
+    result = runner.invoke(app, ["maritime", "incidents", "import", str(path), "--preset", "recaap"], env=env)
+    assert result.exit_code == 1
+    assert "nothing usable: its one line was rejected: reference IC-2024-099: severity: 'CAT9'" in result.output
+    assert "(line 2)" in result.output
+    empty = _write(tmp_path, "empty.csv", "")
+    refused = runner.invoke(app, ["maritime", "incidents", "import", str(empty), "--preset", "imb"], env=env)
+    assert refused.exit_code == 1
+    assert "empty file (0 bytes)" in refused.output

@@ -11,7 +11,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
+from mitra.console import (
+    AgencyOption,
+    check_input_file,
+    console,
+    fail,
+    open_node,
+    operator,
+    print_report,
+    require_usable,
+)
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
@@ -58,9 +67,16 @@ def import_command(
     releasable_to: ReleasableOption = None,
     agency: AgencyOption = None,
 ) -> None:
-    """Import incident records from a CSV (idempotent): a preset's columns or a mapping's; bad rows by line."""
+    """Import incident records from a CSV (idempotent): a preset's columns or a mapping's.
+
+    Bad rows are listed by line and the good ones imported (exit 0); a file with no good row imports nothing
+    and stops with one line (exit 1), as does an empty or binary file, a bad mapping or a header it cannot read.
+    """
     if (preset_name is None) == (mapping is None):
         fail(f"give --preset {'|'.join(PRESETS)} or --mapping FILE (one of them)")
+    check_input_file(file)
+    if mapping is not None:
+        check_input_file(mapping)
     try:
         fmt: IncidentFormat = load_mapping(mapping) if mapping is not None else preset(preset_name or "")
     except MitraError as exc:
@@ -76,6 +92,7 @@ def import_asam_command(
     agency: AgencyOption = None,
 ) -> None:
     """Import NGA ASAM records as incident reports (idempotent): ``import FILE --preset asam``."""
+    check_input_file(file)
     _import(file, ASAM, tlp=tlp, releasable_to=releasable_to, agency=agency)
 
 
@@ -98,6 +115,7 @@ def _import(file: Path, fmt: IncidentFormat, *, tlp: str, releasable_to: list[st
                 actor=actor,
                 handling=_handling(node, actor, tlp, releasable_to),
                 on_progress=advance,
+                on_finish=require_usable,  # an import that kept no record fails, its last batch rolled back
             )
     except MitraError as exc:
         fail(str(exc))

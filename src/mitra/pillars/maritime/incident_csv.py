@@ -236,11 +236,14 @@ def import_incidents(
     actor: Actor,
     handling: HandlingInput,
     on_progress: Callable[[int, int], None] | None = None,
+    on_finish: Callable[[ImportReport], object] | None = None,
 ) -> ImportReport:
     """Import a CSV of incident records idempotently, one transaction per batch of :data:`BATCH` records.
 
     ``on_progress(done, total)`` after each batch. A new object gets ``handling``; a changed record keeps the
-    marking its object has (widening it is a release, for a release officer).
+    marking its object has (widening it is a release, for a release officer). ``on_finish(report)`` is called
+    inside the last batch's transaction: what it raises rolls that batch back (the CLI refuses an import that
+    kept no record so).
     """
     permit(actor, Action.IMPORT, nation=node.nation)
     parsed = parse_incidents(read_text(path), fmt, where=str(path))
@@ -271,6 +274,8 @@ def import_incidents(
                 final=start == starts[-1],
                 report=report,
             )
+            if on_finish is not None and start == starts[-1]:
+                on_finish(report)
         if on_progress is not None:
             on_progress(len(batch), len(records))
     return report
@@ -305,8 +310,7 @@ def _store_batch(
         )
     }
     stamp = format_timestamp(now_utc())
-    fresh: list[dict[str, Any]] = []
-    lines: list[int] = []
+    offered: list[tuple[dict[str, Any], ParsedIncident]] = []
     for record, body in bodies:
         current = held.get(body["id"])
         if current is not None:
@@ -325,20 +329,36 @@ def _store_batch(
             created = modified = stamp
             marking = handling
         full = apply_handling({"spec_version": "2.1", "created": created, "modified": modified, **body}, marking)
-        try:  # the store's own check, here so that one bad record is one rejected line, not a refused file
-            validate_object(full, node.store.registry, where=f"reference {record.reference}")
-        except InvalidInput as exc:
-            report.reject(str(exc), record.line)
-            continue
-        _tally(report, body)
-        fresh.append(full)
-        lines.append(record.line)
-    if final:  # the file's own facts, once
-        detail |= {"file_records": report.read, "bad_rows": report.rejected_count, "duplicates": report.duplicate_count}
-    stored = node.store.import_objects(
-        session, fresh, actor=actor, default_handling=handling, where=where, audit_detail=detail
-    )
-    _merge_by_line(report, stored, lines)
+        offered.append((full, record))
+
+    def store() -> ImportReport:
+        if final:  # the file's own facts, once
+            detail.update(file_records=report.read, bad_rows=report.rejected_count, duplicates=report.duplicate_count)
+        objects = [obj for obj, _ in offered]
+        return node.store.import_objects(
+            session, objects, actor=actor, default_handling=handling, where=where, audit_detail=detail
+        )
+
+    try:
+        stored = store()
+    except InvalidInput:
+        # The store refuses a batch with an invalid object whole, before it writes anything. Find those it
+        # refuses, each a rejected line, and store the rest; a refusal of anything else is the caller's.
+        offered = [(obj, record) for obj, record in offered if _valid(node, obj, record, report)]
+        stored = store()
+    for obj, _ in offered:
+        _tally(report, obj)
+    _merge_by_line(report, stored, [record.line for _, record in offered])
+
+
+def _valid(node: Node, obj: dict[str, Any], record: ParsedIncident, report: ImportReport) -> bool:
+    """Whether the store's validator takes ``obj``; if not, the record's line is rejected with its reason."""
+    try:
+        validate_object(obj, node.store.registry, where=f"reference {record.reference}")
+    except InvalidInput as exc:
+        report.reject(str(exc), record.line)
+        return False
+    return True
 
 
 def _tally(report: ImportReport, body: Mapping[str, Any]) -> None:
