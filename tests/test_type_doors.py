@@ -30,6 +30,7 @@ from mitra.bootstrap import all_pillars
 from mitra.cli import app
 from mitra.core.objects import Provenance, StixObject
 from mitra.core.stix import CustomType, HandlingInput, TypeRegistry, apply_handling, validate_object
+from mitra.core.typeschema import conforms
 from mitra.exchange.models import Refusal
 from mitra.exchange.types import EXCHANGE_TYPES
 from mitra.foundation.errors import InvalidInput
@@ -200,6 +201,7 @@ def test_the_published_schema_is_valid_and_the_validator_follows_it(custom: Cust
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     @given(objects(custom))
     def check(obj: dict[str, Any]) -> None:
+        assert conforms(custom.schema, obj) == reference.is_valid(obj), obj  # compiled and reference agree
         if reference.is_valid(obj):
             return  # the type's check may still refuse it (a 30 February, an end before its start)
         with pytest.raises(InvalidInput):

