@@ -20,6 +20,8 @@ from mitra.console import (
     operator,
     print_report,
     require_usable,
+    settings,
+    tlp_option,
 )
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import MitraError
@@ -37,7 +39,12 @@ areas_app = typer.Typer(help="Areas of interest.", no_args_is_help=True)
 maritime_app.add_typer(incidents_app, name="incidents")
 maritime_app.add_typer(areas_app, name="areas")
 
-TlpOption = Annotated[str, typer.Option(help="TLP 2.0 level: clear, green, amber, amber+strict, red.")]
+TlpOption = Annotated[str, tlp_option("TLP 2.0 level of what is imported.")]
+# A mapping file may bring any data: without --tlp it gets the node's default, not the public sources' CLEAR.
+MappedTlpOption = Annotated[
+    str | None,
+    tlp_option("TLP of what is imported (default: clear for a preset's public source, else MITRA_DEFAULT_TLP)."),
+]
 ReleasableOption = Annotated[
     list[str] | None, typer.Option("--releasable-to", help="A nation (alpha-3) it may go to; repeatable.")
 ]
@@ -63,7 +70,7 @@ def import_command(
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="A JSON or TOML file saying what each column means."),
     ] = None,
-    tlp: TlpOption = "clear",
+    tlp: MappedTlpOption = None,
     releasable_to: ReleasableOption = None,
     agency: AgencyOption = None,
 ) -> None:
@@ -81,6 +88,8 @@ def import_command(
         fmt: IncidentFormat = load_mapping(mapping) if mapping is not None else preset(preset_name or "")
     except MitraError as exc:
         fail(str(exc))
+    if tlp is None:
+        tlp = "clear" if mapping is None else settings().default_tlp
     _import(file, fmt, tlp=tlp, releasable_to=releasable_to, agency=agency)
 
 

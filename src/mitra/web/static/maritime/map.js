@@ -81,7 +81,7 @@
         radius: 5, color: "#7f1010", weight: 1, fillColor: "#c62828", fillOpacity: 0.85, className: "incident-marker"
       }).bindPopup(
         "<strong>" + text(i.name) + "</strong><br>" + text(i.category) + (i.attempted ? " (attempted)" : "") +
-        (i.severity ? " · " + text(i.severity) : "") + "<br>" + text(i.occurred_at) +
+        " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(i.occurred_at) +
         (i.area ? "<br>" + text(i.area) : "") + "<br>TLP:" + text(String(i.tlp).toUpperCase()) +
         '<br><a href="/objects/' + encodeURIComponent(i.id) + '">open</a>'
       ).addTo(layers.incidents);
