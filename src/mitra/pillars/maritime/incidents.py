@@ -83,6 +83,47 @@ def occurred_at(obj: Mapping[str, Any]) -> datetime | None:
     return timestamp_or_none(obj.get("occurred_at"), where="occurred_at")
 
 
+def record_key(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The public record an incident was derived from (an ASAM reference, a source's own record number), or None.
+
+    Each node derives its own object from a public record (its own id, its own handling); two nodes that both
+    import NGA ASAM hold two objects of one record, and a partner's copy arrives beside the node's own. The
+    record's key makes them one incident wherever incidents are listed or counted.
+    """
+    reference = obj.get("asam_reference")
+    if isinstance(reference, str) and reference:
+        return ("NGA ASAM", reference)
+    source, reference = obj.get("source"), obj.get("source_reference")
+    if isinstance(source, str) and isinstance(reference, str) and source and reference:
+        return (source, reference)
+    return None
+
+
+def one_per_record(objects: Iterable[dict[str, Any]], *, prefer: str) -> list[dict[str, Any]]:
+    """The incidents with each public record once: the copy ``prefer`` (this node) originated if it holds one,
+    carrying ``held_by``, the nations whose copies it stands for (its own first)."""
+    kept: list[dict[str, Any]] = []
+    by_record: dict[tuple[str, str], dict[str, Any]] = {}
+    for obj in objects:
+        key = record_key(obj)
+        nation = str(obj.get("originator_nation") or "")
+        if key is None:
+            kept.append(obj | {"held_by": [nation]})
+            continue
+        first = by_record.get(key)
+        if first is None:
+            by_record[key] = obj | {"held_by": [nation]}
+            kept.append(by_record[key])
+            continue
+        nations = [*first["held_by"], nation]
+        if nation == prefer and first.get("originator_nation") != prefer:  # the node's own copy stands for it
+            first.clear()
+            first.update(obj)
+            nations = [nation, *[n for n in nations if n != nation]]
+        first["held_by"] = list(dict.fromkeys(nations))
+    return kept
+
+
 def stats_of(
     objects: Iterable[Mapping[str, Any]], areas: Mapping[str, BaseGeometry], *, year: int | None
 ) -> IncidentStats:

@@ -51,6 +51,13 @@ class IncidentRead(BaseModel):
         )
     )
     tlp: str = Field(description="The incident's TLP 2.0 level")
+    held_by: list[str] = Field(
+        description=(
+            "The nations whose copies of this public record the incident stands for, this node's first: each node "
+            "derives its own object from a record (an NGA ASAM reference, a source's record number), and a "
+            "partner's copy of the same record is not listed as a second incident"
+        )
+    )
 
 
 class IncidentPage(PageRead[IncidentRead]):

@@ -22,7 +22,7 @@ from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import parse_day_or_timestamp, timestamp_or_none
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
-from mitra.pillars.maritime.incidents import incident_object, occurred_at, stats_of
+from mitra.pillars.maritime.incidents import incident_object, occurred_at, one_per_record, stats_of
 from mitra.pillars.maritime.models import AreaInput, IncidentInput, IncidentStats
 from mitra.pillars.maritime.types import AREA_OF_INTEREST, MARITIME_EVENT, MARITIME_INCIDENT
 from mitra.policy import Action, Actor
@@ -169,10 +169,11 @@ def list_incidents(
     """Visible, unrevoked incidents in the time range, newest occurrence first: one page, and how many matched.
 
     Every filter is applied before the page is cut; the cursor is the last incident's (time, id), so walking
-    the pages returns each matching incident once. Each incident carries its ``tlp`` and a ``severity``, None
-    when it has none (not graded).
+    the pages returns each matching incident once. Each incident carries its ``tlp``, a ``severity`` (None when
+    it has none: not graded) and ``held_by``: one public record held by both nodes (each imported NGA ASAM,
+    and the partner's copy arrived) is one incident, shown as this node's copy with both nations beside it.
     """
-    matched: list[tuple[datetime, dict[str, Any]]] = []
+    views = []
     for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name]):
         obj = row.as_stix()
         when = occurred_at(obj)
@@ -180,7 +181,8 @@ def list_incidents(
             continue
         if (category and obj.get("category") != category) or (area and obj.get("area") != area):
             continue
-        matched.append((when, _incident_view(obj, row)))
+        views.append(_incident_view(obj, row))
+    matched = [(when, view) for view in one_per_record(views, prefer=node.nation) if (when := occurred_at(view))]
     page = page_by_key(matched, key=lambda item: (-item[0].timestamp(), str(item[1]["id"])), cursor=cursor, limit=limit)
     return Page([obj for _, obj in page.items], page.next), len(matched)
 
@@ -196,6 +198,7 @@ def get_incident(session: Session, *, node: Node, actor: Actor, object_id: str) 
 def _incident_view(obj: dict[str, Any], row: StixObject) -> dict[str, Any]:
     """An incident with its TLP, and its severity said even when absent: None means not graded."""
     obj["tlp"] = row.tlp
+    obj["originator_nation"] = row.originator_nation
     obj.setdefault("severity", None)
     return obj
 
@@ -204,8 +207,11 @@ def incident_stats(node: Node, actor: Actor, *, year: int | None = None) -> Inci
     """Regional statistics over the incidents ``actor`` may see, areas recomputed against today's areas."""
     areas = load_areas(node, actor)
     with node.db.read() as session:
-        objects = [r.as_stix() for r in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name])]
-    return stats_of(objects, areas, year=year)
+        objects = [
+            r.as_stix() | {"originator_nation": r.originator_nation}
+            for r in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name])
+        ]
+    return stats_of(one_per_record(objects, prefer=node.nation), areas, year=year)  # a record counts once
 
 
 def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[str, Any]]:
