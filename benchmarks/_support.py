@@ -125,3 +125,9 @@ def python() -> str:
 
 def dump(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value))
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load, printed beside every result (a busy machine slows both sides)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}/{five:.2f}/{fifteen:.2f}"
