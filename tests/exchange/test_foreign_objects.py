@@ -160,3 +160,39 @@ def test_nobody_writes_a_version_of_another_producers_object(pair: Pair) -> None
     with pair.ind.db.write() as session, pytest.raises(Conflict, match="revoke"):
         pair.ind.store.revoke(session, object_id=published["id"], actor=analyst)
     assert _row(pair.ind, published["id"]).body == canonical_json(published)
+
+
+def test_a_partner_cannot_version_an_object_this_node_originated(pair: Pair) -> None:
+    """A partner's 'new version' of an id India originated is refused; India's object stays India's."""
+    from mitra.core.objects import Provenance
+    from mitra.core.stix import apply_handling
+    from tests.support.pair import given
+
+    ours = given(
+        pair.ind,
+        {"type": "note", "content": "India's note", "object_refs": [f"identity--{'0' * 8}-0000-4000-8000-{'0' * 12}"]},
+        HandlingInput(tlp="green", originator_nation="IND", originator_agency="NSCS"),
+    )
+    original = _row(pair.ind, ours)
+    claimed = {
+        **original.as_stix(),
+        "content": "Malaysia's text under India's id",
+        "modified": "2099-01-01T00:00:00.000Z",
+    }
+    with pair.mys.db.write() as session:
+        pair.mys.store.store_versions(
+            session,
+            [apply_handling({k: v for k, v in claimed.items() if k != "extensions"}, MALAYSIAN)],
+            provenance=Provenance(),
+            audit_actor="test-setup",
+        )
+    report = pair.pull(into=pair.ind)
+    assert report.received.refused == 1
+    held = _row(pair.ind, ours)
+    assert (held.originator_nation, held.body) == ("IND", original.body)
+    with pair.ind.db.read() as session:
+        (reason,) = session.scalars(select(Refusal.reason).where(Refusal.object_id == ours))
+    assert "only the originator versions it" in reason
+
+
+MALAYSIAN = HandlingInput(tlp="green", originator_nation="MYS", originator_agency="NSC", releasable_to=("IND",))

@@ -67,6 +67,7 @@ class Receiver:
         self.node = node
         self.partner = partner
         self.public_key = parse_public_key(partner.public_key) if partner.public_key else None
+        self._origins: dict[str, set[str]] = {}  # of the page being received: who originated each id held
 
     def receive(
         self,
@@ -79,6 +80,9 @@ class Receiver:
         report = ReceiveReport()
         now = now_utc()
         held = self._held_versions(session, objects)
+        self._origins = {}
+        for (object_id, _modified), found in held.items():
+            self._origins.setdefault(object_id, set()).add(found.row.originator_nation)
         accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
         bodies: list[str] = []
         for index, obj in enumerate(objects):
@@ -152,6 +156,7 @@ class Receiver:
                 raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
         handling = self._handling(checked, beside, where)
         self._check_not_conflicting(held, checked, handling, signature, where)
+        self._check_originator(held, checked, handling, where)
         decision = decide(
             Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
@@ -207,6 +212,15 @@ class Receiver:
         ):
             raise _AlreadyHeld(row, handling, signature)
         raise _AlreadyHeld()
+
+    def _check_originator(
+        self, held: dict[tuple[str, datetime], _Held], obj: dict[str, Any], handling: HandlingInput, where: str
+    ) -> None:
+        """Only an object's originator versions it: a partner's version of an object this node holds from another
+        originator (its own, say) is refused, as the store's import refuses it; it would have become the latest."""
+        origins = self._origins.get(obj["id"], set()) - {handling.originator_nation}
+        if origins:
+            raise InvalidInput(f"{where}: held here from {', '.join(sorted(origins))}; only the originator versions it")
 
     def _remark(
         self, session: Session, row: StixObject, handling: HandlingInput, signature: str | None, now: datetime
