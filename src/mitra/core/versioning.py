@@ -119,7 +119,7 @@ def store_versions(
         )
     session.flush()  # earlier versions lose is_latest before their successors arrive
     for chunk in _chunks(new_rows, 2000):
-        session.execute(insert(StixObject), list(chunk))
+        session.execute(insert(StixObject.__table__), list(chunk))
     if new_rows:
         session.info[WROTE_OBJECTS] = True
     if events:
