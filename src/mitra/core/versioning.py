@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record_many
@@ -26,6 +26,9 @@ from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timesta
 
 if TYPE_CHECKING:
     from mitra.core.objects import ObjectStore
+
+
+_TABLE = cast(Table, StixObject.__table__)
 
 
 def store_versions(
@@ -119,7 +122,7 @@ def store_versions(
         )
     session.flush()  # earlier versions lose is_latest before their successors arrive
     for chunk in _chunks(new_rows, 2000):
-        session.execute(insert(StixObject.__table__), list(chunk))
+        session.execute(insert(_TABLE), list(chunk))  # Core, not the ORM's bulk path: the rows are plain dicts
     if new_rows:
         session.info[WROTE_OBJECTS] = True
     if events:
