@@ -295,6 +295,8 @@ class ArmsTransferView:
     comments: str
     tiv_delivered: float | None
     source: str
+    # The nations whose copies of this SIPRI deal the row stands for (each node imports the register itself).
+    held_by: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: StixObject) -> ArmsTransferView:
@@ -317,6 +319,20 @@ class ArmsTransferView:
             comments=str(obj.get("comments", "")),
             tiv_delivered=float(tiv) if isinstance(tiv, int | float) else None,
             source=str(obj.get("source", "")),
+            held_by=(row.originator_nation,),
+        )
+
+    @property
+    def deal_key(self) -> tuple[object, ...]:
+        """What identifies the deal in SIPRI's register (the importer's key), whoever holds the copy."""
+        return (
+            self.recipient,
+            self.supplier,
+            self.year_of_order,
+            self.number_ordered,
+            self.weapon_designation,
+            self.weapon_description,
+            self.comments,
         )
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -462,7 +462,10 @@ def list_transfers(
     supplier: str | None = None,
     text: str | None = None,
 ) -> list[ArmsTransferView]:
-    views = [ArmsTransferView.of(r) for r in store.iter_visible(session, actor=actor, types=(ARMS_TRANSFER.name,))]
+    views = one_per_deal(
+        [ArmsTransferView.of(r) for r in store.iter_visible(session, actor=actor, types=(ARMS_TRANSFER.name,))],
+        prefer=store.nation,
+    )
     if recipient:
         views = [v for v in views if v.recipient.lower() == recipient.lower()]
     if supplier:
@@ -499,6 +502,23 @@ def transfer_object(row: SipriRow, *, object_id: str) -> dict[str, Any]:
         "source": SOURCE,
     }
     return {k: v for k, v in obj.items() if v is not None}
+
+
+def one_per_deal(views: list[ArmsTransferView], *, prefer: str) -> list[ArmsTransferView]:
+    """Each SIPRI deal once: both nodes import the register and a partner's copies arrive beside the node's own.
+
+    The register may list one deal twice (two identical lines, kept as two objects); so the n-th copy of a deal
+    from each nation is one row, this node's copy standing for it, ``held_by`` naming the nations."""
+    by_deal: dict[tuple[object, ...], dict[str, list[ArmsTransferView]]] = {}
+    for view in views:
+        by_deal.setdefault(view.deal_key, {}).setdefault(view.held_by[0], []).append(view)
+    rows = []
+    for copies in by_deal.values():
+        nations = sorted(copies, key=lambda n: (n != prefer, n))
+        for index in range(max(len(c) for c in copies.values())):
+            holders = tuple(n for n in nations if index < len(copies[n]))
+            rows.append(replace(copies[holders[0]][index], held_by=holders))
+    return rows
 
 
 def transfer_id(nation: str, key: str) -> str:
