@@ -35,6 +35,9 @@ SOURCE_IMPORT = "import"
 SOURCE_PARTNER = "partner"
 
 
+_HANDLING_KEY = f'"{HANDLING_EXTENSION_ID}":{{'
+
+
 class StixObject(Base):
     """One version of one STIX object."""
 
@@ -81,7 +84,7 @@ class StixObject(Base):
     def is_foreign(self) -> bool:
         """Another producer's object (it carries no Mitra handling): its body is kept as published, and
         its handling here is only this row's marking columns (``core.stix.carries_handling``)."""
-        return HANDLING_EXTENSION_ID not in self.body
+        return _HANDLING_KEY not in self.body  # the extension as a key of canonical JSON (its id alone may be a value)
 
     def marking(self) -> HandlingInput:
         """The handling this row is held under (its marking columns: for every object, foreign or own)."""
