@@ -196,6 +196,7 @@ class ObjectStore:
             self._require_release(actor, handling, already=current.releasable_to, where=object_id)
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
+        before = latest.handling(held_by=self.nation)
         result = self.store_versions(
             session,
             [obj],
@@ -204,13 +205,17 @@ class ObjectStore:
             audit_action=audit_action,
         )[0]
         row = self.stored_row(session, result)
-        if handling is not None and self.on_narrowed is not None:
-            before, now = latest.handling(held_by=self.nation), row.handling(held_by=self.nation)
-            if before != now:
-                self.on_narrowed(
-                    session, object_id, before, now, reason or f"marking narrowed by {_actor_label(actor)}"
-                )
+        if handling is not None:
+            self._tell_narrowing(session, object_id, before, row, actor=actor, reason=reason)
         return row
+
+    def _tell_narrowing(
+        self, session: Session, object_id: str, before: Handling, now: StixObject, *, actor: Actor, reason: str | None
+    ) -> None:
+        """A changed marking that no longer lets a partner receive the object: the node's hook tells each."""
+        after = now.handling(held_by=self.nation)
+        if self.on_narrowed is not None and before != after:
+            self.on_narrowed(session, object_id, before, after, reason or f"marking narrowed by {_actor_label(actor)}")
 
     def _remark(
         self,
@@ -248,12 +253,7 @@ class ObjectStore:
         self._require_release(actor, handling, already=current.releasable_to, where=object_id)
         before = latest.handling(held_by=self.nation)
         versioning.remark_row(session, latest, handling, audit_actor=_actor_label(actor), audit_action=audit_action)
-        if self.on_narrowed is not None:
-            now = latest.handling(held_by=self.nation)
-            if before != now:
-                self.on_narrowed(
-                    session, object_id, before, now, reason or f"marking narrowed by {_actor_label(actor)}"
-                )
+        self._tell_narrowing(session, object_id, before, latest, actor=actor, reason=reason)
         return latest
 
     def _require_release(

@@ -155,7 +155,6 @@ class TypeRegistry:
     def extension_definitions(self) -> list[dict[str, Any]]:
         """The ``extension-definition`` objects that declare Mitra's types and handling."""
         created = "2025-01-07T00:00:00.000Z"
-        published = SCHEMA_PUBLISHED
         definitions = [
             {
                 "type": "extension-definition",
@@ -182,7 +181,7 @@ class TypeRegistry:
                     "id": custom_type.extension_id,
                     "created_by_ref": MITRA_IDENTITY_ID,
                     "created": created,
-                    "modified": published,
+                    "modified": SCHEMA_PUBLISHED,
                     "name": custom_type.name,
                     "description": custom_type.description,
                     # STIX lets ``schema`` be the definition itself as text: the JSON Schema, canonical.

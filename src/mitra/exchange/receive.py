@@ -67,7 +67,6 @@ class Receiver:
         self.node = node
         self.partner = partner
         self.public_key = parse_public_key(partner.public_key) if partner.public_key else None
-        self._origins: dict[str, set[str]] = {}  # of the page being received: who originated each id held
 
     def receive(
         self,
@@ -80,9 +79,6 @@ class Receiver:
         report = ReceiveReport()
         now = now_utc()
         held = self._held_versions(session, objects)
-        self._origins = {}
-        for (object_id, _modified), found in held.items():
-            self._origins.setdefault(object_id, set()).add(found.row.originator_nation)
         accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
         bodies: list[str] = []
         for index, obj in enumerate(objects):
@@ -122,18 +118,18 @@ class Receiver:
 
     # ----- checks ---------------------------------------------------------------------
 
-    def _held_versions(self, session: Session, objects: Sequence[Any]) -> dict[tuple[str, datetime], _Held]:
-        """The versions already held among those offered, by (id, modified)."""
+    def _held_versions(self, session: Session, objects: Sequence[Any]) -> _HeldVersions:
+        """The versions already held of the objects offered: by id, then by modified."""
         ids = sorted({o["id"] for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)})
-        held: dict[tuple[str, datetime], _Held] = {}
+        held: _HeldVersions = {}
         for start in range(0, len(ids), 500):
             for row in session.scalars(select(StixObject).where(StixObject.id.in_(ids[start : start + 500]))):
-                held[(row.id, row.modified)] = _Held(_content_digest(row.as_stix()), row)
+                held.setdefault(row.id, {})[row.modified] = _Held(_content_digest(row.as_stix()), row)
         return held
 
     def _check(
         self,
-        held: dict[tuple[str, datetime], _Held],
+        held: _HeldVersions,
         obj: Any,
         signatures: Mapping[str, str],
         index: int,
@@ -186,14 +182,14 @@ class Receiver:
 
     def _check_not_conflicting(
         self,
-        held: dict[tuple[str, datetime], _Held],
+        held: _HeldVersions,
         obj: dict[str, Any],
         handling: HandlingInput,
         signature: str | None,
         where: str,
     ) -> None:
         modified = obj.get("modified") or obj["created"]
-        found = held.get((obj["id"], parse_timestamp(modified, where=where)))
+        found = held.get(obj["id"], {}).get(parse_timestamp(modified, where=where))
         if found is None:
             return
         if found.digest != _content_digest(obj):
@@ -213,12 +209,11 @@ class Receiver:
             raise _AlreadyHeld(row, handling, signature)
         raise _AlreadyHeld()
 
-    def _check_originator(
-        self, held: dict[tuple[str, datetime], _Held], obj: dict[str, Any], handling: HandlingInput, where: str
-    ) -> None:
+    def _check_originator(self, held: _HeldVersions, obj: dict[str, Any], handling: HandlingInput, where: str) -> None:
         """Only an object's originator versions it: a partner's version of an object this node holds from another
         originator (its own, say) is refused, as the store's import refuses it; it would have become the latest."""
-        origins = self._origins.get(obj["id"], set()) - {handling.originator_nation}
+        origins = {found.row.originator_nation for found in held.get(obj["id"], {}).values()}
+        origins -= {handling.originator_nation}
         if origins:
             raise InvalidInput(f"{where}: held here from {', '.join(sorted(origins))}; only the originator versions it")
 
@@ -307,6 +302,9 @@ class Receiver:
 class _Held:
     digest: str
     row: StixObject
+
+
+_HeldVersions = dict[str, dict[datetime, _Held]]  # the versions held of a page's objects: by id, by modified
 
 
 class _AlreadyHeld(Exception):

@@ -282,9 +282,10 @@ class TaxiiService:
         handlings: dict[str, dict[str, Any]] = {}
         for row in page.rows:
             key = _version_key(json.loads(row.body))
-            if row.is_foreign:  # another producer's object: its handling here travels beside it, signed with it
-                handlings[key] = handling_record(row.marking())
-                signatures[key] = sign_value(self.node.signing_key, signed_form(row.as_stix(), handlings[key]))
+            beside = handling_beside(row)
+            if beside is not None:  # another producer's object: its handling here travels beside it, signed with it
+                handlings[key] = beside
+                signatures[key] = sign_value(self.node.signing_key, signed_form(row.as_stix(), beside))
             else:
                 signatures[key] = sign_canonical(self.node.signing_key, row.body)
         head: dict[str, Any] = {"more": page.more}
@@ -329,6 +330,12 @@ class TaxiiService:
             "X-TAXII-Date-Added-First": format_date_added(stamps[0]),
             "X-TAXII-Date-Added-Last": format_date_added(stamps[-1]),
         }
+
+
+def handling_beside(row: StixObject) -> dict[str, Any] | None:
+    """What travels beside a row's object in the exchange (and is signed with it): this node's handling of
+    another producer's object; None for the node's own kind, whose handling is inside it."""
+    return handling_record(row.marking()) if row.is_foreign else None
 
 
 def _version_key(obj: dict[str, Any]) -> str:

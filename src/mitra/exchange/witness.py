@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEntry, head
 from mitra.core.objects import StixObject
-from mitra.core.stix import handling_record
 from mitra.exchange.models import Partner
 from mitra.exchange.signing import signed_form, verify_value
+from mitra.exchange.taxii import handling_beside
 from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
 from mitra.node import Node
 
@@ -100,7 +100,6 @@ def verify_received(session: Session, node: Node) -> list[SignatureCheck]:
         if key is None:
             continue
         body = row.as_stix()
-        beside = handling_record(row.marking()) if row.is_foreign else None
-        ok = bool(row.signature) and verify_value(key, signed_form(body, beside), row.signature or "")
+        ok = bool(row.signature) and verify_value(key, signed_form(body, handling_beside(row)), row.signature or "")
         checks.append(SignatureCheck(row.id, str(body.get("modified")), row.received_from or "", ok))
     return checks
