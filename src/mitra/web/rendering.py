@@ -16,7 +16,10 @@ from mitra.policy import Action
 from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# A pillar's own ``templates/`` folder is searched before the shared one (found by place, not by import: the web
+# layer knows no pillar), so a pillar keeps its pages beside its code and still extends ``base.html``.
+_PILLAR_TEMPLATES = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "pillars").glob("*/templates"))
+TEMPLATES = Jinja2Templates(directory=[*_PILLAR_TEMPLATES, str(Path(__file__).parent / "templates")])
 TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
 
 

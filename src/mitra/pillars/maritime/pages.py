@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
@@ -30,28 +27,23 @@ from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
 from mitra.web.marking import Marking, MarkingForm
-from mitra.web.rendering import TEMPLATES, SignedIn, render
+from mitra.web.rendering import SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
 
 
-def _pillar_templates() -> Jinja2Templates:
-    """The shared environment (filters, globals, ``base.html``) with this pillar's ``templates/`` searched first."""
-    shared: BaseLoader | None = TEMPLATES.env.loader
-    assert shared is not None
-    own = FileSystemLoader(Path(__file__).parent / "templates")
-    return Jinja2Templates(env=TEMPLATES.env.overlay(loader=ChoiceLoader([own, shared])))
-
-
-_TEMPLATES = _pillar_templates()
-
-
 def _render(request: Request, name: str, user: PageUser, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page from this pillar's templates, with what :func:`mitra.web.rendering.render` gives every page."""
-    node = node_of(request)
-    context |= {"user": user, "node": node, "pillars": node.pillars}
-    context |= {"severity_label": severity_label, "not_graded": NOT_GRADED, "categories": CATEGORIES}
-    return _TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    """An incident page: the shared rendering, with the words for categories and severities."""
+    return render(
+        request,
+        name,
+        user,
+        status,
+        severity_label=severity_label,
+        not_graded=NOT_GRADED,
+        categories=CATEGORIES,
+        **context,
+    )
 
 
 @pages.get("/", response_class=HTMLResponse)
