@@ -148,12 +148,15 @@ class Node:
                 if session.get(Agency, (code, self.nation)) is None:
                     name = AGENCY_NAMES.get((self.nation, code), code)
                     session.add(Agency(code=code, nation=self.nation, name=name))
-            definitions = [apply_handling(d, self.public_handling()) for d in self.registry.extension_definitions()]
+            # Mitra's definitions are Mitra's (its identity made them), the same bytes on every node: each node
+            # holds them as published, releasable to its partners, so a partner learns the schemas by the feed.
+            definitions = self.registry.extension_definitions()
             self.store.store_versions(
                 session,
                 [validate_object(d, self.registry, where="definition") for d in definitions],
                 provenance=Provenance(),
                 audit_actor=f"{self.nation}:system",
+                handlings=[self.public_handling(self.partners)] * len(definitions),
             )
         _ = self.signing_key
 

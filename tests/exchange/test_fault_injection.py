@@ -24,9 +24,10 @@ from mitra.core.stix import HandlingInput
 from mitra.exchange.models import Partner
 from mitra.exchange.partners import pair
 from mitra.exchange.sync import pull_from_partner
+from mitra.exchange.taxii_api import LocalTransport
 from mitra.exchange.transport import HttpTransport, TaxiiResponse, TransportError
 from mitra.node import Node
-from mitra.policy import Role
+from mitra.policy import Actor, Role
 from tests.conftest import add_person, make_settings
 from tests.support.live import free_port
 
@@ -94,6 +95,8 @@ def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, se
     mys.init()
     pair(ind, mys, a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")
     analyst = add_person(ind, "asha", {Role.ANALYST, Role.RELEASE_OFFICER})  # creates released objects
+    partner = Actor(nation="MYS", agency=None, username="partner-mys", roles=frozenset({Role.PARTNER}))
+    pull_from_partner(mys, "IND", LocalTransport(ind, partner))  # Mitra's type definitions cross first
     expected = set()
     with ind.db.write() as session:
         for index in range(60):

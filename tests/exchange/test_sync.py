@@ -142,6 +142,7 @@ def partner_actor(node: Node) -> Actor:
 
 def test_a_dropped_connection_mid_transfer_resumes_without_loss_or_duplicates(nodes: Pair) -> None:
     analyst = nodes.ind_people["analyst"].actor
+    nodes.pull(nodes.mys)  # Mitra's type definitions cross first: the pages below are the items'
     expected = {create(nodes.ind, analyst, f"item {i}", "green", ("MYS",)) for i in range(40)}
     flaky = FlakyTransport(LocalTransport(nodes.ind, partner_actor(nodes.mys)), fail_on={3})
     with pytest.raises(TransportError, match="injected"):
@@ -160,6 +161,7 @@ def test_a_crash_while_storing_a_page_loses_nothing(nodes: Pair, monkeypatch: py
     from mitra.exchange import receive
 
     analyst = nodes.ind_people["analyst"].actor
+    nodes.pull(nodes.mys)  # Mitra's type definitions cross first: the pages below are the items'
     expected = {create(nodes.ind, analyst, f"item {i}", "green", ("MYS",)) for i in range(25)}
     original = receive.Receiver.receive
     calls = {"n": 0}

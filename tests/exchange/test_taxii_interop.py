@@ -21,19 +21,10 @@ from mitra.exchange.taxii import inbox_collection_id, read_collection_id
 from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person
-from tests.support.live import LiveServer
+from tests.support.live import Bearer, LiveServer
 from tests.support.pair import paired_nodes
 
 TAXII = "application/taxii+json;version=2.1"
-
-
-class Bearer(requests.auth.AuthBase):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
 
 
 @pytest.fixture
@@ -74,6 +65,11 @@ def served(sqlite_node: Node) -> Iterator[tuple[LiveServer, Person, list[str]]]:
         )
     with LiveServer(sqlite_node) as server:
         yield server, partner, ids
+
+
+def definition_ids(server: LiveServer) -> set[str]:
+    """Mitra's type definitions, which every node serves to its partners beside what its people made."""
+    return {definition["id"] for definition in server.node.registry.extension_definitions()}
 
 
 def collection(server: LiveServer, partner: Person) -> Collection:
@@ -144,7 +140,7 @@ def test_manifest(served: tuple[LiveServer, Person, list[str]]) -> None:
     server, partner, ids = served
     manifest = collection(server, partner).get_manifest()
     records = manifest["objects"]
-    assert {r["id"] for r in records} == set(ids)
+    assert {r["id"] for r in records} == set(ids) | definition_ids(server)
     assert all(r["media_type"] == "application/stix+json;version=2.1" for r in records)
     assert all(r["date_added"].endswith("Z") for r in records)
 
@@ -155,7 +151,7 @@ def test_added_after_returns_only_later_objects(served: tuple[LiveServer, Person
     manifest = coll.get_manifest()["objects"]
     stamps = sorted({r["date_added"] for r in manifest})
     later = coll.get_objects(added_after=stamps[0])
-    assert 0 < len(later.get("objects", [])) < len(ids)
+    assert 0 < len(later.get("objects", [])) < len(ids) + len(definition_ids(server))
 
 
 def test_post_to_the_inbox_returns_a_status(served: tuple[LiveServer, Person, list[str]]) -> None:

@@ -7,6 +7,7 @@ import threading
 import time
 from types import TracebackType
 
+import requests
 import uvicorn
 
 from mitra.app import create_app
@@ -20,10 +21,22 @@ def free_port() -> int:
         return port
 
 
+class Bearer(requests.auth.AuthBase):
+    """A bearer token on every request (for taxii2-client, which takes a requests auth)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
 class LiveServer:
     """Uvicorn serving ``node`` on 127.0.0.1 until the ``with`` block ends."""
 
     def __init__(self, node: Node, port: int | None = None) -> None:
+        self.node = node
         self.port = port or free_port()
         config = uvicorn.Config(
             create_app(node.settings, node=node), host="127.0.0.1", port=self.port, log_level="error"

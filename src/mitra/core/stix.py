@@ -16,7 +16,17 @@ from typing import Any
 import stix2
 import stix2.exceptions
 
-from mitra.core.typeschema import Schema, check_schema, object_schema
+from mitra.core.typeschema import (
+    DRAFT,
+    SCHEMA_BASE,
+    Schema,
+    array,
+    boolean,
+    check_schema,
+    nation,
+    object_schema,
+    text,
+)
 from mitra.core.validation import FastStixCheck
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import InvalidInput
@@ -162,14 +172,14 @@ class TypeRegistry:
                 "id": HANDLING_EXTENSION_ID,
                 "created_by_ref": MITRA_IDENTITY_ID,
                 "created": created,
-                "modified": created,
+                "modified": SCHEMA_PUBLISHED,
                 "name": "Mitra handling",
                 "description": (
                     "Originator nation and agency, nations the object is releasable to, "
                     "originator control (ORCON) and TLP:RED named recipients."
                 ),
-                "schema": "https://mitra.invalid/schemas/handling.json",
-                "version": "1.0.0",
+                "schema": canonical_json(HANDLING_SCHEMA),
+                "version": SCHEMA_VERSION,
                 "extension_types": ["property-extension"],
             }
         ]
@@ -205,6 +215,23 @@ class HandlingInput:
     red_recipients: tuple[str, ...] = ()
 
 
+HANDLING_SCHEMA: Schema = {
+    "$schema": DRAFT,
+    "$id": f"{SCHEMA_BASE}handling.json",
+    "title": "Mitra handling",
+    "description": "The property extension a Mitra node writes into the objects it produces.",
+    "type": "object",
+    "properties": {
+        "extension_type": {"const": "property-extension"},
+        "originator_nation": nation(),
+        "originator_agency": text(max_length=64),
+        "releasable_to": array(nation()),
+        "orcon": boolean(),
+        "red_recipients": array(text(max_length=200)),
+    },
+    "required": ["extension_type", "originator_nation", "originator_agency"],
+}
+
 _FAST_CHECK = FastStixCheck(property_extensions=frozenset({HANDLING_EXTENSION_ID}))
 
 
@@ -234,6 +261,11 @@ def validate_object(obj: Any, registry: TypeRegistry, *, where: str) -> dict[str
             raise InvalidInput(f"{where}: missing 'modified'")
         if parse_timestamp(modified, where=f"{where} modified") < created_at:
             raise InvalidInput(f"{where}: 'modified' is earlier than 'created'")
+    handling = handling_of(obj)
+    if handling is not None:
+        check_schema(HANDLING_SCHEMA, handling, where=f"{where} handling")
+    elif isinstance(obj.get("extensions"), dict) and HANDLING_EXTENSION_ID in obj["extensions"]:
+        raise InvalidInput(f"{where} handling: the Mitra handling extension must be a JSON object")
     if type_name in STANDARD_TYPES and not _FAST_CHECK.accepts(obj):
         try:
             stix2.parse(obj, allow_custom=True, version="2.1")
