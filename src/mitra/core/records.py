@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mitra.core.stix import HANDLING_EXTENSION_ID, HandlingInput, to_policy_handling
+from mitra.core.stix import HANDLING_EXTENSION_ID, HandlingInput, apply_handling, to_policy_handling
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.reports import Outcome
 from mitra.policy import Actor, Handling
@@ -79,6 +79,13 @@ class StixObject(Base):
     def as_stix(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.body)
         return value
+
+    def as_held(self) -> dict[str, Any]:
+        """The object with the handling this node holds it under, for conversions that read it from the body
+        (a MISP event's TLP tags): an own object as stored; a foreign one with the row's marking written in.
+        Never stored or sent: a foreign object travels as published (docs/architecture.md)."""
+        obj = self.as_stix()
+        return apply_handling(obj, self.marking()) if self.is_foreign else obj
 
     @property
     def is_foreign(self) -> bool:

@@ -295,3 +295,42 @@ def test_the_export_is_written_by_pymisp_and_what_misp_would_refuse_is_refused()
     assert (attribute["to_ids"], attribute["disable_correlation"], written["published"]) == (True, False, False)
     with pytest.raises(InvalidInput, match=r"^report: not a valid MISP event"):
         through_pymisp({"info": "x", "Attribute": [{"type": "nonsense", "value": "v"}]}, where="report")
+
+
+def test_a_foreign_report_exports_with_the_tlp_it_is_held_under_here(
+    intel_node: Node, people: dict[str, Person]
+) -> None:
+    """A plain STIX bundle's report is kept as published (no TLP in it); its MISP tags are this node's marking."""
+    analyst = people["analyst"]
+    indicator = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--7b1f3b8e-9f4d-4c53-a1a2-0c1d2e3f4a5b",
+        "created": "2025-01-07T00:00:00.000Z",
+        "modified": "2025-01-07T00:00:00.000Z",
+        "pattern_type": "stix",
+        "pattern": "[domain-name:value = 'foreign.example']",
+        "valid_from": "2025-01-07T00:00:00Z",
+    }
+    report = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": "report--7b1f3b8e-9f4d-4c53-a1a2-0c1d2e3f4a5c",
+        "created": "2025-01-07T00:00:00.000Z",
+        "modified": "2025-01-07T00:00:00.000Z",
+        "name": "A peer's report",
+        "published": "2025-01-07T00:00:00Z",
+        "object_refs": [indicator["id"]],
+    }
+    bundle = {"type": "bundle", "id": "bundle--7b1f3b8e-9f4d-4c53-a1a2-0c1d2e3f4a5d", "objects": [report, indicator]}
+    with intel_node.db.write() as session:
+        service.import_stix(session, intel_node, actor=analyst.actor, document=bundle, where="bundle", tlp="amber")
+    with intel_node.db.read() as session:
+        rows = [intel_node.store.get(session, object_id=o["id"], actor=analyst.actor) for o in (report, indicator)]
+        assert all(row.is_foreign and row.tlp == "amber" for row in rows)
+        assert all("object_marking_refs" not in row.as_stix() for row in rows)  # kept as published
+        exported = service.export_misp_event(session, intel_node, actor=analyst.actor, report_id=report["id"])
+    assert [t["name"] for t in exported["Event"]["Tag"]] == ["tlp:amber"]
+    (attribute,) = exported["Event"]["Attribute"]
+    assert attribute["value"] == "foreign.example"
+    assert [t["name"] for t in attribute.get("Tag", [])] == ["tlp:amber"]

@@ -401,10 +401,10 @@ def export_misp_event(session: Session, node: Node, *, actor: Actor, report_id: 
     row = node.store.get(session, object_id=report_id, actor=actor)
     if row.type != "report":
         raise InvalidInput(f"{report_id}: only a report exports as a MISP event")
-    report = row.as_stix()
+    report = row.as_held()  # a foreign report or indicator is tagged with the TLP it is held under here
     members = []
     for ref in report.get("object_refs") or []:
         member = _visible(session, node, actor, str(ref))
         if member is not None:
-            members.append(member.as_stix())
+            members.append(member.as_held())
     return misp.export_misp(report, members)
