@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, insert, select
 
-from mitra.core.objects import StixObject
+from mitra.core.objects import Recipient, StixObject
 from mitra.exchange.signing import sign_canonical, verify_value
 from mitra.foundation.canonical import canonical_json, legacy_canonical_json
 from mitra.node import migrate
@@ -133,3 +133,22 @@ def test_bodies_stored_before_0005_are_re_encoded_as_rfc_8785_and_signed_ones_ke
     assert verify_value(public, json.loads(bodies[3]), signature)  # the partner's old signature still verifies
     assert verify_value(public, floats, sign_canonical(key, bodies[0]))  # and a new one over JCS
     assert not verify_value(public, plain, signature)
+
+
+def test_0006_indexes_who_may_receive_each_version_stored_before_it(empty_database_url: str) -> None:
+    url = empty_database_url.replace("postgresql://", "postgresql+psycopg://")
+    migrate(url, revision="0005")
+    for seq, releasable in enumerate(("MYS", "", "MYS SGP"), start=1):
+        obj = _indicator(seq)
+        _insert_body(url, seq, obj, canonical_json(obj))
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            table = StixObject.__table__
+            connection.execute(table.update().where(table.c.seq == seq).values(releasable_to=releasable))
+        engine.dispose()
+    migrate(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = set(connection.execute(select(Recipient.__table__.c.nation, Recipient.__table__.c.seq)).all())
+    engine.dispose()
+    assert rows == {("MYS", 1), ("MYS", 3), ("SGP", 3)}

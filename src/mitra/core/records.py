@@ -120,6 +120,25 @@ class Provenance:
     signature: str | None = None
 
 
+class Recipient(Base):
+    """That a version may go to a nation: one row per nation of its ``releasable_to``.
+
+    The feed of a partner walks this index, (nation, seq), so a page of a partner's feed reads about the
+    rows it returns, however few of the node's objects are released to that partner; the version's
+    ``releasable_to`` stays the handling's record, and the policy engine decides each row as before.
+    """
+
+    __tablename__ = "object_recipients"
+
+    nation: Mapped[str] = mapped_column(String(3), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+def recipient_rows(seq: int, releasable_to: str) -> list[dict[str, Any]]:
+    """The ``object_recipients`` rows of one version (``releasable_to`` as stored: space-joined)."""
+    return [{"nation": nation, "seq": seq} for nation in releasable_to.split()]
+
+
 def _search_text(obj: dict[str, Any]) -> str:
     parts: list[str] = []
     for key in ("name", "description", "pattern", "value", "x_mitre_shortname"):
