@@ -71,6 +71,19 @@ def test_both_nodes_hold_the_same_definition_bytes_and_the_partner_copy_is_one_o
         assert bodies[0] == bodies[1]
 
 
+def _indicator() -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2025-01-07T00:00:00.000Z",
+        "modified": "2025-01-07T00:00:00.000Z",
+        "pattern_type": "stix",
+        "pattern": "[ipv4-addr:value = '198.51.100.1']",
+        "valid_from": "2025-01-07T00:00:00Z",
+    }
+
+
 @pytest.mark.parametrize(
     ("field", "value", "said"),
     [
@@ -83,19 +96,17 @@ def test_both_nodes_hold_the_same_definition_bytes_and_the_partner_copy_is_one_o
 def test_a_broken_handling_extension_is_refused_naming_the_field(
     sqlite_node: Node, field: str, value: Any, said: str
 ) -> None:
-    obj = apply_handling(
-        {
-            "type": "indicator",
-            "spec_version": "2.1",
-            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
-            "created": "2025-01-07T00:00:00.000Z",
-            "modified": "2025-01-07T00:00:00.000Z",
-            "pattern_type": "stix",
-            "pattern": "[ipv4-addr:value = '198.51.100.1']",
-            "valid_from": "2025-01-07T00:00:00Z",
-        },
-        HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)),
-    )
+    obj = apply_handling(_indicator(), HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)))
     obj["extensions"][HANDLING_EXTENSION_ID][field] = value
     with pytest.raises(InvalidInput, match=f"handling.*{said}"):
         validate_object(obj, sqlite_node.registry, where="object 1")
+
+
+def test_a_handling_checked_once_does_not_vouch_for_a_look_alike(sqlite_node: Node) -> None:
+    """Conforming handlings are remembered by value and type: ``orcon: 1`` is not ``orcon: true``."""
+    good = apply_handling(_indicator(), HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",), orcon=True))
+    validate_object(good, sqlite_node.registry, where="object 1")
+    bad = json.loads(json.dumps(good))
+    bad["extensions"][HANDLING_EXTENSION_ID]["orcon"] = 1
+    with pytest.raises(InvalidInput, match=r"handling.*orcon"):
+        validate_object(bad, sqlite_node.registry, where="object 2")
