@@ -1,4 +1,7 @@
-"""The maritime REST API, ``/api/v1/maritime``: incidents, statistics, areas, the picture. Thin over services."""
+"""The maritime REST API, ``/api/v1/maritime``: incidents, statistics, areas, the picture and its AIS reports.
+
+Thin over services.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,22 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from mitra.core.schemas import ObjectRead
+from mitra.pillars.maritime.ais.listing import ReportKind
 from mitra.pillars.maritime.areas import parse_area_geojson
-from mitra.pillars.maritime.models import IncidentInput
+from mitra.pillars.maritime.models import AisReportList, IncidentInput
 from mitra.pillars.maritime.schemas import (
+    AidToNavigationPage,
+    AidToNavigationRead,
     AreaUpload,
+    BaseStationPage,
+    BaseStationRead,
     IncidentCreate,
     IncidentPage,
     IncidentRead,
+    SafetyMessagePage,
+    SafetyMessageRead,
+    SarAircraftPage,
+    SarAircraftRead,
     StatsRead,
     StatsRow,
 )
@@ -22,6 +34,7 @@ from mitra.pillars.maritime.service import (
     build_picture,
     create_incident,
     incident_stats,
+    list_ais_reports,
     list_incidents,
     save_areas,
     stored_areas,
@@ -133,3 +146,92 @@ def track(
 ) -> dict[str, Any]:
     start, end = window(since, until)
     return {"mmsi": mmsi, "positions": vessel_track(node_of(request), actor, mmsi=mmsi, since=start, until=end)}
+
+
+# ----- the other AIS reports: pillar measurements, like positions (identity, then READ_DATA in the service) -----
+
+LimitQuery = Annotated[int, Query(ge=1, le=5000, description="Items on the page")]
+CursorQuery = Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
+
+
+def _ais_list(
+    request: Request,
+    actor: Actor,
+    kind: ReportKind,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    cursor: str | None,
+) -> AisReportList:
+    start, end = window(since, until)
+    return list_ais_reports(node_of(request), actor, kind=kind, since=start, until=end, limit=limit, cursor=cursor)
+
+
+def _counts(listed: AisReportList) -> dict[str, Any]:
+    """A page's cursor and counts, as every AIS report page has them."""
+    return {
+        "next": listed.next,
+        "total": listed.total,
+        "unknown_time_held": listed.unknown_time_held,
+        "unknown_time_listed": listed.unknown_time_listed,
+    }
+
+
+@router.get("/base-stations", response_model=BaseStationPage, responses=ERRORS)
+def list_base_stations(
+    request: Request,
+    actor: ActorDep,
+    since: DayQuery = None,
+    until: DayQuery = None,
+    limit: LimitQuery = 500,
+    cursor: CursorQuery = None,
+) -> BaseStationPage:
+    """Base stations by MMSI, each with its latest report in the window (types 4 and 11): one page and ``total``.
+
+    Without ``since``/``until`` stations heard only at unknown times are listed too, ``at`` null.
+    """
+    listed = _ais_list(request, actor, "stations", since, until, limit, cursor)
+    return BaseStationPage(items=[BaseStationRead(**i) for i in listed.items], **_counts(listed))
+
+
+@router.get("/sar-aircraft", response_model=SarAircraftPage, responses=ERRORS)
+def list_sar_aircraft(
+    request: Request,
+    actor: ActorDep,
+    since: DayQuery = None,
+    until: DayQuery = None,
+    limit: LimitQuery = 500,
+    cursor: CursorQuery = None,
+) -> SarAircraftPage:
+    """Search-and-rescue aircraft by MMSI, each with its latest position in the window (type 9)."""
+    listed = _ais_list(request, actor, "sar", since, until, limit, cursor)
+    return SarAircraftPage(items=[SarAircraftRead(**i) for i in listed.items], **_counts(listed))
+
+
+@router.get("/aids-to-navigation", response_model=AidToNavigationPage, responses=ERRORS)
+def list_aids_to_navigation(
+    request: Request,
+    actor: ActorDep,
+    since: DayQuery = None,
+    until: DayQuery = None,
+    limit: LimitQuery = 500,
+    cursor: CursorQuery = None,
+) -> AidToNavigationPage:
+    """Aids to navigation by MMSI, each with its latest report in the window (type 21)."""
+    listed = _ais_list(request, actor, "aids", since, until, limit, cursor)
+    return AidToNavigationPage(items=[AidToNavigationRead(**i) for i in listed.items], **_counts(listed))
+
+
+@router.get("/safety-messages", response_model=SafetyMessagePage, responses=ERRORS)
+def list_safety_messages(
+    request: Request,
+    actor: ActorDep,
+    since: DayQuery = None,
+    until: DayQuery = None,
+    limit: LimitQuery = 500,
+    cursor: CursorQuery = None,
+) -> SafetyMessagePage:
+    """Safety-related text messages newest first (types 12, addressed, and 14, broadcast), those of unknown
+    time last (listed only without ``since``/``until``)."""
+    listed = _ais_list(request, actor, "safety", since, until, limit, cursor)
+    return SafetyMessagePage(items=[SafetyMessageRead(**i) for i in listed.items], **_counts(listed))

@@ -1,4 +1,4 @@
-"""The maritime pillar's vocabularies and typed values: incident and area inputs, regional statistics."""
+"""The maritime pillar's vocabularies and typed values: incident and area inputs, regional statistics, AIS lists."""
 
 from __future__ import annotations
 
@@ -207,3 +207,25 @@ def check_event(obj: Mapping[str, Any], where: str) -> None:
     for name, bound in (("lat", 90), ("lon", 180)):
         if name in obj and not -bound <= _number(obj, name, where) <= bound:
             raise InvalidInput(f"{where}: {name} {obj[name]!r} is outside -{bound}..{bound}")
+
+
+@dataclass(frozen=True, slots=True)
+class AisReportList:
+    """One page of base stations, SAR aircraft, aids to navigation or safety messages, and how many there are.
+
+    ``total``: how many match the window (senders for the first three, messages for the last), on every page.
+    ``unknown_time_held``: reports of this kind held with an unknown time; they are listed (their time None)
+    only when no window is asked for (``unknown_time_listed``): a time that is not known is in no window.
+    """
+
+    kind: str
+    items: list[dict[str, Any]]
+    next: str | None
+    total: int
+    unknown_time_held: int
+    unknown_time_listed: bool
+
+    @property
+    def shown(self) -> str:
+        """The count for a person: "shown N of M"."""
+        return f"shown {len(self.items):,} of {self.total:,}"

@@ -1,4 +1,7 @@
-"""Maritime pages under ``/maritime``: the shared picture (map), incidents, statistics, areas. Thin over services."""
+"""Maritime pages under ``/maritime``: the shared picture (map), incidents, statistics, areas, AIS safety messages.
+
+Thin over services.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from mitra.pillars.maritime.service import (
     create_incident,
     get_incident,
     incident_stats,
+    list_ais_reports,
     list_incidents,
     save_areas,
     vessel_track,
@@ -76,6 +80,22 @@ def track_json(request: Request, mmsi: int, since: str = "", until: str = "") ->
     start, end = window(since, until)
     positions = vessel_track(node_of(request), actor, mmsi=mmsi, since=start, until=end)
     return JSONResponse({"mmsi": mmsi, "positions": positions})
+
+
+@pages.get("/safety-messages", response_class=HTMLResponse)
+def safety_messages_page(
+    request: Request,
+    user: SignedIn,
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Every AIS safety message in the window, newest first, 200 a page (the map shows the newest 100)."""
+    start, end = window(since, until)
+    listed = list_ais_reports(
+        node_of(request), user.actor, kind="safety", since=start, until=end, limit=200, cursor=cursor
+    )
+    return render(request, "maritime/safety.html", user, listed=listed, since=since, until=until, cursor=cursor)
 
 
 def _form_page(

@@ -1,7 +1,8 @@
 """The maritime pillar's operations over a node: incidents, areas of interest and the shared picture.
 
 Incidents, events and areas are objects, read with the viewer's actor through ``node.store`` (and so
-through policy); vessel positions and tracks are pillar measurements, shown only if the viewer may
+through policy); vessel positions and tracks, and the other AIS reports (base stations, SAR aircraft,
+aids to navigation, safety messages), are pillar measurements, shown only if the viewer may
 ``READ_DATA``. Each function takes the caller's session (or opens a read) and never commits.
 """
 
@@ -20,10 +21,12 @@ from mitra.core.paging import Page, page_by_key
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import parse_day_or_timestamp, timestamp_or_none
+from mitra.pillars.maritime.ais import listing
+from mitra.pillars.maritime.ais.listing import ReportKind
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.areas import area_object, default_areas, geometry_of
 from mitra.pillars.maritime.incidents import incident_object, occurred_at, one_per_record, stats_of
-from mitra.pillars.maritime.models import AreaInput, IncidentInput, IncidentStats
+from mitra.pillars.maritime.models import AisReportList, AreaInput, IncidentInput, IncidentStats
 from mitra.pillars.maritime.types import AREA_OF_INTEREST, MARITIME_EVENT, MARITIME_INCIDENT
 from mitra.policy import Action, Actor
 
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 MAX_INCIDENTS = 2000
 MAX_VESSELS = 5000
 MAX_EVENTS = 2000
+MAX_AIS_SENDERS = 5000  # base stations, SAR aircraft, aids to navigation drawn on the map (the most a page holds)
+MAX_SAFETY_ON_MAP = 100  # the newest safety messages beside the map; the rest on their own page
 
 
 def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: datetime | None) -> dict[str, Any]:
@@ -51,10 +56,15 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
     may_read_data = may(actor, Action.READ_DATA, nation=node.nation)
     vessels: list[dict[str, Any]] = []
     untimed = 0
+    others: dict[str, dict[str, Any] | None] = dict.fromkeys(_PICTURE_KEYS.values())
     if may_read_data:
         store = PositionStore.for_settings(node.settings)
         vessels = store.latest_positions(since=since, until=until, limit=MAX_VESSELS)
         untimed = store.untimed_counts()[0]
+        for kind, key in _PICTURE_KEYS.items():
+            limit = MAX_SAFETY_ON_MAP if kind == "safety" else MAX_AIS_SENDERS
+            listed = list_ais_reports(node, actor, kind=kind, since=since, until=until, limit=limit)
+            others[key] = _picture_list(listed)
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
@@ -66,7 +76,72 @@ def build_picture(node: Node, actor: Actor, *, since: datetime | None, until: da
         "vessels": vessels,
         "positions_shown": may_read_data,
         "positions_untimed": untimed,  # held with an unknown time: no place on a map in time
+        **others,  # each None when positions are not shown
     }
+
+
+_PICTURE_KEYS: dict[ReportKind, str] = {
+    "stations": "base_stations",
+    "sar": "sar_aircraft",
+    "aids": "aids_to_navigation",
+    "safety": "safety_messages",
+}
+
+
+def _picture_list(listed: AisReportList) -> dict[str, Any]:
+    return {
+        "items": listed.items,
+        "total": listed.total,
+        "truncated": listed.next is not None,
+        "unknown_time_held": listed.unknown_time_held,
+        "unknown_time_listed": listed.unknown_time_listed,
+    }
+
+
+_ITEMS = {
+    "stations": listing.station_item,
+    "sar": listing.sar_item,
+    "aids": listing.aid_item,
+    "safety": listing.safety_item,
+}
+
+
+def list_ais_reports(
+    node: Node,
+    actor: Actor,
+    *,
+    kind: ReportKind,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int = 500,
+    cursor: str | None = None,
+) -> AisReportList:
+    """One page of base stations, SAR aircraft or aids to navigation (the latest report of each, by MMSI) or of
+    safety messages (newest first), in the window (pillar measurements: ``READ_DATA`` needed).
+
+    Without a window, reports of unknown time are listed too, their time None; a window leaves them out
+    (their time cannot be placed in it) and the list says how many are held.
+    """
+    permit(actor, Action.READ_DATA, nation=node.nation)
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("since: must not be later than until")
+    store = PositionStore.for_settings(node.settings)
+    listed_untimed = since is None and until is None
+    if kind == "safety":
+        rows = store.safety_messages_named(since=since, until=until, with_unknown_time=listed_untimed)
+    else:
+        rows = store.latest_of_each(kind, since=since, until=until, with_unknown_time=listed_untimed)
+    items = [_ITEMS[kind](row) for row in rows]
+    order = listing.newest_first if kind == "safety" else listing.by_mmsi
+    page = page_by_key(items, key=order, cursor=cursor, limit=limit)
+    return AisReportList(
+        kind=kind,
+        items=page.items,
+        next=page.next,
+        total=len(items),
+        unknown_time_held=store.counts()[kind][1],
+        unknown_time_listed=listed_untimed,
+    )
 
 
 def vessel_track(

@@ -187,6 +187,15 @@ def _sql_list(files: Iterable[Path]) -> str:
     return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
 
 
+def _as_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of a query, each as column -> value, times as ISO text in UTC."""
+    names = [d[0] for d in cursor.description or ()]
+    return [
+        {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in zip(names, row, strict=True)}
+        for row in cursor.fetchall()
+    ]
+
+
 class PositionStore:
     """Positions and the other reports AIS carries; every read is a DuckDB query over the Parquet files."""
 
@@ -595,11 +604,7 @@ class PositionStore:
                 """,  # noqa: S608 - our own view names
                 [_naive(since), _naive(until), limit],
             )
-            names = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-        return [
-            {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in zip(names, row, strict=True)} for row in rows
-        ]
+            return _as_dicts(cursor)
 
     def station_reports(
         self,
@@ -644,6 +649,66 @@ class PositionStore:
     ) -> list[dict[str, Any]]:
         """Safety-related text messages: addressed (type 12, with the addressee) and broadcast (type 14)."""
         return self._reports("safety", since=since, until=until, limit=limit, with_unknown_time=with_unknown_time)
+
+    def latest_of_each(
+        self, dataset: str, *, since: datetime | None, until: datetime | None, with_unknown_time: bool
+    ) -> list[dict[str, Any]]:
+        """The latest report of each MMSI of ``stations``, ``sar`` or ``aids`` in the window, by MMSI.
+
+        Each row is the report as stored, with ``reports`` (how many it sent in the window), ``first_ts`` and
+        ``static_name`` (its latest name from a static report, None if it never sent one). Latest is the newest
+        time; a sender whose reports all have an unknown time (only with ``with_unknown_time``) is given by the
+        last of them in (source, line) order, its ``ts`` None.
+        """
+        if dataset not in ("stations", "sar", "aids"):
+            raise ValueError(f"{dataset!r}: the latest of each MMSI is read from stations, sar or aids")
+        view = f"all_{dataset}" if with_unknown_time else dataset
+        with self.reading() as con:
+            cursor = con.execute(
+                f"""
+                WITH ranked AS (
+                    SELECT *, count(*) OVER (PARTITION BY mmsi) AS reports,
+                           min(ts) OVER (PARTITION BY mmsi) AS first_ts,
+                           row_number() OVER (
+                               PARTITION BY mmsi ORDER BY ts DESC NULLS LAST, source DESC, line DESC
+                           ) AS rank_in_mmsi
+                    FROM {view}
+                    WHERE ($1::TIMESTAMP IS NULL OR ts >= $1) AND ($2::TIMESTAMP IS NULL OR ts <= $2)
+                ), names AS (
+                    SELECT mmsi, arg_max(name, ts) AS static_name FROM static WHERE name IS NOT NULL AND name <> ''
+                    GROUP BY mmsi
+                )
+                SELECT ranked.* EXCLUDE (rank_in_mmsi), names.static_name
+                FROM ranked LEFT JOIN names USING (mmsi) WHERE rank_in_mmsi = 1 ORDER BY mmsi
+                """,  # noqa: S608 - our own view names
+                [_naive(since), _naive(until)],
+            )
+            return _as_dicts(cursor)
+
+    def safety_messages_named(
+        self, *, since: datetime | None, until: datetime | None, with_unknown_time: bool
+    ) -> list[dict[str, Any]]:
+        """Every safety message in the window (as stored), with ``sender_name`` and ``dest_name`` where a static
+        report names them (else None), in time order, those of unknown time (only with ``with_unknown_time``) last.
+        """
+        view = "all_safety" if with_unknown_time else "safety"
+        with self.reading() as con:
+            cursor = con.execute(
+                f"""
+                WITH names AS (
+                    SELECT mmsi, arg_max(name, ts) AS name FROM static WHERE name IS NOT NULL AND name <> ''
+                    GROUP BY mmsi
+                )
+                SELECT message.*, sender.name AS sender_name, addressee.name AS dest_name
+                FROM {view} AS message
+                LEFT JOIN names AS sender ON sender.mmsi = message.mmsi
+                LEFT JOIN names AS addressee ON addressee.mmsi = message.dest_mmsi
+                WHERE ($1::TIMESTAMP IS NULL OR ts >= $1) AND ($2::TIMESTAMP IS NULL OR ts <= $2)
+                ORDER BY ts NULLS LAST, source, line
+                """,  # noqa: S608 - one of two view names
+                [_naive(since), _naive(until)],
+            )
+            return _as_dicts(cursor)
 
     # ----- ingest reports and checkpoints --------------------------------------------------
 
