@@ -16,20 +16,20 @@ import httpx
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from mitra.audit.service import head
 from mitra.core.objects import WROTE_OBJECTS
 from mitra.exchange.models import Partner
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
-from mitra.exchange.witness import publish_head
+from mitra.exchange.witness import head_is_due, publish_head
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 
 log = logging.getLogger("mitra.exchange")
 
 
-# How often a serving node publishes its audit head for its partners to witness, at most (and only if it moved):
-# often enough that `audit verify --with-partner` has a recent witness, rarely enough not to fill the audit log.
+# How often a serving node publishes its audit head for its partners to witness, at most (and only when the chain
+# moved by more than witnessing itself, ``witness.head_is_due``): often enough that `audit verify --with-partner`
+# has a recent witness, rarely enough not to fill the audit log.
 WITNESS_EVERY_SECONDS = 600.0
 
 
@@ -37,7 +37,8 @@ class Syncer:
     """A background thread pulling from every partner every ``interval`` seconds, or when woken.
 
     Before a round it publishes the node's audit head (at most every ``witness_every`` seconds, and only if the
-    chain grew since the last one), so partners countersign it as the demo's rounds do.
+    chain moved by more than witnessing itself since the last one), so partners countersign it as the demo's rounds
+    do. An idle round writes nothing: a pull that brings nothing and a page served empty leave no entry.
     """
 
     def __init__(self, node: Node, interval: float, *, witness_every: float = WITNESS_EVERY_SECONDS) -> None:
@@ -45,7 +46,6 @@ class Syncer:
         self.interval = interval
         self.witness_every = witness_every
         self._published_at = float("-inf")
-        self._published_seq: int | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sync-{node.nation}", daemon=True)
@@ -71,17 +71,21 @@ class Syncer:
             self.pull_all()
 
     def publish_head_if_due(self) -> bool:
-        """Publish the audit head if ``witness_every`` has passed and the chain grew; whether it did."""
+        """Publish the audit head if ``witness_every`` has passed and there is something new to witness; whether it did.
+
+        Asked first in a read transaction, so an idle round does not take the node's write lock.
+        """
         if time.monotonic() - self._published_at < self.witness_every:
             return False
-        with self.node.db.write() as session:
-            seq, _ = head(session)
-            if seq == self._published_seq:
+        with self.node.db.read() as session:
+            if not head_is_due(session, self.node):
                 return False
+        with self.node.db.write() as session:
             published = publish_head(session, self.node)
-            self._published_seq, _ = head(session)
+        if published is None:
+            return False
         self._published_at = time.monotonic()
-        return published is not None
+        return True
 
     def pull_all(self) -> None:
         try:

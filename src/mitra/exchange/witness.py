@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,11 +16,71 @@ from mitra.exchange.taxii import handling_beside
 from mitra.exchange.types import AUDIT_HEAD, AUDIT_WITNESS
 from mitra.node import Node
 
+# Witnessing's own traffic: publishing a head, a partner's head or countersignature arriving, countersigning it.
+_WITNESS_PREFIXES = (f"{AUDIT_HEAD.name}--", f"{AUDIT_WITNESS.name}--")
+# Entries that only summarise others beside them (a page's receipts and refusals have their own entries), or note
+# that the exchange is down (not an act on data): neither calls for a new head.
+_SUMMARY_ACTIONS = frozenset({"sync_page", "sync_failed"})
+
+
+def _is_witnessing(entry: AuditEntry) -> bool:
+    """Whether ``entry`` records witnessing itself, or only summarises: a new head for it alone witnesses nothing.
+
+    Without this, witnessing feeds itself: our head goes out, the partner's countersignature comes back, that
+    receipt advances our chain, so a new head is due, and so on every round for ever.
+    """
+    if entry.action in _SUMMARY_ACTIONS:
+        return True
+    if entry.action == "refuse":  # a refused head is a forgery or a fault: worth witnessing
+        return False
+    if entry.object_id is not None:
+        return entry.object_id.startswith(_WITNESS_PREFIXES)
+    if entry.action != "export":
+        return False
+    try:
+        detail = json.loads(entry.detail)
+    except ValueError:
+        return False
+    versions = detail.get("versions") if isinstance(detail, dict) else None
+    if not isinstance(versions, list) or len(versions) != detail.get("objects"):
+        return False  # a page listed in part (over 1,000 objects) is not only heads and countersignatures
+    return all(isinstance(v, str) and v.startswith(_WITNESS_PREFIXES) for v in versions)
+
+
+def head_is_due(session: Session, node: Node) -> bool:
+    """Whether the chain moved since this node last published its head, by more than witnessing itself."""
+    published = session.scalar(
+        select(StixObject.body)
+        .where(StixObject.type == AUDIT_HEAD.name, StixObject.received_from.is_(None))
+        .order_by(StixObject.seq.desc())
+        .limit(1)
+    )
+    if published is None:
+        return True
+    last = json.loads(published).get("seq")
+    seq, _ = head(session)
+    if not isinstance(last, int) or last > seq:  # a chain behind its published head (restored): publish afresh
+        return True
+    after = last
+    while True:  # in batches: an idle node has a handful of entries here, a busy one stops at the first
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(200)
+        ).all()
+        if not entries:
+            return False
+        if not all(_is_witnessing(entry) for entry in entries):
+            return True
+        after = entries[-1].seq
+
 
 def publish_head(session: Session, node: Node) -> dict[str, object] | None:
-    """Record this node's current audit head as an object released to every partner."""
+    """Record this node's audit head as an object released to every partner, if there is anything new to witness.
+
+    Nothing is published (``None``) without partners, or when every entry since the last published head is
+    witnessing itself (:func:`head_is_due`): an idle pair converges after a round or two and then writes nothing.
+    """
     partners = tuple(session.scalars(select(Partner.nation)))
-    if not partners:
+    if not partners or not head_is_due(session, node):
         return None
     seq, digest = head(session)
     return node.record_own(
