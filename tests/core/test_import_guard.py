@@ -44,3 +44,43 @@ def test_an_import_does_not_version_a_partners_object(tmp_path: Path) -> None:
     assert report.accounted == report.read
     assert latest.originator_nation == "MYS"
     assert latest.as_stix()["name"] == "MYS original"
+
+
+def test_the_store_itself_refuses_a_version_from_another_originator(tmp_path: Path) -> None:
+    """The rule lives in the store's one path: a caller that skips every check still cannot write it."""
+    from sqlalchemy import func, select
+
+    from mitra.core.objects import Provenance, StixObject
+    from mitra.core.stix import apply_handling
+
+    with paired_nodes(tmp_path) as both:
+        body = {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--5d0c8a8e-31a4-4c1b-9d7e-1f2a3b4c5d6e",
+            "created": "2025-01-07T00:00:00.000Z",
+            "modified": "2025-01-07T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '198.51.100.6']",
+            "pattern_type": "stix",
+            "valid_from": "2025-01-07T00:00:00Z",
+        }
+        later = body | {"modified": "2025-02-07T00:00:00.000Z", "name": "taken over"}
+        with both.ind.db.write() as session:
+            store = both.ind.store
+            store.store_versions(
+                session,
+                [apply_handling(body, HandlingInput("green", "IND", "NSCS"))],
+                provenance=Provenance(),
+                audit_actor="t",
+            )
+            [result] = store.store_versions(
+                session,
+                [apply_handling(later, HandlingInput("green", "MYS", "NSC"))],
+                provenance=Provenance(),
+                audit_actor="t",
+            )
+        with both.ind.db.read() as session:
+            versions = session.scalar(select(func.count()).where(StixObject.id == body["id"]))
+    assert (result.outcome, result.reason) == ("refused", "held from IND; only the originator versions it")
+    assert result.seq is None
+    assert versions == 1

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record
 from mitra.core import releases as release_rules
+from mitra.core import versioning
 from mitra.core.access import permit
 from mitra.core.records import SOURCE_IMPORT, Provenance, StixObject, _actor_label, _chunks
 from mitra.core.stix import (
@@ -94,6 +95,7 @@ def import_objects(
         for o in kept
         if o.obj["id"] in latest and latest[o.obj["id"]].originator_nation == store.nation
     }
+    refused: set[str] = set()
     for chunk in _chunks(kept, 2000):
         results = store.store_versions(
             session,
@@ -102,11 +104,15 @@ def import_objects(
             audit_actor=_actor_label(actor),
             handlings=[o.handling for o in chunk],
         )
-        for result in results:
-            report.count(result.outcome)
+        for offered, result in zip(chunk, results, strict=True):
+            if result.outcome == "refused":
+                report.reject(result.reason, offered.position)
+                refused.add(result.object_id)
+            else:
+                report.count(result.outcome)
         if on_progress is not None:
             on_progress(len(chunk))
-    release_rules.record_releases(store, session, actor, releases)
+    release_rules.record_releases(store, session, actor, [r for r in releases if r[0] not in refused])
     if store.on_narrowed is not None and before:
         after = _latest_rows(session, set(before))
         for object_id, marking in before.items():
@@ -187,8 +193,8 @@ def versionable(
 ) -> list[_Offered]:
     """Leave out, as rejected, versions of objects held already that this import may not version.
 
-    Only an object's originator versions it (a partner's object stays the partner's), and
-    nobody versions an object held under a marking they may not see.
+    Nobody versions an object held under a marking they may not see (and learns nothing of it); only its
+    originator versions an object (the store's rule, ``versioning.not_the_originator``).
     """
     kept: list[_Offered] = []
     for o in offered:
@@ -196,8 +202,8 @@ def versionable(
         reason = None
         if held is not None and not store.decide_view(held, actor).allowed:
             reason = "held already under a marking you may not see"
-        elif held is not None and held.originator_nation != o.handling.originator_nation:
-            reason = f"held from {held.originator_nation}; only the originator versions it"
+        elif held is not None:  # the store refuses it too; left out here so it is not counted as a release
+            reason = versioning.not_the_originator([held.originator_nation], o.handling)
         if reason is None:
             kept.append(o)
         else:

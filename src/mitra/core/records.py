@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -161,7 +161,8 @@ class StoreResult:
 
     object_id: str
     modified: str
-    outcome: Outcome  # "added", "updated", or "unchanged" (this version is held already)
+    # "added", "updated", "unchanged" (this version is held already), or "refused" (nothing stored: ``reason``)
+    outcome: Outcome | Literal["refused"]
     reason: str = ""
     seq: int | None = None  # the stored row's sequence number, when stored
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, delete, select
@@ -48,6 +48,9 @@ def store_versions(
 ) -> list[StoreResult]:
     """Store already-validated versions in one go, skipping (id, modified) already held.
 
+    A version of an object held here from another originator is refused (its result says why; nothing
+    of it is stored): only an object's originator versions it.
+
     The node lock must be held. One audit entry per stored version, in this transaction.
     New rows go in with one multi-row INSERT (the ORM's per-instance cost dominated big
     imports); a result's ``seq`` finds the stored row.
@@ -72,6 +75,13 @@ def store_versions(
             results.append(StoreResult(obj["id"], modified_text, "unchanged", "version already stored"))
             continue
         handling = handlings[index] if handlings else read_handling(obj, where=obj["id"])
+        # Only an object's originator versions it, whichever door the version came by (an import, a partner).
+        reason = not_the_originator(
+            [v.originator_nation for v in stored] + [v["originator_nation"] for v in added], handling
+        )
+        if reason is not None:
+            results.append(StoreResult(obj["id"], modified_text, "refused", reason))
+            continue
         latest_modified = max([v.modified for v in stored] + [v["modified"] for v in added], default=None)
         is_latest = latest_modified is None or modified > latest_modified
         if is_latest:  # whichever version was latest, stored or added in this call, is no longer
@@ -132,6 +142,16 @@ def store_versions(
     if events:
         record_many(session, events, at=now)
     return results
+
+
+def not_the_originator(held_from: Iterable[str], handling: HandlingInput) -> str | None:
+    """Why a version under ``handling`` may not be stored beside versions held from ``held_from``, if it may not.
+
+    The store's rule (``store_versions`` refuses such a version); an importer asks first only to leave a
+    refused object out of what it counts as released.
+    """
+    others = set(held_from) - {handling.originator_nation}
+    return f"held from {', '.join(sorted(others))}; only the originator versions it" if others else None
 
 
 def remark_row(

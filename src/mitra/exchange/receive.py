@@ -108,6 +108,9 @@ class Receiver:
             if result.outcome == "unchanged":  # the same version twice in one page
                 report.already_held += 1
                 continue
+            if result.outcome == "refused":  # held here from another originator: the store versions it not
+                self._refuse(session, obj, f"object from {self.partner.nation} ({obj['id']}): {result.reason}", report)
+                continue
             report.received += 1
             if obj["type"] == RETRACTION.name or obj.get("revoked") is True:
                 self._apply_retraction(session, obj)
@@ -152,7 +155,6 @@ class Receiver:
                 raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
         handling = self._handling(checked, beside, where)
         self._check_not_conflicting(held, checked, handling, signature, where)
-        self._check_originator(held, checked, handling, where)
         decision = decide(
             Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
@@ -208,14 +210,6 @@ class Receiver:
         ):
             raise _AlreadyHeld(row, handling, signature)
         raise _AlreadyHeld()
-
-    def _check_originator(self, held: _HeldVersions, obj: dict[str, Any], handling: HandlingInput, where: str) -> None:
-        """Only an object's originator versions it: a partner's version of an object this node holds from another
-        originator (its own, say) is refused, as the store's import refuses it; it would have become the latest."""
-        origins = {found.row.originator_nation for found in held.get(obj["id"], {}).values()}
-        origins -= {handling.originator_nation}
-        if origins:
-            raise InvalidInput(f"{where}: held here from {', '.join(sorted(origins))}; only the originator versions it")
 
     def _remark(
         self, session: Session, row: StixObject, handling: HandlingInput, signature: str | None, now: datetime
