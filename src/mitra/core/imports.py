@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -118,7 +119,9 @@ def import_objects(
         for object_id, marking in before.items():
             now = after[object_id].handling(held_by=store.nation)
             if now != marking:
-                store.on_narrowed(session, object_id, marking, now, f"marking narrowed by the import of {where}")
+                store.on_narrowed(
+                    session, object_id, marking, now, f"marking narrowed by the import of {PurePath(where).name}"
+                )
     record(
         session,
         AuditEvent(

@@ -51,10 +51,15 @@ def change_marking(
     return row, notified
 
 
+_REASON_LENGTH = int(RETRACTION.schema["properties"]["reason"]["maxLength"])
+
+
 def _retract(session: Session, node: Node, object_id: str, partner: str, reason: str) -> None:
+    # A narrowing is never refused for the length of its explanation: a long one is cut, and says so.
+    said = reason if len(reason) <= _REASON_LENGTH else reason[: _REASON_LENGTH - 1] + "…"
     node.record_own(
         session,
-        {"type": RETRACTION.name, "object_ref": object_id, "reason": reason},
+        {"type": RETRACTION.name, "object_ref": object_id, "reason": said},
         releasable_to=(partner,),
         audit_action="retract",
     )
