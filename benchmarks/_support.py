@@ -17,10 +17,11 @@ import requests
 TAXII = "application/taxii+json;version=2.1"
 
 
-def indicators(count: int, *, malware_every: int = 5) -> list[dict[str, Any]]:
-    """Deterministic objects: indicators, and one malware in every ``malware_every``."""
+def indicators(count: int, *, malware_every: int = 5, start: int = 0) -> list[dict[str, Any]]:
+    """Deterministic objects: indicators, and one malware in every ``malware_every``; numbered from ``start``
+    (so a large set can be made a slice at a time)."""
     objects = []
-    for i in range(count):
+    for i in range(start, start + count):
         stamp = f"2025-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
         if i % malware_every == 0:
             objects.append(

@@ -1,0 +1,187 @@
+"""A first sync of N objects (default 1,000,000) India -> Malaysia, with Malaysia's memory sampled throughout.
+
+Mitra's full pull (fetch, verify every signature, validate, decide, store, audit) from an India server in its
+own process, pages of 1,000, against ``taxii2-client`` reading the same pages and keeping nothing, in the same
+run. Malaysia's resident memory is sampled every second of its pull: the goal is flat memory (what a pull
+holds is one page and the next, whatever the size of the partner's collection), and the whole input is checked
+at the end (every object India served is stored at Malaysia, once, with the bytes India served).
+
+One run a side: at a million objects a run takes minutes, so the machine's load is printed at start and end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlalchemy import func, select
+
+from _support import free_port, indicators, load_average, python, start
+from mitra.bootstrap import open_node
+from mitra.core.objects import Provenance, StixObject
+from mitra.core.stix import HandlingInput, apply_handling
+from mitra.exchange.models import Partner
+from mitra.exchange.partners import pair
+from mitra.exchange.sync import pull_from_partner
+from mitra.exchange.transport import HttpTransport
+from mitra.foundation.canonical import canonical_json
+from mitra.settings import load_settings
+from sync import env_for
+
+SLICE = 20_000
+
+
+def resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Sampler(threading.Thread):
+    """Resident memory of this process, once a second, with the number of objects stored by then."""
+
+    def __init__(self, stored: Callable[[], int]) -> None:
+        super().__init__(daemon=True)
+        self.stored, self.done = stored, threading.Event()
+        self.samples: list[tuple[int, float]] = []
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            self.samples.append((self.stored(), resident_mb()))
+
+
+class Digest:
+    """An order-free digest of a set of bodies (the XOR of their SHA-256s) and their count, kept as they pass."""
+
+    def __init__(self) -> None:
+        self.total, self.count = 0, 0
+
+    def add(self, body: str) -> None:
+        self.total ^= int.from_bytes(hashlib.sha256(body.encode("utf-8")).digest(), "big")
+        self.count += 1
+
+
+def main(count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        port = free_port()
+        nodes = {
+            n: open_node(
+                load_settings(
+                    nation=n, agencies="NSCS" if n == "IND" else "NSC", data_dir=tmp / n.lower(), database_url=""
+                )
+            )
+            for n in ("IND", "MYS")
+        }
+        for node in nodes.values():
+            node.init()
+        pair(nodes["IND"], nodes["MYS"], a_url=f"http://127.0.0.1:{port}", b_url="http://127.0.0.1:1")
+        handling = HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",))
+        print(f"making {count:,} objects at India...", flush=True)
+        for at in range(0, count, SLICE):
+            chunk = [apply_handling(o, handling) for o in indicators(min(SLICE, count - at), start=at)]
+            with nodes["IND"].db.write() as session:
+                nodes["IND"].store.store_versions(session, chunk, provenance=Provenance(), audit_actor="bench")
+        with nodes["MYS"].db.read() as session:
+            partner = session.get(Partner, "IND")
+            assert partner is not None
+            root, token = partner.api_root_url, partner.token or ""
+            collection_id = partner.collection_id
+        definitions = {canonical_json(d) for d in nodes["IND"].registry.extension_definitions()}
+        nodes["IND"].close()
+        server = start(
+            [python(), "-m", "mitra.cli", "serve"],
+            env_for(nodes["IND"], port, 3600),
+            f"http://127.0.0.1:{port}/login",
+            tmp / "ind.log",
+        )
+        load_start = load_average()
+        try:
+            from taxii2client.v21 import Collection, as_pages
+
+            class Bearer(requests.auth.AuthBase):
+                def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+                    r.headers["Authorization"] = f"Bearer {token}"
+                    return r
+
+            collection = Collection(f"{root}collections/{collection_id}/", auth=Bearer())
+            begin = time.perf_counter()
+            served, served_count = Digest(), 0
+            for envelope in as_pages(collection.get_objects, per_request=1000):
+                for obj in envelope.get("objects", []):
+                    text = canonical_json(obj)
+                    if text not in definitions:
+                        served.add(text)
+                served_count += len(envelope.get("objects", []))
+            peer_seconds = time.perf_counter() - begin
+            assert served.count == count, served.count
+
+            mys = nodes["MYS"]
+
+            with mys.db.read() as session:
+                first = int(session.scalar(select(func.max(StixObject.seq))) or 0)
+
+            def stored() -> int:  # versions written since the pull began (the newest seq: one index probe)
+                with mys.db.read() as session:
+                    return int(session.scalar(select(func.max(StixObject.seq))) or 0) - first
+
+            sampler = Sampler(stored)
+            rss_before = resident_mb()
+            sampler.start()
+            transport = HttpTransport(root, token=token, timeout=600)
+            begin = time.perf_counter()
+            report = pull_from_partner(mys, "IND", transport, page_size=1000)
+            mitra_seconds = time.perf_counter() - begin
+            sampler.done.set()
+            sampler.join()
+            transport.close()
+            assert report.received.received == count, report
+            held = Digest()
+            with mys.db.read() as session:
+                query = (
+                    select(StixObject.body).where(StixObject.received_from == "IND").execution_options(yield_per=5000)
+                )
+                for body in session.scalars(query):
+                    held.add(body)
+            assert held.count == count, held.count
+            assert held.total == served.total, "Malaysia's bodies differ from India's"
+        finally:
+            server.terminate()
+            server.wait()
+        load_end = load_average()
+
+    samples = sampler.samples
+    tenth = [mb for n, mb in samples if n >= count // 10]
+    growth = (max(tenth) - tenth[0]) if tenth else float("nan")
+    mitra_rate, peer_rate = count / mitra_seconds, count / peer_seconds
+    print(f"{count:,} objects IND -> MYS, first sync over HTTP on loopback, pages of 1,000; one run a side")
+    print(f"load average at start {load_start}, at end {load_end}")
+    print(f"taxii2-client read only: {peer_seconds:.1f} s ({peer_rate:,.0f} objects/s), {served_count:,} served")
+    print(
+        f"mitra first sync: {mitra_seconds:.1f} s ({mitra_rate:,.0f} objects/s); every object stored once, "
+        "with India's bytes (digest of the whole set)"
+    )
+    marks = [samples[int(len(samples) * f)] for f in (0.1, 0.25, 0.5, 0.75) if samples] + samples[-1:]
+    print(
+        f"Malaysia's resident memory: {rss_before:.0f} MB before; "
+        + ", ".join(f"{mb:.0f} MB at {n:,}" for n, mb in marks)
+        + f"; max {max(mb for _, mb in samples):.0f} MB; growth after the first tenth {growth:.0f} MB"
+    )
+    print(
+        f"RESULT name=first_sync mitra={mitra_rate:.0f} peer={peer_rate:.0f} unit=objects/s "
+        f"ratio={mitra_rate / peer_rate:.3f} objects={count} rss_growth_mb={growth:.0f} "
+        f"load_start={load_start} load_end={load_end}"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
