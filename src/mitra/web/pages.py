@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import secrets
+from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
 
-from mitra.audit.service import recent, verify
+from mitra.audit import views as audit_views
+from mitra.audit.service import AuditEvent, head, record, verify
+from mitra.audit.views import AuditFilter
 from mitra.core.identity import login, logout
+from mitra.core.records import actor_label
+from mitra.exchange.models import Partner
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.exchange.retraction import acknowledgements
-from mitra.foundation.errors import MitraError, TooManyAttempts, Unauthorized
+from mitra.foundation.errors import InvalidInput, MitraError, TooManyAttempts, Unauthorized
+from mitra.foundation.timestamps import format_timestamp, now_utc
+from mitra.node import NATION_NAMES
 from mitra.policy import Action
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, permit, render
@@ -171,11 +183,100 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
     )
 
 
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filter(request: Request) -> AuditFilter:
+    """The audit filters from the query string (a bad one raises, naming its field)."""
+    q = request.query_params
+    return AuditFilter.parse(
+        who=q.get("who"),
+        actor=q.get("actor"),
+        action=q.get("action"),
+        object=q.get("object"),
+        partner=q.get("partner"),
+        since=q.get("since"),
+        until=q.get("until"),
+    )
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, user: SignedIn) -> Response:
+    """The chain's verification, and its entries filtered and paged, newest first (admins of this node)."""
     node = node_of(request)
     permit(request, user, Action.READ_AUDIT)  # a refusal is the error page
+    error: str | None = None
+    try:
+        flt = _audit_filter(request)
+        before = audit_views.read_before(request.query_params.get("before"))
+    except InvalidInput as exc:  # shown beside the form, which keeps what was typed
+        flt, before, error = AuditFilter(), None, str(exc)
     with node.db.read() as session:
         report = verify(session)
-        entries = recent(session, limit=100)
-    return render(request, "audit.html", user, report=report, entries=entries)
+        page = (
+            audit_views.AuditPage([], None)
+            if error
+            else audit_views.search(session, flt, before=before, limit=AUDIT_PAGE_SIZE)
+        )
+        matching = 0 if error else audit_views.count(session, flt)
+        actions = audit_views.actions(session)
+        partners = list(session.scalars(select(Partner.nation).order_by(Partner.nation)))
+    typed = {
+        name: request.query_params.get(name, "") for name in ("actor", "action", "object", "partner", "since", "until")
+    }
+    typed["who"] = request.query_params.get("who", "") or "all"
+    return render(
+        request,
+        "audit.html",
+        user,
+        status=422 if error else 200,
+        report=report,
+        page=page,
+        matching=matching,
+        first_page=before is None,
+        error=error,
+        filters=typed,
+        query=urlencode(flt.query_items()),
+        others=urlencode([(k, v) for k, v in flt.query_items() if k != "who"]),
+        actions=[(a, audit_views.action_label(a)) for a in actions],
+        partners=[(p, NATION_NAMES.get(p, p)) for p in partners],
+        kind_of=audit_views.actor_kind,
+        actor_label=partial(audit_views.actor_label, nations=NATION_NAMES),
+        action_label=audit_views.action_label,
+        detail_summary=audit_views.detail_summary,
+        when_label=audit_views.when_label,
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, user: SignedIn) -> Response:
+    """The filtered entries as CSV, oldest first, streamed in batches; the download is itself an audit entry."""
+    node = node_of(request)
+    permit(request, user, Action.READ_AUDIT)
+    flt = _audit_filter(request)  # a bad filter is the error page, before anything is recorded
+    with node.db.write() as session:
+        record(session, AuditEvent(actor_label(user.actor), "export_audit", None, {"filters": dict(flt.query_items())}))
+        upto, _ = head(session)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(audit_views.CSV_COLUMNS)
+        after = 0
+        while True:
+            with node.db.read() as session:  # one short read a batch: a slow download holds no transaction open
+                batch = audit_views.batch_after(session, flt, after=after, upto=upto)
+                writer.writerows(audit_views.csv_row(entry) for entry in batch)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if not batch:
+                return
+            after = batch[-1].seq
+
+    stamp = format_timestamp(now_utc()).replace(":", "").replace("-", "")[:15]
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{node.nation}-{stamp}.csv"'},
+    )
