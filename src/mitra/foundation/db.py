@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -159,24 +160,23 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     connection = session.connection()
     dialect = connection.dialect
     columns = list(rows[0])
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     # SQLAlchemy writes the statement, once (its own quoting and parameter style); the driver runs it.
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     if set(compiled.params) != set(columns):  # a column default SQLAlchemy would have filled in per row
         raise ValueError(f"insert_rows into {table.name}: give every column of {sorted(compiled.params)}")
-    processed = [
-        {
-            name: value if process is None else process(value)
-            for name, value, process in zip(columns, (row[name] for name in columns), processors, strict=True)
-        }
-        for row in rows
+    order = list(compiled.positiontup or ()) if compiled.positional else columns
+    processors = [
+        (index, process)
+        for index, name in enumerate(order)
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    values: list[Any]
-    if compiled.positional:
-        order = list(compiled.positiontup or ())
-        values = [tuple(row[name] for name in order) for row in processed]
-    else:
-        values = processed
+    pick = itemgetter(*order)
+    values: list[Any] = []
+    for row in rows:
+        fields = list(pick(row)) if len(order) > 1 else [row[order[0]]]
+        for index, process in processors:
+            fields[index] = process(fields[index])
+        values.append(tuple(fields) if compiled.positional else dict(zip(order, fields, strict=True)))
     connection.exec_driver_sql(compiled.string, values)
 
 
