@@ -235,34 +235,24 @@ HANDLING_SCHEMA: Schema = {
 _FAST_CHECK = FastStixCheck(property_extensions=frozenset({HANDLING_EXTENSION_ID}))
 
 
-_CONFORMING_HANDLINGS: set[tuple[Any, ...]] = set()
+_CONFORMING_HANDLINGS: set[str] = set()
 
 
 def _check_handling(handling: dict[str, Any], *, where: str) -> None:
     """The handling against its schema; a page of a thousand objects carries a few handlings, each checked once."""
     key = _typed_key(handling)
-    if key is not None and key in _CONFORMING_HANDLINGS:
+    if key in _CONFORMING_HANDLINGS:
         return
     check_schema(HANDLING_SCHEMA, handling, where=where)
-    if key is not None:
-        if len(_CONFORMING_HANDLINGS) > 4096:
-            _CONFORMING_HANDLINGS.clear()
-        _CONFORMING_HANDLINGS.add(key)
+    if len(_CONFORMING_HANDLINGS) > 4096:
+        _CONFORMING_HANDLINGS.clear()
+    _CONFORMING_HANDLINGS.add(key)
 
 
-def _typed_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A key equal only for equal handlings, types included (``True`` is not ``1``); None if not plain."""
-    parts = []
-    for name, item in value.items():
-        if isinstance(item, list):
-            if not all(type(v) is str for v in item):
-                return None
-            parts.append((name, "list", tuple(item)))
-        elif item is None or type(item) in (str, bool, int, float):
-            parts.append((name, type(item).__name__, item))
-        else:
-            return None
-    return tuple(sorted(parts))
+def _typed_key(value: dict[str, Any]) -> str:
+    """A key equal only for equal handlings, types included: ``repr`` spells ``True`` and ``1``, ``"1"`` and ``1``
+    apart (JSON gives only str, int, float, bool, None, lists and dicts, whose reprs say their type)."""
+    return repr(sorted(value.items()))
 
 
 def validate_object(obj: Any, registry: TypeRegistry, *, where: str) -> dict[str, Any]:
