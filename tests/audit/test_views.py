@@ -22,6 +22,7 @@ from mitra.audit.views import (
     count,
     csv_row,
     detail_summary,
+    object_label,
     read_before,
     search,
     when_label,
@@ -243,4 +244,7 @@ def test_people_read_who_what_and_when_in_words() -> None:
     assert actor_label("IND:NSCS:cli:root", "import") == "root at the console (NSCS)"
     assert detail_summary("export", json.dumps({"objects": 12, "versions": ["a"] * 12})) == "12 objects"
     assert detail_summary("release", json.dumps({"to": "MYS"})) == "to MYS"
+    stored = {"modified": "2025-01-07T09:15:00.000Z", "seq": 3, "tlp": "green", "source": "partner"}
+    assert detail_summary("receive", json.dumps(stored)) == "version 2025-01-07 09:15:00 UTC; TLP:GREEN"
+    assert object_label(INDICATOR) == "indicator--11111111…"
     assert when_label("2025-01-07T09:15:00.000Z") == "2025-01-07 09:15:00 UTC"

@@ -359,6 +359,12 @@ def detail_summary(action: str, detail_text: str, *, limit: int = 160) -> str:
         said.append(f"{rest.pop('received', 0)} received, {rest.pop('refused', 0)} refused")
         said.append(f"{rest.pop('already_held', 0)} held already")
         rest.pop("cursor", None)
+    if "modified" in rest:  # a version stored or re-marked: the store's own bookkeeping (seq, source) is left out
+        said.append(f"version {when_label(str(rest.pop('modified')))}")
+        for key in ("seq", "was_seq", "source"):
+            rest.pop(key, None)
+    if "tlp" in rest:
+        said.append(f"TLP:{str(rest.pop('tlp')).upper()}")
     if "to" in rest:
         said.append(f"to {rest.pop('to')}")
     if "address" in rest:
@@ -374,6 +380,12 @@ def detail_summary(action: str, detail_text: str, *, limit: int = 160) -> str:
             said.append(f"{key}: {value}")
     text = "; ".join(said)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def object_label(object_id: str) -> str:
+    """An object id short enough for a column: its type and the start of its UUID ('indicator--1f2e3d4c…')."""
+    kind, sep, rest = object_id.partition("--")
+    return f"{kind}--{rest[:8]}…" if sep and len(rest) > 8 else object_id
 
 
 def when_label(at: str) -> str:

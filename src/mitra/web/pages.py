@@ -245,6 +245,7 @@ def audit_page(request: Request, user: SignedIn) -> Response:
         action_label=audit_views.action_label,
         detail_summary=audit_views.detail_summary,
         when_label=audit_views.when_label,
+        object_label=audit_views.object_label,
     )
 
 
