@@ -102,14 +102,22 @@ def hav_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Floats:
     return result
 
 
-def _expand(keys: Ints, wanted: Ints) -> tuple[Ints, Ints]:
-    """Every (query, row) with ``keys[row] == wanted[query]``; ``keys`` sorted."""
-    low = np.searchsorted(keys, wanted, "left")
-    counts = np.searchsorted(keys, wanted, "right") - low
-    query = np.repeat(np.arange(len(wanted)), counts)
-    starts = np.cumsum(counts) - counts
-    rows = low[query] + (np.arange(len(query)) - starts[query])
-    return query, rows
+class SortedKeys:
+    """Integer keys sorted once, for finding every row of a key (an equi-join by binary search)."""
+
+    def __init__(self, keys: Ints) -> None:
+        self.order = np.argsort(keys, kind="stable")
+        self.unique, self.low, self.counts = np.unique(keys[self.order], return_index=True, return_counts=True)
+
+    def expand(self, wanted: Ints) -> tuple[Ints, Ints]:
+        """Every (query, row) with ``keys[row] == wanted[query]``."""
+        at = np.minimum(np.searchsorted(self.unique, wanted), len(self.unique) - 1)
+        hit = self.unique[at] == wanted
+        counts = np.where(hit, self.counts[at], 0)
+        query = np.repeat(np.arange(len(wanted)), counts)
+        starts = np.cumsum(counts) - counts
+        rows = self.low[at][query] + (np.arange(len(query)) - starts[query])
+        return query, self.order[rows]
 
 
 class CellIndex:
@@ -123,9 +131,9 @@ class CellIndex:
             for x in range(-dx, dx + 1):
                 keys.append(self._key(cy + y, cx + x))
                 index.append(np.arange(len(lat)))
-        all_keys, all_index = np.concatenate(keys), np.concatenate(index)
-        order = np.argsort(all_keys, kind="stable")
-        self.keys, self.lat, self.lon = all_keys[order], lat[all_index[order]], lon[all_index[order]]
+        all_index = np.concatenate(index)
+        self.keys = SortedKeys(np.concatenate(keys))
+        self.lat, self.lon = lat[all_index], lon[all_index]
 
     @staticmethod
     def _key(cy: Ints, cx: Ints) -> Ints:
@@ -137,7 +145,7 @@ class CellIndex:
         wanted = self._key(np.floor(lat * self.scale).astype(np.int64), np.floor(lon * self.scale).astype(np.int64))
         for at in range(0, len(lat), 200_000):  # bounded memory: a part of the points at a time
             part = slice(at, at + 200_000)
-            query, rows = _expand(self.keys, wanted[part])
+            query, rows = self.keys.expand(wanted[part])
             if not len(query):
                 continue
             km = hav_km(lat[part][query], lon[part][query], self.lat[rows], self.lon[rows])
@@ -315,8 +323,9 @@ class NumpyDetector:
         metres = max(t.encounter_m, t.rendezvous_m)
         cell = 0.05
         dlat = metres / 111_195.0 * 1.01
-        widest = dlat / max(math.cos(math.radians(min(float(np.abs(g["lat"]).max()) + dlat, 89.9))), 1e-3)
-        reach = math.ceil(widest / cell)
+        # how many cells of longitude a point's neighbourhood spans, by its latitude (more towards the poles)
+        dlon = dlat / np.maximum(np.cos(np.radians(np.minimum(np.abs(g["lat"]) + dlat, 89.9))), 1e-3)
+        reach = np.ceil(dlon / cell).astype(np.int64)
         cy = np.floor(g["lat"] / cell).astype(np.int64)
         cx = np.floor(g["lon"] / cell).astype(np.int64)
 
@@ -324,13 +333,15 @@ class NumpyDetector:
             return (b * 10_000 + y + 5_000) * 20_000 + x + 10_000
 
         keys = key(g["b"], cy, cx)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+        index = SortedKeys(keys)
+        in_order = keys[index.order]  # queries in key order: the binary searches walk the keys in order
+        reach_in_order = reach[index.order]
         found_a, found_b = [], []
-        for dy in (-1, 0, 1):
-            for dx in range(-reach, reach + 1):
-                query, rows = _expand(sorted_keys, key(g["b"], cy + dy, cx + dx))
-                other = order[rows]
+        for dx in range(-int(reach.max()), int(reach.max()) + 1):
+            near = np.flatnonzero(reach_in_order >= abs(dx))  # the pair's smaller MMSI finds it: its reach covers it
+            for dy in (-1, 0, 1):
+                query, other = index.expand(in_order[near] + dy * 20_000 + dx)  # key of the cell (dy, dx) away
+                query = index.order[near[query]]
                 keep = g["m"][query] < g["m"][other]
                 found_a.append(query[keep])
                 found_b.append(other[keep])
