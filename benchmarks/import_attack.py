@@ -155,8 +155,8 @@ def main(count: int | None) -> None:
     )
     print(
         f"stored bodies: all {count:,} equal the input as published and the object stix2 produced "
-        f"({as_dicts:,} of a type stix2 does not model, compared as the dict it returns); stix2's spellings: "
-        + ("; ".join(f"{name} {n:,}" for name, n in sorted(spelling.items())) or "none")
+        f"({as_dicts:,} of types stix2 does not model: it hands back the input, so these are compared with the input "
+        "only); stix2's spellings: " + ("; ".join(f"{name} {n:,}" for name, n in sorted(spelling.items())) or "none")
     )
     print(f"load average at end {load_end}")
     print(
