@@ -15,7 +15,7 @@ from mitra.exchange import taxii_api
 from mitra.exchange.live import Notifier, Syncer
 from mitra.node import Node
 from mitra.settings import Settings
-from mitra.web import api, exchange_api, pages
+from mitra.web import api, exchange_api, exchange_pages, pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
 from mitra.web.rendering import SignInRequired, login_redirect, page_error
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
             app.include_router(pillar.router)
         if pillar.pages is not None:
             app.include_router(pillar.pages)
+    app.include_router(exchange_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
