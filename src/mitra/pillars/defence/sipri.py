@@ -116,7 +116,9 @@ def _clean(value: str) -> tuple[str, bool]:
     """Strip spaces, ``?`` marks and estimate parentheses; say whether the value was marked uncertain."""
     text = value.strip()
     uncertain = "?" in text or (text.startswith("(") and text.endswith(")"))
-    text = _UNCERTAIN.sub("", text).strip().strip("()").strip()
+    text = _UNCERTAIN.sub("", text).strip()
+    if text.startswith("(") and text.endswith(")"):  # an estimate in parentheses; "unknown recipient(s)" keeps its own
+        text = text[1:-1].strip()
     return text, uncertain
 
 
