@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -75,25 +77,42 @@ class Receiver:
         signatures: Mapping[str, str] | None,
         handlings: Mapping[str, Any] | None = None,
     ) -> ReceiveReport:
-        """Check and store a page; ``handlings`` is the envelope's ``x_mitra_handling`` (foreign objects')."""
+        """Check and store a page; ``handlings`` is the envelope's ``x_mitra_handling`` (foreign objects').
+
+        Each object is validated and spelled first; its signature is verified on a worker thread while the
+        next objects are validated (libsodium runs without the interpreter lock), then each verified object
+        is decided and stored. Every object is still validated, verified and decided.
+        """
         report = ReceiveReport()
         now = now_utc()
         held = self._held_versions(session, objects)
-        accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
-        bodies: list[str] = []
+        prepared: list[_Offered] = []
+        verifier = _Verifier()
         for index, obj in enumerate(objects):
             try:
-                checked, handling, signature, body = self._check(held, obj, signatures or {}, index, handlings or {})
+                offered = self._prepare(obj, signatures or {}, index, handlings or {})
+            except InvalidInput as exc:
+                self._refuse(session, obj, str(exc), report)
+                continue
+            prepared.append(offered)
+            if self.partner.require_signature:
+                verifier.add(offered, self.public_key)
+        verifier.finish()
+        accepted: list[tuple[dict[str, Any], HandlingInput, str | None]] = []
+        bodies: list[str] = []
+        for offered in prepared:
+            try:
+                handling = self._decide(held, offered)
             except _AlreadyHeld as already:
                 if already.row is not None and already.remark is not None:
                     self._remark(session, already.row, already.remark, already.signature, now)
                 report.already_held += 1
                 continue
             except InvalidInput as exc:
-                self._refuse(session, obj, str(exc), report)
+                self._refuse(session, offered.obj, str(exc), report)
                 continue
-            accepted.append((checked, handling, signature))
-            bodies.append(body)
+            accepted.append((offered.obj, handling, offered.signature))
+            bodies.append(offered.body)
         results = self.node.store.store_versions(
             session,
             [obj for obj, _, _ in accepted],
@@ -130,14 +149,8 @@ class Receiver:
                 held.setdefault(row.id, {})[row.modified] = _Held(_content_digest(row.as_stix()), row)
         return held
 
-    def _check(
-        self,
-        held: _HeldVersions,
-        obj: Any,
-        signatures: Mapping[str, str],
-        index: int,
-        handlings: Mapping[str, Any],
-    ) -> tuple[dict[str, Any], HandlingInput, str | None, str]:
+    def _prepare(self, obj: Any, signatures: Mapping[str, str], index: int, handlings: Mapping[str, Any]) -> _Offered:
+        """Validate and spell one object, and find what was sent beside it; its signature is checked next."""
         where = f"object {index} from {self.partner.nation}"
         checked = validate_object(obj, self.node.registry, where=where)
         where = f"{where} ({checked['id']})"
@@ -150,11 +163,15 @@ class Receiver:
                 raise InvalidInput(f"{where}: no public key is pinned for {self.partner.nation}")
             if signature is None:
                 raise InvalidInput(f"{where}: unsigned, and {self.partner.nation} must sign")
-            signed = signed_form(checked, beside)
-            if not verify_value(self.public_key, signed, signature, text=body if beside is None else None):
-                raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
-        handling = self._handling(checked, beside, where)
-        self._check_not_conflicting(held, checked, handling, signature, where)
+        return _Offered(checked, where, body, signature, beside)
+
+    def _decide(self, held: _HeldVersions, offered: _Offered) -> HandlingInput:
+        """After its signature: the handling an object comes under, if this node may take it from the partner."""
+        checked, where = offered.obj, offered.where
+        if self.partner.require_signature and not offered.verified:
+            raise InvalidInput(f"{where}: signature does not verify with {self.partner.nation}'s key (forged?)")
+        handling = self._handling(checked, offered.beside, where)
+        self._check_not_conflicting(held, checked, handling, offered.signature, where)
         decision = decide(
             Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
@@ -164,7 +181,7 @@ class Receiver:
             raise InvalidInput(
                 f"{where}: its marking does not let {self.partner.nation} send it here: {decision.reason}"
             )
-        return checked, handling, signature, body
+        return handling
 
     def _handling(self, obj: dict[str, Any], beside: Any, where: str) -> HandlingInput:
         if carries_handling(obj):
@@ -317,3 +334,56 @@ def _content_digest(obj: dict[str, Any]) -> str:
 
 def digest_json(text: str) -> str:
     return _content_digest(json.loads(text))
+
+
+@dataclass
+class _Offered:
+    """One object of a page, validated and spelled, with what came beside it and whether its signature verified."""
+
+    obj: dict[str, Any]
+    where: str
+    body: str
+    signature: str | None
+    beside: Any
+    verified: bool = False
+
+
+_VERIFY_CHUNK = 64
+_VERIFIERS: ThreadPoolExecutor | None = None
+
+
+class _Verifier:
+    """Verifies offered objects' signatures in chunks on one worker thread, beside the thread that validates."""
+
+    def __init__(self) -> None:
+        self.chunk: list[tuple[_Offered, Ed25519PublicKey]] = []
+        self.pending: list[Future[None]] = []
+
+    def add(self, offered: _Offered, public: Ed25519PublicKey | None) -> None:
+        assert public is not None  # _prepare refused the object when no key is pinned
+        self.chunk.append((offered, public))
+        if len(self.chunk) == _VERIFY_CHUNK:
+            self._submit()
+
+    def finish(self) -> None:
+        """Wait until every added object's ``verified`` is set."""
+        self._submit()
+        for future in self.pending:
+            future.result()
+        self.pending.clear()
+
+    def _submit(self) -> None:
+        global _VERIFIERS  # noqa: PLW0603 - one worker for the process, started on first use
+        if not self.chunk:
+            return
+        if _VERIFIERS is None:
+            _VERIFIERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mitra-verify")
+        self.pending.append(_VERIFIERS.submit(_verify_chunk, self.chunk))
+        self.chunk = []
+
+
+def _verify_chunk(chunk: list[tuple[_Offered, Ed25519PublicKey]]) -> None:
+    for offered, public in chunk:
+        signed = signed_form(offered.obj, offered.beside)
+        text = offered.body if offered.beside is None else None
+        offered.verified = offered.signature is not None and verify_value(public, signed, offered.signature, text=text)
