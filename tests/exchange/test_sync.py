@@ -494,3 +494,25 @@ def _withdrawn_at_mys_and_acknowledged(nodes: Pair, object_id: str) -> list[Stix
     with nodes.ind.db.read() as session:
         assert [a["applied"] for a in acknowledgements(session, object_id)] == ["withdrawn"]
     return rows
+
+
+def test_a_partner_failing_the_same_way_every_round_is_audited_once(nodes: Pair) -> None:
+    """A partner that is down fails every round: one sync_failed entry, not one a round, until a page lands."""
+    create(nodes.ind, nodes.ind_people["analyst"].actor, "x", "green", ("MYS",))
+    broken = FlakyTransport(LocalTransport(nodes.ind, partner_actor(nodes.mys)), fail_on=set(range(1, 100)))
+    for _ in range(5):
+        with pytest.raises(TransportError):
+            pull_from_partner(nodes.mys, "IND", broken, page_size=10)
+
+    def failures() -> int:
+        with nodes.mys.db.read() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "sync_failed"))
+                or 0
+            )
+
+    assert failures() == 1
+    nodes.pull(nodes.mys)  # the partner is back: the error is cleared
+    with pytest.raises(TransportError):
+        pull_from_partner(nodes.mys, "IND", FlakyTransport(LocalTransport(nodes.ind, partner_actor(nodes.mys)), {1}))
+    assert failures() == 2  # the next outage is recorded again

@@ -204,8 +204,10 @@ def _envelope(
 
 
 def _note_error(node: Node, partner: str, message: str) -> None:
-    """Keep the failure on the partner's sync state and in the audit chain; nothing else is touched."""
+    """Keep the failure on the partner's sync state, and in the audit chain when it is a new one (a partner that
+    is down fails every round the same way: one entry, until a stored page clears it); nothing else is touched."""
     with node.db.write() as session:
         state = sync_state(session, partner)
+        if state.last_error != message[:2000]:
+            record(session, AuditEvent(f"partner:{partner}", "sync_failed", None, {"error": message[:500]}))
         state.last_error = message[:2000]
-        record(session, AuditEvent(f"partner:{partner}", "sync_failed", None, {"error": message[:500]}))
