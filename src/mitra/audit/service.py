@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, Text, insert, select
+from sqlalchemy import BigInteger, String, Table, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.chain import GENESIS, ChainEntry, ChainReport, entry_hash, verify_chain
-from mitra.foundation.db import Base, NodeState, lock_node
+from mitra.foundation.db import Base, NodeState, insert_rows, lock_node
 from mitra.foundation.timestamps import format_timestamp, now_utc
 
 
@@ -82,7 +82,7 @@ def record_many(session: Session, events: Sequence[AuditEvent], *, at: datetime 
         )
         prev = digest
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        insert_rows(session, cast(Table, AuditEntry.__table__), rows)
     state.audit_seq, state.audit_head = seq, prev
     session.flush()
 
