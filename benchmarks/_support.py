@@ -120,6 +120,26 @@ def read_all(
         nxt = body["next"]
 
 
+def read_objects(
+    url: str, params: dict[str, str], *, headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Follow ``more``/``next`` to the end; return every object read, in order."""
+    objects: list[dict[str, Any]] = []
+    nxt = None
+    session = requests.Session()
+    while True:
+        query = dict(params)
+        if nxt:
+            query["next"] = nxt
+        response = session.get(url, params=query, headers={"Accept": TAXII, **(headers or {})}, timeout=600, auth=auth)
+        response.raise_for_status()
+        body = response.json()
+        objects.extend(body.get("objects", []))
+        if not body.get("more"):
+            return objects
+        nxt = body["next"]
+
+
 def python() -> str:
     return sys.executable
 
