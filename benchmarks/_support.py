@@ -105,19 +105,7 @@ def read_all(
     url: str, params: dict[str, str], *, headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None
 ) -> int:
     """Follow ``more``/``next`` to the end; return the number of objects read."""
-    total, nxt = 0, None
-    session = requests.Session()
-    while True:
-        query = dict(params)
-        if nxt:
-            query["next"] = nxt
-        response = session.get(url, params=query, headers={"Accept": TAXII, **(headers or {})}, timeout=600, auth=auth)
-        response.raise_for_status()
-        body = response.json()
-        total += len(body.get("objects", []))
-        if not body.get("more"):
-            return total
-        nxt = body["next"]
+    return len(read_objects(url, params, headers=headers, auth=auth))
 
 
 def read_objects(
