@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mitra.foundation.errors import MitraError
@@ -46,18 +46,40 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
 MACHINE_PATHS = ("/api/", "/taxii2/")
 
 
+def for_people(request: Request) -> bool:
+    """Whether the path is a page for a person (its errors are pages in the shell), not a program's."""
+    return not request.url.path.startswith(MACHINE_PATHS)
+
+
+class PageProblem(MitraError):
+    """An error the framework raised on a page route (no such page, wrong method, a bad query value), as a page."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+
+
+def _given(error: Mapping[str, Any]) -> str:
+    value = error.get("input")
+    return f" (given {value!r})" if isinstance(value, str | int | float) else ""
+
+
 def install_problem_handlers(app: FastAPI, *, page_error: Callable[[Request, MitraError], Response]) -> None:
     """Problem+json for the API and TAXII; ``page_error`` answers an error on a page route."""
 
     @app.exception_handler(MitraError)
     async def _mitra_error(request: Request, exc: MitraError) -> Response:
-        if not request.url.path.startswith(MACHINE_PATHS):
+        if for_people(request):
             return page_error(request, exc)
         return problem(exc.status, exc.title, str(exc), instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
+        if for_people(request):  # a query or form value a page does not take: which, what was given, what is expected
+            said = "; ".join(f"{_where(e['loc'])}: {e['msg']}{_given(e)}" for e in errors)
+            return page_error(request, PageProblem(422, "Invalid input", said))
         for error in errors:
             if error.get("type") == "json_invalid":
                 ctx = error.get("ctx", {})
@@ -79,22 +101,33 @@ def install_problem_handlers(app: FastAPI, *, page_error: Callable[[Request, Mit
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}.get(exc.status_code, "Error")
-        response = problem(exc.status_code, title, str(exc.detail), instance=request.url.path)
+        if for_people(request):
+            detail = {
+                404: f"there is no page at {request.url.path}",
+                405: f"{request.url.path} does not take a {request.method}",
+            }.get(exc.status_code, str(exc.detail))
+            response = page_error(request, PageProblem(exc.status_code, title, detail))
+        else:
+            response = problem(exc.status_code, title, str(exc.detail), instance=request.url.path)
         response.headers.update(exc.headers or {})
         if exc.status_code == 405:
             response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method any route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route):
-            match, _ = route.matches({**request.scope, "method": "GET"})
-            if match is not Match.NONE and route.methods:
-                methods |= route.methods
-    return sorted(methods)
+    """Every method any route serves at this path (Starlette names only the first route's).
+
+    Each method is asked of the app's routes as a whole (FastAPI nests included routers, so their routes are
+    not listed in ``app.routes``; each route still answers ``matches``)."""
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+    ]
 
 
 class BodyLimit:
