@@ -28,6 +28,15 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
+class FieldInvalid(InvalidInput):
+    """A form field's value is wrong: the field, the value and what is expected, to show beside the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True, slots=True)
 class MarkingForm:
     """What a person chose in the marking fields; :meth:`handling` checks it."""
@@ -38,7 +47,7 @@ class MarkingForm:
     red_recipients: tuple[str, ...] = ()
 
     def choice(self) -> HandlingIn:
-        """The marking as the API's body; :class:`InvalidInput` naming the first field that is wrong."""
+        """The marking as the API's body; :class:`FieldInvalid` naming the first field that is wrong."""
         try:
             return HandlingIn.model_validate(
                 {
@@ -52,7 +61,7 @@ class MarkingForm:
             first = exc.errors()[0]
             field = str(first["loc"][0]) if first["loc"] else "marking"
             given = first.get("input")
-            raise InvalidInput(f"{field}: {given!r} is not valid ({first['msg']})") from None
+            raise FieldInvalid(field, f"{given!r} is not valid ({first['msg']})") from None
 
     def handling(self, actor: Actor) -> HandlingInput:
         """The handling of what ``actor`` records: its originator is the actor's nation and agency."""
