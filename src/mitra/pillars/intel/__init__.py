@@ -6,6 +6,7 @@ from mitra.node import Pillar
 from mitra.pillars.intel.api import router as intel_api
 from mitra.pillars.intel.cli import intel_app
 from mitra.pillars.intel.demo import load_demo_data
+from mitra.pillars.intel.forms import FORM_FIELDS
 from mitra.pillars.intel.matching import api as matching_api
 from mitra.pillars.intel.matching import pages as matching_pages
 from mitra.pillars.intel.pages import router as intel_pages
@@ -20,6 +21,18 @@ pages = APIRouter(include_in_schema=False)
 pages.include_router(intel_pages)
 pages.include_router(matching_pages.router)
 
+
+def object_pages(type_name: str, object_id: str) -> dict[str, str]:
+    """This pillar's pages for one object: its edit form (types with one) and, for indicators, the release
+    page that checks warninglists first."""
+    found = {}
+    if type_name in FORM_FIELDS:
+        found["edit"] = f"/intel/objects/{object_id}/edit"
+    if type_name == "indicator":
+        found["release"] = f"/intel/objects/{object_id}/release"
+    return found
+
+
 PILLAR = Pillar(
     demo=load_demo_data,
     name="intel",
@@ -32,4 +45,5 @@ PILLAR = Pillar(
     pages=pages,
     cli={"intel": intel_app},
     home="/intel/",
+    object_pages=object_pages,
 )
