@@ -1,10 +1,9 @@
-"""Server-rendered shell: login, home, objects by pillar, object detail, audit. Thin over services."""
+"""Server-rendered shell: login, home, objects by pillar, audit; one object's page is in ``object_pages``."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,15 +22,16 @@ from mitra.core.identity import login, logout
 from mitra.core.records import actor_label
 from mitra.exchange.models import Partner
 from mitra.exchange.overview import PLUMBING_TYPES, overview
-from mitra.exchange.retraction import acknowledgements
 from mitra.foundation.errors import InvalidInput, MitraError, TooManyAttempts, Unauthorized
 from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.node import NATION_NAMES
 from mitra.policy import Action
+from mitra.web import object_pages
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, permit, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(object_pages.router)  # /objects/{id}: the object's own page and its actions
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -160,26 +160,6 @@ def object_list(
             "tlp": tlp or "",
             "originator": originator or "",
         },
-    )
-
-
-@router.get("/objects/{object_id}", response_class=HTMLResponse)
-def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
-    node = node_of(request)
-    with node.db.write() as session:  # a view of RED is audited
-        row = node.store.get(session, object_id=object_id, actor=user.actor)
-        versions = node.store.versions(session, object_id=object_id, actor=user.actor)
-        acks = acknowledgements(session, object_id)
-    return render(
-        request,
-        "object.html",
-        user,
-        row=row,
-        obj=row.as_stix(),
-        versions=versions,
-        acks=acks,
-        red=json.loads(row.red_recipients),
-        body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
     )
 
 
