@@ -44,10 +44,10 @@ from mitra.core.stix import (
     new_id,
     validate_object,
 )
-from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, MitraError, NotFound
 from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
-from mitra.policy import Action, Actor, Decision, Handling, View, decide, hides_existence
+from mitra.policy import Action, Actor, Decision, Handling, View, authorize, decide, hides_existence
 
 # The store's rows and results are named from here too (``mitra.core.objects.StixObject``).
 __all__ = [
@@ -170,15 +170,14 @@ class ObjectStore:
         """
         permit(actor, Action.UPDATE, nation=self.nation)
         latest = self._readable(session, object_id, actor)  # a hidden object is not admitted to exist here either
-        if latest.originator_nation != self.nation:
-            raise Forbidden(f"{object_id} was originated by {latest.originator_nation}; only it versions it")
-        if latest.revoked:
-            raise Conflict(f"{object_id} is revoked; a revoked object gets no new versions")
+        what = None if not changes else "revoke it" if "revoked" in changes else "change its content"
+        refusal = self.version_refusal(latest, actor, what=what)
+        if refusal is not None:
+            raise refusal
         if latest.is_foreign:
             return self._remark(
                 session,
                 latest,
-                changes=changes,
                 handling=handling,
                 actor=actor,
                 audit_action=audit_action,
@@ -211,6 +210,27 @@ class ObjectStore:
             self._tell_narrowing(session, object_id, before, row, actor=actor, reason=reason)
         return row
 
+    def version_refusal(self, row: StixObject, actor: Actor, *, what: str | None = None) -> MitraError | None:
+        """Why ``actor`` may not write a new version of ``row`` here, or None: the store's own conditions.
+
+        ``what``: "change its content" or "revoke it"; None for a new marking only. ``new_version`` raises
+        what this returns; a page asks it whether to offer an edit, a revocation or a narrowing, so what it
+        shows and what the store does cannot differ.
+        """
+        decision = authorize(actor, Action.UPDATE, node_nation=self.nation)
+        if not decision.allowed:
+            return Forbidden(decision.reason)
+        if row.originator_nation != self.nation:
+            return Forbidden(f"{row.id} was originated by {row.originator_nation}; only it versions it")
+        if row.revoked:
+            return Conflict(f"{row.id} is revoked; a revoked object gets no new versions")
+        if what is not None and row.is_foreign:
+            return Conflict(
+                f"{row.id} is another producer's object, kept as published: only its producer may {what}; "
+                "this node may change its marking (and withdraw it from partners by narrowing it)"
+            )
+        return None
+
     def _tell_narrowing(
         self, session: Session, object_id: str, before: Handling, now: StixObject, *, actor: Actor, reason: str | None
     ) -> None:
@@ -224,7 +244,6 @@ class ObjectStore:
         session: Session,
         latest: StixObject,
         *,
-        changes: Mapping[str, Any],
         handling: HandlingInput | None,
         actor: Actor,
         audit_action: str,
@@ -238,12 +257,6 @@ class ObjectStore:
         A narrowing is told to the partners that lose it, as for the node's own objects.
         """
         object_id = latest.id
-        if changes:
-            what = "revoke it" if "revoked" in changes else "change its content"
-            raise Conflict(
-                f"{object_id} is another producer's object, kept as published: only its producer may {what}; "
-                "this node may change its marking (and withdraw it from partners by narrowing it)"
-            )
         if handling is None:
             return latest
         current = latest.marking()

@@ -91,8 +91,8 @@ def object_actions(node: Node, user: PageUser, row: StixObject) -> ObjectActions
                 "Another producer's object, kept here as published: this node may narrow its marking and release it, "
                 "but not edit or revoke it (only its producer may)."
             )
-    may_narrow = versions and own and not row.revoked
-    content = may_narrow and not row.is_foreign
+    may_narrow = node.store.version_refusal(row, actor) is None  # the store's own conditions, asked
+    content = node.store.version_refusal(row, actor, what="change its content") is None
     pages = _pillar_pages(node, row)
     return ObjectActions(
         release=release,
