@@ -6,12 +6,13 @@ run. Malaysia's resident memory is sampled every second of its pull: the goal is
 holds is one page and the next, whatever the size of the partner's collection), and the whole input is checked
 at the end (every object India served is stored at Malaysia, once, with the bytes India served).
 
-One run a side: at a million objects a run takes minutes, so the machine's load is printed at start and end.
+Three runs a side, alternating, the median; the machine's load is printed at start and end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import tempfile
 import threading
@@ -24,7 +25,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import func, select
 
-from _support import free_port, indicators, load_average, python, start
+from _support import free_port, indicators, load_average, median, python, start
 from mitra.bootstrap import open_node
 from mitra.core.objects import Provenance, StixObject
 from mitra.core.stix import HandlingInput, apply_handling
@@ -33,10 +34,12 @@ from mitra.exchange.partners import pair
 from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
 from mitra.foundation.canonical import canonical_json
+from mitra.node import Node
 from mitra.settings import load_settings
 from sync import env_for
 
 SLICE = 20_000
+RUNS = 3
 
 
 def resident_mb() -> float:
@@ -114,67 +117,81 @@ def main(count: int) -> None:
                     return r
 
             collection = Collection(f"{root}collections/{collection_id}/", auth=Bearer())
-            begin = time.perf_counter()
-            served, served_count = Digest(), 0
-            for envelope in as_pages(collection.get_objects, per_request=1000):
-                for obj in envelope.get("objects", []):
-                    text = canonical_json(obj)
-                    if text not in definitions:
-                        served.add(text)
-                served_count += len(envelope.get("objects", []))
-            peer_seconds = time.perf_counter() - begin
-            assert served.count == count, served.count
+            mys_dir = Path(nodes["MYS"].settings.data_dir)
+            nodes["MYS"].close()
+            pristine = tmp / "mys-before-pull"
+            shutil.copytree(mys_dir, pristine)  # Malaysia before its first sync: each run starts from it
+            peer_runs, mitra_runs, growths = [], [], []
+            for run in range(RUNS):  # alternating, so neither side always runs on a warmer machine
+                begin = time.perf_counter()
+                served, served_count = Digest(), 0
+                for envelope in as_pages(collection.get_objects, per_request=1000):
+                    for obj in envelope.get("objects", []):
+                        text = canonical_json(obj)
+                        if text not in definitions:
+                            served.add(text)
+                    served_count += len(envelope.get("objects", []))
+                peer_runs.append(time.perf_counter() - begin)
+                assert served.count == count, served.count
 
-            mys = nodes["MYS"]
-
-            with mys.db.read() as session:
-                first = int(session.scalar(select(func.max(StixObject.seq))) or 0)
-
-            def stored() -> int:  # versions written since the pull began (the newest seq: one index probe)
+                shutil.rmtree(mys_dir)
+                shutil.copytree(pristine, mys_dir)
+                mys = open_node(nodes["MYS"].settings)
                 with mys.db.read() as session:
-                    return int(session.scalar(select(func.max(StixObject.seq))) or 0) - first
+                    first = int(session.scalar(select(func.max(StixObject.seq))) or 0)
 
-            sampler = Sampler(stored)
-            rss_before = resident_mb()
-            sampler.start()
-            transport = HttpTransport(root, token=token, timeout=600)
-            begin = time.perf_counter()
-            report = pull_from_partner(mys, "IND", transport, page_size=1000)
-            mitra_seconds = time.perf_counter() - begin
-            sampler.done.set()
-            sampler.join()
-            transport.close()
-            assert report.received.received == count, report
-            held = Digest()
-            with mys.db.read() as session:
-                query = (
-                    select(StixObject.body).where(StixObject.received_from == "IND").execution_options(yield_per=5000)
-                )
-                for body in session.scalars(query):
-                    held.add(body)
-            assert held.count == count, held.count
-            assert held.total == served.total, "Malaysia's bodies differ from India's"
+                def stored(mys: Node = mys, first: int = first) -> int:  # versions written since the pull began
+                    with mys.db.read() as session:
+                        return int(session.scalar(select(func.max(StixObject.seq))) or 0) - first
+
+                sampler = Sampler(stored)
+                rss_before = resident_mb()
+                sampler.start()
+                transport = HttpTransport(root, token=token, timeout=600)
+                begin = time.perf_counter()
+                report = pull_from_partner(mys, "IND", transport, page_size=1000)
+                mitra_runs.append(time.perf_counter() - begin)
+                sampler.done.set()
+                sampler.join()
+                transport.close()
+                assert report.received.received == count, report
+                held = Digest()
+                with mys.db.read() as session:
+                    query = select(StixObject.body).where(StixObject.received_from == "IND")
+                    for body in session.scalars(query.execution_options(yield_per=5000)):
+                        held.add(body)
+                mys.close()
+                assert held.count == count, held.count
+                assert held.total == served.total, "Malaysia's bodies differ from India's"
+                tenth = [mb for n, mb in sampler.samples if n >= count // 10]
+                growths.append((max(tenth) - tenth[0]) if tenth else float("nan"))
+                print(f"run {run + 1}: peer {peer_runs[-1]:.1f} s, mitra {mitra_runs[-1]:.1f} s", flush=True)
         finally:
             server.terminate()
             server.wait()
         load_end = load_average()
 
-    samples = sampler.samples
-    tenth = [mb for n, mb in samples if n >= count // 10]
-    growth = (max(tenth) - tenth[0]) if tenth else float("nan")
+    samples = sampler.samples  # the last run's
+    growth = max(growths)
+    peer_seconds, mitra_seconds = median(peer_runs), median(mitra_runs)
     mitra_rate, peer_rate = count / mitra_seconds, count / peer_seconds
-    print(f"{count:,} objects IND -> MYS, first sync over HTTP on loopback, pages of 1,000; one run a side")
+    print(f"{count:,} objects IND -> MYS, first sync over HTTP on loopback, pages of 1,000; median of {RUNS} runs each")
     print(f"load average at start {load_start}, at end {load_end}")
-    print(f"taxii2-client read only: {peer_seconds:.1f} s ({peer_rate:,.0f} objects/s), {served_count:,} served")
     print(
-        f"mitra first sync: {mitra_seconds:.1f} s ({mitra_rate:,.0f} objects/s); every object stored once, "
-        "with India's bytes (digest of the whole set)"
+        f"taxii2-client read only: {peer_seconds:.1f} s ({peer_rate:,.0f} objects/s), {served_count:,} served; "
+        f"runs {', '.join(f'{t:.1f}' for t in peer_runs)} s"
     )
+    print(
+        f"mitra first sync: {mitra_seconds:.1f} s ({mitra_rate:,.0f} objects/s); runs "
+        f"{', '.join(f'{t:.1f}' for t in mitra_runs)} s; every object stored once, with India's bytes (digest of "
+        "the whole set), every run"
+    )
+    highest = max((mb for _, mb in samples), default=float("nan"))
     marks = [samples[int(len(samples) * f)] for f in (0.1, 0.25, 0.5, 0.75) if samples] + samples[-1:]
     print(
         f"Malaysia's resident memory: {rss_before:.0f} MB before; "
         + ", ".join(f"{mb:.0f} MB at {n:,}" for n, mb in marks)
-        + f"; max {max(mb for _, mb in samples):.0f} MB; growth after the first tenth {growth:.0f} MB"
+        + f"; max {highest:.0f} MB (last run); growth after the first tenth, the most of any run, {growth:.0f} MB"
     )
     print(
         f"RESULT name=first_sync mitra={mitra_rate:.0f} peer={peer_rate:.0f} unit=objects/s "
