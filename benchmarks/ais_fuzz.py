@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import load_average
 from mitra.pillars.maritime.ais.decode import decode_buffer
 from mitra.pillars.maritime.ais.nmea import FragmentAssembler, IngestCounts, frame_lines
 
@@ -18,6 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/maritime/ais_nmea/py
 
 
 def main() -> None:
+    load_start = load_average()
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     rng = random.Random(20250107)
     real = [line.rstrip(b"\r") for line in SAMPLE.read_bytes().split(b"\n") if line.startswith(b"!")]
@@ -53,7 +56,11 @@ def main() -> None:
         done += len(lines)
     rate = done / (time.perf_counter() - started)
     print(f"inputs: {done:,}; crashes: {crashes}; {rate:,.0f} inputs/s")
-    print(f"RESULT name=ais_fuzz mitra={crashes} peer=0 unit=crashes ratio={'1.00' if crashes == 0 else 'inf'}")
+    verdict = "1.00" if crashes == 0 else "inf"
+    print(
+        f"RESULT name=ais_fuzz mitra={crashes} peer=0 unit=crashes ratio={verdict} "
+        f"load_start={load_start} load_end={load_average()}"
+    )
 
 
 if __name__ == "__main__":
