@@ -25,12 +25,13 @@ from mitra.core.objects import StixObject
 from mitra.core.records import Recipient
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.exchange.models import Partner, Refusal, SyncState
+from mitra.exchange.partners import partner_actor
 from mitra.exchange.types import ACKNOWLEDGEMENT, AUDIT_HEAD, AUDIT_WITNESS, EXCHANGE_TYPES, RETRACTION
 from mitra.exchange.witness import WitnessCheck, check_witnesses
 from mitra.foundation.errors import NotFound
 from mitra.foundation.timestamps import parse_timestamp
 from mitra.node import Node
-from mitra.policy import Action, Actor, Decision, Export, Handling, Role, View, decide
+from mitra.policy import Action, Actor, Decision, Export, Handling, View, decide
 
 # The exchange's own traffic and the type catalogue: counted apart (retractions, witnesses), never as content.
 PLUMBING_TYPES = (*(t.name for t in EXCHANGE_TYPES), "extension-definition", "marking-definition")
@@ -77,11 +78,6 @@ class Group:
             red_recipients=tuple(json.loads(red)),
         )
         return to_policy_handling(marking, held_by=held_by, revoked=revoked, withdrawn=withdrawn)
-
-
-def partner_actor(nation: str) -> Actor:
-    """The partner node's account as the feed sees it: whom ``Export`` is decided for."""
-    return Actor(nation=nation, agency=None, username=None, roles=frozenset({Role.PARTNER}))
 
 
 def sees_withheld(node: Node, viewer: Actor) -> bool:

@@ -13,7 +13,7 @@ from mitra.exchange.taxii import read_collection_id
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import now_utc
 from mitra.node import NATION_NAMES, Node
-from mitra.policy import TLP_LEVELS, Role
+from mitra.policy import TLP_LEVELS, Actor, Role
 
 
 def set_partner(
@@ -93,3 +93,8 @@ def pair(a: Node, b: Node, *, a_url: str, b_url: str) -> None:
                 require_signature=True,
                 collection_id=read_collection_id(other.nation, home.nation),
             )
+
+
+def partner_actor(nation: str) -> Actor:
+    """A partner node's account as this node's policy sees it: whom ``Export`` is decided for."""
+    return Actor(nation=nation, agency=None, username=None, roles=frozenset({Role.PARTNER}))

@@ -33,6 +33,7 @@ from mitra.core.stix import (
 )
 from mitra.core.versioning import remark_row
 from mitra.exchange.models import Partner, Refusal
+from mitra.exchange.partners import partner_actor
 from mitra.exchange.signing import parse_public_key, signed_form, verify_value
 from mitra.exchange.taxii import version_key
 from mitra.exchange.types import ACKNOWLEDGEMENT, AUDIT_HEAD, AUDIT_WITNESS, RETRACTION
@@ -40,7 +41,7 @@ from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timestamp
 from mitra.node import Node
-from mitra.policy import Actor, Export, Role, decide
+from mitra.policy import Export, decide
 
 
 @dataclass
@@ -173,7 +174,7 @@ class Receiver:
         handling = self._handling(checked, offered.beside, where)
         self._check_not_conflicting(held, checked, handling, offered.signature, where)
         decision = decide(
-            Actor(nation=self.node.nation, agency=None, username=None, roles=frozenset({Role.PARTNER})),
+            partner_actor(self.node.nation),  # this node as the partner's policy would see it receive
             to_policy_handling(handling, held_by=self.partner.nation, revoked=False, withdrawn=False),
             Export(),
         )

@@ -8,18 +8,19 @@ from sqlalchemy.orm import Session
 from mitra.core.objects import StixObject
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.exchange.models import Partner
+from mitra.exchange.partners import partner_actor
 from mitra.exchange.types import ACKNOWLEDGEMENT, RETRACTION
 from mitra.foundation.errors import Forbidden
 from mitra.node import Node
-from mitra.policy import Actor, Export, Handling, Role, decide, narrows
+from mitra.policy import Actor, Export, Handling, decide, narrows
 
 
 def partners_losing(session: Session, before: Handling, now: Handling) -> list[str]:
     """The partners the policy let receive an object under ``before`` and no longer does under ``now``."""
     losing = []
     for partner in session.scalars(select(Partner.nation).order_by(Partner.nation)):
-        partner_actor = Actor(nation=partner, agency=None, username=None, roles=frozenset({Role.PARTNER}))
-        if decide(partner_actor, before, Export()).allowed and not decide(partner_actor, now, Export()).allowed:
+        account = partner_actor(partner)
+        if decide(account, before, Export()).allowed and not decide(account, now, Export()).allowed:
             losing.append(partner)
     return losing
 

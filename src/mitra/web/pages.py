@@ -13,14 +13,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 
 from mitra.audit import views as audit_views
 from mitra.audit.service import AuditEvent, head, record, verify
 from mitra.audit.views import AuditFilter
 from mitra.core.identity import login, logout
 from mitra.core.records import actor_label
-from mitra.exchange.models import Partner
 from mitra.exchange.overview import PLUMBING_TYPES, overview
 from mitra.foundation.errors import InvalidInput, MitraError, TooManyAttempts, Unauthorized
 from mitra.foundation.timestamps import format_timestamp, now_utc
@@ -200,7 +198,6 @@ def audit_page(request: Request, user: SignedIn) -> Response:
         )
         matching = 0 if error else audit_views.count(session, flt)
         actions = audit_views.actions(session)
-        partners = list(session.scalars(select(Partner.nation).order_by(Partner.nation)))
     typed = {
         name: request.query_params.get(name, "") for name in ("actor", "action", "object", "partner", "since", "until")
     }
@@ -219,7 +216,7 @@ def audit_page(request: Request, user: SignedIn) -> Response:
         query=urlencode(flt.query_items()),
         others=urlencode([(k, v) for k, v in flt.query_items() if k != "who"]),
         actions=[(a, audit_views.action_label(a)) for a in actions],
-        partners=[(p, NATION_NAMES.get(p, p)) for p in partners],
+        partners=[(p, NATION_NAMES.get(p, p)) for p in node.partners],
         kind_of=audit_views.actor_kind,
         actor_label=partial(audit_views.actor_label, nations=NATION_NAMES),
         action_label=audit_views.action_label,
