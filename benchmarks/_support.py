@@ -128,6 +128,17 @@ def read_objects(
         nxt = body["next"]
 
 
+class Bearer(requests.auth.AuthBase):
+    """A bearer token on every request (taxii2-client takes a requests auth)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
 def python() -> str:
     return sys.executable
 

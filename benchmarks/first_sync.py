@@ -20,12 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import func, select
 
-from _support import free_port, indicators, load_average, median, python, start
+from _support import Bearer, free_port, indicators, load_average, median, python, start
 from mitra.bootstrap import open_node
 from mitra.core.objects import Provenance, StixObject
 from mitra.core.stix import HandlingInput, apply_handling
@@ -115,12 +113,7 @@ def main(count: int) -> None:
         try:
             from taxii2client.v21 import Collection, as_pages
 
-            class Bearer(requests.auth.AuthBase):
-                def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-                    r.headers["Authorization"] = f"Bearer {token}"
-                    return r
-
-            collection = Collection(f"{root}collections/{collection_id}/", auth=Bearer())
+            collection = Collection(f"{root}collections/{collection_id}/", auth=Bearer(token))
             mys_dir = Path(nodes["MYS"].settings.data_dir)
             nodes["MYS"].close()
             pristine = tmp / "mys-before-pull"

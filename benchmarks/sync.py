@@ -20,7 +20,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import select
 
-from _support import free_port, indicators, load_average, median, p95, python, start
+from _support import Bearer, free_port, indicators, load_average, median, p95, python, start
 from mitra.bootstrap import open_node
 from mitra.core import identity
 from mitra.core.objects import Provenance, StixObject
@@ -107,12 +107,7 @@ def main(count: int) -> None:
         try:
             from taxii2client.v21 import Collection, as_pages
 
-            class Bearer(requests.auth.AuthBase):
-                def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-                    r.headers["Authorization"] = f"Bearer {ind_token}"
-                    return r
-
-            collection = Collection(f"{ind_root}collections/{partner.collection_id}/", auth=Bearer())
+            collection = Collection(f"{ind_root}collections/{partner.collection_id}/", auth=Bearer(ind_token))
             peer_runs, mitra_runs = [], []
             served: set[str] = set()
             for run in range(RUNS):  # alternating, so neither side always runs on a warmer machine
