@@ -8,11 +8,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from mitra.core.access import permit as core_permit
 from mitra.foundation.errors import MitraError
 from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Action
+from mitra.web import formatting
 from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
@@ -21,6 +24,20 @@ from mitra.web.auth import PageUser, node_of, page_user
 _PILLAR_TEMPLATES = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "pillars").glob("*/templates"))
 TEMPLATES = Jinja2Templates(directory=[*_PILLAR_TEMPLATES, str(Path(__file__).parent / "templates")])
 TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
+
+
+def _language(context: Context) -> str | None:
+    language = context.get("language")
+    return language if isinstance(language, str) else None
+
+
+# Numbers, dates and times through Babel in the page's language (``mitra.web.formatting``).
+TEMPLATES.env.filters["num"] = pass_context(lambda c, v, digits=None: formatting.number(v, _language(c), digits=digits))
+TEMPLATES.env.filters["year"] = formatting.year
+TEMPLATES.env.filters["when"] = pass_context(lambda c, v: formatting.when(v, _language(c)))
+TEMPLATES.env.filters["day"] = pass_context(lambda c, v: formatting.day(v, _language(c)))
+TEMPLATES.env.filters["ago"] = pass_context(lambda c, v: formatting.ago(v, _language(c)))
+TEMPLATES.env.filters["human"] = formatting.human
 
 
 def label(obj: dict[str, Any]) -> str:
