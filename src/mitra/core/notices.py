@@ -1,0 +1,299 @@
+"""Notices: one row per person told something (an in-app inbox), and ``post``, the one call every producer makes.
+
+A notice stores the kind and the object it is about, never a judgement of who may read that object: whether
+the person sees the object's name and link is decided when the notice is shown or sent (``present``), through
+the store's policy check, so a narrowing made after the notice was posted hides it too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from mitra.core.identity import User
+from mitra.core.objects import ObjectStore
+from mitra.foundation.db import Base, UtcDateTime
+from mitra.foundation.errors import InvalidInput, NotFound
+from mitra.foundation.timestamps import now_utc
+from mitra.policy import Role
+
+# What a notice can be about, with the words a person reads for each.
+KINDS: dict[str, str] = {
+    "received": "received from a partner",
+    "retracted": "retracted by a partner",
+    "narrowed": "narrowed by a partner",
+    "release_requested": "waiting for release",
+    "release_approved": "release approved",
+    "release_refused": "release refused",
+    "overdue": "overdue",
+    "alert": "maritime alert",
+}
+
+# Ways a person can be told; the inbox is one, and the one a person gets unless they choose otherwise.
+CHANNELS = ("in_app", "email", "webhook")
+
+
+class Notice(Base):
+    """One thing one person is told."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("username", "key", name="uq_notices_username_key"),
+        Index("ix_notices_username_id", "username", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    key: Mapped[str | None] = mapped_column(String(200))
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def details(self) -> dict[str, str]:
+        value: dict[str, str] = json.loads(self.detail)
+        return value
+
+
+class NoticePreference(Base):
+    """How one person wants to be told of one kind (no row: in the inbox only)."""
+
+    __tablename__ = "notice_preferences"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NoticeAddress(Base):
+    """The e-mail address a person gave for notices (kept here: ``users`` is identity's)."""
+
+    __tablename__ = "notice_addresses"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+
+
+class NoticeDelivery(Base):
+    """One notice to be sent by one channel (e-mail, or one webhook endpoint), with its retry state."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (Index("ix_notice_deliveries_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "email" | "webhook"
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class DeliveryAttempt(Base):
+    """One try of a delivery: when, and the status code or the error."""
+
+    __tablename__ = "notice_delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("notice_deliveries.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEndpoint(Base):
+    """An admin's webhook: where to POST notices of the listed kinds, signed with its secret."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    kinds: Mapped[str] = mapped_column(String(500))  # space-joined kinds
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def kind_set(self) -> frozenset[str]:
+        return frozenset(self.kinds.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    in_app: bool
+    email: bool
+    webhook: bool
+
+
+def preferences(session: Session, username: str) -> dict[str, Channels]:
+    """Every kind's channels for ``username`` (the inbox only where nothing was chosen)."""
+    rows = {p.kind: p for p in session.scalars(select(NoticePreference).where(NoticePreference.username == username))}
+    return {
+        kind: Channels(row.in_app, row.email, row.webhook) if (row := rows.get(kind)) else Channels(True, False, False)
+        for kind in KINDS
+    }
+
+
+def post(
+    session: Session,
+    *,
+    kind: str,
+    recipients: Iterable[str],
+    object_id: str | None,
+    subject: str,
+    link: str | None = None,
+    detail: Mapping[str, str] | None = None,
+    key: str | None = None,
+) -> int:
+    """One notice per recipient username (inactive or unknown users skipped); `key` makes it idempotent
+    (a second post with the same key to the same person adds nothing). Returns how many were added.
+
+    The caller's transaction holds the notices and their pending deliveries; the deliverer sends after commit.
+    """
+    if kind not in KINDS:
+        raise InvalidInput(f"kind: {kind!r} is not a notice kind ({', '.join(KINDS)})")
+    names = sorted(set(recipients))
+    if not names:
+        return 0
+    active = set(session.scalars(select(User.username).where(User.username.in_(names), User.active.is_(True))))
+    if key is not None:
+        active -= set(session.scalars(select(Notice.username).where(Notice.key == key, Notice.username.in_(active))))
+    if not active:
+        return 0
+    endpoints = [
+        e for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active)) if kind in e.kind_set
+    ]
+    now = now_utc()
+    body = json.dumps(dict(detail or {}), sort_keys=True)
+    for username in sorted(active):
+        channels = preferences(session, username)[kind]
+        notice = Notice(
+            username=username,
+            kind=kind,
+            object_id=object_id,
+            subject=subject[:300],
+            link=link,
+            detail=body,
+            key=key,
+            in_app=channels.in_app,
+            created_at=now,
+            read_at=None,
+        )
+        session.add(notice)
+        session.flush()
+        if channels.email and session.get(NoticeAddress, username) is not None:
+            session.add(NoticeDelivery(notice_id=notice.id, channel="email", state="pending", attempts=0, due_at=now))
+        if channels.webhook:
+            for endpoint in endpoints:
+                session.add(
+                    NoticeDelivery(
+                        notice_id=notice.id,
+                        channel="webhook",
+                        endpoint_id=endpoint.id,
+                        state="pending",
+                        attempts=0,
+                        due_at=now,
+                    )
+                )
+    session.flush()
+    return len(active)
+
+
+def people_with_role(session: Session, role: Role, *, agency: str | None = None) -> list[str]:
+    """Usernames of the active people holding ``role`` (of ``agency`` if given), sorted."""
+    query = select(User).where(User.active.is_(True))
+    if agency is not None:
+        query = query.where(User.agency == agency)
+    return sorted(u.username for u in session.scalars(query) if role in u.role_set)
+
+
+# ----- reading, for the inbox and for whatever sends a notice ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A notice as one person may read it: the object's name and link only if the policy lets them see it."""
+
+    id: int
+    kind: str
+    kind_label: str
+    subject: str
+    link: str | None
+    detail: dict[str, str]
+    created_at: datetime
+    read: bool
+    hidden: bool
+
+
+def present(session: Session, store: ObjectStore, notice: Notice, user: User) -> NoticeView:
+    """What ``user`` may read of ``notice``, decided now by the policy (the object may have narrowed since)."""
+    label = KINDS.get(notice.kind, notice.kind)
+    hidden = False
+    if notice.object_id is not None:
+        try:
+            row = store.latest_row(session, notice.object_id)
+        except NotFound:
+            hidden = True
+        else:
+            hidden = not store.decide_view(row, user.actor()).allowed
+    if hidden:
+        return NoticeView(
+            notice.id,
+            notice.kind,
+            label,
+            f"An object you cannot see was {label}",
+            None,
+            {},
+            notice.created_at,
+            notice.read_at is not None,
+            True,
+        )
+    return NoticeView(
+        notice.id,
+        notice.kind,
+        label,
+        notice.subject,
+        notice.link,
+        notice.details,
+        notice.created_at,
+        notice.read_at is not None,
+        False,
+    )
+
+
+def unread_count(session: Session, username: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.username == username, Notice.in_app.is_(True), Notice.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_read(session: Session, *, username: str, notice_id: int | None = None) -> int:
+    """Mark one of ``username``'s notices read (or all of them); how many changed. Another's notice is not found."""
+    query = update(Notice).where(Notice.username == username, Notice.read_at.is_(None))
+    if notice_id is not None:
+        if session.scalar(select(Notice.id).where(Notice.id == notice_id, Notice.username == username)) is None:
+            raise NotFound(f"no notice {notice_id}")
+        query = query.where(Notice.id == notice_id)
+    result = session.execute(query.values(read_at=now_utc()))
+    return int(result.rowcount)  # type: ignore[attr-defined]
