@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,7 +13,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from mitra.core.access import may
-from mitra.core.paging import page_by_key
 from mitra.core.schemas import TlpLevel
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
@@ -25,6 +25,7 @@ from mitra.pillars.defence.schemas import (
     OpportunityCreate,
     OrganisationCreate,
 )
+from mitra.pillars.defence.transfers import TransferFilter, page_transfers, transfer_choices
 from mitra.pillars.defence.vocabulary import (
     CAPABILITIES,
     OPPORTUNITY_KINDS,
@@ -125,33 +126,77 @@ def exercises_ics(request: Request, user: SignedIn) -> Response:
     )
 
 
-TRANSFERS_PER_PAGE = 100
+TRANSFERS_PER_PAGE = 50
+TRANSFER_SORTS = {"year": "Year of order, oldest first", "-year": "Year of order, newest first"}
+
+
+def _year_field(name: str, text: str, errors: dict[str, str]) -> int | None:
+    """A year typed into a filter: empty is no bound; anything but a year between 1900 and 2100 is an error."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1900 <= int(value) <= 2100:
+        errors[name] = f"“{value}” is not a year: type four digits between 1900 and 2100, or leave it empty."
+        return None
+    return int(value)
 
 
 @router.get("/transfers", response_class=HTMLResponse)
 def transfers_page(
     request: Request,
     user: SignedIn,
-    recipient: Annotated[str | None, Query(max_length=80)] = None,
-    supplier: Annotated[str | None, Query(max_length=80)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    recipient: Annotated[str, Query(max_length=80)] = "",
+    supplier: Annotated[str, Query(max_length=80)] = "",
+    weapon_type: Annotated[str, Query(alias="type", max_length=80)] = "",
+    year_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    year_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(max_length=10)] = "year",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    """The SIPRI register a page at a time: the database filters, orders and cuts the page."""
     permit(request, user, Action.READ_DATA)
     node = node_of(request)
+    errors: dict[str, str] = {}
+    first, last = _year_field("from", year_from, errors), _year_field("to", year_to, errors)
+    if first is not None and last is not None and first > last:
+        errors["to"] = f"{last} is before {first}: the range runs from the earlier year to the later one."
+    order = sort if sort in TRANSFER_SORTS else "year"
+    where = TransferFilter(
+        recipient=recipient.strip() or None,
+        supplier=supplier.strip() or None,
+        weapon_type=weapon_type.strip() or None,
+        year_from=first,
+        year_to=last if "to" not in errors else None,
+        text=q.strip() or None,
+    )
     with node.db.read() as session:
-        rows = service.list_transfers(
-            session, store=node.store, actor=user.actor, recipient=recipient, supplier=supplier, text=q
+        choices = transfer_choices(session, store=node.store, actor=user.actor)
+        found = page_transfers(
+            session,
+            store=node.store,
+            actor=user.actor,
+            where=where,
+            order="-year" if order == "-year" else "year",
+            offset=(page - 1) * TRANSFERS_PER_PAGE,
+            per_page=TRANSFERS_PER_PAGE,
         )
-    page = page_by_key(rows, key=service.transfer_order, cursor=cursor, limit=TRANSFERS_PER_PAGE)
+    filters = {"recipient": recipient, "supplier": supplier, "type": weapon_type, "from": year_from}
+    filters |= {"to": year_to, "q": q, "sort": order}
+    kept = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "year")}
+    flipped = {"sort": "year" if order == "-year" else "-year"}
     return render(
         request,
         "defence/transfers.html",
         user,
-        rows=page.items,
-        total=len(rows),
-        next=page.next,
-        filters={"recipient": recipient or "", "supplier": supplier or "", "q": q or ""},
+        status=422 if errors else 200,
+        page=found,
+        choices=choices,
+        errors=errors,
+        filters=filters,
+        kept=kept,
+        sorts=TRANSFER_SORTS,
+        sort_href="/defence/transfers?" + urlencode({k: v for k, v in kept.items() if k != "sort"} | flipped),
         **_common(request, user),
     )
 
