@@ -44,18 +44,28 @@ def test_only_udara_shakti_2018_is_uncertain_and_nothing_unknown_is_invented(see
     assert all(e.host is None and e.venue is None and e.start is None for x in exercises for e in x.editions)
 
 
-def test_the_ics_parses_back_with_one_event_per_edition(seeded: Node) -> None:
+def test_an_edition_known_only_by_its_year_is_no_calendar_event_and_the_calendar_names_it(seeded: Node) -> None:
     calendar = icalendar.Calendar.from_ical(calendar_bytes(_exercises(seeded).values()))
-    events = list(calendar.walk("VEVENT"))
-    assert len(events) == sum(len(years) for _, years in EXPECTED.values())
-    summaries = {str(e["SUMMARY"]) for e in events}
-    assert "Harimau Shakti 2012 (dates unknown)" in summaries
-    udara_2018 = next(e for e in events if str(e["SUMMARY"]).startswith("Udara Shakti 2018?"))
-    assert str(udara_2018["STATUS"]) == "TENTATIVE"
-    assert udara_2018.decoded("DTSTART") == date(2018, 1, 1)
-    assert udara_2018.decoded("DTEND") == date(2019, 1, 1)
-    assert "Venue: unknown" in str(udara_2018["DESCRIPTION"])
-    assert len({str(e["UID"]) for e in events}) == len(events)
+    assert list(calendar.walk("VEVENT")) == []  # every seeded edition is known by its year alone: no year-long events
+    note = str(calendar["DESCRIPTION"])
+    assert str(calendar["X-WR-CALDESC"]) == note
+    assert f"Known only by year, not shown as events ({sum(len(y) for _, y in EXPECTED.values())})" in note
+    assert "Harimau Shakti 2012" in note
+    assert "Udara Shakti 2018?" in note  # the uncertain year keeps its question mark
+
+
+def test_a_dated_edition_is_an_event_beside_the_year_only_ones(seeded: Node) -> None:
+    analyst = add_person(seeded, "asha", {Role.ANALYST}, agency="NSCS").actor
+    exercise = _exercises(seeded)["Harimau Shakti"]
+    edition = EditionIn(year=2026, host="IND", start=date(2026, 2, 2))
+    with seeded.db.write() as session:
+        service.add_edition(session, store=seeded.store, exercise_id=exercise.id, edition=edition, actor=analyst)
+    calendar = icalendar.Calendar.from_ical(calendar_bytes(_exercises(seeded).values()))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Harimau Shakti 2026"
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (date(2026, 2, 2), date(2026, 2, 3))
+    assert str(event["X-MITRA-DATE-PRECISION"]) == "start-day"
+    assert "Harimau Shakti 2026" not in str(calendar["DESCRIPTION"])
 
 
 def test_an_edition_with_known_dates_becomes_an_event_on_those_days(seeded: Node) -> None:
@@ -150,5 +160,7 @@ def test_cli_calendar_writes_an_ics_that_parses_back(
     target = tmp_path / "exercises.ics"
     result = CliRunner().invoke(app, ["defence", "calendar", "--ics", str(target)])
     assert result.exit_code == 0, result.output
-    events = list(icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT"))
-    assert {str(e["SUMMARY"]).split(" 20")[0] for e in events} == set(EXPECTED)
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    assert list(calendar.walk("VEVENT")) == []
+    assert all(name in str(calendar["DESCRIPTION"]) for name in EXPECTED)
+    assert "known only by year are not calendar events" in " ".join(result.output.split())

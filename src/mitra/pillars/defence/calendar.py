@@ -1,8 +1,14 @@
 """The joint exercise calendar as iCalendar (RFC 5545), built with the ``icalendar`` package.
 
-Each edition is one all-day VEVENT. Known dates are used as they are; where only the year is
-known the event spans the whole year and says "dates unknown" (X-MITRA-DATE-PRECISION:year),
-and an edition whose year is itself uncertain is STATUS:TENTATIVE. Nothing is guessed.
+An edition whose days are known is one all-day VEVENT on those days (X-MITRA-DATE-PRECISION ``day``, or
+``start-day`` when only its first day is known); an edition whose year is itself uncertain is STATUS:TENTATIVE.
+
+An edition known only by its year is *not* an event. A calendar shows an event on the days it covers, so a
+year-long (or a 1 January) event would tell the reader something nobody knows and would sit across every day of
+their year. Calendar users expect a feed to hold what happens on a day; so these editions stay out of the
+events, and the calendar says which they are, in its own description (RFC 7986 ``DESCRIPTION`` and the widely
+read ``X-WR-CALDESC``): "Known only by year, not shown as events: Harimau Shakti 2012, ...". The exercise
+calendar page lists every edition, dated or not. Nothing is guessed and nothing is dropped without a word.
 """
 
 from __future__ import annotations
@@ -29,13 +35,29 @@ def edition_summary(exercise: ExerciseView, edition: Edition) -> str:
     return summary
 
 
-def _span(edition: Edition) -> tuple[date, date, str]:
-    """Start, exclusive end, and the precision of what is known."""
-    if edition.start is not None:
-        start = date.fromisoformat(edition.start)
-        last = date.fromisoformat(edition.end) if edition.end else start
-        return start, last + timedelta(days=1), "day" if edition.end else "start-day"
-    return date(edition.year, 1, 1), date(edition.year + 1, 1, 1), "year"
+def _span(edition: Edition) -> tuple[date, date, str] | None:
+    """Start, exclusive end, and the precision of what is known; None when only the year is known."""
+    if edition.start is None:
+        return None
+    start = date.fromisoformat(edition.start)
+    last = date.fromisoformat(edition.end) if edition.end else start
+    return start, last + timedelta(days=1), "day" if edition.end else "start-day"
+
+
+def year_only(exercises: Iterable[ExerciseView]) -> list[str]:
+    """The editions known only by their year, as a person names them ("Udara Shakti 2018?")."""
+    return [f"{x.name} {e.year_text}" for x in exercises for e in x.editions if _span(e) is None]
+
+
+def calendar_note(exercises: Iterable[ExerciseView]) -> str:
+    """What the calendar says of the editions it does not show as events."""
+    undated = year_only(exercises)
+    if not undated:
+        return "Joint exercises of the partnership; every edition with known dates."
+    return (
+        "Joint exercises of the partnership, on the days known. "
+        f"Known only by year, not shown as events ({len(undated)}): {', '.join(undated)}."
+    )
 
 
 def _description(exercise: ExerciseView, edition: Edition) -> str:
@@ -59,10 +81,17 @@ def build_calendar(exercises: Iterable[ExerciseView], *, stamp: datetime | None 
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Joint exercises")
+    listed = list(exercises)
+    note = calendar_note(listed)
+    calendar.add("description", note)
+    calendar.add("x-wr-caldesc", note)
     moment = stamp or datetime.now(UTC)
-    for exercise in exercises:
+    for exercise in listed:
         for edition in exercise.editions:
-            start, end, precision = _span(edition)
+            span = _span(edition)
+            if span is None:
+                continue  # known only by year: named in the calendar's description (see the module's docstring)
+            start, end, precision = span
             event = icalendar.Event()
             event.add("uid", edition_uid(exercise, edition))
             event.add("dtstamp", moment)

@@ -26,7 +26,7 @@ from mitra.console import (
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
-from mitra.pillars.defence.calendar import calendar_bytes
+from mitra.pillars.defence.calendar import calendar_bytes, year_only
 from mitra.pillars.defence.sipri import SipriFormatError, parse_sipri
 from mitra.pillars.defence.vocabulary import CAPABILITIES, PLATFORMS
 from mitra.policy import Actor
@@ -100,7 +100,13 @@ def calendar(
     except OSError as exc:
         fail(f"{ics}: cannot write ({exc.strerror})")
     editions = sum(len(x.editions) for x in exercises)
-    console.print(f"wrote {editions} editions of {len(exercises)} exercises to {ics}")
+    undated = year_only(exercises)
+    console.print(f"wrote {editions - len(undated)} dated editions of {len(exercises)} exercises to {ics}")
+    if undated:
+        console.print(
+            f"{len(undated)} editions known only by year are not calendar events (named in the calendar's"
+            f" description): {', '.join(undated)}"
+        )
 
 
 @defence_app.command("search")

@@ -17,7 +17,7 @@ from mitra.core.schemas import TlpLevel
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.pillars.defence import service
-from mitra.pillars.defence.calendar import calendar_bytes
+from mitra.pillars.defence.calendar import calendar_bytes, year_only
 from mitra.pillars.defence.schemas import (
     EditionIn,
     ExerciseCreate,
@@ -109,6 +109,7 @@ def exercises_page(request: Request, user: SignedIn) -> Response:
         exercises=exercises,
         lessons=lessons,
         years=span,
+        undated=year_only(exercises),
         **_common(request, user),
     )
 
