@@ -8,11 +8,17 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
+from mitra.core import requests as release_requests
 from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.types import COMMITMENT, CONFLICT
 from tests.conftest import Person, shared_file
+from tests.pillars.dialogue.conftest import read_register
 from tests.support.web import csrf_of, log_in
+
+
+def read_updates(node: Node, person: Person, commitment: str) -> tuple[service.UpdateState, ...]:
+    return read_register(node, person, date.today()).commitment(commitment).updates
 
 
 def test_pages_need_a_session(client: TestClient) -> None:
@@ -35,34 +41,117 @@ def test_the_dashboard_lists_commitments_by_area_and_the_overdue_session(
 def test_the_timeline_orders_sessions_and_announcements(client: TestClient, people: dict[str, Person]) -> None:
     log_in(client, people["viewer"])
     page = client.get("/dialogue/timeline").text
-    assert page.index("2015-11") < page.index("2024-08-19") < page.index("2025-01-07")
+    assert page.index("Nov 2015") < page.index("19 Aug 2024") < page.index("7 Jan 2025")
+    assert "2015-11</td>" not in page  # no raw ISO dates
 
 
-def test_an_analyst_may_not_share_an_update_a_release_officer_may(
+def _update_block(page: str, summary: str) -> str:
+    """The rendered progress update whose summary is ``summary``."""
+    match = re.search(r'<div class="update"[^>]*>(?:(?!<div class="update").)*?' + re.escape(summary), page, re.S)
+    assert match is not None, f"no update {summary!r} on the page"
+    return match.group(0)
+
+
+def test_an_analyst_asking_to_share_an_update_saves_it_marked_not_shared_until_it_is_released(
     client: TestClient, people: dict[str, Person], seeded: Node
 ) -> None:
     target = seeded.seed_id(COMMITMENT, "sd1:annual")
     log_in(client, people["analyst"])
     form = client.get(f"/dialogue/commitments/{target}").text
     assert 'name="releasable_to" value="MYS" >' in form  # not ticked for someone who cannot release
+    data = {"csrf_token": csrf_of(form), "summary": "Shared too early", "date": "2025-10-01", "releasable_to": "MYS"}
+    asked = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
+    assert asked.status_code == 303, asked.text  # saved, never a dead end
+    block = _update_block(client.get(f"/dialogue/commitments/{target}").text, "Shared too early")
+    assert "not shared with MYS · release requested" in block
+    with seeded.db.read() as session:
+        [request] = release_requests.pending(session)
+        assert seeded.store.latest_row(session, request.object_id).releasable == ()
+    with seeded.db.write() as session:
+        release_requests.approve(seeded.store, session, request.id, people["officer"].actor)
+    block = _update_block(client.get(f"/dialogue/commitments/{target}").text, "Shared too early")
+    assert "not shared" not in block
+
+
+def test_an_update_releasable_to_the_partner_shows_no_marker_one_kept_home_shows_it(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["officer"])
+    token = csrf_of(client.get(f"/dialogue/commitments/{target}").text)
+    for summary, shared in (("Told the partner", {"releasable_to": "MYS"}), ("Kept at home", {})):
+        data = {"csrf_token": token, "summary": summary, "date": "2025-10-01"} | shared
+        assert (
+            client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False).status_code == 303
+        )
+    page = client.get(f"/dialogue/commitments/{target}").text
+    assert "not shared" not in _update_block(page, "Told the partner")
+    assert "not shared with MYS" in _update_block(page, "Kept at home")
+    assert "release requested" not in _update_block(page, "Kept at home")
+
+
+def test_a_milestone_report_kept_home_is_marked_not_shared(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["officer"])
+    token = csrf_of(client.get(f"/dialogue/commitments/{target}").text)
+    data = {
+        "csrf_token": token,
+        "summary": "Dates proposed",
+        "date": "2025-10-01",
+        "milestone_key": "session-2",
+        "milestone_status": "partiallyMet",
+    }
+    assert client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False).status_code == 303
+    page = client.get(f"/dialogue/commitments/{target}").text
+    report = re.search(r"<li>IND reports <strong>partiallyMet</strong>.*?</li>", page)
+    assert report is not None
+    assert "not shared with MYS" in report.group(0)
+
+
+def test_every_wrong_field_is_named_at_once_beside_it_and_nothing_is_stored(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["analyst"])
+    form = client.get(f"/dialogue/commitments/{target}").text
+    assert 'type="date" name="date"' in form
     data = {
         "csrf_token": csrf_of(form),
-        "summary": "Shared too early",
-        "date": "2025-10-01",
-        "releasable_to": "MYS",
-        "orcon": "on",
+        "summary": "  ",
+        "date": "02/13/2025",
+        "milestone_key": "session-2",
+        "milestone_status": "",
+        "evidence": "indicator--00000000-0000-4000-8000-000000000000",
+        "tlp": "purple",
     }
-    refused = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
-    assert refused.status_code == 403
-    assert "release needs the release officer role" in refused.text
-    # No dead end: the form comes back as filled, with the reason, so the text can be saved unshared.
-    assert "Shared too early</textarea>" in refused.text
-    assert 'name="releasable_to" value="MYS" checked>' in refused.text
-    assert "Shared too early" not in client.get(f"/dialogue/commitments/{target}").text
-    data.pop("releasable_to")
-    kept = client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False)
-    assert kept.status_code == 303
-    assert "Shared too early" in client.get(f"/dialogue/commitments/{target}").text
+    response = client.post(f"/dialogue/commitments/{target}/updates", data=data)
+    assert response.status_code == 422
+    page = response.text
+    for field in ("summary", "date", "milestone_status", "evidence", "tlp"):
+        assert f'id="error-{field}"' in page, field
+    assert "&#39;02/13/2025&#39; is not a date (YYYY-MM-DD)" in page
+    assert 'value="02/13/2025"' in page  # what was typed is kept
+    assert "indicator--00000000-0000-4000-8000-000000000000</textarea>" in page
+    assert "stix2" not in page.lower()
+    with seeded.db.read() as session:
+        assert release_requests.pending(session) == []
+    assert read_updates(seeded, people["viewer"], target) == ()
+
+
+def test_the_update_form_leaves_originator_control_unticked(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    target = seeded.seed_id(COMMITMENT, "sd1:annual")
+    log_in(client, people["officer"])
+    form = client.get(f"/dialogue/commitments/{target}").text
+    assert '<input type="checkbox" name="orcon" >' in form
+    data = {"csrf_token": csrf_of(form), "summary": "No ORCON asked", "date": "2025-10-01"}
+    assert client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False).status_code == 303
+    [update] = read_updates(seeded, people["viewer"], target)
+    with seeded.db.read() as session:
+        assert seeded.store.latest_row(session, update.update.id).orcon is False
 
 
 def test_a_person_adds_an_update_through_the_form(client: TestClient, people: dict[str, Person], seeded: Node) -> None:
@@ -110,7 +199,8 @@ def test_a_bad_date_in_the_form_keeps_what_was_typed(
         data={"csrf_token": csrf_of(form), "summary": "A long note worth keeping", "date": "2025-02-30"},
     )
     assert response.status_code == 422
-    assert "date: &#39;2025-02-30&#39; is not a real date" in response.text
+    assert "&#39;2025-02-30&#39; is not a real date" in response.text
+    assert 'id="error-date"' in response.text
     assert "A long note worth keeping" in response.text
 
 

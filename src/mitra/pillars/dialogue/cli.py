@@ -18,7 +18,7 @@ from mitra.node import Node
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import SENTENCE_WORDS, count_sentences, propose
 from mitra.pillars.dialogue.models import session_line
-from mitra.pillars.dialogue.reports import annual_report, draft_agenda, ocds_package, report_pdf
+from mitra.pillars.dialogue.reports import draft_agenda, ocds_package, report_for, report_pdf
 
 dialogue_app = typer.Typer(
     help="The Security Dialogue: sessions, commitments, progress, reports.", no_args_is_help=True
@@ -72,14 +72,18 @@ def report(
     pdf: Annotated[Path | None, typer.Option(help="Write the report and draft agenda as PDF here.")] = None,
     today: Annotated[str | None, typer.Option(help="Judge deadlines as of this date.")] = None,
 ) -> None:
-    """The annual progress report and the next session's draft agenda."""
+    """The annual progress report and the next session's draft agenda.
+
+    A year the register holds nothing for stops with one line naming the years it does (exit 1), and no
+    file is written.
+    """
     node = open_node()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task("reading the register", total=None)
             register = _register(node, _parse_today(today))
             bar.update(task, description="building the report")
-            annual = annual_report(register, year=year)
+            annual = report_for(register, year=year)  # a year with nothing in it stops here: no file written
             agenda = draft_agenda(register)
             if pdf is not None:
                 bar.update(task, description=f"drawing {pdf}")

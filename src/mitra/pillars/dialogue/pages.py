@@ -9,16 +9,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from mitra.core import requests as release_requests
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFound
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
 from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
-from mitra.pillars.dialogue.reports import annual_report, draft_agenda, lag_line, ocds_package, report_pdf
+from mitra.pillars.dialogue.reports import (
+    NothingToReport,
+    annual_report,
+    draft_agenda,
+    lag_line,
+    ocds_package,
+    readable_date,
+    report_for,
+    report_pdf,
+    shorten_label,
+)
 from mitra.policy import Action, Handling, Release, decide
+from mitra.web import formatting
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.marking import Marking, MarkingForm
+from mitra.web.marking import FieldInvalid, Marking, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
 
 if TYPE_CHECKING:
@@ -51,7 +65,7 @@ def _can_write(request: Request, user: PageUser) -> bool:
 def dashboard(request: Request, user: SignedIn) -> Response:
     def answer(register: service.Register) -> Response:
         rows = service.compliance(register, years=[register.today.year])
-        return render(
+        return _page(
             request,
             "dialogue/dashboard.html",
             user,
@@ -69,7 +83,7 @@ def timeline(request: Request, user: SignedIn) -> Response:
     return _with_register(
         request,
         user,
-        lambda register: render(
+        lambda register: _page(
             request, "dialogue/timeline.html", user, entries=service.timeline(register), register=register
         ),
     )
@@ -85,7 +99,7 @@ def _detail(
     user: PageUser,
     commitment_id: str,
     *,
-    error: str | None = None,
+    errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
@@ -94,30 +108,59 @@ def _detail(
         register = service.load_register(session, node, user.actor, today=_today())
         state = register.commitment(commitment_id)
         versions = service.commitment_versions(session, node, user.actor, commitment_id)
+        requested = {(r.object_id, r.nation) for r in release_requests.pending(session)}
     history = [(v.modified, v.as_stix()) for v in versions]
-    return render(
+    return _page(
         request,
         "dialogue/commitment.html",
         user,
-        status=status if error is None or status != 200 else 422,
+        status=status,
         state=state,
         history=history,
         can_write=_can_write(request, user),
         statuses=MILESTONE_STATUSES,
-        error=error,
+        errors=errors or {},
         form=form or _blank_update(node, user),
         partners=node.partners,
         lag=lag_line(state),
+        today=_today().isoformat(),
+        requested=requested,
     )
 
 
+@pass_context
+def _partial_day(context: Context, value: str | None) -> str:
+    """``partial_day`` in the page's language, for the templates."""
+    language = context.get("language")
+    return partial_day(value, language if isinstance(language, str) else None)
+
+
+def _page(request: Request, name: str, user: PageUser, status: int = 200, **context: Any) -> HTMLResponse:
+    """A Dialogue page: ``render`` with the pillar's own presentation helper."""
+    return render(request, name, user, status=status, partial_day=_partial_day, wrap_label=_wrap_label, **context)
+
+
+def _wrap_label(text: str, width: int, lines: int) -> str:
+    return shorten_label(text, width=width, lines=lines)
+
+
+def partial_day(value: str | None, language: str | None = None) -> str:
+    """A date known to the day ("7 Jan 2025"), the month ("Nov 2015") or the year ("2015"), as people read it."""
+    return readable_date(value, locale=formatting.locale_of(language))
+
+
 def _blank_update(node: Node, user: PageUser) -> dict[str, Any]:
-    """A new update's form: dated today, releasable to each partner the policy lets this person release it to."""
+    """A new update's form: dated today, releasable to each partner the policy lets this person release it to,
+    and no originator control unless the person ticks it (the form shows what will be stored)."""
     mine = Handling(
         tlp="green", originator_nation=node.nation, originator_agency=user.actor.agency or "", held_by=node.nation
     )
     releasable = tuple(n for n in node.partners if decide(user.actor, mine, Release(to=n)).allowed)
-    return {"date": _today().isoformat()} | MarkingForm(releasable_to=releasable).values()
+    return {"date": _today().isoformat()} | MarkingForm(releasable_to=releasable, orcon=False).values()
+
+
+# The form's fields by the names the service gives its problems.
+_UPDATE_FIELDS = {"indicator_values": "indicator_value", "commitment_ref": "form"}
 
 
 @router.post("/commitments/{commitment_id}/updates", response_class=HTMLResponse)
@@ -135,6 +178,7 @@ def post_update(
     evidence: Annotated[str, Form(max_length=10_000)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    """Record an update; a wrong value brings the form back as typed, with every problem beside its field."""
     check_csrf(user.csrf_token, csrf_token)
     form = {
         "summary": summary,
@@ -146,33 +190,49 @@ def post_update(
         "evidence": evidence,
     } | marking.values()
     node = node_of(request)
+    errors: dict[str, str] = {}
+    values: tuple[tuple[str, float], ...] = ()
+    if indicator_key or indicator_value.strip():
+        try:
+            values = ((indicator_key, float(indicator_value)),)
+        except ValueError:
+            errors["indicator_value"] = f"{indicator_value!r} is not a number (for example 3 or 2.5)"
+    handling = None
     try:
-        data = service.UpdateInput(
-            commitment_ref=commitment_id,
-            summary=summary,
-            date=when,
-            milestone_key=milestone_key or None,
-            milestone_status=milestone_status or None,
-            indicator_values=_indicator_values(indicator_key, indicator_value),
-            evidence=_evidence_lines(evidence),
-            handling=marking.choice(),
-        )
+        handling = marking.choice()
+    except FieldInvalid as exc:
+        errors[exc.field] = exc.message
+    data = service.UpdateInput(
+        commitment_ref=commitment_id,
+        summary=summary,
+        date=when,
+        milestone_key=milestone_key or None,
+        milestone_status=milestone_status or None,
+        indicator_values=values,
+        evidence=_evidence_lines(evidence),
+        handling=handling,
+    )
+    status = 422
+    try:
+        if errors:  # the page's own problems: ask the service for the rest, and store nothing
+            with node.db.read() as session:
+                _, problems = service.check_update(
+                    session=session, node=node, actor=user.actor, data=data, today=_today()
+                )
+            raise service.UpdateInvalid(problems)
         with node.db.write() as session:
             service.add_update(session=session, node=node, actor=user.actor, data=data, today=_today())
     except NotFound as exc:
         return error_page(request, user, exc)
-    except (InvalidInput, Forbidden) as exc:  # the form again, as filled, with the reason
-        return _detail(request, user, commitment_id, error=str(exc), form=form, status=exc.status)
+    except service.UpdateInvalid as exc:
+        errors |= {_UPDATE_FIELDS.get(name, name): text for name, text in exc.problems.items()}
+    except Forbidden as exc:  # a release this person may not make: said beside the marking, the form kept
+        errors["releasable_to"], status = str(exc), exc.status
+    except InvalidInput as exc:
+        errors["form"], status = str(exc), exc.status
+    if errors:
+        return _detail(request, user, commitment_id, errors=errors, form=form, status=status)
     return RedirectResponse(f"/dialogue/commitments/{commitment_id}", status_code=303)
-
-
-def _indicator_values(key: str, value: str) -> tuple[tuple[str, float], ...]:
-    if not key and not value:
-        return ()
-    try:
-        return ((key, float(value)),)
-    except ValueError:
-        raise InvalidInput(f"indicator_value: {value!r} is not a number") from None
 
 
 def _evidence_lines(text: str) -> tuple[service.EvidenceInput, ...]:
@@ -191,7 +251,7 @@ def compliance_page(request: Request, user: SignedIn) -> Response:
     def answer(register: service.Register) -> Response:
         years = service.year_window(register)
         rows = service.compliance(register, years=years)
-        return render(
+        return _page(
             request,
             "dialogue/compliance.html",
             user,
@@ -211,28 +271,35 @@ Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 @router.get("/report", response_class=HTMLResponse)
 def report_page(request: Request, user: SignedIn, year: Year = None) -> Response:
-    return _with_register(
-        request,
-        user,
-        lambda register: render(
+    def answer(register: service.Register) -> Response:
+        chosen = year or register.today.year
+        years = service.years_with_data(register)
+        return _page(
             request,
             "dialogue/report.html",
             user,
-            report=annual_report(register, year=year or register.today.year),
+            report=annual_report(register, year=chosen),
+            has_data=chosen in years,
+            years=years,
             agenda=draft_agenda(register),
             session_line=session_line,
             lag_line=lag_line,
             nations=register.nations,
-        ),
-    )
+        )
+
+    return _with_register(request, user, answer)
 
 
 @router.get("/report.pdf")
 def report_download(request: Request, user: SignedIn, year: Year = None) -> Response:
     def answer(register: service.Register) -> Response:
         chosen = year or register.today.year
+        try:
+            report = report_for(register, year=chosen)
+        except NothingToReport as exc:
+            return error_page(request, user, exc)
         return Response(
-            report_pdf(annual_report(register, year=chosen), draft_agenda(register)),
+            report_pdf(report, draft_agenda(register)),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="dialogue-report-{chosen}.pdf"'},
         )
@@ -258,7 +325,7 @@ def _intake_page(
     error: str | None = None,
     result: IntakeResult | None = None,
 ) -> HTMLResponse:
-    return render(
+    return _page(
         request,
         "dialogue/intake.html",
         user,
@@ -392,4 +459,4 @@ def intake_accept(
                 result=propose(document, register.facts()),
             ),
         )
-    return render(request, "dialogue/intake_done.html", user, created=created)
+    return _page(request, "dialogue/intake_done.html", user, created=created)

@@ -19,6 +19,7 @@ from mitra.core.access import permit
 from mitra.core.objects import SOURCE_PARTNER, StixObject
 from mitra.core.schemas import HandlingIn, kept_home
 from mitra.core.stix import HandlingInput
+from mitra.exchange.partners import partner_actor
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import parse_date, parse_partial_date
 from mitra.pillars.dialogue.compliance import DueItem, Lag, Score, as_percentage, measure_lag, score_year
@@ -37,7 +38,7 @@ from mitra.pillars.dialogue.models import (
     session_line,
 )
 from mitra.pillars.dialogue.types import AREA, COMMITMENT, CONFLICT, EVENT, SERIES, SESSION, UPDATE
-from mitra.policy import Action, Actor, named_in_lists
+from mitra.policy import Action, Actor, Export, decide, named_in_lists
 
 if TYPE_CHECKING:
     from mitra.node import Node
@@ -70,6 +71,7 @@ class EvidenceView:
     visible: bool
     label: str | None = None
     type: str | None = None
+    tlp: str | None = None
 
     @property
     def counted(self) -> bool:
@@ -78,8 +80,13 @@ class EvidenceView:
 
 @dataclass(frozen=True)
 class UpdateState:
+    """An update with its evidence as this viewer sees it; ``not_shared_with``: partners it does not go to
+    (the policy's ``Export`` denies it), so each side's record says where the two records differ."""
+
     update: UpdateView
     evidence: tuple[EvidenceView, ...]
+    tlp: str = "green"
+    not_shared_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,10 +127,15 @@ class CommitmentState:
     updates: tuple[UpdateState, ...]
     status: str
     lag: Lag
+    not_shared_with: tuple[str, ...] = ()  # partners the commitment itself does not go to
 
     @property
     def conflicts(self) -> list[MilestoneState]:
         return [m for m in self.milestones if m.conflict]
+
+    def update_not_shared(self, update_id: str) -> tuple[str, ...]:
+        """The partners an update of this commitment (a milestone's report, say) does not go to."""
+        return next((u.not_shared_with for u in self.updates if u.update.id == update_id), ())
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,7 @@ class Register:
     today: date
     next_session: NextSession | None
     nations: tuple[str, ...]  # the partnership's two nations, each scored and reported
+    tlps: dict[str, str] = field(default_factory=dict)  # every object read, by id: its TLP (a report's marking)
 
     def commitment(self, object_id: str) -> CommitmentState:
         state = next((s for s in self.commitments if s.commitment.id == object_id), None)
@@ -192,6 +205,7 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
         key=lambda u: (u.date, u.id),
     )
     evidence_views = _resolve_evidence(session, node, actor, [e for u in updates for e in u.evidence])
+    sharing = {row.id: (row.tlp, not_shared_with(node, row)) for row in rows}
     commitments = [
         CommitmentView.of(r.as_stix(), originator=r.originator_nation, tlp=r.tlp) for r in by_type.get(COMMITMENT, [])
     ]
@@ -203,6 +217,7 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
             evidence_views,
             area_name=areas.get(c.area, c.area),
             today=today,
+            sharing=sharing,
         )
         for c in commitments
     ]
@@ -217,6 +232,20 @@ def load_register(session: Session, node: Node, actor: Actor, *, today: date) ->
         today=today,
         next_session=next_session(series, sessions, today=today, nations=node.partnership),
         nations=node.partnership,
+        tlps={row.id: row.tlp for row in rows},
+    )
+
+
+def not_shared_with(node: Node, row: StixObject) -> tuple[str, ...]:
+    """The partners ``row`` does not go to, as the policy's ``Export`` decides for each partner's account.
+
+    A partner that originated the object holds it already and is never named.
+    """
+    handling = row.handling(held_by=node.nation)
+    return tuple(
+        nation
+        for nation in node.partners
+        if nation != row.originator_nation and not decide(partner_actor(nation), handling, Export()).allowed
     )
 
 
@@ -237,7 +266,7 @@ def _resolve_evidence(session: Session, node: Node, actor: Actor, links: Sequenc
         name = obj.get("name") or obj.get("abstract") or obj.get("summary") or row.id
         shown = named_in_lists(row.handling(held_by=node.nation))  # the policy's rule (RED: on its own page only)
         label = str(name) if shown else f"TLP:{row.tlp.upper()} object (open it to see it)"
-        views[link.ref] = EvidenceView(link, visible=True, label=label, type=row.type)
+        views[link.ref] = EvidenceView(link, visible=True, label=label, type=row.type, tlp=row.tlp)
     return views
 
 
@@ -248,12 +277,18 @@ def derive_state(
     *,
     area_name: str,
     today: date,
+    sharing: dict[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> CommitmentState:
-    """Milestone statuses per side (conflicts kept), indicator actuals, overall status, lag."""
+    """Milestone statuses per side (conflicts kept), indicator actuals, overall status, lag.
+
+    ``sharing``: each object id's TLP and the partners it does not go to (see :func:`not_shared_with`).
+    """
+    shared = sharing or {}
     update_states = tuple(
         UpdateState(
             u,
             tuple(replace(evidence_views.get(e.ref, EvidenceView(e, visible=False)), evidence=e) for e in u.evidence),
+            *shared.get(u.id, ("green", ())),
         )
         for u in updates
     )
@@ -277,7 +312,16 @@ def derive_state(
         delivered=_optional_partial(commitment.delivered, "delivered"),
         today=today,
     )
-    return CommitmentState(commitment, area_name, milestones, indicators, update_states, status, lag)
+    return CommitmentState(
+        commitment,
+        area_name,
+        milestones,
+        indicators,
+        update_states,
+        status,
+        lag,
+        shared.get(commitment.id, (commitment.tlp, ()))[1],
+    )
 
 
 def _optional_partial(value: str | None, name: str) -> date | None:
@@ -479,65 +523,109 @@ class UpdateInput:
     handling: HandlingIn | None = None
 
 
-def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date) -> StixObject:
-    """A progress update from this node's side: a new dated object, never an overwrite."""
-    permit(actor, Action.CREATE, nation=node.nation)
+class UpdateInvalid(InvalidInput):
+    """Every problem of a progress update at once, by field (``summary``, ``date``, ``milestone_key``,
+    ``milestone_status``, ``indicator_values``, ``evidence``, ``commitment_ref``), each naming the value."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
+        self.problems = dict(problems)
+
+
+def _problem_text(exc: InvalidInput, name: str) -> str:
+    """A parser's ``"name: what is wrong"`` without the field name, to stand beside that field."""
+    text = str(exc)
+    return text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
+
+
+def _checked_evidence(
+    session: Session, node: Node, actor: Actor, evidence: Sequence[Evidence], indicator_keys: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Evidence links as stored, and what is wrong with each (an object the actor may not see counts as none)."""
+    links: list[dict[str, Any]] = []
+    wrong: list[str] = []
+    for index, link in enumerate(evidence):
+        where = f"evidence[{index}]"
+        try:
+            node.store.get(session, object_id=link.ref, actor=actor)
+        except (NotFound, Forbidden):
+            wrong.append(f"{where}.ref: no object {link.ref!r} that you may see on this node")
+        if link.counts_toward is not None and link.counts_toward not in indicator_keys:
+            wrong.append(
+                f"{where}.counts_toward: {link.counts_toward!r} is not one of {indicator_keys or 'no indicators'}"
+            )
+        if link.amount <= 0:
+            wrong.append(f"{where}.amount: must be positive")
+        entry: dict[str, Any] = {"ref": link.ref, "relation": link.relation or "supports"}
+        if link.counts_toward:
+            entry["counts_toward"] = link.counts_toward
+            entry["amount"] = link.amount
+        links.append(entry)
+    return links, wrong
+
+
+def check_update(
+    *, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The update's body as it would be stored, and every problem with ``data`` by field (empty when none)."""
+    problems: dict[str, str] = {}
     try:
         row = node.store.get(session, object_id=data.commitment_ref, actor=actor)
     except (NotFound, Forbidden):
-        raise InvalidInput(f"commitment_ref: no commitment {data.commitment_ref} that you may see") from None
+        raise UpdateInvalid({"commitment_ref": f"no commitment {data.commitment_ref} that you may see"}) from None
     if row.type != COMMITMENT:
-        raise InvalidInput(f"commitment_ref: {data.commitment_ref} is a {row.type}, not a commitment")
+        raise UpdateInvalid({"commitment_ref": f"{data.commitment_ref} is a {row.type}, not a commitment"})
     commitment = CommitmentView.of(row.as_stix(), originator=row.originator_nation, tlp=row.tlp)
-    when = parse_date(data.date, where="date")
-    if when > today:
-        raise InvalidInput(f"date: {data.date} is in the future; record progress once it has happened")
     if not data.summary.strip():
-        raise InvalidInput("summary: say what happened")
+        problems["summary"] = "say what happened"
+    when: date | None = None
+    try:
+        when = parse_date(data.date, where="date")
+    except InvalidInput as exc:
+        problems["date"] = _problem_text(exc, "date") if data.date.strip() else "give the day it happened"
+    if when is not None and when > today:
+        problems["date"] = f"{data.date} is in the future; record progress once it has happened"
     body: dict[str, Any] = {
         "type": UPDATE,
-        "name": f"{node.nation} update {when.isoformat()}: {data.summary.strip()[:120]}",
+        "name": f"{node.nation} update {when.isoformat() if when else data.date}: {data.summary.strip()[:120]}",
         "commitment_ref": commitment.id,
-        "date": when.isoformat(),
+        "date": when.isoformat() if when else data.date,
         "nation": node.nation,
         "summary": data.summary.strip(),
     }
     if data.milestone_key or data.milestone_status:
         keys = [m.key for m in commitment.milestones]
         if data.milestone_key not in keys:
-            raise InvalidInput(f"milestone_key: {data.milestone_key!r} is not one of {keys or 'no milestones'}")
+            problems["milestone_key"] = f"{data.milestone_key or ''!r} is not one of {keys or 'no milestones'}"
         if data.milestone_status not in MILESTONE_STATUSES:
-            raise InvalidInput(f"milestone_status: {data.milestone_status!r} is not one of {list(MILESTONE_STATUSES)}")
+            problems["milestone_status"] = f"{data.milestone_status or ''!r} is not one of {list(MILESTONE_STATUSES)}"
         body["milestone_key"] = data.milestone_key
         body["milestone_status"] = data.milestone_status
     indicator_keys = [i.key for i in commitment.indicators]
     values = []
     for index, (key, value) in enumerate(data.indicator_values):
         if key not in indicator_keys:
-            raise InvalidInput(f"indicator_values[{index}].key: {key!r} is not one of {indicator_keys or 'none'}")
+            problems["indicator_values"] = f"[{index}].key: {key!r} is not one of {indicator_keys or 'none'}"
         values.append({"key": key, "value": value})
     if values:
         body["indicator_values"] = values
-    links = []
-    for index, link in enumerate(data.evidence):
-        where = f"evidence[{index}]"
-        try:
-            node.store.get(session, object_id=link.ref, actor=actor)
-        except (NotFound, Forbidden):
-            raise InvalidInput(f"{where}.ref: no object {link.ref!r} that you may see on this node") from None
-        if link.counts_toward is not None and link.counts_toward not in indicator_keys:
-            raise InvalidInput(
-                f"{where}.counts_toward: {link.counts_toward!r} is not one of {indicator_keys or 'no indicators'}"
-            )
-        if link.amount <= 0:
-            raise InvalidInput(f"{where}.amount: must be positive")
-        entry: dict[str, Any] = {"ref": link.ref, "relation": link.relation or "supports"}
-        if link.counts_toward:
-            entry["counts_toward"] = link.counts_toward
-            entry["amount"] = link.amount
-        links.append(entry)
+    links, wrong = _checked_evidence(session, node, actor, data.evidence, indicator_keys)
+    if wrong:
+        problems["evidence"] = "; ".join(wrong)
     if links:
         body["evidence"] = links
+    return body, problems
+
+
+def add_update(*, session: Session, node: Node, actor: Actor, data: UpdateInput, today: date) -> StixObject:
+    """A progress update from this node's side: a new dated object, never an overwrite.
+
+    :class:`UpdateInvalid` names every problem at once, and nothing is stored.
+    """
+    permit(actor, Action.CREATE, nation=node.nation)
+    body, problems = check_update(session=session, node=node, actor=actor, data=data, today=today)
+    if problems:
+        raise UpdateInvalid(problems)
     return node.store.create(session, obj=body, handling=_handling(node, actor, data.handling), actor=actor)
 
 
@@ -794,6 +882,19 @@ def record_conflict(
 
 def commitment_versions(session: Session, node: Node, actor: Actor, object_id: str) -> list[StixObject]:
     return node.store.versions(session, object_id=object_id, actor=actor)
+
+
+def years_with_data(register: Register) -> list[int]:
+    """The years a report has something to say about: sessions, announcements and later stages, milestones due,
+    updates, and every year the register scores (:func:`year_window`)."""
+    years = set(year_window(register)) if register.commitments else set()
+    years |= {int(s.date[:4]) for s in register.sessions}
+    for state in register.commitments:
+        c = state.commitment
+        years |= {int(str(v)[:4]) for v in (c.announced, c.terms_of_reference, c.delivered) if v}
+        years |= {int(m.due_date[:4]) for m in state.milestones if m.due_date}
+        years |= {u.update.year for u in state.updates}
+    return sorted(years)
 
 
 def year_window(register: Register) -> list[int]:
