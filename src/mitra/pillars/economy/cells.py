@@ -43,6 +43,40 @@ _FOOTNOTE = re.compile(
 )
 
 
+def _as_single_bytes(text: str) -> bytes | None:
+    """The bytes a UTF-8 file was shown as when read as Windows-1252 (Latin-1 for the five bytes it leaves
+    undefined); None when a character could not have come from such a reading."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return None
+            out.append(ord(char))
+    return bytes(out)
+
+
+def repair_mis_decoded(text: str) -> str:
+    """Text that was UTF-8 read as Windows-1252 somewhere upstream, read back as meant: "TÃ¼rkiye" → "Türkiye".
+
+    Some published files (the BACI country table among them) carry names whose UTF-8 bytes were once decoded
+    as Windows-1252 and written out again. Such text is valid UTF-8 once re-encoded, and plain text in any
+    other script or accent practically never is ("Türkiye" itself re-encodes to ``T\xfcrkiye``, not UTF-8),
+    so the repair changes only what was garbled; ASCII is returned untouched.
+    """
+    if text.isascii():
+        return text
+    raw = _as_single_bytes(text)
+    if raw is None or raw.isascii():
+        return text
+    try:
+        fixed = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+    return fixed if fixed != text else text
+
+
 def clean_text(raw: str) -> str:
     """Strip byte-order marks, no-break and zero-width spaces and surrounding blanks."""
     return " ".join(raw.translate(_INVISIBLE).split())

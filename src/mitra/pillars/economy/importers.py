@@ -15,7 +15,15 @@ from pathlib import Path
 
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.reports import ImportReport, Outcome
-from mitra.pillars.economy.cells import Cell, CellError, CellKind, clean_text, parse_cell, split_footnote
+from mitra.pillars.economy.cells import (
+    Cell,
+    CellError,
+    CellKind,
+    clean_text,
+    parse_cell,
+    repair_mis_decoded,
+    split_footnote,
+)
 from mitra.pillars.economy.countries import iso3_for_name, row_role
 from mitra.pillars.economy.materials import Material, material_for_usgs_stem, material_for_wmd_name
 from mitra.pillars.economy.store import BACI, WMD, EconomyStore
@@ -68,7 +76,14 @@ def _open_rows(path: Path, report: ImportReport, required: tuple[str, ...]) -> I
                     continue
                 if any(v.strip() for v in values[len(header) :]):
                     report.note("cells beyond the header's columns ignored", line)
-                yield Row(line, {name: values[i] if i < len(values) else "" for i, name in enumerate(header)})
+                cells = {name: values[i] if i < len(values) else "" for i, name in enumerate(header)}
+                for name, value in cells.items():
+                    if (fixed := repair_mis_decoded(value)) != value:
+                        report.note(
+                            f"{name}: {value!r} was UTF-8 read as Windows-1252 upstream; read as {fixed!r}", line
+                        )
+                        cells[name] = fixed
+                yield Row(line, cells)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidInput(f"{path.name} line {reader.line_num + 1}: {exc}") from exc
 
@@ -148,16 +163,29 @@ def _import_rows(
 
 
 def import_countries(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
+    """The BACI country table; a name held from an earlier import of a garbled file is corrected in place."""
+    held = {int(code): str(name) for code, name in store.query("select code, name from countries")}
+    corrected: list[tuple[int, str]] = []
+
     def parse(row: Row, report: ImportReport) -> list[StoredRow]:
         code = _int(row.cells["country_code"], "country code")
         iso3 = clean_text(row.cells["country_iso3"]).upper()
         if not _CODE3.fullmatch(iso3):
             report.reject(f"ISO3 {iso3!r} is not three letters or digits", row.line)
             return []
-        return [(code, iso3, clean_text(row.cells["country_name"]), path.name)]
+        name = clean_text(row.cells["country_name"])
+        if code in held and held[code] != name and repair_mis_decoded(held[code]) == name:
+            corrected.append((code, name))
+        return [(code, iso3, name, path.name)]
 
     report = ImportReport(source=f"countries {path.name}", unit="line")
-    return _import_rows(store, path, report, "countries", ("country_code", "country_name", "country_iso3"), parse, tick)
+    _import_rows(store, path, report, "countries", ("country_code", "country_name", "country_iso3"), parse, tick)
+    for code, name in corrected:
+        store.query("update countries set name = ? where code = ?", [name, code])
+    if corrected:  # counted unchanged by their key; their name changed
+        report.unchanged -= len(corrected)
+        report.count("updated", len(corrected))
+    return report
 
 
 def import_products(store: EconomyStore, path: Path, tick: Tick | None = None) -> ImportReport:
