@@ -14,8 +14,9 @@ from mitra.bootstrap import open_node
 from mitra.exchange import taxii_api
 from mitra.exchange.live import Notifier, Syncer
 from mitra.node import Node
+from mitra.notify.deliverer import Deliverer
 from mitra.settings import Settings
-from mitra.web import api, exchange_api, exchange_pages, pages
+from mitra.web import api, exchange_api, exchange_pages, notice_pages, pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
 from mitra.web.rendering import SignInRequired, login_redirect, page_error
 
@@ -30,18 +31,26 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.sync_interval_seconds <= 0:
-            yield
-            return
-        syncer, notifier = Syncer(node, settings.sync_interval_seconds), Notifier(node)
-        app.state.syncer = syncer
-        syncer.start()
-        notifier.install()
+        deliverer = None
+        if settings.notify_interval_seconds > 0:  # notices by e-mail and webhook, sent after commit
+            deliverer = app.state.deliverer = Deliverer(node, settings.notify_interval_seconds)
+            deliverer.start()
         try:
-            yield
+            if settings.sync_interval_seconds <= 0:
+                yield
+                return
+            syncer, notifier = Syncer(node, settings.sync_interval_seconds), Notifier(node)
+            app.state.syncer = syncer
+            syncer.start()
+            notifier.install()
+            try:
+                yield
+            finally:
+                notifier.uninstall()
+                syncer.stop()
         finally:
-            notifier.uninstall()
-            syncer.stop()
+            if deliverer is not None:
+                deliverer.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -63,6 +72,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
         if pillar.pages is not None:
             app.include_router(pillar.pages)
     app.include_router(exchange_pages.router)
+    app.include_router(notice_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
@@ -56,6 +56,25 @@ class Settings(BaseSettings):
         default=0, ge=0, description="While serving, pull from partners this often (0: off); partners are notified."
     )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
+    public_url: str = Field(
+        default="", description="The node's address as people reach it, for links in e-mails; default http://BIND."
+    )
+    notify_interval_seconds: float = Field(
+        default=15, ge=0, description="While serving, send pending e-mails and webhooks this often (0: off)."
+    )
+    smtp_host: str = Field(default="", description="SMTP server for notice e-mails; empty: no e-mail is sent.")
+    smtp_port: int = Field(default=587, gt=0, lt=65536, description="SMTP server port.")
+    smtp_tls: Literal["none", "starttls", "implicit"] = Field(
+        default="starttls", description="SMTP transport security: none, starttls or implicit (SMTPS)."
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password.")
+    smtp_sender: str = Field(default="", description="The From address of notice e-mails.")
+    smtp_timeout_seconds: float = Field(default=10, gt=0, description="How long one SMTP exchange may take.")
+    webhook_timeout_seconds: float = Field(default=5, gt=0, description="How long one webhook POST may take.")
+    webhook_max_attempts: int = Field(
+        default=6, gt=0, le=20, description="Tries per webhook delivery (backoff doubles from 30 s) before it fails."
+    )
 
     @field_validator("nation")
     @classmethod
@@ -125,6 +144,33 @@ class Settings(BaseSettings):
         if value not in {"clear", "green", "amber", "amber+strict", "red"}:
             raise ValueError(f"{value!r} is not a TLP 2.0 level")
         return value
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _tls_lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _smtp_has_sender(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_sender:
+            raise ValueError(
+                f"MITRA_SMTP_SENDER: {self.smtp_sender!r} is not an e-mail address; "
+                "e-mail is on (MITRA_SMTP_HOST is set) and needs a From address such as mitra@example.org"
+            )
+        return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// address")
+        return value
+
+    @property
+    def link_base(self) -> str:
+        """Where links in e-mails point: ``public_url``, else this node's bind address."""
+        return self.public_url or f"http://{self.bind}"
 
     @field_validator("database_url")
     @classmethod

@@ -8,19 +8,19 @@ the store's policy check, so a narrowing made after the notice was posted hides 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, load_only, mapped_column
 
 from mitra.core.identity import User
-from mitra.core.objects import ObjectStore
+from mitra.core.objects import ObjectStore, StixObject
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import now_utc
-from mitra.policy import Role
+from mitra.policy import Actor, Handling, Role, View, decide
 
 # What a notice can be about, with the words a person reads for each.
 KINDS: dict[str, str] = {
@@ -221,6 +221,106 @@ def people_with_role(session: Session, role: Role, *, agency: str | None = None)
     if agency is not None:
         query = query.where(User.agency == agency)
     return sorted(u.username for u in session.scalars(query) if role in u.role_set)
+
+
+def people(session: Session, nation: str) -> list[Actor]:
+    """The node's active people (partner accounts are not people), as the policy sees them."""
+    users = session.scalars(select(User).where(User.active.is_(True), User.nation == nation).order_by(User.username))
+    return [actor for user in users if not (actor := user.actor()).is_partner]
+
+
+def people_who_may_see(session: Session, nation: str, handling: Handling) -> list[str]:
+    """Usernames of the people the policy lets see an object of ``handling``."""
+    return [a.username for a in people(session, nation) if a.username and decide(a, handling, View()).allowed]
+
+
+_MARKING_COLUMNS = (
+    StixObject.type,
+    StixObject.tlp,
+    StixObject.originator_nation,
+    StixObject.originator_agency,
+    StixObject.releasable_to,
+    StixObject.orcon,
+    StixObject.red_recipients,
+    StixObject.revoked,
+    StixObject.withdrawn,
+)
+_CHUNK = 900
+
+
+def post_received(session: Session, store: ObjectStore, *, partner: str, seqs: Sequence[int]) -> int:
+    """Tell each person what of the versions ``seqs`` (just received from ``partner``) they may see: counts by type.
+
+    One notice per person for a pull, never one per object: while a person's "received" notice from ``partner`` is
+    unread and not yet sent by e-mail or webhook, later pages add to its counts. Nothing is posted to a person who
+    may see none of it, and nothing at all for an empty batch. Returns how many people were newly told.
+    """
+    if not seqs:
+        return 0
+    by_marking: dict[tuple[str, Handling], int] = {}
+    for start in range(0, len(seqs), _CHUNK):
+        rows = session.scalars(
+            select(StixObject)
+            .options(load_only(*_MARKING_COLUMNS))
+            .where(StixObject.seq.in_(seqs[start : start + _CHUNK]))
+        )
+        for row in rows:
+            pair = (row.type, row.handling(held_by=store.nation))
+            by_marking[pair] = by_marking.get(pair, 0) + 1
+    added = 0
+    for actor in people(session, store.nation):
+        counts: dict[str, int] = {}
+        for (type_name, handling), count in by_marking.items():
+            if decide(actor, handling, View()).allowed:
+                counts[type_name] = counts.get(type_name, 0) + count
+        if counts and actor.username:
+            added += _add_received(session, actor.username, partner, counts)
+    return added
+
+
+def _add_received(session: Session, username: str, partner: str, counts: dict[str, int]) -> int:
+    open_notice = session.scalar(
+        select(Notice)
+        .where(
+            Notice.username == username,
+            Notice.kind == "received",
+            Notice.read_at.is_(None),
+            Notice.key.like(f"received:{partner}:%"),
+        )
+        .order_by(Notice.id.desc())
+        .limit(1)
+    )
+    if open_notice is not None and not _sent_anywhere(session, open_notice.id):
+        total = {k: int(v) for k, v in open_notice.details.items()}
+        for type_name, count in counts.items():
+            total[type_name] = total.get(type_name, 0) + count
+        open_notice.detail = json.dumps({k: str(v) for k, v in total.items()}, sort_keys=True)
+        open_notice.subject = _received_subject(partner, total)
+        return 0
+    return post(
+        session,
+        kind="received",
+        recipients=[username],
+        object_id=None,
+        subject=_received_subject(partner, counts),
+        link=f"/objects?originator={partner}",
+        detail={k: str(v) for k, v in counts.items()},
+        key=f"received:{partner}:{now_utc().isoformat()}",
+    )
+
+
+def _sent_anywhere(session: Session, notice_id: int) -> bool:
+    return (
+        session.scalar(
+            select(NoticeDelivery.id).where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.attempts > 0).limit(1)
+        )
+        is not None
+    )
+
+
+def _received_subject(partner: str, counts: Mapping[str, int]) -> str:
+    total = sum(counts.values())
+    return f"{total:,} object{'s' if total != 1 else ''} received from {partner}"
 
 
 # ----- reading, for the inbox and for whatever sends a notice ---------------------------------------------------

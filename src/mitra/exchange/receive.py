@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record
+from mitra.core import notices
 from mitra.core.objects import SOURCE_PARTNER, Provenance, StixObject
 from mitra.core.stix import (
     HandlingInput,
@@ -42,6 +43,11 @@ from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timestamp
 from mitra.node import Node
 from mitra.policy import Export, decide
+
+# The exchange's own objects: no one is told "received" of them.
+_BOOKKEEPING = frozenset(
+    {RETRACTION.name, ACKNOWLEDGEMENT.name, AUDIT_HEAD.name, AUDIT_WITNESS.name, "extension-definition"}
+)
 
 
 @dataclass
@@ -124,6 +130,7 @@ class Receiver:
             signatures=[signature for _, _, signature in accepted],
             bodies=bodies,
         )
+        told: list[int] = []  # what people are told of: the partner's objects, not the exchange's bookkeeping
         for (obj, _, signature), result in zip(accepted, results, strict=True):
             if result.outcome == "unchanged":  # the same version twice in one page
                 report.already_held += 1
@@ -137,6 +144,9 @@ class Receiver:
                 report.retractions_applied += 1
             elif obj["type"] == AUDIT_HEAD.name:
                 self._witness(session, obj, signature)
+            elif obj["type"] not in _BOOKKEEPING and result.seq is not None:
+                told.append(result.seq)
+        notices.post_received(session, self.node.store, partner=self.partner.nation, seqs=told)
         return report
 
     # ----- checks ---------------------------------------------------------------------
@@ -273,6 +283,7 @@ class Receiver:
         """Withdraw (retraction) or mark revoked, then acknowledge to the originator."""
         if obj["type"] == RETRACTION.name:
             target, applied = str(obj["object_ref"]), "withdrawn"
+            self._tell_retraction(session, target, "narrowed", obj)
             session.execute(
                 update(StixObject)
                 .where(StixObject.id == target, StixObject.received_from == self.partner.nation)
@@ -280,6 +291,7 @@ class Receiver:
             )
         else:
             target, applied = str(obj["id"]), "revoked"
+            self._tell_retraction(session, target, "retracted", obj)
         record(session, AuditEvent(f"partner:{self.partner.nation}", f"apply_{applied}", target, {"notice": obj["id"]}))
         self._create_own(
             session,
@@ -290,6 +302,24 @@ class Receiver:
                 "applied": applied,
                 "applied_at": format_timestamp(now_utc()),
             },
+        )
+
+    def _tell_retraction(self, session: Session, target: str, kind: str, notice: dict[str, Any]) -> None:
+        """Tell the people who could see ``target`` before the partner withdrew or revoked it."""
+        row = session.scalar(select(StixObject).where(StixObject.id == target, StixObject.is_latest.is_(True)))
+        if row is None:
+            return
+        before = replace(row.handling(held_by=self.node.nation), revoked=False, withdrawn=False)
+        said = "revoked" if kind == "retracted" else "withdrawn after its marking was narrowed"
+        notices.post(
+            session,
+            kind=kind,
+            recipients=notices.people_who_may_see(session, self.node.nation, before),
+            object_id=target,
+            subject=f"{row.name or target} {said} by {self.partner.nation}",
+            link=f"/objects/{target}",
+            detail={"reason": str(notice.get("reason", ""))} if notice.get("reason") else {},
+            key=f"{kind}:{notice['id']}",
         )
 
     def _witness(self, session: Session, head: dict[str, Any], signature: str | None) -> None:

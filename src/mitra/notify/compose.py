@@ -1,0 +1,53 @@
+"""What one person is told of one notice, by e-mail or webhook: composed at send time, through the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mitra.core.identity import User
+from mitra.core.notices import Notice, NoticeView, present
+from mitra.core.objects import ObjectStore
+from mitra.foundation.timestamps import format_timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A notice's words for one recipient: nothing of an object the policy hides from them."""
+
+    view: NoticeView
+    username: str
+    subject: str
+    text: str
+    link: str | None
+
+    def payload(self, nation: str) -> dict[str, Any]:
+        """The webhook body: the same facts as the e-mail, as JSON."""
+        return {
+            "node": nation,
+            "notice": self.view.id,
+            "recipient": self.username,
+            "kind": self.view.kind,
+            "subject": self.subject,
+            "link": self.link,
+            "detail": self.view.detail,
+            "created_at": format_timestamp(self.view.created_at),
+        }
+
+
+def compose(session: Session, store: ObjectStore, notice: Notice, *, link_base: str) -> Composed | None:
+    """The message for the notice's person; None if that person is gone or disabled (nothing is sent)."""
+    user = session.scalar(select(User).where(User.username == notice.username))
+    if user is None or not user.active:
+        return None
+    view = present(session, store, notice, user)
+    link = f"{link_base}{view.link}" if view.link and view.link.startswith("/") else view.link
+    lines = [view.subject, ""]
+    lines += [f"{key.replace('_', ' ')}: {value}" for key, value in sorted(view.detail.items())]
+    if link:
+        lines += ["", f"Open it: {link}"]
+    lines += ["", f"Your inbox: {link_base}/inbox", f"Choose what you are told: {link_base}/inbox/settings"]
+    return Composed(view, user.username, f"[Mitra {store.nation}] {view.subject}", "\n".join(lines) + "\n", link)

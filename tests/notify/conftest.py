@@ -1,0 +1,61 @@
+"""An India node with people, and the app over it, for the notices' tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mitra.app import create_app
+from mitra.bootstrap import open_node
+from mitra.core.stix import HandlingInput
+from mitra.node import Node
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings
+from tests.support.pair import given
+
+
+@pytest.fixture
+def notice_node(tmp_path: Path, database_url: str) -> Iterator[Node]:
+    node = open_node(make_settings(tmp_path, database_url, notify_interval_seconds=0))
+    node.init()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def people(notice_node: Node) -> dict[str, Person]:
+    return {
+        "analyst": add_person(notice_node, "asha", {Role.ANALYST}, agency="NSCS"),
+        "viewer": add_person(notice_node, "vik", {Role.VIEWER}, agency="CERT-In"),
+        "officer": add_person(notice_node, "rao", {Role.RELEASE_OFFICER}, agency="NSCS"),
+        "admin": add_person(notice_node, "root", {Role.ADMIN}, agency="NSCS"),
+    }
+
+
+@pytest.fixture
+def client(notice_node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(notice_node.settings, node=notice_node)) as test_client:
+        yield test_client
+
+
+def indicator(name: str, ip: str = "198.51.100.1") -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "name": name,
+        "pattern": f"[ipv4-addr:value = '{ip}']",
+        "pattern_type": "stix",
+        "valid_from": "2025-01-07T00:00:00Z",
+    }
+
+
+def red_for_nscs(node: Node, name: str) -> str:
+    """A TLP:RED indicator of NSCS naming only NSCS: CERT-In's people may not see it, nor learn its name."""
+    return given(node, indicator(name), HandlingInput("red", "IND", "NSCS", (), red_recipients=("IND:NSCS",)))
+
+
+def green(node: Node, name: str) -> str:
+    return given(node, indicator(name), HandlingInput("green", "IND", "NSCS", ()))
