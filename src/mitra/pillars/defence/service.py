@@ -548,6 +548,10 @@ def import_sipri(
     report = ImportReport(source=where, unit="line", read=len(parsed.rows) + len(parsed.problems))
     for problem in parsed.problems:
         report.reject(problem.message, problem.line)
+    for row in parsed.rows:
+        for name in ("recipient", "supplier", "weapon_designation", "weapon_description", "comments"):
+            if "\ufffd" in getattr(row, name):  # shown as it is: what the character was is not known
+                report.note(f"{name}: a character was lost before the file was published (U+FFFD)", row.line)
     seen: dict[str, int] = {}
     wanted: list[dict[str, Any]] = []
     for row in parsed.rows:
