@@ -128,6 +128,26 @@ def release_allowed(actor: Actor, marking: Handling, to: str) -> bool:
     return all(requirements.values())
 
 
+def request_allowed(actor: Actor, marking: Handling, to: str) -> bool:
+    """May this person ask a release officer to make the object releasable to nation ``to``?"""
+    roles = _role_names(actor)
+    tlp = str(marking.tlp)
+    requirements = {
+        "known marking": tlp in KNOWN_TLP,
+        "not a partner account": "partner" not in roles,
+        "a role that writes objects": bool(roles & {"analyst", "release_officer", "admin"}),
+        "a person of the node's nation": actor.nation == marking.held_by,
+        "release goes to another nation": to != marking.held_by,
+        "own object, not a received copy": not _copy_received(marking),
+        "a person of the originating agency": actor.agency == marking.originator_agency,
+        "not revoked": not marking.revoked,
+        "not withdrawn": not marking.withdrawn,
+        "amber+strict never released": tlp != "amber+strict",
+        "red needs a named recipient in the target nation": (tlp != "red" or names_nation(marking.red_recipients, to)),
+    }
+    return all(requirements.values())
+
+
 def authorize_allowed(actor: Actor, action: Action, node_nation: str) -> bool:
     """May ``actor`` perform ``action`` on the node of ``node_nation``?"""
     roles = _role_names(actor)

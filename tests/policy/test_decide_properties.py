@@ -15,13 +15,14 @@ from mitra.policy import (
     Export,
     Handling,
     Release,
+    RequestRelease,
     Role,
     View,
     authorize,
     decide,
 )
 
-from .oracle import authorize_allowed, export_allowed, release_allowed, view_allowed
+from .oracle import authorize_allowed, export_allowed, release_allowed, request_allowed, view_allowed
 
 T = TypeVar("T")
 
@@ -166,6 +167,13 @@ def test_export_agrees_with_the_oracle(scenario: tuple[Actor, Handling]) -> None
 def test_release_agrees_with_the_oracle(scenario: tuple[Actor, Handling], to: str) -> None:
     actor, marking = scenario
     _check(decide(actor, marking, Release(to)), release_allowed(actor, marking, to))
+
+
+@settings(max_examples=CASES_PER_PURPOSE, deadline=None, database=None)
+@given(scenario=scenarios(key_role=Role.ANALYST), to=destinations)
+def test_release_request_agrees_with_the_oracle(scenario: tuple[Actor, Handling], to: str) -> None:
+    actor, marking = scenario
+    _check(decide(actor, marking, RequestRelease(to)), request_allowed(actor, marking, to))
 
 
 @settings(max_examples=AUTHORIZE_CASES, deadline=None, database=None)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record
-from mitra.core import imports, releases, search, versioning
+from mitra.core import imports, releases, requests, search, versioning
 from mitra.core.access import permit
 from mitra.core.paging import Page
 from mitra.core.records import (
@@ -142,14 +142,17 @@ class ObjectStore:
         obj.setdefault("modified", obj["created"])
         if session.scalar(select(StixObject.seq).where(StixObject.id == obj["id"]).limit(1)):
             raise Conflict(f"{obj['id']} exists already; post a new version instead")
+        requested: tuple[str, ...] = ()
         if release_rule is None:
-            released = self._require_release(actor, handling, already=(), where=obj["id"])
+            sorted_ = releases.release_or_request(self, actor, handling, already=(), where=obj["id"])
+            handling, released, requested = sorted_.handling, sorted_.released, sorted_.requested
         else:
             released = self._newly_released(handling, already=())
         obj = apply_handling(obj, handling)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
         self._record_releases(session, actor, [(obj["id"], released)], rule=release_rule)
+        releases.open_requests(session, actor, obj["id"], requested)
         return self.stored_row(session, result)
 
     def new_version(
@@ -190,11 +193,17 @@ class ObjectStore:
         obj = {key: value for key, value in (latest.as_stix() | changes).items() if value is not None}
         obj["modified"] = format_timestamp(next_modified(latest.modified))
         current = latest.marking()
+        released: tuple[str, ...] = ()
+        requested: tuple[str, ...] = ()
         if handling is not None:  # a new marking's terms; the originator is the object's, whoever versions it
             handling = replace(
                 handling, originator_nation=current.originator_nation, originator_agency=current.originator_agency
             )
-            self._require_release(actor, handling, already=current.releasable_to, where=object_id)
+            sorted_ = releases.release_or_request(self, actor, handling, already=current.releasable_to, where=object_id)
+            handling, released, requested = sorted_.handling, sorted_.released, sorted_.requested
+            if not changes and handling == current:  # only asked for a release: nothing to version yet
+                releases.open_requests(session, actor, object_id, requested)
+                return latest
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
         before = latest.handling(held_by=self.nation)
@@ -206,6 +215,11 @@ class ObjectStore:
             audit_action=audit_action,
         )[0]
         row = self.stored_row(session, result)
+        if released:
+            requests.close_released(session, actor, [(object_id, released)])
+        releases.open_requests(session, actor, object_id, requested)
+        if changes.get("revoked"):
+            requests.close_revoked(session, actor, object_id)
         if handling is not None:
             self._tell_narrowing(session, object_id, before, row, actor=actor, reason=reason)
         return row
@@ -265,17 +279,17 @@ class ObjectStore:
         )
         if handling == current:
             return latest
-        self._require_release(actor, handling, already=current.releasable_to, where=object_id)
+        sorted_ = releases.release_or_request(self, actor, handling, already=current.releasable_to, where=object_id)
+        handling = sorted_.handling
+        releases.open_requests(session, actor, object_id, sorted_.requested)
+        if handling == current:
+            return latest
         before = latest.handling(held_by=self.nation)
         versioning.remark_row(session, latest, handling, audit_actor=_actor_label(actor), audit_action=audit_action)
+        if sorted_.released:
+            requests.close_released(session, actor, [(object_id, sorted_.released)])
         self._tell_narrowing(session, object_id, before, latest, actor=actor, reason=reason)
         return latest
-
-    def _require_release(
-        self, actor: Actor, handling: HandlingInput, *, already: Sequence[str], where: str
-    ) -> tuple[str, ...]:
-        """The nations ``handling`` newly makes an object releasable to; each must pass the policy's release."""
-        return releases.require_release(self, actor, handling, already=already, where=where)
 
     def _newly_released(self, handling: HandlingInput, *, already: Sequence[str]) -> tuple[str, ...]:
         return releases.newly_released(self, handling, already=already)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import AuditEvent, record_many
+from mitra.core import requests
 from mitra.core.records import (
     _actor_label,
 )
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.foundation.errors import Forbidden
-from mitra.policy import Actor, Release, decide
+from mitra.policy import Actor, Release, RequestRelease, decide
 
 if TYPE_CHECKING:
     from mitra.core.objects import ObjectStore
@@ -37,6 +39,59 @@ def require_release(
     return fresh
 
 
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """A person's marking sorted by the policy: what is stored, what is released now, what is asked for."""
+
+    handling: HandlingInput
+    released: tuple[str, ...]
+    requested: tuple[str, ...]
+
+
+def release_or_request(
+    store: ObjectStore, actor: Actor, handling: HandlingInput, *, already: Sequence[str], where: str
+) -> Sorted:
+    """Each nation ``handling`` newly makes the object releasable to is released, or asked for, or refused.
+
+    A release officer's tick is a release (the policy's ``Release``). Someone who may not release but may
+    ask (``RequestRelease``: an analyst of the originating agency) gets the object stored without that
+    nation and a release request opened: never a refusal that loses their work. Anyone else is refused
+    with the release's reason.
+    """
+    fresh = newly_released(store, handling, already=already)
+    released: list[str] = []
+    requested: list[str] = []
+    if fresh:
+        marking = to_policy_handling(handling, held_by=store.nation, revoked=False, withdrawn=False)
+        for nation in fresh:
+            decision = decide(actor, marking, Release(to=nation))
+            if decision.allowed:
+                released.append(nation)
+            elif (asking := decide(actor, marking, RequestRelease(to=nation))).allowed:
+                requested.append(nation)
+            else:
+                why = decision.reason if asking.reason == decision.reason else f"{decision.reason}; {asking.reason}"
+                raise Forbidden(f"{where}: releasable to {nation} is a release: {why}")
+    if requested:
+        handling = replace(handling, releasable_to=tuple(n for n in handling.releasable_to if n not in requested))
+    return Sorted(handling, tuple(released), tuple(requested))
+
+
+REQUESTED = "mitra.release_requests"  # on a session: the requests its writes opened (``requests.Opened``)
+
+
+def open_requests(session: Session, actor: Actor, object_id: str, nations: Sequence[str]) -> None:
+    """Open the requests for ``nations`` and note them on the session, for the door to tell the person."""
+    if nations:
+        session.info.setdefault(REQUESTED, []).extend(requests.open_requests(session, actor, object_id, nations))
+
+
+def opened_in(session: Session) -> list[requests.Opened]:
+    """The release requests this session's writes opened (a page or the API says so to the person)."""
+    opened: list[requests.Opened] = session.info.get(REQUESTED, [])
+    return list(opened)
+
+
 def newly_released(store: ObjectStore, handling: HandlingInput, *, already: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(set(handling.releasable_to) - set(already) - {store.nation}))
 
@@ -58,3 +113,4 @@ def record_releases(
             for nation in nations
         ],
     )
+    requests.close_released(session, actor, released)

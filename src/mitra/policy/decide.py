@@ -39,7 +39,14 @@ class Release:
     to: str
 
 
-Purpose = View | Export | Release
+@dataclass(frozen=True, slots=True)
+class RequestRelease:
+    """A person of the originating agency asks a release officer to make the object releasable to ``to``."""
+
+    to: str
+
+
+Purpose = View | Export | Release | RequestRelease
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,8 @@ def decide(actor: Actor, marking: Handling, purpose: Purpose) -> Decision:
         return _decide_view(actor, marking)
     if isinstance(purpose, Export):
         return _decide_export(actor, marking)
+    if isinstance(purpose, RequestRelease):
+        return _decide_request(actor, marking, purpose.to)
     return _decide_release(actor, marking, purpose.to)
 
 
@@ -160,6 +169,33 @@ def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
     if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
         return _deny(f"TLP:RED: name a recipient in {to} first")
     return _allow(f"release officer of {actor.agency} releases TLP:{tlp.value.upper()} to {to}")
+
+
+_REQUESTERS = frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN})
+
+
+def _decide_request(actor: Actor, marking: Handling, to: str) -> Decision:
+    """May ``actor`` ask for a release to ``to``? What a release officer could approve, asked by its agency."""
+    if actor.is_partner:
+        return _deny("partner accounts do not ask for releases")
+    if not actor.roles & _REQUESTERS:
+        return _deny("asking for a release needs a role that writes objects (analyst, release officer, admin)")
+    if actor.nation != marking.held_by:
+        return _deny(f"only {marking.held_by}'s people ask for releases from this node")
+    if to == marking.held_by:
+        return _deny(f"{to} is this node's own nation")
+    if marking.received:
+        return _deny(f"received from {marking.originator_nation}: only the originator releases it")
+    if actor.agency != marking.originator_agency:
+        return _deny(f"only {marking.originator_agency}'s people ask for its release")
+    if marking.revoked or marking.withdrawn:
+        return _deny("revoked or withdrawn objects are not released")
+    tlp = Tlp(marking.tlp)
+    if tlp is Tlp.AMBER_STRICT:
+        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
+    if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
+        return _deny(f"TLP:RED: name a recipient in {to} first")
+    return _allow(f"{actor.agency} asks its release officers to release TLP:{tlp.value.upper()} to {to}")
 
 
 def hides_existence(marking: Handling) -> bool:
