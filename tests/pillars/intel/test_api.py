@@ -6,6 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
+from mitra.core import requests as release_requests
 from mitra.node import Node
 from tests.conftest import Person, shared_file
 from tests.pillars.intel.conftest import handling, indicator
@@ -107,23 +108,41 @@ def test_releasing_a_listed_indicator_needs_a_confirmation(client: TestClient, p
     assert confirmed.json()["handling"]["releasable_to"] == ["MYS"]
 
 
-def test_an_analyst_may_not_release(client: TestClient, people: dict[str, Person]) -> None:
+def _pending_for(node: Node, object_id: str) -> list[str]:
+    with node.db.read() as session:
+        return [r.nation for r in release_requests.pending(session) if r.object_id == object_id]
+
+
+def _releasable(node: Node, object_id: str) -> tuple[str, ...]:
+    with node.db.read() as session:
+        return node.store.latest_row(session, object_id).releasable
+
+
+def test_an_analyst_asking_to_release_opens_a_request_and_releases_nothing(
+    client: TestClient, people: dict[str, Person], intel_node: Node
+) -> None:
     object_id = _create(client, people["analyst"], "[ipv4-addr:value = '185.220.101.7']")
     response = client.post(
         f"/api/v1/intel/objects/{object_id}/release", headers=bearer(people["analyst"]), json={"to": "MYS"}
     )
-    assert response.status_code == 403
+    assert response.status_code < 300, response.text  # never Forbidden: a release officer decides
+    assert _releasable(intel_node, object_id) == ()
+    assert _pending_for(intel_node, object_id) == ["MYS"]
 
 
-def test_an_analyst_may_not_release_by_creating_it_releasable(client: TestClient, people: dict[str, Person]) -> None:
+def test_an_analyst_creating_it_releasable_saves_it_local_only_with_a_request(
+    client: TestClient, people: dict[str, Person], intel_node: Node
+) -> None:
     released = {"tlp": "green", "releasable_to": ["MYS"]}
     response = client.post(
         "/api/v1/intel/objects",
         headers=bearer(people["analyst"]),
         json={"object": indicator("[ipv4-addr:value = '185.220.101.9']"), "handling": released},
     )
-    assert response.status_code == 403
-    assert "releasable to MYS is a release: release needs the release officer role" in response.json()["detail"]
+    assert response.status_code == 201, response.text
+    object_id = response.json()["id"]
+    assert _releasable(intel_node, object_id) == ()
+    assert _pending_for(intel_node, object_id) == ["MYS"]
 
 
 def test_created_releasable_a_warninglisted_indicator_is_refused_until_released_with_confirmation(

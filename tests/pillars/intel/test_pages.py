@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from mitra.core.objects import StixObject
 from mitra.node import Node
 from tests.conftest import Person
 from tests.pillars.intel.conftest import handling, indicator, relate
@@ -123,7 +124,8 @@ def test_the_detail_shows_provenance_versions_and_the_graph(
     log_in(client, analyst)
     page = client.get(f"/intel/objects/{object_id}").text
     assert re.search(r"<dt>Originator</dt><dd>IND / NSCS</dd>", page)
-    assert page.count("<li>20") == 2  # two versions, listed by their modified time
+    assert page.count('<li><time datetime="20') == 2  # two versions, listed by their modified time
+    assert " UTC" in page  # shown in words, in UTC, not as raw ISO
     assert "indicates →" in page
     assert "ShadowPad" in page
     assert "indicates →" not in client.get(f"/intel/objects/{malware.id}").text.split("To this object")[0]
@@ -242,3 +244,77 @@ def test_lifting_orcon_in_an_edit_is_refused(client: TestClient, intel_node: Nod
     response = client.post(f"/intel/objects/{object_id}/edit", data=data)
     assert response.status_code == 403
     assert "lifting originator control widens sharing" in response.text
+
+
+def _stored(node: Node, location: str) -> StixObject:
+    object_id = location.rsplit("/", 1)[-1]
+    with node.db.read() as session:
+        return node.store.latest_row(session, object_id)
+
+
+def test_the_indicator_form_leaves_orcon_unticked_and_stores_what_was_chosen(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    token = log_in(client, people["analyst"])
+    form = client.get("/intel/new/indicator").text
+    assert '<input type="checkbox" name="orcon" >' in form  # the default matches what is stored: no ORCON
+    unticked = _indicator_form(token, name="No ORCON")
+    unticked.pop("orcon")
+    response = client.post("/intel/new/indicator", data=unticked, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert _stored(intel_node, response.headers["location"]).orcon is False
+    ticked = _indicator_form(token, name="With ORCON", pattern="[domain-name:value = 'other.example']")
+    response = client.post("/intel/new/indicator", data=ticked, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert _stored(intel_node, response.headers["location"]).orcon is True
+
+
+def test_the_indicator_form_takes_its_time_from_a_datetime_picker(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    token = log_in(client, people["analyst"])
+    assert 'type="datetime-local" step="1" name="valid_from"' in client.get("/intel/new/indicator").text
+    data = _indicator_form(token, valid_from="2025-03-04T05:06")
+    response = client.post("/intel/new/indicator", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert _stored(intel_node, response.headers["location"]).as_stix()["valid_from"] == "2025-03-04T05:06:00.000Z"
+    edit = client.get(response.headers["location"] + "/edit").text
+    assert 'value="2025-03-04T05:06:00"' in edit  # the picker shows the stored time, UTC
+
+
+def test_every_wrong_field_is_named_at_once_in_plain_words_and_nothing_is_stored(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    token = log_in(client, people["analyst"])
+    with intel_node.db.read() as session:
+        before = intel_node.store.counts_by_type(session, actor=people["analyst"].actor).get("indicator", 0)
+    data = _indicator_form(token, name="", pattern="[domain-name:value = ]", valid_from="01/07/2025", tlp="purple")
+    response = client.post("/intel/new/indicator", data=data)
+    assert response.status_code == 422
+    page = response.text
+    for field in ("name", "pattern", "valid_from", "tlp"):
+        assert f'id="error-{field}"' in page, field
+    assert "&#39;01/07/2025&#39; is not a date and time" in page
+    assert "is not a STIX 2.1 pattern; it stops making sense at character 22" in page
+    for library_words in ("mismatched input", "expecting {", "FAIL:", "is not a STIX timestamp"):
+        assert library_words not in page
+    assert 'value="01/07/2025"' in page  # what was typed is kept
+    assert "[domain-name:value = ]" in page
+    with intel_node.db.read() as session:
+        assert intel_node.store.counts_by_type(session, actor=people["analyst"].actor).get("indicator", 0) == before
+
+
+def test_the_list_and_detail_show_times_in_words_not_iso(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    object_id = _create(intel_node, people["analyst"], "[ipv4-addr:value = '185.220.101.8']")
+    log_in(client, people["analyst"])
+    listing = client.get("/intel/objects?type=indicator").text
+    assert 'type="date" name="since"' in listing
+    cells = re.findall(r"<td><time [^>]*>([^<]*)</time></td>", listing)
+    assert cells
+    assert all(c.endswith(" UTC") and not re.search(r"\d{4}-\d{2}-\d{2}T", c) for c in cells)
+    detail = client.get(f"/intel/objects/{object_id}").text
+    created = re.search(r"<dt>Created</dt><dd>([^<]*)</dd>", detail)
+    assert created is not None
+    assert created.group(1).endswith(" UTC")

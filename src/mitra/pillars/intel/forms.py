@@ -5,13 +5,17 @@ The edge's work (pages call it); the service takes the STIX properties and the m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from stix2patterns.validator import run_validator
+
+from mitra.core.patterns import plainly_valid
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import InvalidInput
-from mitra.foundation.timestamps import format_timestamp, parse_timestamp
+from mitra.foundation.timestamps import format_timestamp, parse_form_time, parse_timestamp
 from mitra.pillars.intel.models import INCIDENT_DOMAINS, PROGRAMME_KINDS
 from mitra.pillars.intel.service import create_object, edit_object
 from mitra.policy import Actor
@@ -89,12 +93,58 @@ FORM_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 
+class FormInvalid(InvalidInput):
+    """Every wrong field of a submitted form at once, by field name, each in plain words (field, value, what is
+    expected); the page shows each beside its field."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
+        self.problems = dict(problems)
+
+
+_PATTERN_EXAMPLE = "[domain-name:value = 'example.com']"
+_GRAMMAR_STOP = re.compile(r"line \d+:(\d+)")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a STIX 2.1 pattern, in plain words (where the grammar stops reading), or ``None``."""
+    if plainly_valid(pattern):
+        return None
+    errors = run_validator(pattern, stix_version="2.1")
+    if not errors:
+        return None
+    where = _GRAMMAR_STOP.search(str(errors[0]))
+    at = f"; it stops making sense at character {int(where.group(1)) + 1}" if where else ""
+    return f"{pattern!r} is not a STIX 2.1 pattern{at} (expected, for example, {_PATTERN_EXAMPLE})"
+
+
+def _field_value(spec: FieldSpec, raw: str) -> tuple[Any, str | None]:
+    """One field's STIX value from its text, or the problem with it (in plain words)."""
+    if spec.kind == "list":
+        return [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()], None
+    if spec.kind == "int":
+        if not raw.isdigit():
+            return None, f"{raw!r} is not a whole number (0, 1, 2 …)"
+        return int(raw), None
+    if spec.kind == "time":
+        try:
+            return format_timestamp(parse_form_time(raw, where=spec.name)), None
+        except InvalidInput:
+            return None, f"{raw!r} is not a date and time; choose one in the picker (day, then hours and minutes, UTC)"
+    if spec.kind == "select" and raw not in spec.choices:
+        return None, f"{raw!r} is not a choice here; choose one of {', '.join(spec.choices)}"
+    if spec.name == "pattern":
+        return raw, pattern_problem(raw)
+    return raw, None
+
+
 def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
-    """STIX properties from a submitted form; :class:`InvalidInput` naming the first bad field."""
+    """STIX properties from a submitted form; :class:`FormInvalid` naming every bad field at once."""
     specs = FORM_FIELDS.get(type_name)
     if specs is None:
         raise InvalidInput(f"type: {type_name!r} is not an intelligence object type with a form")
     obj: dict[str, Any] = {"type": type_name}
+    problems: dict[str, str] = {}
     for spec in specs:
         raw = str(form.get(spec.name, "")).strip()
         if spec.kind == "bool":
@@ -102,22 +152,15 @@ def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
             continue
         if not raw:
             if spec.required:
-                raise InvalidInput(f"{spec.name}: {spec.label} is required")
+                problems[spec.name] = f"{spec.label.removesuffix(' (UTC)')} is required"
             continue
-        if spec.kind == "list":
-            obj[spec.name] = [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
-        elif spec.kind == "int":
-            if not raw.isdigit():
-                raise InvalidInput(f"{spec.name}: {raw!r} is not a whole number")
-            obj[spec.name] = int(raw)
-        elif spec.kind == "time":
-            obj[spec.name] = format_timestamp(parse_timestamp(raw, where=spec.name))
-        elif spec.kind == "select":
-            if raw not in spec.choices:
-                raise InvalidInput(f"{spec.name}: choose one of {', '.join(spec.choices)}")
-            obj[spec.name] = raw
+        value, problem = _field_value(spec, raw)
+        if problem:
+            problems[spec.name] = problem
         else:
-            obj[spec.name] = raw
+            obj[spec.name] = value
+    if problems:
+        raise FormInvalid(problems)
     if type_name == "vulnerability" and obj.get("x_mitra_cve"):
         obj["external_references"] = [{"source_name": "cve", "external_id": obj["x_mitra_cve"]}]
     if type_name == "indicator":
@@ -145,6 +188,8 @@ def form_values(obj: Mapping[str, Any]) -> dict[str, str]:
             values[spec.name] = "\n".join(str(v) for v in value)
         elif spec.kind == "bool":
             values[spec.name] = "on" if value else ""
+        elif spec.kind == "time":  # what <input type=datetime-local> shows: UTC, to the second
+            values[spec.name] = format_timestamp(parse_timestamp(str(value), where=spec.name))[:19]
         else:
             values[spec.name] = str(value)
     return values

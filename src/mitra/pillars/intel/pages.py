@@ -23,7 +23,8 @@ from mitra.pillars.intel import forms, india_malaysia, models, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.marking import MarkingForm
+from mitra.web.marking import FIELDS as MARKING_FIELDS
+from mitra.web.marking import FieldInvalid, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
@@ -133,7 +134,7 @@ def _form_page(
     type_name: str,
     values: Mapping[str, str],
     action: str,
-    error: str | None = None,
+    errors: Mapping[str, str] | None = None,
     status: int = 200,
     editing: bool = False,
 ) -> Response:
@@ -147,7 +148,7 @@ def _form_page(
         fields=forms.FORM_FIELDS[type_name],
         values=values,
         action=action,
-        error=error,
+        errors=dict(errors or {}),
         tlps=TLP_LEVELS,
         partners=node_of(request).partners,
         editing=editing,
@@ -168,7 +169,7 @@ def new_form(request: Request, user: SignedIn, type_name: str) -> Response:
     if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     permit(user.actor, Action.CREATE, nation=node_of(request).nation)
-    values = MarkingForm(tlp="amber").values()
+    values = MarkingForm(tlp="amber", orcon=False).values()  # ORCON only when the person ticks it
     return _form_page(request, user, type_name=type_name, values=values, action=f"/intel/new/{type_name}")
 
 
@@ -181,29 +182,53 @@ async def _submit_form(
     editing: bool,
     save: Callable[[Session, Node, dict[str, str], HandlingInput], StixObject],
 ) -> Response:
-    """Save a creation or edit form: to the object when it worked, else the form again with the reason."""
+    """Save a creation or edit form: to the object when it worked, else the form again, as typed, with every
+    problem beside its field (and nothing stored)."""
     text, marking = await _checked_form(request, user)
     if type_name not in forms.FORM_FIELDS:
         return error_page(request, user, NotFound(f"no form for {type_name!r}"))
     node = node_of(request)
+    errors: dict[str, str] = {}
+    status = 422
+    handling = None
     try:
         handling = marking.handling(user.actor)
-        with node.db.write() as session:
-            object_id = save(session, node, text, handling).id
-    except NotFound as exc:
-        return error_page(request, user, exc)
-    except MitraError as exc:  # refused or invalid: the form again, as filled, with the reason
+    except FieldInvalid as exc:
+        errors[exc.field] = exc.message
+    try:
+        forms.object_from_form(type_name, text)
+    except forms.FormInvalid as exc:
+        errors |= exc.problems
+    if handling is not None and not errors:
+        try:
+            with node.db.write() as session:
+                object_id = save(session, node, text, handling).id
+        except NotFound as exc:
+            return error_page(request, user, exc)
+        except forms.FormInvalid as exc:
+            errors |= exc.problems
+        except MitraError as exc:  # refused or invalid: said beside the field it names, or above the form
+            field, message = _field_of(type_name, str(exc))
+            errors[field], status = message, exc.status
+    if errors:
         return _form_page(
             request,
             user,
             type_name=type_name,
             values=text | marking.values(),
             action=action,
-            error=str(exc),
-            status=exc.status,
+            errors=errors,
+            status=status,
             editing=editing,
         )
     return RedirectResponse(f"/intel/objects/{object_id}", status_code=303)
+
+
+def _field_of(type_name: str, message: str) -> tuple[str, str]:
+    """The form field an error's ``"field: what is wrong"`` names (else ``form``, shown above the form)."""
+    name, _, rest = message.partition(": ")
+    names = {spec.name for spec in forms.FORM_FIELDS.get(type_name, ())} | set(MARKING_FIELDS)
+    return (name, rest) if rest and name in names else ("form", message)
 
 
 @router.post("/new/{type_name}", response_class=HTMLResponse)
