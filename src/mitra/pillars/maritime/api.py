@@ -36,8 +36,10 @@ from mitra.pillars.maritime.service import (
     incident_stats,
     list_ais_reports,
     list_incidents,
+    parse_box,
     save_areas,
     stored_areas,
+    vessel_panel,
     vessel_track,
     window,
 )
@@ -80,6 +82,8 @@ def list_incidents_endpoint(
     until: DayQuery = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=200)] = None,
+    source: Annotated[str | None, Query(max_length=100, description="e.g. NGA ASAM")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title, narrative or vessel name")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
 ) -> IncidentPage:
@@ -96,6 +100,8 @@ def list_incidents_endpoint(
             until=end,
             category=category,
             area=area,
+            source=source,
+            text=q or "",
             limit=limit,
             cursor=cursor,
         )
@@ -134,10 +140,27 @@ def upload_areas(request: Request, actor: ActorDep, body: AreaUpload) -> list[Ob
         return [ObjectRead.of(r) for r in rows]
 
 
+BoxQuery = Annotated[str | None, Query(max_length=100, description="south,west,north,east in degrees")]
+
+
 @router.get("/picture", responses=ERRORS)
-def picture(request: Request, actor: DataReader, since: DayQuery = None, until: DayQuery = None) -> dict[str, Any]:
+def picture(
+    request: Request, actor: DataReader, since: DayQuery = None, until: DayQuery = None, box: BoxQuery = None
+) -> dict[str, Any]:
+    """The shared picture in the window (and box). Each layer that is capped says how many there are in all:
+    ``vessels_total``, ``events_total``, ``incidents_total`` beside what is sent, and ``*_truncated``; ``as_of``
+    is the time of the newest position held (``as_of_basis`` says when it is another kind of report)."""
     start, end = window(since, until)
-    return build_picture(node_of(request), actor, since=start, until=end)
+    return build_picture(node_of(request), actor, since=start, until=end, box=parse_box(box))
+
+
+@router.get("/vessels/{mmsi}", responses=ERRORS)
+def vessel(
+    request: Request, actor: ActorDep, mmsi: int, since: DayQuery = None, until: DayQuery = None
+) -> dict[str, Any]:
+    """One vessel: identity history, last fix, latest destination, its events and the incidents near it."""
+    start, end = window(since, until)
+    return vessel_panel(node_of(request), actor, mmsi=mmsi, since=start, until=end)
 
 
 @router.get("/vessels/{mmsi}/track", responses=ERRORS)

@@ -64,21 +64,30 @@ class IncidentInput:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def checked(self) -> IncidentInput:
-        if not self.name.strip():
-            raise InvalidInput("name: must not be empty")
-        if self.category not in CATEGORIES:
-            raise InvalidInput(f"category: {self.category!r} is not one of {', '.join(CATEGORIES)}")
-        if self.severity is not None and self.severity not in SEVERITIES:
-            raise InvalidInput(f"severity: {self.severity!r} is not one of {', '.join(SEVERITIES)}")
-        if not -90 <= self.latitude <= 90:
-            raise InvalidInput(f"latitude: {self.latitude} is outside -90..90")
-        if not -180 <= self.longitude <= 180:
-            raise InvalidInput(f"longitude: {self.longitude} is outside -180..180")
-        if self.vessel_imo and not (self.vessel_imo.isdigit() and len(self.vessel_imo) == 7):
-            raise InvalidInput(f"vessel_imo: {self.vessel_imo!r} is not a 7-digit IMO number")
-        if self.vessel_mmsi and not (self.vessel_mmsi.isdigit() and len(self.vessel_mmsi) == 9):
-            raise InvalidInput(f"vessel_mmsi: {self.vessel_mmsi!r} is not a 9-digit MMSI")
+        problems = self.problems()
+        if problems:
+            field_name, message = next(iter(problems.items()))
+            raise InvalidInput(f"{field_name}: {message}")
         return self
+
+    def problems(self) -> dict[str, str]:
+        """Every field that is wrong, each with what was given and what is expected (empty when all is well)."""
+        found: dict[str, str] = {}
+        if not self.name.strip():
+            found["name"] = "must not be empty"
+        if self.category not in CATEGORIES:
+            found["category"] = f"{self.category!r} is not one of {', '.join(CATEGORIES)}"
+        if self.severity is not None and self.severity not in SEVERITIES:
+            found["severity"] = f"{self.severity!r} is not one of {', '.join(SEVERITIES)}"
+        if not -90 <= self.latitude <= 90:
+            found["latitude"] = f"{self.latitude} is outside -90..90"
+        if not -180 <= self.longitude <= 180:
+            found["longitude"] = f"{self.longitude} is outside -180..180"
+        if self.vessel_imo and not (self.vessel_imo.isdigit() and len(self.vessel_imo) == 7):
+            found["vessel_imo"] = f"{self.vessel_imo!r} is not a 7-digit IMO number"
+        if self.vessel_mmsi and not (self.vessel_mmsi.isdigit() and len(self.vessel_mmsi) == 9):
+            found["vessel_mmsi"] = f"{self.vessel_mmsi!r} is not a 9-digit MMSI"
+        return found
 
 
 @dataclass

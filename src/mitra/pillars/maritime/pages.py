@@ -6,31 +6,38 @@ Thin over services.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
-from mitra.foundation.timestamps import parse_form_time
+from mitra.foundation.timestamps import parse_day_or_timestamp, parse_form_time
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
+    IncidentFilter,
     build_picture,
     create_incident,
     get_incident,
     incident_stats,
     list_ais_reports,
-    list_incidents,
+    load_areas,
+    page_of_incidents,
+    parse_box,
     save_areas,
+    vessel_panel,
     vessel_track,
     window,
 )
 from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
-from mitra.web.marking import Marking, MarkingForm
+from mitra.web.marking import FieldInvalid, Marking, MarkingForm
 from mitra.web.rendering import SignedIn, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
@@ -51,8 +58,15 @@ def _render(request: Request, name: str, user: PageUser, status: int = 200, **co
 
 
 @pages.get("/", response_class=HTMLResponse)
-def picture_page(request: Request, user: SignedIn, since: str = "", until: str = "") -> Response:
-    return render(request, "maritime/picture.html", user, since=since, until=until)
+def picture_page(
+    request: Request,
+    user: SignedIn,
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
+    box: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The map; its data comes from ``picture.json`` with the same window and box."""
+    return render(request, "maritime/picture.html", user, since=since, until=until, box=box)
 
 
 def _viewer(request: Request) -> Actor:
@@ -67,11 +81,24 @@ def _viewer(request: Request) -> Actor:
 
 
 @pages.get("/picture.json")
-def picture_json(request: Request, since: str = "", until: str = "") -> Response:
+def picture_json(
+    request: Request,
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
+    box: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     """The map's data, for the signed-in viewer (session cookie), filtered by policy."""
     actor = _viewer(request)
     start, end = window(since, until)
-    return JSONResponse(build_picture(node_of(request), actor, since=start, until=end))
+    return JSONResponse(build_picture(node_of(request), actor, since=start, until=end, box=parse_box(box)))
+
+
+@pages.get("/vessel.json")
+def vessel_json(request: Request, mmsi: int, since: str = "", until: str = "") -> Response:
+    """The side panel's data on one vessel (identity history, last fix, events, nearby incidents)."""
+    actor = _viewer(request)
+    start, end = window(since, until)
+    return JSONResponse(vessel_panel(node_of(request), actor, mmsi=mmsi, since=start, until=end))
 
 
 @pages.get("/track.json")
@@ -123,37 +150,135 @@ def _form_page(
     )
 
 
+PER_PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentQuery:
+    """The incident list's filters as typed in its form (kept as typed, to fill the form again)."""
+
+    q: str = ""
+    source: str = ""
+    category: str = ""
+    area: str = ""
+    since: str = ""
+    until: str = ""
+    page: str = "1"
+
+    def parsed(self) -> tuple[IncidentFilter, int, dict[str, str]]:
+        """The filter, the page number and every problem with what was typed (field -> plain words)."""
+        errors: dict[str, str] = {}
+        start = end = None
+        try:
+            start = parse_day_or_timestamp(self.since, where="since")
+        except InvalidInput:
+            errors["since"] = f"“{self.since}” is not a date: give a day such as 2022-05-20"
+        try:
+            end = parse_day_or_timestamp(self.until, where="until", end=True)
+        except InvalidInput:
+            errors["until"] = f"“{self.until}” is not a date: give a day such as 2022-06-21"
+        if start is not None and end is not None and start > end:
+            errors["until"] = f"“{self.until}” is before “{self.since}”: the end of a range comes after its start"
+        if self.category and self.category not in CATEGORIES:
+            errors["category"] = f"“{self.category}” is not a category: pick one from the list"
+        number = int(self.page) if self.page.isdigit() and 0 < int(self.page) < 10**6 else None
+        if number is None:
+            errors["page"] = f"“{self.page}” is not a page number (1 or more)"
+        filters = IncidentFilter(
+            since=None if "since" in errors else start,
+            until=None if "until" in errors else end,
+            category=self.category if self.category in CATEGORIES else None,
+            area=self.area.strip() or None,
+            source=self.source or None,
+            text=self.q.strip(),
+        )
+        return filters, number or 1, errors
+
+    def link(self, page: int) -> str:
+        """This list's address at ``page``, the filters kept."""
+        params = {k: v for k, v in asdict(self).items() if v and k != "page"} | (
+            {"page": str(page)} if page > 1 else {}
+        )
+        return "/maritime/incidents" + ("?" + urlencode(params) if params else "")
+
+    @property
+    def filtered(self) -> bool:
+        return any(v for k, v in asdict(self).items() if k != "page")
+
+
+def _page_numbers(current: int, last: int) -> list[int | None]:
+    """The page links to offer: the first, the last, and two either side of the current one (None: a gap)."""
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    shown: list[int | None] = []
+    for number in wanted:
+        if shown and isinstance(shown[-1], int) and number - shown[-1] > 1:
+            shown.append(None)
+        shown.append(number)
+    return shown
+
+
 def _incidents_page(
     request: Request,
     user: PageUser,
     *,
+    query: IncidentQuery | None = None,
     status: int = 200,
     error: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
     marking: MarkingForm | None = None,
-    cursor: str | None = None,
 ) -> Response:
     node = node_of(request)
+    query = query or IncidentQuery()
+    filters, number, filter_errors = query.parsed()
     with node.db.read() as session:
-        page, total = list_incidents(session, node=node, actor=user.actor, limit=200, cursor=cursor)
+        listing = page_of_incidents(
+            session, node=node, actor=user.actor, filters=filters, page=number, per_page=PER_PAGE
+        )
     return _form_page(
         request,
         user,
         "maritime/incidents.html",
-        status=status,
+        status=422 if filter_errors and status == 200 else status,
         error=error,
         marking=marking,
-        items=page.items,
-        next=page.next,
-        total=total,
+        listing=listing,
+        query=query,
+        filter_errors=filter_errors,
+        page_numbers=_page_numbers(listing.page, listing.pages),
+        areas=sorted(load_areas(node, user.actor)),
+        errors=errors or {},
+        form=form or {},
         severities=SEVERITIES,
     )
 
 
 @pages.get("/incidents", response_class=HTMLResponse)
 def incidents_page(
-    request: Request, user: SignedIn, cursor: Annotated[str | None, Query(max_length=200)] = None
+    request: Request,
+    user: SignedIn,
+    q: Annotated[str, Query(max_length=200)] = "",
+    source: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str, Query(max_length=40)] = "",
+    area: Annotated[str, Query(max_length=200)] = "",
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
+    page: Annotated[str, Query(max_length=10)] = "1",
 ) -> Response:
-    return _incidents_page(request, user, cursor=cursor)
+    """Incidents newest first, 50 a page, filtered on the server (text, source, category, area, date range)."""
+    query = IncidentQuery(q=q, source=source, category=category, area=area, since=since, until=until, page=page)
+    return _incidents_page(request, user, query=query)
+
+
+def _number(value: str, field_name: str, low: float, high: float, errors: dict[str, str]) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        errors[field_name] = f"“{value}” is not a number: give degrees as a decimal, between {low:g} and {high:g}"
+        return 0.0
+    if not low <= number <= high:
+        errors[field_name] = f"{value} is outside {low:g} to {high:g} degrees"
+    return number
 
 
 @pages.post("/incidents", response_class=HTMLResponse)
@@ -161,11 +286,11 @@ def incidents_create(
     request: Request,
     user: SignedIn,
     marking: Marking,
-    name: Annotated[str, Form(max_length=300)],
-    category: Annotated[str, Form(max_length=40)],
-    occurred_at: Annotated[str, Form(max_length=40)],
-    latitude: Annotated[float, Form()],
-    longitude: Annotated[float, Form()],
+    name: Annotated[str, Form(max_length=300)] = "",
+    category: Annotated[str, Form(max_length=40)] = "",
+    occurred_at: Annotated[str, Form(max_length=40)] = "",
+    latitude: Annotated[str, Form(max_length=40)] = "",
+    longitude: Annotated[str, Form(max_length=40)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     severity: Annotated[str, Form(max_length=10)] = "",
     attempted: Annotated[str, Form(max_length=5)] = "",
@@ -174,29 +299,60 @@ def incidents_create(
     vessel_mmsi: Annotated[str, Form(max_length=20)] = "",
     description: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
+    """Record an incident; every wrong value is said beside its field at once, the form kept as typed."""
     check_csrf(user.csrf_token, csrf_token)
     node = node_of(request)
+    form = {
+        "name": name,
+        "category": category,
+        "occurred_at": occurred_at,
+        "latitude": latitude,
+        "longitude": longitude,
+        "severity": severity,
+        "attempted": attempted,
+        "vessel_name": vessel_name,
+        "vessel_imo": vessel_imo,
+        "vessel_mmsi": vessel_mmsi,
+        "description": description,
+    }
+    errors: dict[str, str] = {}
+    when = None
     try:
         when = parse_form_time(occurred_at, where="occurred_at")
-        data = IncidentInput(
-            name=name,
-            category=category,
-            occurred_at=when,
-            latitude=latitude,
-            longitude=longitude,
-            severity=severity or None,
-            attempted=attempted == "on",
-            vessel_name=vessel_name.strip() or None,
-            vessel_imo=vessel_imo.strip() or None,
-            vessel_mmsi=vessel_mmsi.strip() or None,
-            description=description,
-        )
+    except InvalidInput:
+        errors["occurred_at"] = f"“{occurred_at}” is not a date and time: pick a day and a time (UTC)"
+    lat = _number(latitude, "latitude", -90, 90, errors)
+    lon = _number(longitude, "longitude", -180, 180, errors)
+    data = IncidentInput(
+        name=name,
+        category=category,
+        occurred_at=when or datetime.now(UTC),  # only checked, never stored, when the time is wrong
+        latitude=lat,
+        longitude=lon,
+        severity=severity or None,
+        attempted=attempted == "on",
+        vessel_name=vessel_name.strip() or None,
+        vessel_imo=vessel_imo.strip() or None,
+        vessel_mmsi=vessel_mmsi.strip() or None,
+        description=description,
+    )
+    errors = {k: v for k, v in data.problems().items() if k not in errors} | errors
+    try:
         handling = marking.handling(user.actor)
-        with node.db.write() as session:
-            row = create_incident(session, node=node, actor=user.actor, data=data, handling=handling)
-            object_id = row.id
-    except (InvalidInput, Forbidden) as exc:
-        return _incidents_page(request, user, status=exc.status, error=str(exc), marking=marking)
+    except FieldInvalid as exc:
+        errors[exc.field] = exc.message
+    status = 422
+    if not errors:
+        try:
+            with node.db.write() as session:
+                row = create_incident(session, node=node, actor=user.actor, data=data, handling=handling)
+                object_id = row.id
+        except Forbidden as exc:  # a release this person may not make: said beside the marking
+            errors["releasable_to"], status = str(exc), exc.status
+        except InvalidInput as exc:
+            errors["form"], status = str(exc), exc.status
+    if errors:
+        return _incidents_page(request, user, status=status, errors=errors, form=form, marking=marking)
     return RedirectResponse(f"/objects/{object_id}", status_code=303)
 
 

@@ -1,6 +1,9 @@
 // The shared maritime picture: Leaflet over an offline Natural Earth basemap (world-atlas, no tiles).
-// Loads /maritime/picture.json for the chosen window; a vessel click loads its track. Base stations, SAR
-// aircraft and aids to navigation are layers of their own (keyboard-focusable markers, a shape each); the
+// Loads /maritime/picture.json for the chosen window (and box); vessels, incidents and events are clustered
+// (leaflet.markercluster, vendored). A vessel click (or Enter on its marker, or "Find a vessel") opens its
+// side panel from /maritime/vessel.json, zooms to its track and offers a replay slider; Escape closes it.
+// The page says the picture's time (from the data) and "showing N of M" wherever the server sent less than
+// it holds. Base stations, SAR aircraft and aids to navigation are layers of their own (a shape each); the
 // newest safety messages fill the list under the map.
 (function () {
   "use strict";
@@ -9,14 +12,36 @@
   var status = document.getElementById("picture-status");
   var since = document.getElementById("since");
   var until = document.getElementById("until");
-  var map = L.map(el, { worldCopyJump: true, attributionControl: true }).setView([8, 100], 4);
+  // No tile layer sets the zoom range: say it (the clusters need a maxZoom).
+  var map = L.map(el, { worldCopyJump: true, attributionControl: true, minZoom: 2, maxZoom: 16 }).setView([8, 100], 4);
+  // The page's language as the locale dates and numbers read in (British English for "en": "14 Mar 2012").
+  var LOCALE = ({ en: "en-GB", ms: "ms-MY", hi: "hi-IN" })[document.documentElement.lang || "en"] ||
+    document.documentElement.lang || "en-GB";
+  // Clusters of one kind each (their colour the kind's); single markers from zoom 10 on.
+  function cluster(kind) {
+    if (typeof L.markerClusterGroup !== "function") { return L.layerGroup(); }
+    return L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      disableClusteringAtZoom: 10,
+      maxClusterRadius: 50,
+      iconCreateFunction: function (group) {
+        var n = group.getChildCount();
+        return L.divIcon({
+          className: "map-cluster cluster-" + kind,
+          html: "<span>" + n.toLocaleString(LOCALE) + "</span>",
+          iconSize: [34, 34]
+        });
+      }
+    });
+  }
   map.attributionControl.addAttribution("Natural Earth (world-atlas)");
   var layers = {
     basemap: L.layerGroup().addTo(map),
     areas: L.layerGroup().addTo(map),
-    incidents: L.layerGroup().addTo(map),
-    events: L.layerGroup().addTo(map),
-    vessels: L.layerGroup().addTo(map),
+    incidents: cluster("incident").addTo(map),
+    events: cluster("event").addTo(map),
+    vessels: cluster("vessel").addTo(map),
     track: L.layerGroup().addTo(map),
     stations: L.layerGroup().addTo(map),
     sar: L.layerGroup().addTo(map),
@@ -48,12 +73,40 @@
     return span.innerHTML;
   }
   function mmsi(value) { return ("000000000" + String(value)).slice(-9); }  // base stations' begin 00
-  function when(value) { return value ? value.slice(0, 10) + " " + value.slice(11, 19) + " UTC" : "time unknown"; }
+  var TIME = new Intl.DateTimeFormat(LOCALE, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZone: "UTC", hour12: false
+  });
+  var DAY = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  var MINUTE = new Intl.DateTimeFormat(LOCALE, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC", hour12: false
+  });
+  function when(value) { return value ? TIME.format(new Date(value)) + " UTC" : "time unknown"; }
+  function minute(value) { return value ? MINUTE.format(new Date(value)) + " UTC" : "time unknown"; }
+  function day(value) { return value ? DAY.format(new Date(value)) : "—"; }
+  var RELATIVE = typeof Intl.RelativeTimeFormat === "function" ? new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" }) : null;
+  // How far ``value`` lies from ``from`` (now when not given), in the largest unit that fits: "14 years ago".
+  function age(value, from) {
+    var seconds = (new Date(value).getTime() - (from ? new Date(from).getTime() : Date.now())) / 1000;
+    var units = [["year", 31557600], ["month", 2629800], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+    for (var i = 0; i < units.length; i += 1) {
+      if (Math.abs(seconds) >= units[i][1] || units[i][0] === "second") {
+        var n = Math.trunc(seconds / units[i][1]);
+        return RELATIVE ? RELATIVE.format(n, units[i][0]) : Math.abs(n) + " " + units[i][0] + "s " + (n < 0 ? "ago" : "ahead");
+      }
+    }
+    return "";
+  }
+  function num(value, digits) {
+    if (value === null || value === undefined) { return "not available"; }
+    return Number(value).toLocaleString(LOCALE, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  function words(name) { var t = String(name || "").replace(/_/g, " "); return t.charAt(0).toUpperCase() + t.slice(1); }
   function position(lat, lon) {
     return Math.abs(lat).toFixed(4) + "° " + (lat < 0 ? "S" : "N") + ", " + Math.abs(lon).toFixed(4) + "° " +
       (lon < 0 ? "W" : "E");
   }
-  function count(n, one, many) { return n.toLocaleString("en") + " " + (n === 1 ? one : many); }
+  function count(n, one, many) { return n.toLocaleString(LOCALE) + " " + (n === 1 ? one : many); }
   function row(label, value) { return "<br>" + text(label) + ": " + text(value); }
 
   // A sender on its layer: a focusable marker (Enter opens the popup), its shape, a label read aloud.
@@ -80,7 +133,7 @@
   }
   function timeRows(item) {
     return row("last report", when(item.at)) + (item.at ? row("time from", item.time_basis) : "") +
-      row("reports in the window", item.reports.toLocaleString("en"));
+      row("reports in the window", item.reports.toLocaleString(LOCALE));
   }
   function drawStations(list) {
     list.items.forEach(function (s) {
@@ -98,7 +151,7 @@
       if (a.lat === null || a.lon === null) { return; }
       var label = "SAR aircraft MMSI " + mmsi(a.mmsi) + (a.name ? " " + a.name : "") + ", " + when(a.at);
       var altitude = a.altitude_m === null ? "not available" :
-        (a.altitude_capped ? a.altitude_m + " m or more" : a.altitude_m.toLocaleString("en") + " m");
+        (a.altitude_capped ? a.altitude_m + " m or more" : a.altitude_m.toLocaleString(LOCALE) + " m");
       var speed = a.speed_kn === null ? "not available" : (a.speed_capped ? a.speed_kn + " kn or more" : a.speed_kn + " kn");
       senderMarker("sar", a, SHAPES.sar, label,
         "<strong>SAR aircraft</strong> MMSI " + text(mmsi(a.mmsi)) + (a.name ? "<br>" + text(a.name) : "") +
@@ -123,10 +176,10 @@
   function describe(list, one, many) {
     var drawn = located(list);
     var said = count(list.total, one, many);
-    if (list.truncated) { said += " (first " + list.items.length.toLocaleString("en") + " by MMSI drawn)"; }
-    if (drawn < list.items.length) { said += ", " + (list.items.length - drawn).toLocaleString("en") + " without a position not drawn"; }
+    if (list.truncated) { said += " (first " + list.items.length.toLocaleString(LOCALE) + " by MMSI drawn)"; }
+    if (drawn < list.items.length) { said += ", " + (list.items.length - drawn).toLocaleString(LOCALE) + " without a position not drawn"; }
     if (list.unknown_time_held && !list.unknown_time_listed) {
-      said += ", " + list.unknown_time_held.toLocaleString("en") + " reports of unknown time not in this window";
+      said += ", " + list.unknown_time_held.toLocaleString(LOCALE) + " reports of unknown time not in this window";
     }
     return said;
   }
@@ -161,7 +214,7 @@
       empty.appendChild(cell);
       body.appendChild(empty);
     }
-    var words = "Newest first: shown " + list.items.length.toLocaleString("en") + " of " + list.total.toLocaleString("en") + ".";
+    var words = "Newest first: shown " + list.items.length.toLocaleString(LOCALE) + " of " + list.total.toLocaleString(LOCALE) + ".";
     if (list.unknown_time_held) {
       words += list.unknown_time_listed ?
         " " + count(list.unknown_time_held, "message", "messages") + " of unknown time listed last." :
@@ -176,11 +229,18 @@
     var params = new URLSearchParams();
     if (since && since.value) { params.set("since", since.value); }
     if (until && until.value) { params.set("until", until.value); }
+    var box = document.getElementById("box");
+    if (box && box.value) { params.set("box", box.value); }
     return params.toString();
   }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
+        var type = response.headers.get("content-type") || "";
+        if (type.indexOf("json") < 0) {
+          if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
+          return response.json();
+        }
         return response.json().then(function (body) {
           if (!response.ok) { throw new Error(body.detail || response.statusText); }
           return body;
@@ -199,61 +259,296 @@
     });
   }
 
-  function showTrack(vessel) {
+  // ----- the side panel of one vessel: identity, last fix, events, nearby incidents, its track replayed -----
+  var panel = document.getElementById("vessel-panel");
+  var panelTitle = document.getElementById("vessel-title");
+  var panelBody = document.getElementById("vessel-body");
+  var replay = document.getElementById("vessel-replay");
+  var slider = document.getElementById("replay-slider");
+  var replayTime = document.getElementById("replay-time");
+  var replayIndex = document.getElementById("replay-index");
+  var playButton = document.getElementById("replay-play");
+  var pictureAsOf = null;
+  var opener = null;  // what had the focus when the panel opened: it gets it back on Escape
+  var trackPoints = [];
+  var replayMarker = null;
+  var playing = null;
+  var vesselMarkers = {};
+  var fitted = Boolean(document.getElementById("box") && document.getElementById("box").value);
+
+  function vesselName(v) { return v.name || "MMSI " + mmsi(v.mmsi); }
+  function link(href, label) { return '<a href="' + text(href) + '">' + text(label) + "</a>"; }
+  function dl(rows) {
+    return "<dl>" + rows.filter(function (r) { return r[1] !== null && r[1] !== undefined && r[1] !== ""; })
+      .map(function (r) { return "<dt>" + text(r[0]) + "</dt><dd>" + (r[2] ? r[1] : text(r[1])) + "</dd>"; }).join("") + "</dl>";
+  }
+  function identityTable(history) {
+    if (!history.length) { return "<p>No static report (name, call sign, IMO) heard from it in this window.</p>"; }
+    return '<ol class="panel-list identity-history">' + history.map(function (h) {
+      var parts = [h.name || "name not given", h.callsign ? "call sign " + h.callsign : "", h.imo ? "IMO " + h.imo : "",
+        h.ship_type_name || ""].filter(Boolean);
+      var heard = h.first_seen === h.last_seen ? "heard " + minute(h.first_seen) :
+        "heard " + minute(h.first_seen) + " to " + minute(h.last_seen);
+      return "<li><strong>" + text(parts[0]) + "</strong>" + (parts.length > 1 ? " · " + text(parts.slice(1).join(" · ")) : "") +
+        "<br><small>" + text(heard) + " (" + num(h.reports) + (h.reports === 1 ? " report" : " reports") + ")</small></li>";
+    }).join("") + "</ol>";
+  }
+  function eventList(events) {
+    if (!events.length) { return "<p>No detected event of this vessel in the window.</p>"; }
+    return "<ul class=\"panel-list\">" + events.map(function (e) {
+      return "<li>" + link("/objects/" + encodeURIComponent(e.id), words(e.event_type)) + ": " + text(minute(e.start)) +
+        " – " + (e.end ? text(minute(e.end)) : "still open") + ' <button type="button" class="link-button" data-lat="' +
+        Number(e.lat) + '" data-lon="' + Number(e.lon) + '">show on map</button></li>';
+    }).join("") + "</ul>";
+  }
+  function incidentList(body) {
+    if (!body.nearby_incidents.length) {
+      return "<p>No incident report within " + num(body.nearby_km) + " km of its last position, nor one naming it.</p>";
+    }
+    var said = body.nearby_total > body.nearby_incidents.length ?
+      "<p>Showing the nearest " + num(body.nearby_incidents.length) + " of " + num(body.nearby_total) + ".</p>" : "";
+    return said + "<ul class=\"panel-list\">" + body.nearby_incidents.map(function (i) {
+      return "<li>" + link("/maritime/incidents/" + encodeURIComponent(i.id), i.name) + "<br><small>" + text(day(i.occurred_at)) +
+        (i.km === null ? "" : ", " + num(i.km, 1) + " km away") + (i.names_vessel ? ", names this vessel" : "") + "</small></li>";
+    }).join("") + "</ul>";
+  }
+  function describeVessel(body) {
+    var fix = body.last_fix;
+    var fixRows = fix ? [
+      ["Last fix", text(when(fix.at)) + "<br><small>" + text(age(fix.at)) +
+        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/^in /, "") ) + " from the picture's time" : "") + "</small>", true],
+      ["Position", position(fix.lat, fix.lon)],
+      ["Speed", fix.sog === null ? "not available" : num(fix.sog, 1) + " kn"],
+      ["Course", fix.cog === null ? "not available" : num(fix.cog, 1) + "°"],
+      ["Heading", fix.heading === null ? "not available" : fix.heading + "°"],
+      ["Navigational status", fix.status_name || "not given"]
+    ] : [["Last fix", "no position in this window"]];
+    return dl([
+      ["MMSI", mmsi(body.mmsi)],
+      ["Name", body.name || "not given"],
+      ["Call sign", body.callsign],
+      ["IMO number", body.imo],
+      ["Type", body.ship_type_name]
+    ].concat(fixRows).concat([
+      ["Destination", body.destination ? text(body.destination) + "<br><small>as given " + text(minute(body.destination_at)) + "</small>" : "not given", true],
+      ["Positions in the window", num(body.positions)]
+    ])) +
+      "<h3>Identity history (oldest first)</h3>" + identityTable(body.identities) +
+      "<h3>Detected events (" + num(body.events.length) + ")</h3>" + eventList(body.events) +
+      "<h3>Incidents nearby</h3>" + incidentList(body);
+  }
+  function closePanel() {
+    if (panel.hidden) { return; }
+    stopReplay();
+    panel.hidden = true;
     layers.track.clearLayers();
+    replayMarker = null;
+    el.dataset.panel = "closed";
+    map.invalidateSize();
+    if (opener && document.body.contains(opener)) { opener.focus(); }
+  }
+  function openVessel(v, from) {
+    opener = from || document.activeElement;
+    panel.hidden = false;
+    map.invalidateSize();
+    panelTitle.textContent = vesselName(v);
+    panelBody.innerHTML = "<p>loading…</p>";
+    replay.hidden = true;
+    el.dataset.panel = "loading";
     var params = new URLSearchParams(query());
-    params.set("mmsi", vessel.mmsi);
+    params.delete("box");
+    params.set("mmsi", v.mmsi);
+    panel.focus();
+    getJSON(el.dataset.vessel + "?" + params.toString()).then(function (body) {
+      panelTitle.textContent = vesselName(body);
+      panelBody.innerHTML = describeVessel(body);
+      el.dataset.panel = "open";
+    }).catch(function (error) {
+      panelBody.innerHTML = "<p class=\"error\">Could not load this vessel: " + text(error.message) + "</p>";
+      el.dataset.panel = "error";
+    });
+    showTrack(v, params);
+  }
+  function showTrack(v, params) {
+    layers.track.clearLayers();
+    stopReplay();
     getJSON(el.dataset.track + "?" + params.toString()).then(function (body) {
-      var points = body.positions.map(function (p) { return [p.lat, p.lon]; });
+      trackPoints = body.positions;
+      var points = trackPoints.map(function (p) { return [p.lat, p.lon]; });
       if (points.length > 1) {
-        L.polyline(points, { color: "#1b6ac9", weight: 2, className: "vessel-track" }).addTo(layers.track);
+        var line = L.polyline(points, { color: "#1b6ac9", weight: 3, className: "vessel-track" }).addTo(layers.track);
+        map.fitBounds(line.getBounds(), { padding: [30, 30], maxZoom: 12 });
+      } else if (points.length === 1) {
+        map.setView(points[0], Math.max(map.getZoom(), 10));
       }
       el.dataset.trackPoints = String(points.length);
+      if (points.length) {
+        replayMarker = L.circleMarker(points[points.length - 1], {
+          radius: 7, color: "#fff", weight: 2, fillColor: "#0d3c75", fillOpacity: 1, className: "replay-marker"
+        }).addTo(layers.track);
+        slider.max = String(points.length - 1);
+        slider.value = slider.max;
+        replay.hidden = false;
+        moveReplay();
+      }
     }).catch(function (error) { status.textContent = "track: " + error.message; });
   }
+  function moveReplay() {
+    var i = Number(slider.value);
+    var p = trackPoints[i];
+    if (!p || !replayMarker) { return; }
+    replayMarker.setLatLng([p.lat, p.lon]);
+    replayIndex.textContent = (i + 1).toLocaleString(LOCALE) + " of " + trackPoints.length.toLocaleString(LOCALE);
+    replayTime.textContent = when(p.at) + (p.sog === null || p.sog === undefined ? "" : ", " + num(p.sog, 1) + " kn");
+    slider.setAttribute("aria-valuetext", when(p.at));
+  }
+  function stopReplay() {
+    if (playing) { window.clearInterval(playing); playing = null; }
+    if (playButton) { playButton.textContent = "Play"; }
+  }
+  if (slider) { slider.addEventListener("input", function () { stopReplay(); moveReplay(); }); }
+  if (playButton) {
+    playButton.addEventListener("click", function () {
+      if (playing) { stopReplay(); return; }
+      if (Number(slider.value) >= trackPoints.length - 1) { slider.value = "0"; }
+      playButton.textContent = "Pause";
+      var step = Math.max(1, Math.round(trackPoints.length / 200));
+      playing = window.setInterval(function () {
+        var next = Math.min(trackPoints.length - 1, Number(slider.value) + step);
+        slider.value = String(next);
+        moveReplay();
+        if (next >= trackPoints.length - 1) { stopReplay(); }
+      }, 60);
+    });
+  }
+  document.getElementById("vessel-close").addEventListener("click", closePanel);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) {
+      var popupOpen = document.querySelector(".leaflet-popup");
+      if (!popupOpen || panel.contains(document.activeElement)) { closePanel(); }
+    }
+  });
+  panelBody.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target && target.classList && target.classList.contains("link-button")) {
+      map.setView([Number(target.dataset.lat), Number(target.dataset.lon)], Math.max(map.getZoom(), 11));
+    }
+  });
 
+  // A focusable marker: a small shape (class ``kind-marker``), a label read aloud, Enter for its click.
+  function pointMarker(kind, lat, lon, label) {
+    var marker = L.marker([lat, lon], {
+      icon: L.divIcon({ className: "map-point " + kind + "-marker", iconSize: kind === "vessel" ? [10, 10] : [12, 12] }),
+      title: label,
+      alt: label,
+      keyboard: true,
+      riseOnHover: true
+    });
+    marker.on("add", function () {
+      var icon = marker.getElement();
+      if (icon) { icon.setAttribute("aria-label", label); icon.setAttribute("role", "button"); }
+    });
+    return marker;
+  }
+  function incidentPopup(i) {
+    return "<strong>" + text(i.name) + "</strong><br>" + text(words(i.category)) + (i.attempted ? " (attempted)" : "") +
+      " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(when(i.occurred_at)) +
+      (i.area ? "<br>" + text(i.area) : "") + (i.vessel_name ? "<br>Vessel: " + text(i.vessel_name) : "") +
+      "<br>TLP:" + text(String(i.tlp).toUpperCase()) +
+      "<br>" + link("/maritime/incidents/" + encodeURIComponent(i.id), "Open the incident");
+  }
+  function eventPopup(e) {
+    var v = vesselMarkers[e.mmsi];
+    return "<strong>" + text(words(e.event_type)) + "</strong><br>MMSI " + text(mmsi(e.mmsi)) +
+      (v && v.name ? " " + text(v.name) : "") + "<br>" + text(minute(e.start)) + " – " + (e.end ? text(minute(e.end)) : "still open") +
+      "<br>" + text(words(e.status)) + " · TLP:" + text(String(e.tlp).toUpperCase()) +
+      "<br>" + link("/objects/" + encodeURIComponent(e.id), "Open the event") +
+      (v ? ' · <button type="button" class="link-button open-vessel" data-mmsi="' + Number(e.mmsi) + '">Open the vessel</button>' : "");
+  }
+  map.on("popupopen", function (event) {
+    var node = event.popup.getElement();
+    var button = node && node.querySelector(".open-vessel");
+    if (button) {
+      button.addEventListener("click", function () {
+        var v = vesselMarkers[Number(button.dataset.mmsi)];
+        map.closePopup();
+        if (v) { openVessel(v.vessel, null); }
+      });
+    }
+  });
+
+  function shownOf(shown, total, one, many, rest) {
+    if (shown >= total) { return ""; }
+    return "<p>Showing " + num(shown) + " of " + num(total) + " " + (total === 1 ? one : many) + " (the newest). " + rest + "</p>";
+  }
+  function listLink() {
+    var params = new URLSearchParams();
+    if (since && since.value) { params.set("since", since.value); }
+    if (until && until.value) { params.set("until", until.value); }
+    return "/maritime/incidents" + (params.toString() ? "?" + params.toString() : "");
+  }
   function drawPicture(body) {
     ["areas", "incidents", "events", "vessels", "track", "stations", "sar", "aids"].forEach(function (name) {
       layers[name].clearLayers();
     });
+    pictureAsOf = body.as_of;
+    var asOf = document.getElementById("picture-as-of");
+    if (asOf) {
+      asOf.textContent = body.as_of ?
+        "Picture as of " + minute(body.as_of) + " — " + body.as_of_basis + " (" + age(body.as_of) + ")" :
+        "No position, event or incident in this window: the picture has no time.";
+    }
     L.geoJSON(body.areas, {
       style: { color: "#008060", weight: 1.5, fillOpacity: 0.12, className: "area-shape" },
       onEachFeature: function (feature, layer) { layer.bindTooltip(text(feature.properties.name)); }
     }).addTo(layers.areas);
-    body.incidents.forEach(function (i) {
-      L.circleMarker([i.lat, i.lon], {
-        radius: 5, color: "#7f1010", weight: 1, fillColor: "#c62828", fillOpacity: 0.85, className: "incident-marker"
-      }).bindPopup(
-        "<strong>" + text(i.name) + "</strong><br>" + text(i.category) + (i.attempted ? " (attempted)" : "") +
-        " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(i.occurred_at) +
-        (i.area ? "<br>" + text(i.area) : "") + "<br>TLP:" + text(String(i.tlp).toUpperCase()) +
-        '<br><a href="/objects/' + encodeURIComponent(i.id) + '">open</a>'
-      ).addTo(layers.incidents);
+    vesselMarkers = {};
+    var names = document.getElementById("vessel-names");
+    var options = [];
+    var vesselList = body.vessels.map(function (v) {
+      var label = vesselName(v) + ", last fix " + minute(v.at);
+      var marker = pointMarker("vessel", v.lat, v.lon, label);
+      marker.bindTooltip(text(vesselName(v)) + " · " + (v.sog === null ? "speed not available" : num(v.sog, 1) + " kn") + " · " + text(minute(v.at)));
+      marker.on("click", function () { openVessel(v, marker.getElement()); });
+      vesselMarkers[v.mmsi] = { vessel: v, marker: marker };
+      options.push('<option value="' + text(mmsi(v.mmsi) + (v.name ? " " + v.name : "")) + '"></option>');
+      return marker;
     });
-    body.events.forEach(function (e) {
-      L.circleMarker([e.lat, e.lon], {
-        radius: 6, color: "#8a5a00", weight: 1, fillColor: "#f29f05", fillOpacity: 0.85, className: "event-marker"
-      }).bindPopup(
-        "<strong>" + text(e.event_type) + "</strong> MMSI " + text(e.mmsi) + "<br>" + text(e.start) + " – " +
-        text(e.end || "open") + "<br>" + text(e.status) + '<br><a href="/objects/' + encodeURIComponent(e.id) + '">open</a>'
-      ).addTo(layers.events);
+    if (names) { names.innerHTML = options.join(""); }
+    layers.vessels.addLayers ? layers.vessels.addLayers(vesselList) : vesselList.forEach(function (m) { m.addTo(layers.vessels); });
+    var incidentList = body.incidents.map(function (i) {
+      return pointMarker("incident", i.lat, i.lon, "Incident: " + i.name + ", " + day(i.occurred_at)).bindPopup(incidentPopup(i));
     });
-    body.vessels.forEach(function (v) {
-      var marker = L.circleMarker([v.lat, v.lon], {
-        radius: 4, color: "#0d3c75", weight: 1, fillColor: "#1b6ac9", fillOpacity: 0.9, className: "vessel-marker"
-      }).bindTooltip(text(v.name || "MMSI " + v.mmsi) + " · " + text(v.sog) + " kn · " + text(v.at));
-      marker.on("click", function () { showTrack(v); });
-      marker.addTo(layers.vessels);
+    layers.incidents.addLayers ? layers.incidents.addLayers(incidentList) : incidentList.forEach(function (m) { m.addTo(layers.incidents); });
+    var eventList = body.events.map(function (e) {
+      return pointMarker("event", e.lat, e.lon, words(e.event_type) + ", MMSI " + mmsi(e.mmsi) + ", " + minute(e.start))
+        .bindPopup(function () { return eventPopup(e); });
     });
-    var shown = body.incidents.length + " incidents" + (body.incidents_truncated ? " (newest of " + body.incidents_total + ")" : "") +
-      ", " + body.events.length + " events, " + body.vessels.length + " vessels" +
-      (body.positions_shown ? "" : " (positions not available to you)") +
-      (body.positions_untimed ? "; " + body.positions_untimed.toLocaleString("en") +
+    layers.events.addLayers ? layers.events.addLayers(eventList) : eventList.forEach(function (m) { m.addTo(layers.events); });
+
+    var narrow = "Narrow the window or the area (“Only what is in view”) to see the rest.";
+    var shownHtml = shownOf(body.vessels.length, body.vessels_total, "vessel", "vessels", narrow) +
+      shownOf(body.events.length, body.events_total, "event", "events", narrow) +
+      shownOf(body.incidents.length, body.incidents_total, "incident", "incidents",
+        narrow + " Every one is in " + link(listLink(), "the incident list") + ".");
+    document.getElementById("picture-shown").innerHTML = shownHtml;
+    status.textContent = count(body.incidents_total, "incident", "incidents") + ", " + count(body.events_total, "event", "events") +
+      ", " + (body.positions_shown ? count(body.vessels_total, "vessel", "vessels") : "vessel positions not available to you") +
+      (body.box ? " in the chosen area" : "") +
+      (body.positions_untimed ? "; " + body.positions_untimed.toLocaleString(LOCALE) +
         " positions of unknown time held, not shown (their source gave no time)" : "");
-    status.textContent = shown;
+    if (!fitted) {
+      fitted = true;
+      var all = L.latLngBounds([]);
+      [vesselList, incidentList, eventList].forEach(function (list) {
+        list.forEach(function (m) { all.extend(m.getLatLng()); });
+      });
+      if (all.isValid()) { map.fitBounds(all, { padding: [20, 20], maxZoom: 9 }); }
+    }
     el.dataset.incidents = String(body.incidents.length);
     el.dataset.areas = String(body.areas.features.length);
     el.dataset.vessels = String(body.vessels.length);
+    el.dataset.events = String(body.events.length);
     if (body.positions_shown) {
       drawStations(body.base_stations);
       drawSar(body.sar_aircraft);
@@ -270,6 +565,49 @@
     drawSafety(body.safety_messages, body.positions_shown);
   }
 
+  var finder = document.getElementById("vessel-find");
+  function findVessel() {
+    var wanted = (finder.value || "").trim().toLowerCase();
+    if (!wanted) { return false; }
+    var digits = wanted.match(/^\d{1,9}/);
+    var found = null;
+    Object.keys(vesselMarkers).some(function (key) {
+      var v = vesselMarkers[key].vessel;
+      var label = (mmsi(v.mmsi) + (v.name ? " " + v.name : "")).toLowerCase();
+      if ((digits && Number(digits[0]) === v.mmsi) || label === wanted || (v.name && v.name.toLowerCase() === wanted)) {
+        found = v;
+        return true;
+      }
+      return false;
+    });
+    if (found) { openVessel(found, finder); } else { status.textContent = "No vessel “" + finder.value + "” in this picture."; }
+    return true;
+  }
+  if (finder) {
+    finder.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); findVessel(); }
+    });
+    finder.addEventListener("change", findVessel);
+  }
+  var boxInput = document.getElementById("box");
+  var boxView = document.getElementById("box-view");
+  var boxClear = document.getElementById("box-clear");
+  function reload() {
+    var url = new URL(window.location.href);
+    url.search = query();
+    window.history.replaceState(null, "", url.toString());
+    if (boxClear) { boxClear.hidden = !(boxInput && boxInput.value); }
+    load();
+  }
+  if (boxView && boxInput) {
+    boxView.addEventListener("click", function () {
+      var b = map.getBounds();
+      boxInput.value = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map(function (x) { return x.toFixed(3); }).join(",");
+      reload();
+    });
+  }
+  if (boxClear && boxInput) { boxClear.addEventListener("click", function () { boxInput.value = ""; reload(); }); }
+
   function load() {
     status.textContent = "loading…";
     el.dataset.ready = "false";
@@ -285,10 +623,7 @@
   if (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var url = new URL(window.location.href);
-      url.search = query();
-      window.history.replaceState(null, "", url.toString());
-      load();
+      reload();
     });
   }
   drawBasemap().catch(function (error) { status.textContent = "basemap: " + error.message; }).then(load);
