@@ -15,12 +15,19 @@ from mitra.core.stix import HandlingInput
 from mitra.node import Node
 from mitra.policy import Role
 from tests.conftest import Person, add_person, make_settings
-from tests.support.pair import given
+from tests.support.pair import Pair, given, paired_nodes
+
+
+# Settings a test module gives its node (an SMTP server, a webhook timeout): it overrides this fixture.
+@pytest.fixture
+def node_settings() -> dict[str, object]:
+    return {}
 
 
 @pytest.fixture
-def notice_node(tmp_path: Path, database_url: str) -> Iterator[Node]:
-    node = open_node(make_settings(tmp_path, database_url, notify_interval_seconds=0))
+def notice_node(tmp_path: Path, database_url: str, node_settings: dict[str, object]) -> Iterator[Node]:
+    extra: dict[str, object] = {"notify_interval_seconds": 0, "public_url": "https://mitra.ind.example"}
+    node = open_node(make_settings(tmp_path, database_url, **(extra | node_settings)))
     node.init()
     yield node
     node.close()
@@ -59,3 +66,10 @@ def red_for_nscs(node: Node, name: str) -> str:
 
 def green(node: Node, name: str) -> str:
     return given(node, indicator(name), HandlingInput("green", "IND", "NSCS", ()))
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, database_url: str) -> Iterator[Pair]:
+    """India on the parametrised database, Malaysia on SQLite, paired, with people on both."""
+    with paired_nodes(tmp_path, database_url) as both:
+        yield both

@@ -31,7 +31,7 @@ class Composed:
             "notice": self.view.id,
             "recipient": self.username,
             "kind": self.view.kind,
-            "subject": self.subject,
+            "subject": self.view.subject,
             "link": self.link,
             "detail": self.view.detail,
             "created_at": format_timestamp(self.view.created_at),
