@@ -261,7 +261,7 @@ def test_intake_records_the_proposed_session_as_edited_with_the_document_as_its_
         "Both sides agreed to deepen cyber security cooperation."
     )
     page = client.post("/dialogue/intake", data={"csrf_token": token, "document": readout}).text
-    assert 'name="s_number" size="3" value="2"' in page
+    assert 'name="s_number" size="3" inputmode="numeric" value="2"' in page
     assert 'value="Kuala Lumpur"' in page
     form = {"csrf_token": token, "document": readout, "source": "https://www.mfa.gov.my/readout", "accept": ["s"]}
     edited = form | {"s_number": "2", "s_date": "2026-02-10", "s_venue": "Kuala Lumpur", "s_host": "MYS"}
@@ -290,3 +290,41 @@ def test_report_pages_serve_html_and_pdf(client: TestClient, people: dict[str, P
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert "Compliance" in client.get("/dialogue/compliance").text
+
+
+def test_a_refused_intake_names_every_problem_and_keeps_every_edit_and_tick(
+    client: TestClient, people: dict[str, Person], seeded: Node
+) -> None:
+    log_in(client, people["analyst"])
+    token = csrf_of(client.get("/dialogue/intake").text)
+    readout = (
+        "The 2nd India-Malaysia Security Dialogue was held in Kuala Lumpur. "
+        "Both sides agreed to deepen cyber security cooperation."
+    )
+    page = client.post("/dialogue/intake", data={"csrf_token": token, "document": readout}).text
+    texts = re.findall(r'<textarea name="c_text"[^>]*>([^<]*)</textarea>', page)
+    assert texts
+    form = {
+        "csrf_token": token,
+        "document": readout,
+        "accept": ["s", "c0"],
+        "s_number": "two",
+        "s_date": "10/02/2026",
+        "s_venue": "",
+        "s_host": "MYS",
+        "c_text": ["Deepen cyber cooperation (edited)", *texts[1:]],
+        "c_area": [""] * len(texts),
+        "c_strength": ["deepen"] * len(texts),
+    }
+    refused = client.post("/dialogue/intake/accept", data=form)
+    assert refused.status_code == 422
+    for field in ("s_number", "s_date", "s_venue", "c0"):
+        assert f'id="error-{field}"' in refused.text, field
+    assert "Deepen cyber cooperation (edited)</textarea>" in refused.text
+    assert 'value="10/02/2026"' in refused.text
+    assert 'name="accept" value="s" checked' in refused.text
+    assert 'value="c0" aria-label="accept proposal 1" checked' in refused.text
+    assert "<option selected>MYS</option>" in refused.text
+    with seeded.db.read() as session:
+        register = service.load_register(session, seeded, people["viewer"].actor, today=date(2026, 3, 1))
+    assert [s.number for s in register.sessions] == [1]

@@ -126,3 +126,36 @@ def test_conflicting_reports_from_the_two_sides_are_both_kept_and_shown(tmp_path
             }
             assert state.status == "conflict"
             assert len(state.updates) == 2
+
+
+def _commitment_page(node: Node, person: Person, commitment: str) -> str:
+    with TestClient(create_app(node.settings, node=node)) as client:
+        log_in(client, person)
+        return client.get(f"/dialogue/commitments/{commitment}").text
+
+
+def test_an_update_kept_home_is_marked_not_shared_there_and_absent_on_the_partner_until_released(
+    tmp_path: Path,
+) -> None:
+    with paired_nodes(tmp_path) as pair:
+        _seeded_pair(pair)
+        annual = pair.ind.seed_id(COMMITMENT, "sd1:annual")
+        officer = pair.ind_people["officer"]
+        kept = post_update(pair.ind, officer, service.UpdateInput(annual, "Venue options drafted", "2025-11-01"), TODAY)
+        post_update(
+            pair.ind, officer, service.UpdateInput(annual, "Dates proposed", "2025-11-02", handling=TO_MYS), TODAY
+        )
+        pair.pull(into=pair.mys)
+        home = _commitment_page(pair.ind, pair.ind_people["viewer"], annual)
+        assert f'data-id="{kept}"' in home
+        assert home.count("not shared with MYS") == 1  # only the update kept home
+        partner = _commitment_page(pair.mys, pair.mys_people["viewer"], annual)
+        assert "Dates proposed" in partner
+        assert "Venue options drafted" not in partner  # nothing of it leaks
+        assert kept not in partner
+        assert "not shared with" not in partner  # the partner's own record holds everything it shows
+        with pair.ind.db.write() as session:
+            pair.ind.store.release(session, object_id=kept, to="MYS", actor=officer.actor)
+        pair.pull(into=pair.mys)
+        assert "not shared with MYS" not in _commitment_page(pair.ind, pair.ind_people["viewer"], annual)
+        assert "Venue options drafted" in _commitment_page(pair.mys, pair.mys_people["viewer"], annual)

@@ -15,6 +15,7 @@ from jinja2.runtime import Context
 from mitra.core import requests as release_requests
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFound
+from mitra.foundation.timestamps import parse_date
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
 from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
@@ -324,7 +325,11 @@ def _intake_page(
     document: str = "",
     error: str | None = None,
     result: IntakeResult | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    """The intake page; after a refused acceptance, ``typed`` holds what the person had edited and ticked, and
+    ``errors`` each problem by field (``s_number``, ``s_date``, ``s_venue``, ``s_host``, ``c<i>``, ``form``)."""
     return _page(
         request,
         "dialogue/intake.html",
@@ -333,6 +338,8 @@ def _intake_page(
         result=result,
         document=document,
         error=error,
+        errors=errors or {},
+        typed=typed,
         areas=register.areas if register else {},
         sessions=register.sessions if register else [],
         strengths=STRENGTHS,
@@ -379,6 +386,35 @@ async def intake_submit(
     )
 
 
+def _intake_problems(chosen: set[str], typed: dict[str, Any]) -> dict[str, str]:
+    """Every problem of what a person ticked on the intake page, by field, before anything is stored."""
+    problems: dict[str, str] = {}
+    if "s" in chosen:
+        number, when = str(typed["s_number"]).strip(), str(typed["s_date"]).strip()
+        if not number.isdigit() or int(number) < 1:
+            problems["s_number"] = f"{number!r} is not a session number (1, 2, 3 …)"
+        if not when:
+            problems["s_date"] = "give the day the session was held"
+        else:
+            try:
+                parse_date(when, where="s_date")
+            except InvalidInput as exc:
+                problems["s_date"] = str(exc).removeprefix("s_date: ")
+        if not str(typed["s_venue"]).strip():
+            problems["s_venue"] = "say where the session was held"
+    for index, text in enumerate(typed["c_text"]):
+        if f"c{index}" not in chosen:
+            continue
+        wrong = []
+        if not str(text).strip():
+            wrong.append("give the commitment's text")
+        if not _nth(typed["c_area"], index):
+            wrong.append("choose its area")
+        if wrong:
+            problems[f"c{index}"] = "; ".join(wrong)
+    return problems
+
+
 def _nth(values: list[str], index: int) -> str:
     """The ``index``-th of a form's repeated field, or empty when the form sent fewer."""
     return values[index] if index < len(values) else ""
@@ -411,12 +447,27 @@ def intake_accept(
     texts, areas, strengths = c_text or [], c_area or [], c_strength or []
     subjects, says, register_says, refs = k_subject or [], k_source_says or [], k_register_says or [], k_refs or []
     digest = hashlib.sha256(document.encode()).hexdigest()
-    try:
-        check_csrf(user.csrf_token, csrf_token)
-        if "s" in chosen and not s_number.strip().isdigit():
-            raise InvalidInput(f"session number: {s_number!r} is not a number")
-        meeting = (
-            service.SessionInput(
+    check_csrf(user.csrf_token, csrf_token)
+    typed = {
+        "accept": sorted(chosen),
+        "c_text": texts,
+        "c_area": areas,
+        "c_strength": strengths,
+        "k_source_says": says,
+        "source": source,
+        "session_ref": session_ref,
+        "s_number": s_number,
+        "s_date": s_date,
+        "s_venue": s_venue,
+        "s_host": s_host,
+    }
+    errors = _intake_problems(chosen, typed)
+    status = 422
+    created: list[str] = []
+    if not errors:
+        accepted = service.IntakeAcceptance(
+            source=source.strip() or f"document sha256:{digest[:16]}",
+            session=service.SessionInput(
                 number=int(s_number),
                 date=s_date.strip(),
                 venue=s_venue,
@@ -425,11 +476,7 @@ def intake_accept(
                 source_url=source.strip(),
             )
             if "s" in chosen
-            else None
-        )
-        accepted = service.IntakeAcceptance(
-            source=source.strip() or f"document sha256:{digest[:16]}",
-            session=meeting,
+            else None,
             session_ref=session_ref or None,
             commitments=tuple(
                 service.CommitmentInput(area=_nth(areas, i), text=text, strength=_nth(strengths, i))
@@ -442,10 +489,15 @@ def intake_accept(
                 if f"k{i}" in chosen
             ),
         )
-        with node.db.write() as session:
-            created = service.accept_intake(session=session, node=node, actor=user.actor, accepted=accepted)
-    except MitraError as exc:
-        error, status = str(exc), exc.status
+        try:
+            with node.db.write() as session:
+                created = service.accept_intake(session=session, node=node, actor=user.actor, accepted=accepted)
+        except MitraError as exc:  # what the page could not check (a session number taken...): nothing stored
+            name, _, rest = str(exc).partition(": ")
+            field = {"number": "s_number", "date": "s_date", "venue": "s_venue", "host_nation": "s_host"}.get(name)
+            errors[field or "form"] = rest if field else str(exc)
+            status = exc.status
+    if errors:
         return _with_register(
             request,
             user,
@@ -455,8 +507,9 @@ def intake_accept(
                 register,
                 status=status,
                 document=document,
-                error=error,
                 result=propose(document, register.facts()),
+                errors=errors,
+                typed=typed,
             ),
         )
     return _page(request, "dialogue/intake_done.html", user, created=created)
