@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from mitra.app import create_app
 from mitra.bootstrap import open_node
 from mitra.foundation.reports import ImportReport
 from mitra.node import Node
 from mitra.pillars.economy.importers import import_shipped
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.store import EconomyStore
-from tests.conftest import make_settings, shared_file
+from mitra.policy import Role
+from tests.conftest import Person, add_person, make_settings, shared_file
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +45,28 @@ def node_with_shipped_store(directory: Path, shipped_store: Path) -> Node:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(shipped_store, target)
     return node
+
+
+@pytest.fixture(scope="module")
+def web_node(
+    shipped_import: tuple[Path, list[ImportReport]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Node]:
+    """One node for the module: these tests only read, or import what is already held."""
+    node = node_with_shipped_store(tmp_path_factory.mktemp("economy-web"), shipped_import[0])
+    yield node
+    node.close()
+
+
+@pytest.fixture(scope="module")
+def people(web_node: Node) -> dict[str, Person]:
+    return {
+        "analyst": add_person(web_node, "asha", {Role.ANALYST}, agency="NSCS"),
+        "viewer": add_person(web_node, "vik", {Role.VIEWER}, agency="CERT-In"),
+        "partner": add_person(web_node, "mys-node", {Role.PARTNER}, nation="MYS"),
+    }
+
+
+@pytest.fixture
+def client(web_node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(web_node.settings, node=web_node)) as test_client:
+        yield test_client

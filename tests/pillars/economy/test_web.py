@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from mitra.app import create_app
-from mitra.foundation.reports import ImportReport
-from mitra.node import Node
-from mitra.policy import Role
-from tests.conftest import Person, add_person, shared_file
-from tests.pillars.economy.conftest import node_with_shipped_store
+from tests.conftest import Person, shared_file
 from tests.support.web import bearer, log_in
-
-
-@pytest.fixture(scope="module")
-def web_node(
-    shipped_import: tuple[Path, list[ImportReport]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Node]:
-    """One node for the module: these tests only read, or import what is already held."""
-    node = node_with_shipped_store(tmp_path_factory.mktemp("economy-web"), shipped_import[0])
-    yield node
-    node.close()
-
-
-@pytest.fixture(scope="module")
-def people(web_node: Node) -> dict[str, Person]:
-    return {
-        "analyst": add_person(web_node, "asha", {Role.ANALYST}, agency="NSCS"),
-        "viewer": add_person(web_node, "vik", {Role.VIEWER}, agency="CERT-In"),
-        "partner": add_person(web_node, "mys-node", {Role.PARTNER}, nation="MYS"),
-    }
-
-
-@pytest.fixture
-def client(web_node: Node) -> Iterator[TestClient]:
-    with TestClient(create_app(web_node.settings, node=web_node)) as test_client:
-        yield test_client
-
 
 FISCAL = "/api/v1/economy/tables/fiscal-trade"
 
@@ -177,8 +144,8 @@ def test_material_page_shows_both_sources_for_malaysia(client: TestClient, peopl
     assert "HHI 4,909 by quantity, mine production, USGS MCS2024 2023" in text
     assert "mcs2024-raree_world.csv" in text
     assert "wmd_production_selected_2018_2024.csv" in text
-    assert "<td>80.0</td>" in text
-    assert "<td>3,340.0</td>" in text
+    assert '<td class="num">80</td>' in text  # Malaysia's tonnes, USGS
+    assert '<td class="num">3,340</td>' in text  # and World Mining Data
 
 
 def test_every_table_exports_as_csv(client: TestClient, people: dict[str, Person]) -> None:

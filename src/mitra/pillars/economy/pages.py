@@ -3,6 +3,7 @@ and CSV export of every table. Thin over :mod:`mitra.pillars.economy.service`.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,12 +16,15 @@ from mitra.pillars.economy.materials import MATERIALS, material
 from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table
+from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table, column_label, is_year_column
 from mitra.policy import Action
 from mitra.web.auth import node_of
-from mitra.web.rendering import SignedIn, permit, render
+from mitra.web.rendering import TEMPLATES, SignedIn, permit, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
+# How the pillar's tables read on a page (``economy/_table.html``); the CSV keeps the machine names.
+TEMPLATES.env.globals["column_label"] = column_label
+TEMPLATES.env.globals["is_year_column"] = is_year_column
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
 FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")
 
@@ -38,6 +42,46 @@ def _sources(table: Table) -> str:
     return "; ".join(table.sources) or "no data imported"
 
 
+@dataclass(frozen=True)
+class HeadlineCard:
+    """One headline figure: the latest year held that has data, and which year it is."""
+
+    kind: str  # fiscal | flows
+    period: str
+    label: str
+    total: float
+    basis: str
+    source: str
+
+
+def headline_cards(fiscal: Table, flows: Table) -> list[HeadlineCard]:
+    """The latest fiscal year with a total (and the latest final one, if the latest is provisional), and the
+    latest calendar year of BACI flows with a figure: never a year fixed in the code."""
+    cards: list[HeadlineCard] = []
+    held = [r for r in fiscal.rows if r[3] is not None]
+    basis = "India's fiscal year runs April to March."
+    if held:
+        latest = held[-1]
+        provisional = latest[6] != "final"
+        label = f"Latest fiscal year held: {latest[0]}" + (" (provisional)" if provisional else "")
+        cards.append(HeadlineCard("fiscal", str(latest[0]), label, float(latest[3]), basis, _sources(fiscal)))
+        final = [r for r in held if r[6] == "final"]
+        if provisional and final:
+            label = f"Latest final fiscal year: {final[-1][0]}"
+            cards.append(HeadlineCard("fiscal", str(final[-1][0]), label, float(final[-1][3]), basis, _sources(fiscal)))
+    years = [r for r in flows.rows if r[3] is not None]
+    if years:
+        year, total = years[-1][0], float(years[-1][3])
+        label = f"Critical-raw-material trade, latest calendar year held: {year}"
+        basis = "Both directions, the 74 HS codes of the BACI extract."
+        cards.append(HeadlineCard("flows", str(year), label, total, basis, _sources(flows)))
+    return cards
+
+
+def _chapter_years(flows: Table) -> list[int]:
+    return [int(r[0]) for r in flows.rows if r[3] is not None]
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -> Response:
     permit(request, user, Action.READ_DATA)
@@ -46,9 +90,15 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
         fiscal = service.fiscal_trade()
         calendar = service.calendar_trade()
         flows = service.bilateral_flows()
-        chapters = service.chapters(year or DEFAULT_YEAR)
-        highlights = {r[0]: r[3] for r in fiscal.rows if r[0] in FISCAL_HIGHLIGHTS and r[3] is not None}
-        cagr = service.fiscal_cagr(*FISCAL_HIGHLIGHTS) if len(highlights) == len(FISCAL_HIGHLIGHTS) else None
+        chapter_years = _chapter_years(flows)
+        chapter_year = year or (chapter_years[-1] if chapter_years else DEFAULT_YEAR)
+        chapters = service.chapters(chapter_year)
+        reference = {r[0]: r[3] for r in fiscal.rows if r[0] in FISCAL_HIGHLIGHTS and r[3] is not None}
+        final = [r[0] for r in fiscal.rows if r[3] is not None and r[6] == "final"]
+        growth = None
+        if FISCAL_HIGHLIGHTS[0] in reference and final and final[-1] != FISCAL_HIGHLIGHTS[0]:
+            rate = service.fiscal_cagr(FISCAL_HIGHLIGHTS[0], final[-1])
+            growth = {"first": FISCAL_HIGHLIGHTS[0], "last": final[-1], "rate": rate} if rate is not None else None
     fiscal_chart = charts.bar_chart(
         "India's trade with Malaysia by fiscal year (USD million)",
         [str(r[0]) for r in fiscal.rows],
@@ -71,8 +121,11 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
         calendar=calendar,
         flows=flows,
         chapters=chapters,
-        highlights=highlights,
-        cagr=cagr,
+        cards=headline_cards(fiscal, flows),
+        growth=growth,
+        reference=reference,
+        chapter_year=chapter_year,
+        chapter_years=chapter_years,
         fiscal_chart=fiscal_chart,
         flow_chart=flow_chart,
         fiscal_source=_sources(fiscal),
@@ -80,7 +133,7 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
             "fiscal": _csv_url("fiscal-trade"),
             "calendar": _csv_url("calendar-trade"),
             "flows": _csv_url("bilateral-flows"),
-            "chapters": _csv_url("chapters", year=year or DEFAULT_YEAR),
+            "chapters": _csv_url("chapters", year=chapter_year),
         },
     )
 
@@ -187,6 +240,9 @@ def material_page(
         whatif=whatif,
         whatif_csv=_csv_url("whatif", material=key, year=year, supplier=supplier),
         supplier=supplier,
+        supplier_name=names.get(supplier, supplier),
+        whatif_rows=[dict(zip(whatif.columns, row, strict=True)) for row in whatif.rows],
+        names=names,
         choices=[(c, names.get(c, c)) for c in choices],
     )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from mitra.foundation.errors import InvalidInput, NotFound
+from mitra.pillars.economy.countries import PARTNER_NAMES
 from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.service import EconomyService
 
@@ -59,3 +61,79 @@ def build_table(service: EconomyService, name: str, params: TableParams) -> Tabl
         raise InvalidInput("importer and supplier are ISO3 codes such as IND, MYS, CHN")
     with service.store.session():
         return BUILDERS[name][1](service, params)
+
+
+# ----- how a column reads on a page (the CSV keeps the machine names) --------------------------------------
+
+COLUMN_LABELS: dict[str, str] = {
+    "fiscal_year": "Fiscal year",
+    "hs_chapter": "HS chapter",
+    "iso3": "ISO code",
+    "row": "Row",
+    "cell": "Cell",
+    "usgs_cell": "USGS cell",
+    "wmd_cell": "WMD cell",
+    "key": "Key",
+    "eol_rir": "End-of-life recycling input rate",
+    "eu_supply_risk": "EU supply risk",
+    "geopolrisk_score": "GeoPolRisk score",
+    "production_hhi": "Production HHI",
+    "hhi_wgi_global": "HHI × WGI, world production",
+    "hhi_wgi_sourcing": "HHI × WGI, import sourcing",
+    "usgs_mine_hhi_qty": "Mine HHI, USGS (quantity)",
+    "wmd_mine_hhi_qty": "Mine HHI, WMD (quantity)",
+    "wmd_over_usgs": "WMD ÷ USGS",
+    "sources_disagree": "Sources disagree",
+    "substitution_index": "Substitution index",
+    "total_growth_pct": "Growth of the total (%)",
+    "line": "Line in the file",
+    "import_hhi_value": "import HHI (value)",
+    "import_hhi_qty": "import HHI (quantity)",
+    "share_quantity_pct": "Share by quantity (%)",
+    "share_value_pct": "Share by value (%)",
+    "shortfall_value_pct": "Shortfall by value (%)",
+    "shortfall_quantity_pct": "Shortfall by quantity (%)",
+}
+_UNITS = (("_usd_mn", "USD million"), ("_pct", "%"), ("_t", "tonnes"))
+_CODE = re.compile(r"^(?P<a>[A-Z]{3})_to_(?P<b>[A-Z]{3})_(?P<rest>.+)$")
+_PREFIXED = re.compile(r"^(?P<p>[A-Z]{3})_(?P<rest>.+)$")
+
+
+def column_label(name: str) -> str:
+    """A table's column as a person reads it: "IND_to_MYS_usd_mn" → "India → Malaysia (USD million)"."""
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    if found := _CODE.match(name):
+        a, b = (PARTNER_NAMES.get(found[c], found[c]) for c in ("a", "b"))
+        return f"{a} → {b}{_unit_of(found['rest'])}"
+    if (found := _PREFIXED.match(name)) and found["p"] in PARTNER_NAMES:
+        rest = column_label(found["rest"])
+        rest = rest if rest[:2].isupper() else rest[:1].lower() + rest[1:]  # "EU supply risk" keeps its capitals
+        return f"{PARTNER_NAMES[found['p']]}: {rest}"
+    for suffix, unit in _UNITS:
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return f"{column_label(stem)} ({unit})"
+    return human(name)
+
+
+_WORDS = {"hhi": "HHI", "qty": "(quantity)", "usgs": "USGS", "wmd": "WMD", "wgi": "WGI", "eu": "EU", "hs": "HS"}
+
+
+def human(name: str) -> str:
+    """Snake case in words, initialisms kept: "import_hhi_qty" → "Import HHI (quantity)"."""
+    words = [_WORDS.get(w.lower(), w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _unit_of(rest: str) -> str:
+    for suffix, unit in _UNITS:
+        if rest == suffix.lstrip("_"):
+            return f" ({unit})"
+    return f" ({human(rest)})"
+
+
+def is_year_column(name: str) -> bool:
+    """A column of years (shown "2012", never "2,012")."""
+    return name == "year" or (name.endswith("_year") and name != "fiscal_year")
