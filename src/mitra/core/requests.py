@@ -22,13 +22,14 @@ from sqlalchemy import Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mitra.audit.service import AuditEvent, record_many
+from mitra.core.records import StixObject
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.errors import Conflict, InvalidInput, NotFound, require
 from mitra.foundation.timestamps import now_utc
 from mitra.policy import Actor, Release, decide
 
 if TYPE_CHECKING:
-    from mitra.core.objects import ObjectStore, StixObject
+    from mitra.core.objects import ObjectStore
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -97,10 +98,49 @@ def open_requests(
             session.add(held)
             session.flush()
             events.append(AuditEvent(_label(actor), "release_requested", object_id, {"to": nation}))
+            _tell_officers(session, held)
         opened.append(Opened(object_id, nation, held.id))
     if events:
         record_many(session, events)
     return opened
+
+
+# Who is told: the originating agency's release officers of a new request, the requester of its outcome. A
+# notice names the object only to someone the policy lets see it, when it is shown (``core.notices``).
+def _tell_officers(session: Session, row: ReleaseRequest) -> None:
+    from mitra.core import notices  # notices reads the store, which opens requests: imported when used
+    from mitra.policy import Role
+
+    notices.post(
+        session,
+        kind="release_requested",
+        recipients=notices.people_with_role(session, Role.RELEASE_OFFICER, agency=row.requester_agency),
+        object_id=row.object_id,
+        subject=f"{row.requested_by} asks to release an object to {row.nation}",
+        link="/releases",
+        detail={"to": row.nation, "requested_by": row.requested_by},
+        key=f"release-request:{row.id}:opened",
+    )
+
+
+def _tell_requester(session: Session, row: ReleaseRequest) -> None:
+    from mitra.core import notices
+
+    if row.status == CLOSED and row.decided_by == row.requested_by:
+        return  # they withdrew it themselves
+    kind = "release_approved" if row.status == APPROVED else "release_refused"
+    outcome = {APPROVED: "approved", REFUSED: "refused", CLOSED: "closed"}[row.status]
+    notices.post(
+        session,
+        kind=kind,
+        recipients=[row.requested_by],
+        object_id=row.object_id,
+        subject=f"Your release to {row.nation} was {outcome} by {row.decided_by}"
+        + (f": {row.reason}" if row.reason and row.status != APPROVED else ""),
+        link="/releases?view=mine",
+        detail={"to": row.nation, "decided_by": row.decided_by or "", "reason": row.reason or ""},
+        key=f"release-request:{row.id}:{row.status}",
+    )
 
 
 def close_released(session: Session, actor: Actor, released: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
@@ -118,7 +158,7 @@ def close_released(session: Session, actor: Actor, released: Sequence[tuple[str,
             )
         )
         for row in rows:
-            _decide(row, APPROVED, actor, reason=None)
+            _decide(session, row, APPROVED, actor, reason=None)
             closed.append(row.id)
     return closed
 
@@ -131,15 +171,16 @@ def close_revoked(session: Session, actor: Actor, object_id: str) -> list[int]:
         )
     )
     for row in rows:
-        _decide(row, CLOSED, actor, reason="the object was revoked")
+        _decide(session, row, CLOSED, actor, reason="the object was revoked")
     return [row.id for row in rows]
 
 
-def _decide(row: ReleaseRequest, status: str, actor: Actor, *, reason: str | None) -> None:
+def _decide(session: Session, row: ReleaseRequest, status: str, actor: Actor, *, reason: str | None) -> None:
     row.status = status
     row.decided_by = _label(actor)
     row.decided_at = now_utc()
     row.reason = reason
+    _tell_requester(session, row)
 
 
 def get(session: Session, request_id: int) -> ReleaseRequest:
@@ -165,8 +206,10 @@ def approve(store: ObjectStore, session: Session, request_id: int, actor: Actor)
     row = get(session, request_id)
     _pending(row)
     latest = store.latest_row(session, row.object_id)
+    # Only who may make the release approves it (else the store would take their approval for one more request).
+    require(decide(actor, latest.handling(held_by=store.nation), Release(to=row.nation)))
     if row.nation in latest.releasable_to:
-        _decide(row, APPROVED, actor, reason="releasable already")
+        _decide(session, row, APPROVED, actor, reason="releasable already")
         return latest
     return store.release(session, object_id=row.object_id, to=row.nation, actor=actor)  # closes ``row``
 
@@ -182,7 +225,7 @@ def refuse(store: ObjectStore, session: Session, request_id: int, actor: Actor, 
         raise InvalidInput(f"reason: {len(text):,} characters; at most {REASON_LIMIT:,}")
     latest = store.latest_row(session, row.object_id)
     require(decide(actor, latest.handling(held_by=store.nation), Release(to=row.nation)))
-    _decide(row, REFUSED, actor, reason=text)
+    _decide(session, row, REFUSED, actor, reason=text)
     record_many(session, [AuditEvent(_label(actor), "release_refused", row.object_id, {"to": row.nation})])
     return row
 
@@ -193,7 +236,7 @@ def withdraw(session: Session, request_id: int, actor: Actor) -> ReleaseRequest:
     _pending(row)
     if row.requested_by != _label(actor):
         raise NotFound(f"release request {request_id}: no such request of yours")
-    _decide(row, CLOSED, actor, reason="withdrawn by the requester")
+    _decide(session, row, CLOSED, actor, reason="withdrawn by the requester")
     return row
 
 
@@ -213,8 +256,21 @@ def pending(session: Session) -> list[ReleaseRequest]:
 
 
 def queue(store: ObjectStore, session: Session, actor: Actor) -> list[ReleaseRequest]:
-    """The pending requests ``actor`` may decide, oldest first: the release officer's queue."""
-    return [row for row in pending(session) if may_decide(store, session, row, actor)]
+    """The pending requests ``actor`` may decide, oldest first: the release officer's queue.
+
+    One query reads each pending request beside its object's latest marking; the policy decides each.
+    """
+    rows = session.execute(
+        select(ReleaseRequest, StixObject)
+        .join(StixObject, (StixObject.id == ReleaseRequest.object_id) & StixObject.is_latest.is_not(False))
+        .where(ReleaseRequest.status == PENDING)
+        .order_by(ReleaseRequest.id)
+    )
+    return [
+        request
+        for request, obj in rows
+        if decide(actor, obj.handling(held_by=store.nation), Release(to=request.nation)).allowed
+    ]
 
 
 def mine(session: Session, actor: Actor, *, offset: int = 0, limit: int = 50) -> tuple[list[ReleaseRequest], int]:

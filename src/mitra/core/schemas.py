@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -98,9 +99,13 @@ class ObjectRead(BaseModel):
     handling: HandlingRead
     provenance: ProvenanceRead
     object: dict[str, Any]
+    release_requested: list[str] = Field(
+        default_factory=list,
+        description="Nations this write asked a release officer to release to (a request each, not yet released)",
+    )
 
     @classmethod
-    def of(cls, row: StixObject) -> ObjectRead:
+    def of(cls, row: StixObject, *, requested: Sequence[str] = ()) -> ObjectRead:
         import json
 
         obj = row.as_stix()
@@ -125,7 +130,26 @@ class ObjectRead(BaseModel):
                 date_added=format_timestamp(row.date_added),
             ),
             object=obj,
+            release_requested=sorted(requested),
         )
+
+
+class ReleaseRequestRead(BaseModel):
+    """A request that an object be made releasable to a nation, and what became of it."""
+
+    id: int
+    object_id: str
+    to: str
+    status: str = Field(description="pending, approved, refused or closed")
+    requested_by: str
+    requested_at: str
+    decided_by: str | None
+    decided_at: str | None
+    reason: str | None = Field(description="Why it was refused or closed (the requester reads it)")
+
+
+class RefusalCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the release is refused")
 
 
 class PageRead(BaseModel, Generic[T]):

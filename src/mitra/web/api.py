@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from mitra.audit.service import verify
+from mitra.core import releases, requests
 from mitra.core.access import permit
 from mitra.core.keys import public_key_text
 from mitra.core.paging import read_cursor
@@ -17,12 +19,15 @@ from mitra.core.schemas import (
     ObjectCreate,
     ObjectPage,
     ObjectRead,
+    RefusalCreate,
     ReleaseRequest,
+    ReleaseRequestRead,
     StixTypeName,
     TlpLevel,
     VersionCreate,
 )
 from mitra.core.stix import HandlingInput, iter_bundle
+from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Action, Actor
 from mitra.web.auth import api_actor, node_of
 from mitra.web.problems import PROBLEM_RESPONSES
@@ -30,6 +35,11 @@ from mitra.web.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/api/v1", tags=["objects"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS = PROBLEM_RESPONSES
+
+
+def _requested(session: Session) -> list[str]:
+    """The nations the write asked a release officer for (the person may not release, so it did not)."""
+    return [opened.nation for opened in releases.opened_in(session)]
 
 
 @router.get("/node", response_model=NodeRead, responses=ERRORS)
@@ -50,7 +60,7 @@ def create_object(request: Request, actor: ActorDep, body: ObjectCreate) -> Obje
     node = node_of(request)
     with node.db.write() as session:
         row = node.store.create(session, obj=body.object, handling=body.handling.for_actor(actor), actor=actor)
-        return ObjectRead.of(row)
+        return ObjectRead.of(row, requested=_requested(session))
 
 
 @router.get("/objects", response_model=ObjectPage, responses=ERRORS)
@@ -108,14 +118,21 @@ def add_version(request: Request, actor: ActorDep, object_id: str, body: Version
             body.handling.for_actor(actor) if body.handling is not None else None
         )  # the store keeps the originator
         row = node.store.new_version(session, object_id=object_id, changes=body.changes, actor=actor, handling=handling)
-        return ObjectRead.of(row)
+        return ObjectRead.of(row, requested=_requested(session))
 
 
 @router.post("/objects/{object_id}/release", response_model=ObjectRead, status_code=201, responses=ERRORS)
-def release_object(request: Request, actor: ActorDep, object_id: str, body: ReleaseRequest) -> ObjectRead:
+def release_object(
+    request: Request, response: Response, actor: ActorDep, object_id: str, body: ReleaseRequest
+) -> ObjectRead:
+    """A release officer releases (201, a new version); anyone else who may ask opens a request (202)."""
     node = node_of(request)
     with node.db.write() as session:
-        return ObjectRead.of(node.store.release(session, object_id=object_id, to=body.to, actor=actor))
+        row = node.store.release(session, object_id=object_id, to=body.to, actor=actor)
+        requested = _requested(session)
+        if requested:
+            response.status_code = 202
+        return ObjectRead.of(row, requested=requested)
 
 
 @router.post("/objects/{object_id}/revoke", response_model=ObjectRead, status_code=201, responses=ERRORS)
@@ -157,3 +174,67 @@ def audit_verify(request: Request, actor: ActorDep) -> AuditVerifyRead:
     with node.db.read() as session:
         report = verify(session)
     return AuditVerifyRead(**{k: getattr(report, k) for k in AuditVerifyRead.model_fields})
+
+
+# ----- release requests ---------------------------------------------------------------
+
+
+def _request_read(row: requests.ReleaseRequest) -> ReleaseRequestRead:
+    return ReleaseRequestRead(
+        id=row.id,
+        object_id=row.object_id,
+        to=row.nation,
+        status=row.status,
+        requested_by=row.requested_by,
+        requested_at=format_timestamp(row.requested_at),
+        decided_by=row.decided_by,
+        decided_at=format_timestamp(row.decided_at) if row.decided_at else None,
+        reason=row.reason,
+    )
+
+
+@router.get("/release-requests", response_model=list[ReleaseRequestRead], responses=ERRORS, tags=["releases"])
+def list_release_requests(
+    request: Request,
+    actor: ActorDep,
+    view: Annotated[
+        Literal["queue", "mine"], Query(description="queue: what you may decide; mine: what you asked")
+    ] = "queue",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[ReleaseRequestRead]:
+    node = node_of(request)
+    permit(actor, Action.CREATE, nation=node.nation)
+    with node.db.read() as session:
+        if view == "mine":
+            rows, _ = requests.mine(session, actor, offset=offset, limit=limit)
+        else:
+            rows = requests.queue(node.store, session, actor)[offset : offset + limit]
+        return [_request_read(r) for r in rows]
+
+
+@router.post("/release-requests/{request_id}/approve", response_model=ObjectRead, responses=ERRORS, tags=["releases"])
+def approve_release_request(request: Request, actor: ActorDep, request_id: int) -> ObjectRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        return ObjectRead.of(requests.approve(node.store, session, request_id, actor))
+
+
+@router.post(
+    "/release-requests/{request_id}/refuse", response_model=ReleaseRequestRead, responses=ERRORS, tags=["releases"]
+)
+def refuse_release_request(
+    request: Request, actor: ActorDep, request_id: int, body: RefusalCreate
+) -> ReleaseRequestRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        return _request_read(requests.refuse(node.store, session, request_id, actor, reason=body.reason))
+
+
+@router.post(
+    "/release-requests/{request_id}/withdraw", response_model=ReleaseRequestRead, responses=ERRORS, tags=["releases"]
+)
+def withdraw_release_request(request: Request, actor: ActorDep, request_id: int) -> ReleaseRequestRead:
+    node = node_of(request)
+    with node.db.write() as session:
+        return _request_read(requests.withdraw(session, request_id, actor))

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from mitra.audit.service import AuditEvent, record
+from mitra.core import releases, requests
 from mitra.core.access import may
 from mitra.core.objects import StixObject
 from mitra.core.records import actor_label
@@ -22,7 +23,7 @@ from mitra.core.stix import HandlingInput
 from mitra.exchange.retraction import acknowledgements, change_marking
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
-from mitra.policy import Action, Decision, Release, Role, decide
+from mitra.policy import Action, Decision, Release, RequestRelease, Role, decide
 from mitra.web.auth import PageUser, check_csrf, node_of
 from mitra.web.marking import FieldInvalid, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, render
@@ -37,6 +38,7 @@ class ObjectActions:
     """What the signed-in person may do with one object on this node, and why the rest is not offered."""
 
     release: Mapping[str, Decision] = field(default_factory=dict)  # partner -> the policy's Release decision
+    request: tuple[str, ...] = ()  # partners this person may ask a release officer to release it to
     release_page: str | None = None  # the pillar's own release page, which checks more (warninglists)
     edit_page: str | None = None  # the pillar's edit form for this type
     may_edit: bool = False  # a new version of the content (through the pillar's form, where it has one)
@@ -50,7 +52,14 @@ class ObjectActions:
 
     @property
     def any(self) -> bool:
-        return self.may_release or self.may_narrow or self.may_revoke or self.may_edit or bool(self.release)
+        return (
+            self.may_release
+            or self.may_narrow
+            or self.may_revoke
+            or self.may_edit
+            or bool(self.release)
+            or bool(self.request)
+        )
 
 
 def _pillar_pages(node: Node, row: StixObject) -> Mapping[str, str]:
@@ -74,6 +83,10 @@ def object_actions(node: Node, user: PageUser, row: StixObject) -> ObjectActions
     handling = row.handling(held_by=node.nation)
     release = {n: decide(actor, handling, Release(to=n)) for n in node.partners if n not in row.releasable}
     officer = Role.RELEASE_OFFICER in actor.roles
+    # Who may not release but may ask (an analyst of the originating agency) gets the form that asks.
+    request = tuple(
+        n for n, d in release.items() if not d.allowed and decide(actor, handling, RequestRelease(to=n)).allowed
+    )
     if not officer and not any(d.allowed for d in release.values()):
         release = {}  # nothing to explain to someone without the role: no release form at all
     versions = may(actor, Action.UPDATE, nation=node.nation)
@@ -96,6 +109,7 @@ def object_actions(node: Node, user: PageUser, row: StixObject) -> ObjectActions
     pages = _pillar_pages(node, row)
     return ObjectActions(
         release=release,
+        request=request,
         release_page=pages.get("release"),
         edit_page=pages.get("edit") if content else None,
         may_edit=content,
@@ -122,6 +136,7 @@ def _object_page(
         row = node.store.get(session, object_id=object_id, actor=user.actor)
         versions = node.store.versions(session, object_id=object_id, actor=user.actor)
         acks = acknowledgements(session, object_id)
+        asked = requests.for_object(session, object_id)
     actions = object_actions(node, user, row)
     marking = MarkingForm.of(row.marking()).values()
     return render(
@@ -133,6 +148,7 @@ def _object_page(
         obj=row.as_stix(),
         versions=versions,
         acks=acks,
+        asked=asked,
         red=json.loads(row.red_recipients),
         body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
         actions=actions,
@@ -169,7 +185,11 @@ def _failed(
     with node.db.read() as session:
         row = node.store.get(session, object_id=object_id, actor=user.actor)
     actions = object_actions(node, user, row)
-    offered = {"release": bool(actions.release), "narrow": actions.may_narrow, "revoke": actions.may_revoke}
+    offered = {
+        "release": bool(actions.release or actions.request),
+        "narrow": actions.may_narrow,
+        "revoke": actions.may_revoke,
+    }
     if not offered[form]:
         return error_page(request, user, exc)
     return _object_page(request, user, object_id, failed=form, errors=errors, typed=typed, status=exc.status)
@@ -209,11 +229,18 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
             raise FieldInvalid("to", f"{to or 'nothing'!r} is not a partner of this node; choose one of: {choices}")
         with node.db.write() as session:
             node.store.release(session, object_id=object_id, to=to, actor=user.actor)
+            asked = bool(releases.opened_in(session))
     except MitraError as exc:
         where = exc.field if isinstance(exc, FieldInvalid) else "to"
         message = exc.message if isinstance(exc, FieldInvalid) else str(exc)
         return _failed(request, user, object_id, exc, form="release", errors={where: message}, typed={"to": to})
-    done = f"Released to {to}: a new version, releasable to {to}, goes to {to} at its next pull."
+    if asked:
+        done = (
+            f"Asked for release to {to}: a release officer decides, and you are told in your inbox. "
+            f"Until then it stays on this node."
+        )
+    else:
+        done = f"Released to {to}: a new version, releasable to {to}, goes to {to} at its next pull."
     return _after(request, user, object_id, done)
 
 

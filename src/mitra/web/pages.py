@@ -128,16 +128,20 @@ def object_list(
     q: Annotated[str | None, Query(max_length=200)] = None,
     tlp: str | None = None,
     originator: str | None = None,
+    system: bool = False,
     cursor: int | None = None,
 ) -> Response:
     node = node_of(request)
     chosen = next((p for p in node.pillars if p.name == pillar), None)
     types: tuple[str, ...] = (type,) if type else (chosen.object_types if chosen else ())
+    # The exchange's own records (audit heads and witnesses, retractions, schemas) are listed when asked for.
+    hidden = () if system or types else PLUMBING_TYPES
     with node.db.read() as session:
         rows, nxt = node.store.search(
             session,
             actor=user.actor,
             types=types,
+            exclude_types=hidden,
             text=q or None,
             tlp=tlp or None,
             originator=originator or None,
@@ -157,6 +161,7 @@ def object_list(
             "q": q or "",
             "tlp": tlp or "",
             "originator": originator or "",
+            "system": "1" if system else "",
         },
     )
 
