@@ -105,7 +105,7 @@ def test_a_milestone_report_kept_home_is_marked_not_shared(
     }
     assert client.post(f"/dialogue/commitments/{target}/updates", data=data, follow_redirects=False).status_code == 303
     page = client.get(f"/dialogue/commitments/{target}").text
-    report = re.search(r"<li>IND reports <strong>partiallyMet</strong>.*?</li>", page)
+    report = re.search(r'<li data-status="partiallyMet">IND reports <strong>partially met</strong>.*?</li>', page)
     assert report is not None
     assert "not shared with MYS" in report.group(0)
 
@@ -176,7 +176,7 @@ def test_a_person_adds_an_update_through_the_form(client: TestClient, people: di
     assert response.status_code == 303, response.text
     page = client.get(f"/dialogue/commitments/{target}").text
     assert "Malaysia proposed dates" in page
-    assert "IND reports <strong>partiallyMet</strong>" in page
+    assert "IND reports <strong>partially met</strong>" in page
 
 
 def test_a_forged_form_is_refused(client: TestClient, people: dict[str, Person], seeded: Node) -> None:

@@ -27,6 +27,13 @@ STANDING_AREAS: dict[str, str] = {
 STRENGTHS = ("deepen", "explore", "agree to", "institutionalise")
 # OCDS milestone status codelist.
 MILESTONE_STATUSES = ("scheduled", "met", "notMet", "partiallyMet")
+# How a person reads each OCDS status code.
+STATUS_WORDS: dict[str, str] = {
+    "scheduled": "scheduled",
+    "met": "met",
+    "notMet": "not met",
+    "partiallyMet": "partially met",
+}
 
 _AREA_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 

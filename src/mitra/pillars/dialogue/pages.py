@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +19,7 @@ from mitra.foundation.errors import Forbidden, InvalidInput, MitraError, NotFoun
 from mitra.foundation.timestamps import parse_date
 from mitra.pillars.dialogue import service
 from mitra.pillars.dialogue.intake import IntakeResult, propose
-from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STRENGTHS, session_line
+from mitra.pillars.dialogue.models import MILESTONE_STATUSES, STATUS_WORDS, STRENGTHS, session_line
 from mitra.pillars.dialogue.reports import (
     NothingToReport,
     annual_report,
@@ -138,7 +139,16 @@ def _partial_day(context: Context, value: str | None) -> str:
 
 def _page(request: Request, name: str, user: PageUser, status: int = 200, **context: Any) -> HTMLResponse:
     """A Dialogue page: ``render`` with the pillar's own presentation helper."""
-    return render(request, name, user, status=status, partial_day=_partial_day, wrap_label=_wrap_label, **context)
+    return render(
+        request,
+        name,
+        user,
+        status=status,
+        partial_day=_partial_day,
+        wrap_label=_wrap_label,
+        status_words=STATUS_WORDS,
+        **context,
+    )
 
 
 def _wrap_label(text: str, width: int, lines: int) -> str:
@@ -226,7 +236,7 @@ def post_update(
     except NotFound as exc:
         return error_page(request, user, exc)
     except service.UpdateInvalid as exc:
-        errors |= {_UPDATE_FIELDS.get(name, name): text for name, text in exc.problems.items()}
+        errors |= {_UPDATE_FIELDS.get(name, name): _by_line(text) for name, text in exc.problems.items()}
     except Forbidden as exc:  # a release this person may not make: said beside the marking, the form kept
         errors["releasable_to"], status = str(exc), exc.status
     except InvalidInput as exc:
@@ -234,6 +244,14 @@ def post_update(
     if errors:
         return _detail(request, user, commitment_id, errors=errors, form=form, status=status)
     return RedirectResponse(f"/dialogue/commitments/{commitment_id}", status_code=303)
+
+
+_EVIDENCE_ITEM = re.compile(r"evidence\[(\d+)\]\.\w+: ")
+
+
+def _by_line(text: str) -> str:
+    """The service's ``evidence[0].ref: ...`` as the form's reader counts: ``line 1: ...``."""
+    return _EVIDENCE_ITEM.sub(lambda m: f"line {int(m.group(1)) + 1}: ", text)
 
 
 def _evidence_lines(text: str) -> tuple[service.EvidenceInput, ...]:

@@ -27,6 +27,7 @@ from mitra.pillars.dialogue.intake import RegisterFacts
 from mitra.pillars.dialogue.models import (
     MILESTONE_STATUSES,
     STANDING_AREAS,
+    STATUS_WORDS,
     STRENGTHS,
     CommitmentView,
     Evidence,
@@ -596,9 +597,19 @@ def check_update(
     if data.milestone_key or data.milestone_status:
         keys = [m.key for m in commitment.milestones]
         if data.milestone_key not in keys:
-            problems["milestone_key"] = f"{data.milestone_key or ''!r} is not one of {keys or 'no milestones'}"
+            titles = ", ".join(f"{m.key} ({m.title})" for m in commitment.milestones) or "none"
+            problems["milestone_key"] = (
+                f"{data.milestone_key!r} is not a milestone of this commitment; choose one of: {titles}"
+                if data.milestone_key
+                else "choose the milestone this status is for"
+            )
         if data.milestone_status not in MILESTONE_STATUSES:
-            problems["milestone_status"] = f"{data.milestone_status or ''!r} is not one of {list(MILESTONE_STATUSES)}"
+            words = ", ".join(f"{STATUS_WORDS[s]} ({s})" for s in MILESTONE_STATUSES)
+            problems["milestone_status"] = (
+                f"{data.milestone_status!r} is not a milestone status; choose one of: {words}"
+                if data.milestone_status
+                else f"choose the milestone's status: {words}"
+            )
         body["milestone_key"] = data.milestone_key
         body["milestone_status"] = data.milestone_status
     indicator_keys = [i.key for i in commitment.indicators]
