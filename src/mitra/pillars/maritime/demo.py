@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 
 def _counts(report: ImportReport) -> str:
+    """What an import did; on a re-run that brings nothing new it says so ("8,642 held already, nothing new")."""
+    if report.read and not report.added and not report.updated:
+        said = f"{report.unchanged:,} held already, nothing new"
+        skipped = [
+            f"{n:,} {what}" for n, what in ((report.duplicate_count, "duplicates"), (report.rejected_count, "rejected"))
+        ]
+        if report.duplicate_count or report.rejected_count:
+            said += f" ({' and '.join(skipped)} as before)"
+        return said
     return (
         f"{report.read:,} read: {report.added:,} added, {report.updated:,} updated, "
         f"{report.unchanged:,} unchanged, {report.duplicate_count:,} duplicates, {report.rejected_count:,} rejected"
@@ -46,9 +55,15 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     except StoreDamaged as exc:
         lines.append(f"maritime: AIS events not detected: {exc}")
         return lines
+    if detected.unchanged and not (detected.found or detected.updated or detected.withdrawn):
+        outcome = f"{detected.unchanged:,} held already, nothing new"
+    else:
+        outcome = (
+            f"{detected.found:,} found, {detected.updated:,} updated, {detected.withdrawn:,} withdrawn, "
+            f"{detected.unchanged:,} unchanged"
+        )
     lines.append(
-        f"maritime: AIS events over {detected.positions:,} positions: {detected.found:,} found, "
-        f"{detected.updated:,} updated, {detected.withdrawn:,} withdrawn, {detected.unchanged:,} unchanged "
+        f"maritime: AIS events over {detected.positions:,} positions: {outcome} "
         f"(the settings of `mitra ais detect`: {detected.settings})"
     )
     return lines

@@ -183,7 +183,16 @@ def detect(
         decision = authorize(actor, Action.CREATE, node_nation=node.nation)
         if not decision.allowed:
             fail(f"{actor.username} may not record detected events: {decision.reason}")
-        report = run_detection(node, actor, preset=preset, since=start, ports_dir=SHIPPED_PORTS_DIR)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
+            task = progress.add_task("checking the stored files", total=None)
+
+            def advance(what: str, done: int, total: int) -> None:
+                progress.update(task, description=what, completed=done, total=total or None)
+
+            report = run_detection(
+                node, actor, preset=preset, since=start, ports_dir=SHIPPED_PORTS_DIR, on_progress=advance
+            )
         console.print(f"settings: {report.settings}", highlight=False)
         console.print(
             f"{report.positions:,} positions: {report.found:,} events found, {report.updated:,} updated, "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,13 +230,16 @@ class EventDetector:
         self.data_end: datetime | None = row[0] if row else None
         self.positions = int(row[1]) if row else 0
 
-    def run(self, detectors: Sequence[str]) -> list[DetectedEvent]:
+    def run(self, detectors: Sequence[str], on_step: Callable[[str], None] | None = None) -> list[DetectedEvent]:
+        """Every detector named, in turn; ``on_step`` hears each one's name as it starts (a progress bar)."""
         found: list[DetectedEvent] = []
         for name in detectors:
             if name not in DETECTORS:
                 raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
         self._pending = set(detectors)
         for name in detectors:
+            if on_step is not None:
+                on_step(name)
             if self.positions:
                 found.extend(getattr(self, f"detect_{name}")())
             self._pending.discard(name)

@@ -6,7 +6,7 @@ areas of interest and the shipped ports, checked store, the settings named in th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,9 @@ def describe_settings(
     )
 
 
+Progress = Callable[[str, int, int], None]  # (what is being done, how much is done, of how much)
+
+
 def _stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -107,8 +110,11 @@ def detect_and_record(
     areas: Mapping[str, BaseGeometry] | None = None,
     ports_dir: Path | None = None,
     thresholds: Thresholds | None = None,
+    on_progress: Progress | None = None,
 ) -> DetectionReport:
     """Run a preset's detectors and reconcile with the stored events (new, updated/closed, withdrawn).
+
+    ``on_progress(what, done, total)`` hears each step: every detector as it starts, then the events recorded.
 
     Every Parquet file is checked against the store's manifest first: a file missing, changed, truncated
     or not recorded stops the run (:class:`~mitra.pillars.maritime.ais.store.StoreDamaged`, naming it)
@@ -118,12 +124,23 @@ def detect_and_record(
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     store = PositionStore.for_settings(node.settings)
+    detectors = PRESETS[preset]
+    steps = iter(range(len(detectors)))
+
+    def step(name: str) -> None:
+        if on_progress is not None:
+            on_progress(f"detecting: {name.replace('_', ' ')}", next(steps), len(detectors))
+
+    if on_progress is not None:
+        on_progress("checking the stored files", 0, len(detectors))
     with store.reading(verified=True) as con:
         detector = EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=thresholds, since=since)
-        detected = detector.run(PRESETS[preset])
+        detected = detector.run(detectors, on_step=step)
         positions = detector.positions
         untimed = con.execute("SELECT count(*) FROM all_positions WHERE ts IS NULL").fetchone()
-    report = record_events(node, actor, detected, preset=preset, since=since, positions=positions)
+    report = record_events(
+        node, actor, detected, preset=preset, since=since, positions=positions, on_progress=on_progress
+    )
     report.untimed = int(untimed[0]) if untimed else 0
     report.settings = describe_settings(
         preset=preset, since=since, areas=areas or {}, ports_dir=ports_dir, ports=detector.ports
@@ -138,12 +155,19 @@ def run_detection(
     preset: str = "all",
     since: datetime | None = None,
     ports_dir: Path = SHIPPED_PORTS_DIR,
+    on_progress: Progress | None = None,
 ) -> DetectionReport:
     """Detection as ``mitra ais detect`` and the demo run it: the preset over the node's areas of interest
     (the defaults and those ``actor`` may see) and the ports in ``ports_dir``, with the published thresholds.
     The report's ``settings`` names them all."""
     return detect_and_record(
-        node, actor, preset=preset, since=since, areas=load_areas(node, actor), ports_dir=ports_dir
+        node,
+        actor,
+        preset=preset,
+        since=since,
+        areas=load_areas(node, actor),
+        ports_dir=ports_dir,
+        on_progress=on_progress,
     )
 
 
@@ -155,6 +179,7 @@ def record_events(
     preset: str,
     since: datetime | None,
     positions: int = 0,
+    on_progress: Progress | None = None,
 ) -> DetectionReport:
     report = DetectionReport(positions=positions)
     handling = HandlingInput(
@@ -165,7 +190,9 @@ def record_events(
     seen: set[str] = set()
     with node.db.write() as session:
         held = _held_events(session, node, actor)
-        for event in detected:
+        for done, event in enumerate(detected):
+            if on_progress is not None and done % 200 == 0:
+                on_progress("recording events", done, len(detected))
             body = _body(node, event, preset)
             if body["id"] in seen:
                 continue
@@ -184,6 +211,8 @@ def record_events(
                 changes["end"] = None  # the store drops a property changed to None: a reopened event has no end
             node.store.new_version(session, object_id=body["id"], changes=changes, actor=actor)
             report.updated += 1
+        if on_progress is not None:
+            on_progress("events recorded", len(detected), len(detected))
         since_text = _stamp(since) if since else ""
         for object_id, old in held.items():
             if object_id in seen or old.get("status") == "withdrawn":

@@ -446,7 +446,17 @@
     });
     marker.on("add", function () {
       var icon = marker.getElement();
-      if (icon) { icon.setAttribute("aria-label", label); icon.setAttribute("role", "button"); }
+      if (icon && !icon.dataset.keyed) {
+        icon.dataset.keyed = "true";
+        icon.setAttribute("aria-label", label);
+        icon.setAttribute("role", "button");
+        icon.addEventListener("keydown", function (event) {  // Enter (or Space) does what a click does
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            marker.fire("click", { latlng: marker.getLatLng(), originalEvent: event });
+          }
+        });
+      }
     });
     return marker;
   }
