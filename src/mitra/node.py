@@ -77,6 +77,7 @@ class Pillar:
     pages: Any = None  # a FastAPI APIRouter of HTML pages under /<name>/
     cli: Mapping[str, Any] = field(default_factory=dict)  # command group name -> typer.Typer, mounted on `mitra`
     home: str | None = None  # the pillar's own landing page; the navigation links there
+    nav_title: str | None = None  # a shorter name for the navigation bar (the title where it is short already)
     # The pillar's own pages for acting on one of its objects, by (type, id): {"edit": url, "release": url}.
     # The generic object page links to them instead of its own form (a pillar's form knows its fields and checks).
     object_pages: Callable[[str, str], Mapping[str, str]] | None = None

@@ -43,3 +43,28 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+VIEWPORT = {"width": 1366, "height": 900}
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") in SERIOUS:
+            targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    return found
+
+
+def assert_usable(page: Any) -> None:
+    """No serious or critical axe violation, and the page fits a 1,366 px viewport without scrolling sideways."""
+    problems = axe_violations(page)
+    assert not problems, f"{page.url}: " + "\n".join(problems)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide at a {VIEWPORT['width']} px viewport"

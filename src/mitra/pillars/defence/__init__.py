@@ -12,6 +12,7 @@ PILLAR = Pillar(
     demo=load_demo_data,
     name="defence",
     title="Defence industry",
+    nav_title="Defence",
     summary="Organisations, capabilities, agreements, opportunities matched to capabilities, joint exercises.",
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,

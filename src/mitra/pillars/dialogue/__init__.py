@@ -12,6 +12,7 @@ PILLAR = Pillar(
     demo=load_demo_data,
     name="dialogue",
     title="Security Dialogue",
+    nav_title="Dialogue",
     summary="Sessions of the annual Security Dialogue, agreed outcomes and their follow-up.",
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
