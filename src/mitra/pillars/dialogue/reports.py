@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc
-from mitra.pillars.dialogue.models import NATION_NAMES, CommitmentView, SessionView, session_line
+from mitra.pillars.dialogue.models import NATION_NAMES, STATUS_WORDS, CommitmentView, SessionView, session_line
 from mitra.pillars.dialogue.service import (
     COMMITMENT_STATUSES,
     CommitmentState,
@@ -156,7 +156,7 @@ def draft_agenda(register: Register) -> DraftAgenda:
             for m in state.milestones:
                 if m.status != "met":
                     line += f"; milestone '{m.title}' due {readable_date(m.due_date) if m.due_date else 'undated'}"
-                    line += f" is {m.status}"
+                    line += f" is {STATUS_WORDS.get(m.status, m.status)}"
             if state.lag.terms_of_reference and not state.lag.delivered and state.lag.open_months is not None:
                 line += f"; open {state.lag.open_months} months since announcement"
             points.append(line)
@@ -164,7 +164,7 @@ def draft_agenda(register: Register) -> DraftAgenda:
             items.append(AgendaItem(name, points))
     conflicts = [
         f"{s.commitment.text}: '{m.title}' reported "
-        + " vs ".join(f"{n} {status}" for n, (status, _, _) in sorted(m.by_nation.items()))
+        + " vs ".join(f"{n} {STATUS_WORDS.get(status, status)}" for n, (status, _, _) in sorted(m.by_nation.items()))
         for s in register.commitments
         for m in s.conflicts
     ]
