@@ -15,6 +15,7 @@ from rich.table import Table
 from mitra import bootstrap
 from mitra.audit.service import verify
 from mitra.cli.exchange import exchange_app, partner_app
+from mitra.cli.notify import notify_app
 from mitra.console import (
     TlpOption,
     compose_nodes_with,
@@ -45,6 +46,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(partner_app, name="partner")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(notify_app, name="notify")
 for _pillar in bootstrap.all_pillars():
     for _name, _group in _pillar.cli.items():
         app.add_typer(_group, name=_name)
