@@ -88,6 +88,8 @@ def test_an_update_releasable_to_the_partner_shows_no_marker_one_kept_home_shows
     assert "not shared" not in _update_block(page, "Told the partner")
     assert "not shared with MYS" in _update_block(page, "Kept at home")
     assert "release requested" not in _update_block(page, "Kept at home")
+    dashboard = client.get("/dialogue/").text
+    assert "1 not shared with MYS" in dashboard  # the list says where the two records differ, too
 
 
 def test_a_milestone_report_kept_home_is_marked_not_shared(

@@ -935,7 +935,14 @@ def timeline(register: Register) -> list[TimelineEntry]:
                 entries.append((when, kind, c.text, link))
         for m in state.milestones:
             if m.due_date:
-                entries.append((m.due_date, f"milestone due ({m.status})", f"{m.title}: {c.text}", link))
+                entries.append(
+                    (
+                        m.due_date,
+                        f"milestone due ({STATUS_WORDS.get(m.status, m.status)})",
+                        f"{m.title}: {c.text}",
+                        link,
+                    )
+                )
         for u in state.updates:
             entries.append((u.update.date, f"update from {u.update.nation}", u.update.summary, link))
     nxt = register.next_session
