@@ -162,3 +162,13 @@ def test_every_add_link_on_the_landing_page_opens_its_form(client: TestClient, p
         page = client.get(link)
         assert page.status_code == 200, link
         assert '<fieldset class="marking">' in page.text, link
+
+
+def test_the_landing_page_reads_in_words_and_dates_not_codes(client: TestClient, people: dict[str, Person]) -> None:
+    log_in(client, people["viewer"])
+    html = client.get("/defence/").text
+    assert "Memorandum of understanding" in html
+    assert "18 Aug 2022" in html
+    assert "2022-08-18" not in html
+    assert "<td>mou</td>" not in html
+    assert "<td>company</td>" not in html

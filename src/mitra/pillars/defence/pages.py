@@ -27,8 +27,11 @@ from mitra.pillars.defence.schemas import (
 )
 from mitra.pillars.defence.transfers import TransferFilter, page_transfers, transfer_choices
 from mitra.pillars.defence.vocabulary import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
     CAPABILITIES,
     OPPORTUNITY_KINDS,
+    OPPORTUNITY_STATUSES,
     ORGANISATION_KINDS,
     SERVICES,
     capability_label,
@@ -52,6 +55,13 @@ def _common(request: Request, user: PageUser) -> dict[str, Any]:
         "capability_label": capability_label,
         "tlps": TLPS,
         "services": SERVICES,
+        "vocab": {
+            "organisation_kinds": ORGANISATION_KINDS,
+            "agreement_kinds": AGREEMENT_KINDS,
+            "agreement_statuses": AGREEMENT_STATUSES,
+            "opportunity_kinds": OPPORTUNITY_KINDS,
+            "opportunity_statuses": OPPORTUNITY_STATUSES,
+        },
     }
 
 
