@@ -83,6 +83,8 @@
   });
   function when(value) { return value ? TIME.format(new Date(value)) + " UTC" : "time unknown"; }
   function minute(value) { return value ? MINUTE.format(new Date(value)) + " UTC" : "time unknown"; }
+  // A source that gives only the day (NGA ASAM) is stored at midnight: say the day, not a made-up time.
+  function occurred(value) { return value && /T00:00:00(\.0+)?Z$/.test(value) ? day(value) : when(value); }
   function day(value) { return value ? DAY.format(new Date(value)) : "—"; }
   var RELATIVE = typeof Intl.RelativeTimeFormat === "function" ? new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" }) : null;
   // How far ``value`` lies from ``from`` (now when not given), in the largest unit that fits: "14 years ago".
@@ -316,7 +318,7 @@
     var fix = body.last_fix;
     var fixRows = fix ? [
       ["Last fix", text(when(fix.at)) + "<br><small>" + text(age(fix.at)) +
-        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/^in /, "") ) + " from the picture's time" : "") + "</small>", true],
+        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/ ago$/, "")) + " before the picture's time" : "") + "</small>", true],
       ["Position", position(fix.lat, fix.lon)],
       ["Speed", fix.sog === null ? "not available" : num(fix.sog, 1) + " kn"],
       ["Course", fix.cog === null ? "not available" : num(fix.cog, 1) + "°"],
@@ -462,7 +464,7 @@
   }
   function incidentPopup(i) {
     return "<strong>" + text(i.name) + "</strong><br>" + text(words(i.category)) + (i.attempted ? " (attempted)" : "") +
-      " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(when(i.occurred_at)) +
+      " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(occurred(i.occurred_at)) +
       (i.area ? "<br>" + text(i.area) : "") + (i.vessel_name ? "<br>Vessel: " + text(i.vessel_name) : "") +
       "<br>TLP:" + text(String(i.tlp).toUpperCase()) +
       "<br>" + link("/maritime/incidents/" + encodeURIComponent(i.id), "Open the incident");
