@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench clean
+.PHONY: demo test check bench clean catalogues
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,11 @@ bench: $(STAMP)  ## every benchmark; each prints a RESULT line with the peer's f
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .coverage
+
+catalogues: $(STAMP)  ## extract the pages' strings and update the ms and hi catalogues (then translate what is new)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o var/messages.pot .
+	for lang in ms hi; do \
+	  if [ -f src/mitra/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i var/messages.pot -d src/mitra/locale -l $$lang --no-fuzzy-matching --ignore-obsolete --omit-header; \
+	  else $(BIN)/pybabel init -i var/messages.pot -d src/mitra/locale -l $$lang; fi; \
+	done

@@ -16,7 +16,7 @@ from mitra.exchange.live import Notifier, Syncer
 from mitra.node import Node
 from mitra.notify.deliverer import Deliverer
 from mitra.settings import Settings
-from mitra.web import api, exchange_api, exchange_pages, notice_pages, pages, release_pages
+from mitra.web import account_pages, api, exchange_api, exchange_pages, notice_pages, pages, release_pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
 from mitra.web.rendering import SignInRequired, login_redirect, page_error
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
     app.include_router(exchange_pages.router)
     app.include_router(notice_pages.router)
     app.include_router(release_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -46,6 +46,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    language: Mapped[str | None] = mapped_column(String(8))  # the pages' language the person chose; None: default
 
     @property
     def role_set(self) -> frozenset[Role]:

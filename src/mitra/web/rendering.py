@@ -8,21 +8,28 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
 from mitra.core.access import permit as core_permit
 from mitra.foundation.errors import MitraError
 from mitra.foundation.timestamps import format_timestamp
 from mitra.policy import Action
-from mitra.web import formatting
+from mitra.web import formatting, i18n
 from mitra.web.auth import PageUser, node_of, page_user
 
 # Pillar templates live in ``templates/<pillar>/`` and extend ``base.html``.
 # A pillar's own ``templates/`` folder is searched before the shared one (found by place, not by import: the web
 # layer knows no pillar), so a pillar keeps its pages beside its code and still extends ``base.html``.
 _PILLAR_TEMPLATES = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "pillars").glob("*/templates"))
-TEMPLATES = Jinja2Templates(directory=[*_PILLAR_TEMPLATES, str(Path(__file__).parent / "templates")])
+_ENV = Environment(
+    loader=FileSystemLoader([*_PILLAR_TEMPLATES, str(Path(__file__).parent / "templates")]),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# The pages' words through the catalogues, in the language of the render under way (``web.i18n``).
+_ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+TEMPLATES = Jinja2Templates(env=_ENV)
 TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
 
 
@@ -56,8 +63,26 @@ TEMPLATES.env.globals["label"] = label
 def render(request: Request, name: str, user: PageUser | None, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from ``name`` with the signed-in user, the node and the pillars for the navigation."""
     node = node_of(request)
-    context |= {"user": user, "node": node, "pillars": node.pillars}
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    language = language_of(request, user)
+    context |= {
+        "user": user,
+        "node": node,
+        "pillars": node.pillars,
+        "language": language,
+        "languages": formatting.LANGUAGE_NAMES,
+    }
+    with i18n.speaking(language):  # the template is rendered here, in the person's language
+        response: HTMLResponse = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    return response
+
+
+def language_of(request: Request, user: PageUser | None) -> str:
+    """The person's chosen language, else the login page's choice, else the browser's, else English."""
+    return i18n.chosen(
+        user.user.language if user is not None else None,
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+    )
 
 
 def error_page(request: Request, user: PageUser | None, exc: MitraError) -> HTMLResponse:
