@@ -25,8 +25,19 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """What the code and templates mark for translation today (pybabel's own extraction)."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_"]
-        + ["-o", str(pot), "."],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-o",
+            str(pot),
+            ".",
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
