@@ -6,6 +6,7 @@ who may read AIS positions: a person of this node with ``READ_DATA``, never a pa
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,20 @@ def test_the_words_for_ais_codes_cover_every_code_pyais_knows() -> None:
     assert set(AID_TYPES) == set(range(32))  # five bits; pyais's codes above 31 come from a newer table
     assert [NavAid(code).value for code in range(32)] == list(AID_TYPES)  # the same 32 codes, in order
     assert {e.value for e in EpfdType} == set(EPFD_TYPES)
+
+
+def test_the_safety_messages_page_is_cut_into_numbered_pages_on_the_server(
+    client: TestClient, people: dict[str, Person], heard: PositionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module("mitra.pillars.maritime.pages"), "SAFETY_PER_PAGE", 2)
+    log_in(client, people["viewer"])
+    first, second = (client.get(f"/maritime/safety-messages?page={n}").text for n in (1, 2))
+    rows = [p.split('id="safety-table"')[1].split("</table>")[0].count("<tr><td>") for p in (first, second)]
+    assert rows == [2, 1]
+    assert "shown 2 of 3 (1–2 on this page)" in first
+    assert "shown 1 of 3 (3–3 on this page)" in second
+    assert 'href="/maritime/safety-messages?page=2" rel="next"' in first
+    wrong = client.get("/maritime/safety-messages?since=someday&page=0")
+    assert wrong.status_code == 422
+    assert "“someday” is not a date" in wrong.text
+    assert "“0” is not a page number" in wrong.text

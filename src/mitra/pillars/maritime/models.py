@@ -233,6 +233,7 @@ class AisReportList:
     total: int
     unknown_time_held: int
     unknown_time_listed: bool
+    offset: int = 0  # a numbered page's first item's place in the whole list (0-based)
 
     @property
     def shown(self) -> str:

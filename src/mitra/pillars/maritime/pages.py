@@ -109,20 +109,65 @@ def track_json(request: Request, mmsi: int, since: str = "", until: str = "") ->
     return JSONResponse({"mmsi": mmsi, "positions": positions})
 
 
+SAFETY_PER_PAGE = 100
+
+
 @pages.get("/safety-messages", response_class=HTMLResponse)
 def safety_messages_page(
     request: Request,
     user: SignedIn,
     since: Annotated[str, Query(max_length=40)] = "",
     until: Annotated[str, Query(max_length=40)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[str, Query(max_length=10)] = "1",
 ) -> Response:
-    """Every AIS safety message in the window, newest first, 200 a page (the map shows the newest 100)."""
-    start, end = window(since, until)
+    """Every AIS safety message in the window, newest first, 100 a page with numbered page links (the map
+    shows the newest 100); a wrong date or page is said beside its field."""
+    errors: dict[str, str] = {}
+    start = end = None
+    try:
+        start = parse_day_or_timestamp(since, where="since")
+    except InvalidInput:
+        errors["since"] = f"“{since}” is not a date: give a day such as 2012-03-14"
+    try:
+        end = parse_day_or_timestamp(until, where="until", end=True)
+    except InvalidInput:
+        errors["until"] = f"“{until}” is not a date: give a day such as 2012-03-14"
+    if start is not None and end is not None and start > end:
+        errors["until"] = f"“{until}” is before “{since}”: the end of a range comes after its start"
+        start = end = None
+    number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else None
+    if number is None:
+        errors["page"] = f"“{page}” is not a page number (1 or more)"
     listed = list_ais_reports(
-        node_of(request), user.actor, kind="safety", since=start, until=end, limit=200, cursor=cursor
+        node_of(request),
+        user.actor,
+        kind="safety",
+        since=None if "since" in errors else start,
+        until=None if "until" in errors else end,
+        limit=SAFETY_PER_PAGE,
+        page=number or 1,
     )
-    return render(request, "maritime/safety.html", user, listed=listed, since=since, until=until, cursor=cursor)
+    current = listed.offset // SAFETY_PER_PAGE + 1
+    last = max(1, -(-listed.total // SAFETY_PER_PAGE))
+
+    def link(n: int) -> str:
+        params = {k: v for k, v in (("since", since), ("until", until)) if v} | ({"page": str(n)} if n > 1 else {})
+        return "/maritime/safety-messages" + ("?" + urlencode(params) if params else "")
+
+    return render(
+        request,
+        "maritime/safety.html",
+        user,
+        422 if errors else 200,
+        listed=listed,
+        since=since,
+        until=until,
+        errors=errors,
+        current=current,
+        last=last,
+        page_numbers=_page_numbers(current, last),
+        link=link,
+    )
 
 
 def _form_page(

@@ -157,6 +157,7 @@ def list_ais_reports(
     until: datetime | None,
     limit: int = 500,
     cursor: str | None = None,
+    page: int | None = None,
 ) -> AisReportList:
     """One page of base stations, SAR aircraft or aids to navigation (the latest report of each, by MMSI) or of
     safety messages (newest first), in the window (pillar measurements: ``READ_DATA`` needed).
@@ -175,13 +176,29 @@ def list_ais_reports(
         rows = store.latest_of_each(kind, since=since, until=until, with_unknown_time=listed_untimed)
     items = [_ITEMS[kind](row) for row in rows]
     order = listing.newest_first if kind == "safety" else listing.by_mmsi
-    page = page_by_key(items, key=order, cursor=cursor, limit=limit)
+    held = store.counts()[kind][1]
+    if page is not None:  # a numbered page (the pages' lists): ``limit`` a page, a page past the end is the last
+        if page < 1 or limit < 1:
+            raise InvalidInput(f"page: {page} is not a page number (1 or more)")
+        ordered = sorted(items, key=order)
+        page = min(page, max(1, -(-len(ordered) // limit)))
+        offset = (page - 1) * limit
+        return AisReportList(
+            kind=kind,
+            items=ordered[offset : offset + limit],
+            next=None,
+            total=len(items),
+            unknown_time_held=held,
+            unknown_time_listed=listed_untimed,
+            offset=offset,
+        )
+    cut = page_by_key(items, key=order, cursor=cursor, limit=limit)
     return AisReportList(
         kind=kind,
-        items=page.items,
-        next=page.next,
+        items=cut.items,
+        next=cut.next,
         total=len(items),
-        unknown_time_held=store.counts()[kind][1],
+        unknown_time_held=held,
         unknown_time_listed=listed_untimed,
     )
 
