@@ -318,3 +318,15 @@ def test_the_list_and_detail_show_times_in_words_not_iso(
     created = re.search(r"<dt>Created</dt><dd>([^<]*)</dd>", detail)
     assert created is not None
     assert created.group(1).endswith(" UTC")
+
+
+def test_an_analyst_ticking_releasable_saves_the_object_and_its_page_says_release_requested(
+    client: TestClient, intel_node: Node, people: dict[str, Person]
+) -> None:
+    token = log_in(client, people["analyst"])
+    data = _indicator_form(token, name="Asked to share", releasable_to="MYS", tlp="green")
+    response = client.post("/intel/new/indicator", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text  # never Forbidden, nothing lost
+    assert _stored(intel_node, response.headers["location"]).releasable == ()
+    detail = client.get(response.headers["location"]).text
+    assert "Release to MYS requested by asha" in detail

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from mitra.core import requests as release_requests
 from mitra.core.access import may, permit
 from mitra.core.objects import StixObject
 from mitra.core.paging import read_cursor
@@ -103,6 +104,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         versions = node.store.versions(session, object_id=object_id, actor=user.actor)
         graph = service.relationship_graph(session, node, actor=user.actor, row=row)
         handling = row.handling(held_by=node.nation)
+        requested = [r for r in release_requests.for_object(session, object_id) if r.status == release_requests.PENDING]
     release_to = [n for n in node.partners if decide(user.actor, handling, Release(to=n)).allowed]
     can_edit = (
         may(user.actor, Action.UPDATE, nation=node.nation)
@@ -121,6 +123,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
         hits=service.warninglist_hits(index, row),
         red=json.loads(row.red_recipients),
         release_to=release_to,
+        requested=requested,
         can_edit=can_edit,
         type_title=models.PAGE_TYPES.get(row.type, row.type),
         body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
