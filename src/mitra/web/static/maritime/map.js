@@ -277,6 +277,10 @@
   var playing = null;
   var vesselMarkers = {};
   var fitted = Boolean(document.getElementById("box") && document.getElementById("box").value);
+  if (fitted) {  // a page opened on an area shows that area
+    var edges = document.getElementById("box").value.split(",").map(Number);
+    if (edges.length === 4 && edges.every(isFinite)) { map.fitBounds([[edges[0], edges[1]], [edges[2], edges[3]]]); }
+  }
 
   function vesselName(v) { return v.name || "MMSI " + mmsi(v.mmsi); }
   function link(href, label) { return '<a href="' + text(href) + '">' + text(label) + "</a>"; }
