@@ -114,13 +114,13 @@ def test_a_refused_marking_gives_the_form_back_as_filled(
             "occurred_at": "2025-09-14T02:00",
             "latitude": "2.9",
             "longitude": "101.3",
-            "tlp": "amber",
+            "tlp": "amber+strict",  # never leaves the agency: no release, and no request for one either
             "releasable_to": "MYS",
             "orcon": "on",
         },
     )
     assert response.status_code == 403
-    assert "release officer" in response.text
+    assert "AMBER+STRICT never leaves" in response.text
     [fieldset] = _FIELDSET.findall(response.text)
-    assert 'value="amber" selected' in fieldset
+    assert 'value="amber+strict" selected' in fieldset
     assert 'name="releasable_to" value="MYS" checked' in fieldset
