@@ -15,7 +15,7 @@ from mitra.foundation.errors import InvalidInput
 from mitra.node import Node
 from mitra.pillars.defence import service
 from mitra.pillars.defence.sipri import parse_sipri
-from mitra.pillars.defence.transfers import TransferFilter, page_transfers, transfer_choices
+from mitra.pillars.defence.transfers import TransferFilter, page_transfers, transfer_choices, transfers_after
 from mitra.policy import Role
 from tests.conftest import Person, add_person, shared_file
 from tests.pillars.defence.test_sipri import _extract
@@ -234,3 +234,46 @@ def test_a_year_that_is_not_a_year_is_named_beside_its_field_and_kept(page_clien
     assert 'value="20x0"' in response.text
     assert 'value="Su-30"' in response.text
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_the_rest_list_walks_every_deal_once_by_keyset_cursors(imported: Node) -> None:
+    actor = _viewer(imported)
+    walked: list[str] = []
+    cursor: str | None = None
+    with imported.db.read() as session:
+        for _ in range(100):
+            page = transfers_after(
+                session,
+                store=imported.store,
+                actor=actor,  # type: ignore[arg-type]
+                where=TransferFilter(),
+                cursor=cursor,
+                limit=97,
+            )
+            assert len(page.items) <= 97
+            walked += [r.id for r in page.items]
+            cursor = page.next
+            if cursor is None:
+                break
+        ordered = page_transfers(
+            session,
+            store=imported.store,
+            actor=actor,  # type: ignore[arg-type]
+            where=TransferFilter(),
+            per_page=2000,
+        )
+    assert walked == [r.id for r in ordered.rows]
+    assert len(set(walked)) == 1176
+
+
+def test_a_cursor_that_is_not_one_is_refused_in_plain_words(imported: Node) -> None:
+    actor = _viewer(imported)
+    with imported.db.read() as session, pytest.raises(InvalidInput, match="not a cursor from a previous page"):
+        transfers_after(
+            session,
+            store=imported.store,
+            actor=actor,  # type: ignore[arg-type]
+            where=TransferFilter(),
+            cursor="bm90LWEta2V5",
+            limit=10,
+        )

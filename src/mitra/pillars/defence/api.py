@@ -27,6 +27,7 @@ from mitra.pillars.defence.schemas import (
     OrganisationCreate,
 )
 from mitra.pillars.defence.service import Match, SearchHit
+from mitra.pillars.defence.transfers import TransferFilter, transfers_after
 from mitra.pillars.defence.vocabulary import CAPABILITIES, Capability
 from mitra.web.auth import DataReader, node_of
 from mitra.web.paging import Paging, page_of
@@ -180,10 +181,16 @@ def transfers(
     supplier: Annotated[str | None, Query(max_length=80)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PageRead[ArmsTransferView]:
-    """Arms transfers imported from SIPRI, filtered by recipient, supplier and text."""
+    """Arms transfers imported from SIPRI, filtered by recipient, supplier and text, by year of order (unknown
+    years last); the database filters and cuts each page (keyset paging on the order)."""
     node = node_of(request)
     with node.db.read() as session:
-        found = service.list_transfers(
-            session, store=node.store, actor=actor, recipient=recipient, supplier=supplier, text=q
+        page = transfers_after(
+            session,
+            store=node.store,
+            actor=actor,
+            where=TransferFilter(recipient=recipient, supplier=supplier, text=q),
+            cursor=paging.cursor,
+            limit=paging.limit,
         )
-    return page_of(found, key=service.transfer_order, paging=paging)
+    return PageRead[ArmsTransferView](items=page.items, next=page.next)

@@ -9,16 +9,19 @@ rows whose marking was allowed.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from sqlalchemy import JSON, ColumnElement, and_, case, cast, false, func, literal, or_, select, type_coerce
+from sqlalchemy import JSON, ColumnElement, and_, case, cast, false, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE
 
 from mitra.core.objects import ObjectStore, StixObject
-from mitra.core.paging import MAX_LIMIT
+from mitra.core.paging import MAX_LIMIT, Page
 from mitra.foundation.errors import InvalidInput
 from mitra.pillars.defence.models import ArmsTransferView
 from mitra.pillars.defence.types import ARMS_TRANSFER
@@ -223,14 +226,71 @@ def page_transfers(
         .limit(per_page)
         .offset(offset)
     ).all()
-    by_seq = {
-        row.seq: row for row in session.scalars(select(StixObject).where(StixObject.seq.in_([p.seq for p in picked])))
-    }
+    rows = _views(session, store=store, picked=[(p.seq, p.held_by) for p in picked])
+    return TransferPage(rows=rows, offset=offset, total=int(total), per_page=per_page)
+
+
+def _views(session: Session, *, store: ObjectStore, picked: list[tuple[int, str]]) -> list[ArmsTransferView]:
+    """The page's rows read in full (only theirs), in the page's order, each naming the nations holding it."""
+    wanted = [seq for seq, _ in picked]
+    by_seq = {row.seq: row for row in session.scalars(select(StixObject).where(StixObject.seq.in_(wanted)))}
     rows = []
     for seq, held_by in picked:
         nations = sorted(set(str(held_by).split()), key=lambda n: (n != store.nation, n))
         rows.append(replace(ArmsTransferView.of(by_seq[seq]), held_by=tuple(nations)))
-    return TransferPage(rows=rows, offset=offset, total=int(total), per_page=per_page)
+    return rows
+
+
+_UNKNOWN_YEAR = 9999  # sorts after every year of order (1900-2100)
+
+
+def _read_after(cursor: str) -> tuple[int, str, str, str, str]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        value = None
+    if (
+        not isinstance(value, list)
+        or len(value) != 5
+        or not isinstance(value[0], int)
+        or not all(isinstance(v, str) for v in value[1:])
+    ):
+        raise InvalidInput(f"cursor: {cursor[:40]!r} is not a cursor from a previous page of transfers")
+    return (value[0], value[1], value[2], value[3], value[4])
+
+
+def _write_after(key: tuple[int, str, str, str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode("utf-8")).decode("ascii")
+
+
+def transfers_after(
+    session: Session, *, store: ObjectStore, actor: Actor, where: TransferFilter, cursor: str | None, limit: int
+) -> Page[ArmsTransferView]:
+    """The ``limit`` deals after ``cursor`` by year of order (unknown years last), for the REST list: keyset
+    paging in SQL, so a deal added meanwhile shifts nothing and a page reads only its own rows."""
+    if not 1 <= limit <= MAX_PER_PAGE:
+        raise InvalidInput(f"limit: {limit} is not between 1 and {MAX_PER_PAGE}")
+    if problems := where.problems():
+        raise InvalidInput("; ".join(problems))
+    ranked = _deals(session, store=store, actor=actor, where=where)
+    key = (
+        func.coalesce(ranked.c.year, _UNKNOWN_YEAR),
+        func.coalesce(ranked.c.recipient, ""),
+        func.coalesce(ranked.c.supplier, ""),
+        func.coalesce(ranked.c.designation, ""),
+        ranked.c.id,
+    )
+    query = select(ranked.c.seq, ranked.c.held_by, *(k.label(f"k{i}") for i, k in enumerate(key)))
+    query = query.where(ranked.c.pick == 1)
+    if cursor:
+        query = query.where(tuple_(*key) > tuple_(*_read_after(cursor)))
+    found = session.execute(query.order_by(*key).limit(limit + 1)).all()
+    shown = found[:limit]
+    rows = _views(session, store=store, picked=[(r.seq, r.held_by) for r in shown])
+    more = len(found) > limit
+    last = shown[-1] if shown else None
+    after = _write_after((int(last.k0), str(last.k1), str(last.k2), str(last.k3), str(last.k4))) if last else None
+    return Page(rows, after if more else None)
 
 
 def transfer_choices(session: Session, *, store: ObjectStore, actor: Actor) -> TransferChoices:
