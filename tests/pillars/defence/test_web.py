@@ -42,14 +42,16 @@ def test_an_organisation_released_as_it_is_added_needs_a_release_officer(
         "platforms": ["Hawk-108"],
         "handling": {"tlp": "green", "releasable_to": ["MYS"]},
     }
-    refused = client.post(f"{API}/organisations", json=body, headers=analyst)
-    assert refused.status_code == 403
-    assert "release needs the release officer role" in refused.json()["detail"]
+    asked = client.post(f"{API}/organisations", json=body | {"name": "Asked Aero"}, headers=analyst)
+    assert asked.status_code == 201  # saved, not released: a release officer decides the request
+    assert asked.json()["marked"]["tlp"] == "green"
+    queue = client.get("/api/v1/release-requests", headers=officer).json()
+    assert [(r["object_id"], r["to"]) for r in queue] == [(asked.json()["id"], "MYS")]
     created = client.post(f"{API}/organisations", json=body, headers=officer)
     assert created.status_code == 201, created.text
     assert created.json()["marked"]["tlp"] == "green"
     hits = client.get(f"{API}/organisations/search", params={"q": "hawk training"}, headers=analyst).json()
-    assert [h["organisation"]["name"] for h in hits] == ["Acme Aero Sdn Bhd"]
+    assert sorted(h["organisation"]["name"] for h in hits) == ["Acme Aero Sdn Bhd", "Asked Aero"]
 
 
 def test_an_unknown_capability_is_a_422_naming_it(client: TestClient, people: dict[str, Person]) -> None:
