@@ -16,7 +16,7 @@ from tests.pillars.maritime.test_incident_import import RECAAP_ATTEMPT, RECAAP_H
 from tests.support.web import bearer, log_in
 
 _ROW = re.compile(
-    r"<tr><td>[^<]*</td><td><a href=\"(/maritime/incidents/[^\"]+)\">([^<]*)</a>.*?"
+    r"<tr><td>(?:<time[^>]*>)?[^<]*(?:</time>)?</td><td><a href=\"(/maritime/incidents/[^\"]+)\">([^<]*)</a>.*?"
     r"<td class=\"severity\">([^<]*)</td>",
     re.S,
 )

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from mitra.core import releases
 from mitra.core.schemas import ObjectRead
 from mitra.pillars.maritime.ais.listing import ReportKind
 from mitra.pillars.maritime.areas import parse_area_geojson
@@ -71,7 +72,8 @@ def create_incident_endpoint(request: Request, actor: ActorDep, body: IncidentCr
     )
     with node.db.write() as session:
         row = create_incident(session, node=node, actor=actor, data=data, handling=body.handling.for_actor(actor))
-        return ObjectRead.of(row)
+        # one who may not release asked for it: saved unreleased, a release request opened per nation
+        return ObjectRead.of(row, requested=[opened.nation for opened in releases.opened_in(session)])
 
 
 @router.get("/incidents", response_model=IncidentPage, responses=ERRORS)
