@@ -22,6 +22,7 @@ from mitra.foundation.timestamps import now_utc
 from mitra.node import NATION_NAMES, Node
 from mitra.policy import Action, named_in_lists
 from mitra.web.auth import PageUser, node_of, page_user
+from mitra.web.i18n import _
 from mitra.web.rendering import TEMPLATES, SignInRequired, permit, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,18 +56,18 @@ Person = Annotated[PageUser, Depends(exchange_person)]
 def when(moment: datetime | None) -> str:
     """A time as a person reads it: '2025-01-07 10:30 UTC (3 hours ago)'; 'never' when there is none."""
     if moment is None:
-        return "never"
+        return _("never")
     seconds = int((now_utc() - moment).total_seconds())
     if seconds < 0:
-        ago = "in the future: check this node's clock"
+        ago = _("in the future: check this node's clock")
     elif seconds < 60:
-        ago = "just now"
+        ago = _("just now")
     elif seconds < 3600:
-        ago = f"{seconds // 60} min ago"
+        ago = _("{count} min ago").format(count=seconds // 60)
     elif seconds < 86400:
-        ago = f"{seconds // 3600} h ago"
+        ago = _("{count} h ago").format(count=seconds // 3600)
     else:
-        ago = f"{seconds // 86400} days ago"
+        ago = _("{count} days ago").format(count=seconds // 86400)
     return f"{moment:%Y-%m-%d %H:%M} UTC ({ago})"
 
 

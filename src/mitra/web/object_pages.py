@@ -24,9 +24,11 @@ from mitra.exchange.retraction import acknowledgements, change_marking
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.policy import Action, Decision, Release, RequestRelease, Role, decide
+from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.i18n import _
 from mitra.web.marking import FieldInvalid, MarkingForm
-from mitra.web.rendering import SignedIn, error_page, render
+from mitra.web.rendering import SignedIn, error_page, language_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,15 +96,19 @@ def object_actions(node: Node, user: PageUser, row: StixObject) -> ObjectActions
     notes: list[str] = []
     if versions or officer:
         if row.revoked:
-            notes.append("Revoked: a revoked object gets no new versions, marking changes or releases.")
+            notes.append(_("Revoked: a revoked object gets no new versions, marking changes or releases."))
         elif not own:
             notes.append(
-                f"Received from {row.originator_nation}: only its originator edits, re-marks, releases or revokes it."
+                _("Received from {nation}: only its originator edits, re-marks, releases or revokes it.").format(
+                    nation=row.originator_nation
+                )
             )
         elif row.is_foreign:
             notes.append(
-                "Another producer's object, kept here as published: this node may narrow its marking and release it, "
-                "but not edit or revoke it (only its producer may)."
+                _(
+                    "Another producer's object, kept here as published: this node may narrow its marking and release "
+                    "it, but not edit or revoke it (only its producer may)."
+                )
             )
     may_narrow = node.store.version_refusal(row, actor) is None  # the store's own conditions, asked
     content = node.store.version_refusal(row, actor, what="change its content") is None
@@ -137,7 +143,8 @@ def _object_page(
         versions = node.store.versions(session, object_id=object_id, actor=user.actor)
         acks = acknowledgements(session, object_id)
         asked = requests.for_object(session, object_id)
-    actions = object_actions(node, user, row)
+    with i18n.speaking(language_of(request, user)):  # its notes are read by the person, in their language
+        actions = object_actions(node, user, row)
     marking = MarkingForm.of(row.marking()).values()
     return render(
         request,
@@ -149,6 +156,7 @@ def _object_page(
         versions=versions,
         acks=acks,
         asked=asked,
+        may_ask=may(user.actor, Action.CREATE, nation=node.nation),  # the queue is for who may write
         red=json.loads(row.red_recipients),
         body=json.dumps(row.as_stix(), indent=2, ensure_ascii=False),
         actions=actions,
@@ -206,9 +214,11 @@ async def _form(request: Request, user: PageUser) -> list[tuple[str, str]]:
 def _reason(text: str, *, required: bool) -> str:
     reason = " ".join(text.split())
     if required and not reason:
-        raise FieldInvalid("reason", "is empty; say why, in a few words (it is kept in the audit log)")
+        raise FieldInvalid("reason", _("is empty; say why, in a few words (it is kept in the audit log)"))
     if len(reason) > REASON_LENGTH:
-        raise FieldInvalid("reason", f"is {len(reason)} characters; at most {REASON_LENGTH}")
+        raise FieldInvalid(
+            "reason", _("is {count} characters; at most {limit}").format(count=len(reason), limit=REASON_LENGTH)
+        )
     return reason
 
 
@@ -223,24 +233,31 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
     fields = dict(await _form(request, user))
     to = fields.get("to", "").strip().upper()
     node = node_of(request)
-    try:
-        if to not in node.partners:
-            choices = ", ".join(node.partners) or "none: this node has no partners"
-            raise FieldInvalid("to", f"{to or 'nothing'!r} is not a partner of this node; choose one of: {choices}")
-        with node.db.write() as session:
-            node.store.release(session, object_id=object_id, to=to, actor=user.actor)
-            asked = bool(releases.opened_in(session))
-    except MitraError as exc:
-        where = exc.field if isinstance(exc, FieldInvalid) else "to"
-        message = exc.message if isinstance(exc, FieldInvalid) else str(exc)
-        return _failed(request, user, object_id, exc, form="release", errors={where: message}, typed={"to": to})
-    if asked:
-        done = (
-            f"Asked for release to {to}: a release officer decides, and you are told in your inbox. "
-            f"Until then it stays on this node."
-        )
-    else:
-        done = f"Released to {to}: a new version, releasable to {to}, goes to {to} at its next pull."
+    with i18n.speaking(language_of(request, user)):  # its problems and outcome in their language
+        try:
+            if to not in node.partners:
+                choices = ", ".join(node.partners) or _("none: this node has no partners")
+                raise FieldInvalid(
+                    "to",
+                    _("{value} is not a partner of this node; choose one of: {choices}").format(
+                        value=repr(to or _("nothing")), choices=choices
+                    ),
+                )
+            with node.db.write() as session:
+                node.store.release(session, object_id=object_id, to=to, actor=user.actor)
+                asked = bool(releases.opened_in(session))
+        except MitraError as exc:
+            where = exc.field if isinstance(exc, FieldInvalid) else "to"
+            message = exc.message if isinstance(exc, FieldInvalid) else str(exc)
+            return _failed(request, user, object_id, exc, form="release", errors={where: message}, typed={"to": to})
+        if asked:
+            done = _(
+                "Asked for release to {nation}: a release officer decides, and you are told in your inbox. "
+                "Until then it stays on this node."
+            ).format(nation=to)
+        else:
+            done = _("Released to {nation}: a new version, releasable to {nation}, goes to {nation} at its next pull.")
+            done = done.format(nation=to)
     return _after(request, user, object_id, done)
 
 
@@ -252,37 +269,43 @@ async def narrow_submit(request: Request, user: SignedIn, object_id: str) -> Res
     chosen = MarkingForm.read(items)
     node = node_of(request)
     typed: dict[str, object] = {"marking": chosen.values(), "reason": fields.get("reason", "")}
-    try:
-        reason = _reason(fields.get("reason", ""), required=False)
-        choice = chosen.choice()
-        with node.db.write() as session:
-            current = node.store.get(session, object_id=object_id, actor=user.actor).marking()
-            handling = HandlingInput(
-                tlp=choice.tlp,
-                originator_nation=current.originator_nation,  # the originator is the object's, whoever narrows it
-                originator_agency=current.originator_agency,
-                releasable_to=tuple(choice.releasable_to),
-                orcon=choice.orcon,
-                red_recipients=tuple(choice.red_recipients),
-            )
-            if handling == current:
-                raise FieldInvalid(
-                    "marking", "is the marking it has already: choose a stricter TLP, untick a nation or tick ORCON"
+    with i18n.speaking(language_of(request, user)):  # its problems and outcome in their language
+        try:
+            reason = _reason(fields.get("reason", ""), required=False)
+            choice = chosen.choice()
+            with node.db.write() as session:
+                current = node.store.get(session, object_id=object_id, actor=user.actor).marking()
+                handling = HandlingInput(
+                    tlp=choice.tlp,
+                    originator_nation=current.originator_nation,  # the originator is the object's, whoever narrows it
+                    originator_agency=current.originator_agency,
+                    releasable_to=tuple(choice.releasable_to),
+                    orcon=choice.orcon,
+                    red_recipients=tuple(choice.red_recipients),
                 )
-            _, notified = change_marking(
-                session,
-                node=node,
-                object_id=object_id,
-                handling=handling,
-                actor=user.actor,
-                reason=reason or f"marking narrowed by {user.user.username}",
-            )
-    except MitraError as exc:
-        # A wrong field is said beside it; the policy's reason this is no narrowing, beside the whole marking.
-        errors = {exc.field: exc.message} if isinstance(exc, FieldInvalid) else {"marking": str(exc)}
-        return _failed(request, user, object_id, exc, form="narrow", errors=errors, typed=typed)
-    withdrawn = f"; withdrawn from {', '.join(notified)} (a retraction goes at their next pull)" if notified else ""
-    done = f"Marking narrowed to TLP:{handling.tlp.upper()}{withdrawn}."
+                if handling == current:
+                    raise FieldInvalid(
+                        "marking",
+                        _("is the marking it has already: choose a stricter TLP, untick a nation or tick ORCON"),
+                    )
+                _version, notified = change_marking(
+                    session,
+                    node=node,
+                    object_id=object_id,
+                    handling=handling,
+                    actor=user.actor,
+                    reason=reason or f"marking narrowed by {user.user.username}",
+                )
+        except MitraError as exc:
+            # A wrong field is said beside it; the policy's reason this is no narrowing, beside the whole marking.
+            errors = {exc.field: exc.message} if isinstance(exc, FieldInvalid) else {"marking": str(exc)}
+            return _failed(request, user, object_id, exc, form="narrow", errors=errors, typed=typed)
+        if notified:
+            done = _(
+                "Marking narrowed to TLP:{tlp}; withdrawn from {nations} (a retraction goes at their next pull)."
+            ).format(tlp=handling.tlp.upper(), nations=", ".join(notified))
+        else:
+            done = _("Marking narrowed to TLP:{tlp}.").format(tlp=handling.tlp.upper())
     return _after(request, user, object_id, done)
 
 
@@ -292,16 +315,17 @@ async def revoke_submit(request: Request, user: SignedIn, object_id: str) -> Res
     fields = dict(await _form(request, user))
     typed = {"reason": fields.get("reason", ""), "confirm": fields.get("confirm") == "on"}
     node = node_of(request)
-    try:
-        reason = _reason(fields.get("reason", ""), required=True)
-        if not typed["confirm"]:
-            raise FieldInvalid("confirm", "is not ticked; tick it to confirm the revocation")
-        with node.db.write() as session:
-            node.store.revoke(session, object_id=object_id, actor=user.actor)
-            # The store's revocation takes no reason: it is kept beside it, in the same transaction.
-            record(session, AuditEvent(actor_label(user.actor), "revoke_reason", object_id, {"reason": reason}))
-    except MitraError as exc:
-        errors = {exc.field: exc.message} if isinstance(exc, FieldInvalid) else {"confirm": str(exc)}
-        return _failed(request, user, object_id, exc, form="revoke", errors=errors, typed=typed)
-    done = "Revoked. Partners that hold it apply the revocation at their next pull."
+    with i18n.speaking(language_of(request, user)):  # its problems and outcome in their language
+        try:
+            reason = _reason(fields.get("reason", ""), required=True)
+            if not typed["confirm"]:
+                raise FieldInvalid("confirm", _("is not ticked; tick it to confirm the revocation"))
+            with node.db.write() as session:
+                node.store.revoke(session, object_id=object_id, actor=user.actor)
+                # The store's revocation takes no reason: it is kept beside it, in the same transaction.
+                record(session, AuditEvent(actor_label(user.actor), "revoke_reason", object_id, {"reason": reason}))
+        except MitraError as exc:
+            errors = {exc.field: exc.message} if isinstance(exc, FieldInvalid) else {"confirm": str(exc)}
+            return _failed(request, user, object_id, exc, form="revoke", errors=errors, typed=typed)
+        done = _("Revoked. Partners that hold it apply the revocation at their next pull.")
     return _after(request, user, object_id, done)

@@ -20,8 +20,10 @@ from mitra.core.objects import StixObject
 from mitra.foundation.errors import Forbidden, MitraError
 from mitra.node import Node
 from mitra.policy import Action, View, authorize, decide, named_in_lists
+from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.rendering import TEMPLATES, SignedIn, error_page, label, render
+from mitra.web.i18n import _
+from mitra.web.rendering import TEMPLATES, SignedIn, error_page, label, language_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,12 +105,14 @@ def _page(
 def release_queue(
     request: Request,
     user: SignedIn,
-    view: Annotated[str, Query(pattern="^(queue|mine)$")] = "queue",
+    view: Annotated[str | None, Query(pattern="^(queue|mine)$")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     node = node_of(request)
     if not may(user.actor, Action.CREATE, nation=node.nation):
         return error_page(request, user, _refusal(node, user))
+    if view is None:  # what waits for this person first; someone who decides nothing sees what they asked
+        view = "queue" if queue_count(node, user) else "mine"
     return _page(request, user, view=view, offset=offset)
 
 
@@ -134,7 +138,9 @@ async def approve(request: Request, user: SignedIn, request_id: int) -> Response
             requests.approve(node.store, session, request_id, user.actor)
     except MitraError as exc:
         return _page(request, user, view="queue", errors={request_id: str(exc)}, status=exc.status)
-    return _page(request, user, view="queue", done=f"Released to {nation}; the requester is told.")
+    with i18n.speaking(language_of(request, user)):
+        done = _("Released to {nation}; the requester is told.").format(nation=nation)
+    return _page(request, user, view="queue", done=done)
 
 
 @router.post("/releases/{request_id}/refuse", response_class=HTMLResponse)
@@ -150,7 +156,9 @@ async def refuse(request: Request, user: SignedIn, request_id: int) -> Response:
         return _page(
             request, user, view="queue", errors={request_id: str(exc)}, typed={request_id: reason}, status=exc.status
         )
-    return _page(request, user, view="queue", done=f"Refused the release to {nation}; the requester reads why.")
+    with i18n.speaking(language_of(request, user)):
+        done = _("Refused the release to {nation}; the requester reads why.").format(nation=nation)
+    return _page(request, user, view="queue", done=done)
 
 
 @router.post("/releases/{request_id}/withdraw", response_class=HTMLResponse)
@@ -162,4 +170,6 @@ async def withdraw(request: Request, user: SignedIn, request_id: int) -> Respons
             requests.withdraw(session, request_id, user.actor)
     except MitraError as exc:
         return _page(request, user, view="mine", errors={request_id: str(exc)}, status=exc.status)
-    return _page(request, user, view="mine", done="Withdrawn: nothing is released.")
+    with i18n.speaking(language_of(request, user)):
+        done = _("Withdrawn: nothing is released.")
+    return _page(request, user, view="mine", done=done)

@@ -7,13 +7,14 @@ from mitra.pillars.dialogue.demo import load_demo_data
 from mitra.pillars.dialogue.pages import router as pages
 from mitra.pillars.dialogue.seed import seed
 from mitra.pillars.dialogue.types import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.web.i18n import N_
 
 PILLAR = Pillar(
     demo=load_demo_data,
     name="dialogue",
-    title="Security Dialogue",
-    nav_title="Dialogue",
-    summary="Sessions of the annual Security Dialogue, agreed outcomes and their follow-up.",
+    title=N_("Security Dialogue"),
+    nav_title=N_("Dialogue"),
+    summary=N_("Sessions of the annual Security Dialogue, agreed outcomes and their follow-up."),
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
     seed=seed,

@@ -32,15 +32,23 @@ from mitra.pillars.dialogue.reports import (
     shorten_label,
 )
 from mitra.policy import Action, Handling, Release, decide
-from mitra.web import formatting
+from mitra.web import formatting, i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.i18n import N_, _
 from mitra.web.marking import FieldInvalid, Marking, MarkingForm
-from mitra.web.rendering import SignedIn, error_page, render
+from mitra.web.rendering import SignedIn, error_page, language_of, render
 
 if TYPE_CHECKING:
     from mitra.node import Node
 
 router = APIRouter(prefix="/dialogue", include_in_schema=False)
+# Words the templates translate where they show them: the milestone statuses (models.STATUS_WORDS) and the
+# timeline's kinds of entry (service.timeline).
+SHOWN_WORDS = (
+    *(N_("scheduled"), N_("met"), N_("not met"), N_("partially met")),
+    *(N_("partnership"), N_("session"), N_("announced"), N_("terms of reference"), N_("delivered")),
+    N_("next session"),
+)
 MAX_UPLOAD = 150_000
 
 
@@ -207,7 +215,10 @@ def post_update(
         try:
             values = ((indicator_key, float(indicator_value)),)
         except ValueError:
-            errors["indicator_value"] = f"{indicator_value!r} is not a number (for example 3 or 2.5)"
+            with i18n.speaking(language_of(request, user)):
+                errors["indicator_value"] = _("{value} is not a number (for example 3 or 2.5)").format(
+                    value=repr(indicator_value)
+                )
     handling = None
     try:
         handling = marking.choice()
@@ -227,7 +238,7 @@ def post_update(
     try:
         if errors:  # the page's own problems: ask the service for the rest, and store nothing
             with node.db.read() as session:
-                _, problems = service.check_update(
+                _state, problems = service.check_update(
                     session=session, node=node, actor=user.actor, data=data, today=_today()
                 )
             raise service.UpdateInvalid(problems)
@@ -381,14 +392,15 @@ async def intake_submit(
 ) -> Response:
     check_csrf(user.csrf_token, csrf_token)
     error = None
-    if upload is not None and upload.filename:
-        raw = await upload.read(MAX_UPLOAD + 1)
-        if len(raw) > MAX_UPLOAD:
-            error = f"upload: {upload.filename} is larger than {MAX_UPLOAD} bytes"
-        else:
-            document = raw.decode("utf-8", errors="replace")
-    if not document.strip() and error is None:
-        error = "document: paste a text or choose a file"
+    with i18n.speaking(language_of(request, user)):
+        if upload is not None and upload.filename:
+            raw = await upload.read(MAX_UPLOAD + 1)
+            if len(raw) > MAX_UPLOAD:
+                error = _("upload: {name} is larger than {limit} bytes").format(name=upload.filename, limit=MAX_UPLOAD)
+            else:
+                document = raw.decode("utf-8", errors="replace")
+        if not document.strip() and error is None:
+            error = _("document: paste a text or choose a file")
     return _with_register(
         request,
         user,
@@ -410,24 +422,24 @@ def _intake_problems(chosen: set[str], typed: dict[str, Any]) -> dict[str, str]:
     if "s" in chosen:
         number, when = str(typed["s_number"]).strip(), str(typed["s_date"]).strip()
         if not number.isdigit() or int(number) < 1:
-            problems["s_number"] = f"{number!r} is not a session number (1, 2, 3 …)"
+            problems["s_number"] = _("{value} is not a session number (1, 2, 3 …)").format(value=repr(number))
         if not when:
-            problems["s_date"] = "give the day the session was held"
+            problems["s_date"] = _("give the day the session was held")
         else:
             try:
                 parse_date(when, where="s_date")
             except InvalidInput as exc:
                 problems["s_date"] = str(exc).removeprefix("s_date: ")
         if not str(typed["s_venue"]).strip():
-            problems["s_venue"] = "say where the session was held"
+            problems["s_venue"] = _("say where the session was held")
     for index, text in enumerate(typed["c_text"]):
         if f"c{index}" not in chosen:
             continue
         wrong = []
         if not str(text).strip():
-            wrong.append("give the commitment's text")
+            wrong.append(_("give the commitment's text"))
         if not _nth(typed["c_area"], index):
-            wrong.append("choose its area")
+            wrong.append(_("choose its area"))
         if wrong:
             problems[f"c{index}"] = "; ".join(wrong)
     return problems
@@ -479,7 +491,8 @@ def intake_accept(
         "s_venue": s_venue,
         "s_host": s_host,
     }
-    errors = _intake_problems(chosen, typed)
+    with i18n.speaking(language_of(request, user)):  # each problem in the person's language
+        errors = _intake_problems(chosen, typed)
     status = 422
     created: list[str] = []
     if not errors:
@@ -511,7 +524,7 @@ def intake_accept(
             with node.db.write() as session:
                 created = service.accept_intake(session=session, node=node, actor=user.actor, accepted=accepted)
         except MitraError as exc:  # what the page could not check (a session number taken...): nothing stored
-            name, _, rest = str(exc).partition(": ")
+            name, _sep, rest = str(exc).partition(": ")
             field = {"number": "s_number", "date": "s_date", "venue": "s_venue", "host_nation": "s_host"}.get(name)
             errors[field or "form"] = rest if field else str(exc)
             status = exc.status

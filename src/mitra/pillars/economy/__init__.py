@@ -11,12 +11,13 @@ from mitra.pillars.economy.demo import load_demo_data
 from mitra.pillars.economy.pages import router as pages
 from mitra.pillars.economy.seed import seed
 from mitra.pillars.economy.types import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.web.i18n import N_
 
 PILLAR = Pillar(
     demo=load_demo_data,
     name="economy",
-    title="Trade & minerals",
-    summary="Bilateral trade by HS code and year; critical minerals supply risk.",
+    title=N_("Trade & minerals"),
+    summary=N_("Bilateral trade by HS code and year; critical minerals supply risk."),
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
     seed=seed,

@@ -12,6 +12,7 @@ from mitra.pillars.intel.matching import pages as matching_pages
 from mitra.pillars.intel.pages import router as intel_pages
 from mitra.pillars.intel.seed import seed
 from mitra.pillars.intel.types import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.web.i18n import N_
 
 # Umbrella routers: this package's own and the matching engine's, mounted as one.
 router = APIRouter()
@@ -36,8 +37,8 @@ def object_pages(type_name: str, object_id: str) -> dict[str, str]:
 PILLAR = Pillar(
     demo=load_demo_data,
     name="intel",
-    title="Intelligence",
-    summary="Threat actors, campaigns, incidents, indicators, malware and vulnerabilities.",
+    title=N_("Intelligence"),
+    summary=N_("Threat actors, campaigns, incidents, indicators, malware and vulnerabilities."),
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
     seed=seed,

@@ -19,6 +19,7 @@ from mitra.foundation.timestamps import format_timestamp, parse_form_time, parse
 from mitra.pillars.intel.models import INCIDENT_DOMAINS, PROGRAMME_KINDS
 from mitra.pillars.intel.service import create_object, edit_object
 from mitra.policy import Actor
+from mitra.web.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,56 +39,56 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
 
 
-_NAME = FieldSpec("name", "Name", required=True)
-_DESCRIPTION = FieldSpec("description", "Description", "textarea")
-_ALIASES = FieldSpec("aliases", "Aliases (one a line)", "list")
+_NAME = FieldSpec("name", N_("Name"), required=True)
+_DESCRIPTION = FieldSpec("description", N_("Description"), "textarea")
+_ALIASES = FieldSpec("aliases", N_("Aliases (one a line)"), "list")
 FORM_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
-    "threat-actor": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("threat_actor_types", "Types (one a line)", "list")),
+    "threat-actor": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("threat_actor_types", N_("Types (one a line)"), "list")),
     "intrusion-set": (_NAME, _DESCRIPTION, _ALIASES),
-    "campaign": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("objective", "Objective")),
+    "campaign": (_NAME, _DESCRIPTION, _ALIASES, FieldSpec("objective", N_("Objective"))),
     "incident": (
         _NAME,
         _DESCRIPTION,
-        FieldSpec("x_mitra_domain", "Domain", "select", True, INCIDENT_DOMAINS),
+        FieldSpec("x_mitra_domain", N_("Domain"), "select", True, INCIDENT_DOMAINS),
     ),
     "report": (
         _NAME,
         _DESCRIPTION,
-        FieldSpec("published", "Published (UTC)", "time", True),
-        FieldSpec("report_types", "Report types (one a line)", "list"),
-        FieldSpec("object_refs", "Objects reported on (ids, one a line)", "list", True),
+        FieldSpec("published", N_("Published (UTC)"), "time", True),
+        FieldSpec("report_types", N_("Report types (one a line)"), "list"),
+        FieldSpec("object_refs", N_("Objects reported on (ids, one a line)"), "list", True),
     ),
     "indicator": (
         _NAME,
         _DESCRIPTION,
-        FieldSpec("pattern", "STIX pattern", required=True),
-        FieldSpec("valid_from", "Valid from (UTC)", "time", True),
-        FieldSpec("indicator_types", "Indicator types (one a line)", "list"),
+        FieldSpec("pattern", N_("STIX pattern"), required=True),
+        FieldSpec("valid_from", N_("Valid from (UTC)"), "time", True),
+        FieldSpec("indicator_types", N_("Indicator types (one a line)"), "list"),
     ),
     "malware": (
         _NAME,
         _DESCRIPTION,
-        FieldSpec("is_family", "A malware family", "bool"),
-        FieldSpec("malware_types", "Malware types (one a line)", "list"),
+        FieldSpec("is_family", N_("A malware family"), "bool"),
+        FieldSpec("malware_types", N_("Malware types (one a line)"), "list"),
     ),
-    "vulnerability": (_NAME, _DESCRIPTION, FieldSpec("x_mitra_cve", "CVE id")),
+    "vulnerability": (_NAME, _DESCRIPTION, FieldSpec("x_mitra_cve", N_("CVE id"))),
     "course-of-action": (
         _NAME,
         _DESCRIPTION,
-        FieldSpec("x_mitra_programme", "Programme", "select", True, PROGRAMME_KINDS),
+        FieldSpec("x_mitra_programme", N_("Programme"), "select", True, PROGRAMME_KINDS),
     ),
     "sighting": (
         _DESCRIPTION,
-        FieldSpec("sighting_of_ref", "Sighting of (id)", required=True),
-        FieldSpec("count", "Count", "int"),
-        FieldSpec("first_seen", "First seen (UTC)", "time"),
-        FieldSpec("last_seen", "Last seen (UTC)", "time"),
-        FieldSpec("where_sighted_refs", "Where sighted (identity ids, one a line)", "list"),
+        FieldSpec("sighting_of_ref", N_("Sighting of (id)"), required=True),
+        FieldSpec("count", N_("Count"), "int"),
+        FieldSpec("first_seen", N_("First seen (UTC)"), "time"),
+        FieldSpec("last_seen", N_("Last seen (UTC)"), "time"),
+        FieldSpec("where_sighted_refs", N_("Where sighted (identity ids, one a line)"), "list"),
     ),
     "relationship": (
-        FieldSpec("source_ref", "Source (id)", required=True),
-        FieldSpec("relationship_type", "Relationship", required=True),
-        FieldSpec("target_ref", "Target (id)", required=True),
+        FieldSpec("source_ref", N_("Source (id)"), required=True),
+        FieldSpec("relationship_type", N_("Relationship"), required=True),
+        FieldSpec("target_ref", N_("Target (id)"), required=True),
         _DESCRIPTION,
     ),
 }
@@ -114,8 +115,14 @@ def pattern_problem(pattern: str) -> str | None:
     if not errors:
         return None
     where = _GRAMMAR_STOP.search(str(errors[0]))
-    at = f"; it stops making sense at character {int(where.group(1)) + 1}" if where else ""
-    return f"{pattern!r} is not a STIX 2.1 pattern{at} (expected, for example, {_PATTERN_EXAMPLE})"
+    if where:
+        return _(
+            "{value} is not a STIX 2.1 pattern; it stops making sense at character {at} (expected, for example, "
+            "{example})"
+        ).format(value=repr(pattern), at=int(where.group(1)) + 1, example=_PATTERN_EXAMPLE)
+    return _("{value} is not a STIX 2.1 pattern (expected, for example, {example})").format(
+        value=repr(pattern), example=_PATTERN_EXAMPLE
+    )
 
 
 def _field_value(spec: FieldSpec, raw: str) -> tuple[Any, str | None]:
@@ -124,15 +131,19 @@ def _field_value(spec: FieldSpec, raw: str) -> tuple[Any, str | None]:
         return [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()], None
     if spec.kind == "int":
         if not raw.isdigit():
-            return None, f"{raw!r} is not a whole number (0, 1, 2 …)"
+            return None, _("{value} is not a whole number (0, 1, 2 …)").format(value=repr(raw))
         return int(raw), None
     if spec.kind == "time":
         try:
             return format_timestamp(parse_form_time(raw, where=spec.name)), None
         except InvalidInput:
-            return None, f"{raw!r} is not a date and time; choose one in the picker (day, then hours and minutes, UTC)"
+            return None, _(
+                "{value} is not a date and time; choose one in the picker (day, then hours and minutes, UTC)"
+            ).format(value=repr(raw))
     if spec.kind == "select" and raw not in spec.choices:
-        return None, f"{raw!r} is not a choice here; choose one of {', '.join(spec.choices)}"
+        return None, _("{value} is not a choice here; choose one of {choices}").format(
+            value=repr(raw), choices=", ".join(spec.choices)
+        )
     if spec.name == "pattern":
         return raw, pattern_problem(raw)
     return raw, None
@@ -152,7 +163,7 @@ def object_from_form(type_name: str, form: Mapping[str, str]) -> dict[str, Any]:
             continue
         if not raw:
             if spec.required:
-                problems[spec.name] = f"{spec.label.removesuffix(' (UTC)')} is required"
+                problems[spec.name] = _("{field} is required").format(field=_(spec.label).removesuffix(" (UTC)"))
             continue
         value, problem = _field_value(spec, raw)
         if problem:

@@ -23,12 +23,24 @@ from mitra.node import Node
 from mitra.pillars.intel import forms, india_malaysia, models, service
 from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, decide
+from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.i18n import N_
 from mitra.web.marking import FIELDS as MARKING_FIELDS
 from mitra.web.marking import FieldInvalid, MarkingForm
-from mitra.web.rendering import SignedIn, error_page, render
+from mitra.web.rendering import SignedIn, error_page, language_of, render
 
 router = APIRouter(prefix="/intel", include_in_schema=False)
+# Words the templates translate where they show them: the types' titles (models.PAGE_TYPES), each type and each
+# choice of a form's select in words (``|human``).
+SHOWN_WORDS = (
+    *(N_("Threat actors"), N_("Intrusion sets"), N_("Campaigns"), N_("Incidents"), N_("Reports"), N_("Indicators")),
+    *(N_("Malware"), N_("Vulnerabilities"), N_("Courses of action"), N_("Sightings"), N_("Relationships")),
+    *(N_("Threat actor"), N_("Intrusion set"), N_("Campaign"), N_("Incident"), N_("Report"), N_("Indicator")),
+    *(N_("Vulnerability"), N_("Course of action"), N_("Sighting"), N_("Relationship")),
+    *(N_("Terrorism"), N_("Cyber"), N_("Counter narrative"), N_("Deradicalisation"), N_("Technical mitigation")),
+    N_("Other"),
+)
 MAX_UPLOAD = 50_000_000
 
 
@@ -194,14 +206,15 @@ async def _submit_form(
     errors: dict[str, str] = {}
     status = 422
     handling = None
-    try:
-        handling = marking.handling(user.actor)
-    except FieldInvalid as exc:
-        errors[exc.field] = exc.message
-    try:
-        forms.object_from_form(type_name, text)
-    except forms.FormInvalid as exc:
-        errors |= exc.problems
+    with i18n.speaking(language_of(request, user)):  # each problem in the person's language
+        try:
+            handling = marking.handling(user.actor)
+        except FieldInvalid as exc:
+            errors[exc.field] = exc.message
+        try:
+            forms.object_from_form(type_name, text)
+        except forms.FormInvalid as exc:
+            errors |= exc.problems
     if handling is not None and not errors:
         try:
             with node.db.write() as session:

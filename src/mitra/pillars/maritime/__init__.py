@@ -8,12 +8,13 @@ from mitra.pillars.maritime.demo import load_demo_data
 from mitra.pillars.maritime.pages import pages
 from mitra.pillars.maritime.seed import seed
 from mitra.pillars.maritime.types import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.web.i18n import N_
 
 PILLAR = Pillar(
     demo=load_demo_data,
     name="maritime",
-    title="Maritime",
-    summary="Vessels, maritime events and incident reports; areas of interest.",
+    title=N_("Maritime"),
+    summary=N_("Vessels, maritime events and incident reports; areas of interest."),
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
     seed=seed,
