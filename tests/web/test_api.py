@@ -101,28 +101,38 @@ def test_an_analyst_cannot_release_by_creating_an_object_releasable_to_the_partn
     client: TestClient, people: dict[str, Person], web_node: Node
 ) -> None:
     before = count_objects(web_node)
-    refused = client.post(
+    asked = client.post(
         "/api/v1/objects",
         headers=bearer(people["analyst"]),
         json={"object": INDICATOR, "handling": {"tlp": "green", "releasable_to": ["MYS"]}},
     )
-    assert refused.status_code == 403
-    assert "releasable to MYS is a release: release needs the release officer role" in refused.json()["detail"]
-    assert count_objects(web_node) == before
+    assert asked.status_code == 201  # saved and asked for, not released
+    assert asked.json()["release_requested"] == ["MYS"]
+    assert asked.json()["handling"]["releasable_to"] == []
+    assert count_objects(web_node) == before + 1
+    viewer = client.post(
+        "/api/v1/objects",
+        headers=bearer(people["viewer"]),
+        json={"object": INDICATOR, "handling": {"tlp": "green", "releasable_to": ["MYS"]}},
+    )
+    assert viewer.status_code == 403
     created = create(client, people["officer"], releasable_to=["MYS"])
     with web_node.db.read() as session:
         releases = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "release", AuditEntry.object_id == created["id"])
+            select(AuditEntry).where(
+                AuditEntry.action == "release", AuditEntry.object_id.in_([created["id"], asked.json()["id"]])
+            )
         ).all()
-    assert [json.loads(entry.detail)["to"] for entry in releases] == ["MYS"]
+    assert [(entry.object_id, json.loads(entry.detail)["to"]) for entry in releases] == [(created["id"], "MYS")]
 
 
 def test_analyst_cannot_release_but_release_officer_can(client: TestClient, people: dict[str, Person]) -> None:
     created = create(client, people["analyst"])
-    denied = client.post(
+    asked = client.post(
         f"/api/v1/objects/{created['id']}/release", headers=bearer(people["analyst"]), json={"to": "MYS"}
     )
-    assert denied.status_code == 403
+    assert asked.status_code == 202  # accepted as a request: nothing released
+    assert asked.json()["handling"]["releasable_to"] == []
     allowed = client.post(
         f"/api/v1/objects/{created['id']}/release", headers=bearer(people["officer"]), json={"to": "MYS"}
     )

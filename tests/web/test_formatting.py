@@ -36,3 +36,5 @@ def test_column_names_read_as_words() -> None:
     assert formatting.human("first_seen") == "First seen"
     assert formatting.human("mmsi") == "MMSI"
     assert formatting.human("vessel_imo") == "Vessel IMO"
+    assert formatting.human("x-mitra-progress-update") == "Progress update"
+    assert formatting.human("attack-pattern") == "Attack pattern"

@@ -135,10 +135,10 @@ def _tell_requester(session: Session, row: ReleaseRequest) -> None:
         kind=kind,
         recipients=[row.requested_by],
         object_id=row.object_id,
-        subject=f"Your release to {row.nation} was {outcome} by {row.decided_by}"
+        subject=f"Your request to release to {row.nation} was {outcome} by {row.decided_by}"
         + (f": {row.reason}" if row.reason and row.status != APPROVED else ""),
         link="/releases?view=mine",
-        detail={"to": row.nation, "decided_by": row.decided_by or "", "reason": row.reason or ""},
+        detail={"to": row.nation, "decided_by": row.decided_by or ""} | ({"reason": row.reason} if row.reason else {}),
         key=f"release-request:{row.id}:{row.status}",
     )
 
@@ -184,6 +184,8 @@ def _decide(session: Session, row: ReleaseRequest, status: str, actor: Actor, *,
 
 
 def get(session: Session, request_id: int) -> ReleaseRequest:
+    if not 1 <= request_id <= 2**31 - 1:  # no such number is ever given; the database is not asked
+        raise NotFound(f"release request {request_id}: no such request")
     row = session.get(ReleaseRequest, request_id)
     if row is None:
         raise NotFound(f"release request {request_id}: no such request")

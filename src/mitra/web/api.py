@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import Path as FastApiPath
 from sqlalchemy.orm import Session
 
 from mitra.audit.service import verify
@@ -35,6 +36,7 @@ from mitra.web.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/api/v1", tags=["objects"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS = PROBLEM_RESPONSES
+RequestId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1, description="A release request's number")]
 
 
 def _requested(session: Session) -> list[str]:
@@ -214,7 +216,7 @@ def list_release_requests(
 
 
 @router.post("/release-requests/{request_id}/approve", response_model=ObjectRead, responses=ERRORS, tags=["releases"])
-def approve_release_request(request: Request, actor: ActorDep, request_id: int) -> ObjectRead:
+def approve_release_request(request: Request, actor: ActorDep, request_id: RequestId) -> ObjectRead:
     node = node_of(request)
     with node.db.write() as session:
         return ObjectRead.of(requests.approve(node.store, session, request_id, actor))
@@ -224,7 +226,7 @@ def approve_release_request(request: Request, actor: ActorDep, request_id: int) 
     "/release-requests/{request_id}/refuse", response_model=ReleaseRequestRead, responses=ERRORS, tags=["releases"]
 )
 def refuse_release_request(
-    request: Request, actor: ActorDep, request_id: int, body: RefusalCreate
+    request: Request, actor: ActorDep, request_id: RequestId, body: RefusalCreate
 ) -> ReleaseRequestRead:
     node = node_of(request)
     with node.db.write() as session:
@@ -234,7 +236,7 @@ def refuse_release_request(
 @router.post(
     "/release-requests/{request_id}/withdraw", response_model=ReleaseRequestRead, responses=ERRORS, tags=["releases"]
 )
-def withdraw_release_request(request: Request, actor: ActorDep, request_id: int) -> ReleaseRequestRead:
+def withdraw_release_request(request: Request, actor: ActorDep, request_id: RequestId) -> ReleaseRequestRead:
     node = node_of(request)
     with node.db.write() as session:
         return _request_read(requests.withdraw(session, request_id, actor))

@@ -96,8 +96,14 @@ _WORDS = {"id": "ID", "ids": "IDs", "imo": "IMO", "mmsi": "MMSI", "tlp": "TLP", 
 
 
 def human(name: Any) -> str:
-    """A column or field name as a person reads it: "first_seen" → "First seen", "mmsi" → "MMSI"."""
-    words = str(name).replace("-", "_").split("_")
+    """A column, field or type name as a person reads it: "first_seen" → "First seen", "mmsi" → "MMSI",
+    "x-mitra-progress-update" → "Progress update" (a custom type's prefix is no word)."""
+    text = str(name)
+    for prefix in ("x-mitra-", "x-"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    words = text.replace("-", "_").split("_")
     shown = [_WORDS.get(w.lower(), w) for w in words if w]
     if not shown:
         return str(name)
