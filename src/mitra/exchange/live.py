@@ -68,7 +68,10 @@ class Syncer:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            self.pull_all()
+            try:
+                self.pull_all()
+            except Exception:  # a round that fails (a database busy past its timeout) never ends the worker
+                log.exception("partner sync round failed; tried again next round")
 
     def publish_head_if_due(self) -> bool:
         """Publish the audit head if ``witness_every`` has passed and there is something new to witness; whether it did.
@@ -135,7 +138,10 @@ class Notifier:
             self._pending.clear()
             if self._stop.is_set():
                 return
-            self.notify_all()
+            try:
+                self.notify_all()
+            except Exception:  # as for the sync: the next write tries again
+                log.exception("telling partners of new objects failed")
 
     def notify_all(self) -> None:
         with self.node.db.read() as session:

@@ -51,6 +51,8 @@ class Deliverer:
                 self.run_once()
             except (MitraError, OSError) as exc:  # logged, tried again next round
                 log.warning("notice delivery round failed: %s", exc)
+            except Exception:  # e.g. the database busy past its timeout under a long import: never ends the worker
+                log.exception("notice delivery round failed; tried again next round")
 
     def run_once(self, *, today: date | None = None) -> DeliveryReport:
         """One round: the day's overdue check if not yet done today, then every delivery due."""
