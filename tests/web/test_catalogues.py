@@ -120,8 +120,18 @@ PAGES_IN_OTHER_WORDS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "/audit": {
-        "ms": {"Audit chain": "Rantaian audit", "Everyone": "Semua orang", "Download CSV": "Muat turun CSV"},
-        "hi": {"Audit chain": "ऑडिट शृंखला", "Everyone": "सभी", "Download CSV": "CSV डाउनलोड करें"},
+        "ms": {
+            "Audit chain": "Rantaian audit",
+            "Everyone": "Semua orang",
+            "Download CSV": "Muat turun CSV",
+            ">Signed in<": ">Log masuk<",
+        },
+        "hi": {
+            "Audit chain": "ऑडिट शृंखला",
+            "Everyone": "सभी",
+            "Download CSV": "CSV डाउनलोड करें",
+            ">Signed in<": ">साइन इन किया<",
+        },
     },
     "/dialogue/": {
         "ms": {

@@ -7,7 +7,6 @@ import io
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from mitra.foundation.errors import InvalidInput, MitraError, TooManyAttempts, U
 from mitra.foundation.timestamps import format_timestamp, now_utc
 from mitra.node import NATION_NAMES
 from mitra.policy import Action
-from mitra.web import object_pages
+from mitra.web import i18n, object_pages
 from mitra.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, node_of, page_user
 from mitra.web.rendering import SignedIn, permit, render
 
@@ -220,11 +219,12 @@ def audit_page(request: Request, user: SignedIn) -> Response:
         filters=typed,
         query=urlencode(flt.query_items()),
         others=urlencode([(k, v) for k, v in flt.query_items() if k != "who"]),
-        actions=[(a, audit_views.action_label(a)) for a in actions],
+        actions=actions,
         partners=[(p, NATION_NAMES.get(p, p)) for p in node.partners],
         kind_of=audit_views.actor_kind,
-        actor_label=partial(audit_views.actor_label, nations=NATION_NAMES),
-        action_label=audit_views.action_label,
+        # The labels in the page's language, where the template shows them (gettext: a label is never a format).
+        actor_label=lambda actor, action: i18n.gettext(audit_views.actor_label(actor, action, nations=NATION_NAMES)),
+        action_label=lambda action: i18n.gettext(audit_views.action_label(action)),
         detail_summary=audit_views.detail_summary,
         when_label=audit_views.when_label,
         object_label=audit_views.object_label,

@@ -17,6 +17,7 @@ PILLAR = Pillar(
     demo=load_demo_data,
     name="economy",
     title=N_("Trade & minerals"),
+    nav_title=N_("Trade"),
     summary=N_("Bilateral trade by HS code and year; critical minerals supply risk."),
     object_types=OBJECT_TYPES,
     custom_types=CUSTOM_TYPES,
