@@ -34,3 +34,17 @@ def test_every_cli_command_is_documented() -> None:
     assert isinstance(group, typer.main.TyperGroup)
     missing = [c for c in _commands(group) if f"`{c}" not in text]
     assert missing == []
+
+
+def test_every_screenshot_a_page_shows_is_there_and_every_one_there_is_shown() -> None:
+    import re
+
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.rglob("*.md"))]
+    shown = set()
+    for page in pages:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", page.read_text()):
+            path = (page.parent / target).resolve()
+            assert path.exists(), f"{page.name} shows {target}, which is not there"
+            shown.add(path)
+    kept = {p.resolve() for p in (DOCS / "images").glob("*.png")}
+    assert kept - shown == set(), f"screenshots no page shows: {sorted(p.name for p in kept - shown)}"

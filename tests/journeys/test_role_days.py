@@ -27,7 +27,7 @@ from mitra.pillars.dialogue.types import COMMITMENT
 from mitra.pillars.maritime.ais.ingest import ingest_file
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.policy import Role
-from tests.conftest import Person, add_person, make_settings, shared_file
+from tests.conftest import Person, _database_url, add_person, make_settings, shared_file
 from tests.notify.receivers import Mailbox, smtp_server
 from tests.support.browser import VIEWPORT, assert_usable, chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer, free_port
@@ -50,6 +50,7 @@ class Day:
     mailbox: Mailbox
     browser: Any
     annual: str
+    kind: str  # India's database: sqlite or postgres
 
 
 def _until(check: Callable[[], bool], what: str) -> None:
@@ -61,9 +62,15 @@ def _until(check: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"not within {WAIT:.0f} s: {what}")
 
 
-@pytest.fixture(scope="module")
-def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
+    """India on SQLite, then on PostgreSQL (Malaysia on SQLite both times): the whole day runs on each."""
     tmp = tmp_path_factory.mktemp("journeys")
+    with _database_url(request.param, tmp, migrated=True) as url:
+        yield from _day(tmp, url, request.param)
+
+
+def _day(tmp: Path, india_url: str, kind: str) -> Iterator[Day]:
     ports = {"IND": free_port(), "MYS": free_port()}
     smtp_port = free_port()
     mail = {
@@ -74,7 +81,15 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
         "notify_interval_seconds": 1,
     }
     nodes = {
-        n: open_node(make_settings(tmp, nation=n, sync_interval_seconds=1, **(mail if n == "IND" else {})))
+        n: open_node(
+            make_settings(
+                tmp,
+                india_url if n == "IND" else "",
+                nation=n,
+                sync_interval_seconds=1,
+                **(mail if n == "IND" else {}),
+            )
+        )
         for n in ports
     }
     for node in nodes.values():
@@ -106,6 +121,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
             mailbox,
             browser,
             annual,
+            kind,
         )
     for node in nodes.values():
         node.close()
@@ -116,6 +132,7 @@ class Visit:
 
     def __init__(self, day: Day, nation: str, person: Person) -> None:
         self.base = day.urls[nation]
+        self.kind = day.kind
         self.page = day.browser.new_page(viewport=VIEWPORT, locale="en-IN")  # dates as people there read them
         self.page.goto(self.base + "/login")
         sign_in(self.page, person.username, person.password)
@@ -134,8 +151,12 @@ class Visit:
         assert_usable(self.page)
         return self.page
 
+    def snap(self, name: str) -> None:
+        """Keep the page as it is now (the docs' screenshots are taken from these)."""
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.kind}.png"), full_page=True)
+
     def finish(self, role: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{role}.png"), full_page=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{role}-{self.kind}.png"), full_page=True)
         self.page.close()
 
 
@@ -202,6 +223,7 @@ def test_2_the_release_officer_approves_one_and_refuses_one_with_a_reason(day: D
     queue = tab.go("/releases")
     rows = queue.locator("table.requests tbody tr")
     assert rows.count() == 2
+    tab.snap("release-queue")
     update_row = queue.locator("tr", has_text=UPDATE_TEXT[:30])
     tab.after(lambda: update_row.get_by_role("button", name=re.compile("Approve")).click())
     indicator_row = tab.page.locator("tr", has_text=INDICATOR_NAME)
@@ -230,6 +252,18 @@ def test_3_the_analyst_reads_both_decisions_in_the_inbox_and_by_email(day: Day) 
         return any("approved" in s for s in subjects) and any("refused" in s for s in subjects)
 
     _until(mailed, "both decisions reach asha@nscs.example")
+    tab.snap("analyst-inbox")
+    account = tab.go("/account")  # the analyst reads the pages in Malay for a while, then in English again
+    account.check("input[name=language][value=ms]")
+    tab.after(lambda: account.click("main form button[type=submit]"))
+    home = tab.go("/")
+    assert '<html lang="ms">' in home.content()
+    assert "Semua objek" in home.content()
+    tab.snap("home-in-malay")
+    account = tab.go("/account")
+    account.check("input[name=language][value=en]")
+    tab.after(lambda: account.click("main form button[type=submit]"))
+    assert "All objects" in tab.go("/").content()
     tab.finish("analyst-inbox")
 
 
@@ -265,6 +299,9 @@ def test_5_a_viewer_is_offered_no_action_it_may_not_take(day: Day) -> None:
 
 def test_6_the_admin_filters_the_audit_to_human_logins(day: Day) -> None:
     tab = Visit(day, "IND", day.people["admin"])
+    exchange = tab.go("/exchange/MYS")
+    assert "Malaysia" in exchange.content()
+    tab.snap("exchange-page")
     tab.go("/audit")
     people = tab.after(lambda: tab.page.click("nav.who-tabs >> text=People"))
     people.select_option("select[name=action]", "login")
