@@ -42,10 +42,11 @@ if TYPE_CHECKING:
     from mitra.node import Node
 
 router = APIRouter(prefix="/dialogue", include_in_schema=False)
-# Words the templates translate where they show them: the milestone statuses (models.STATUS_WORDS) and the
-# timeline's kinds of entry (service.timeline).
+# Words the templates translate where they show them: the milestone statuses (models.STATUS_WORDS), the
+# commitments' (service.COMMITMENT_STATUSES) and the timeline's kinds of entry (service.timeline).
 SHOWN_WORDS = (
     *(N_("scheduled"), N_("met"), N_("not met"), N_("partially met")),
+    *(N_("not started"), N_("in progress"), N_("overdue"), N_("conflict")),
     *(N_("partnership"), N_("session"), N_("announced"), N_("terms of reference"), N_("delivered")),
     N_("next session"),
 )
