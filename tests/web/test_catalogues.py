@@ -170,3 +170,25 @@ def test_each_page_of_the_first_batch_speaks_the_chosen_language_and_no_english_
         missing = [said for said in words[language].values() if said not in page.text]
         assert not left, f"{path} in {language} still says {left}"
         assert not missing, f"{path} in {language} does not say {missing}"
+
+
+def test_what_a_page_says_after_an_act_and_beside_a_wrong_field_is_in_the_chosen_language(
+    client: TestClient, web_node: Node
+) -> None:
+    person = add_person(web_node, "pemula", {Role.ANALYST}, agency="NSCS")
+    made = client.post(
+        "/api/v1/objects", headers=bearer(person), json={"object": INDICATOR, "handling": {"tlp": "green"}}
+    )
+    assert made.status_code == 201, made.text
+    csrf = log_in(client, person)
+    client.post("/account", data={"language": "ms", "csrf_token": csrf})
+    revoke = f"/objects/{made.json()['id']}/revoke"
+    unticked = client.post(revoke, data={"reason": "salah taip", "csrf_token": csrf})
+    assert unticked.status_code == 422
+    assert "tidak ditandakan; tandakan untuk mengesahkan pembatalan" in unticked.text
+    assert "is not ticked" not in unticked.text
+    assert "Tiada apa-apa diubah: lihat borang pembatalan di bawah." in unticked.text
+    done = client.post(revoke, data={"reason": "salah taip", "confirm": "on", "csrf_token": csrf})
+    assert done.status_code == 200
+    assert "Dibatalkan. Rakan kongsi yang menyimpannya melaksanakan pembatalan" in done.text
+    assert "Partners that hold it" not in done.text
