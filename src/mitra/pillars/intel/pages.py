@@ -25,7 +25,7 @@ from mitra.pillars.intel.warninglists import node_warninglists
 from mitra.policy import TLP_LEVELS, Action, Release, decide
 from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.i18n import N_
+from mitra.web.i18n import N_, _
 from mitra.web.marking import FIELDS as MARKING_FIELDS
 from mitra.web.marking import FieldInvalid, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, language_of, render
@@ -376,41 +376,49 @@ async def import_submit(request: Request, user: SignedIn) -> Response:
         where = (upload.filename if isinstance(upload, UploadFile) else None) or "upload"
     chosen = {"kind": kind, "tlp": tlp or "", "skip_bad": skip_bad}
     node = node_of(request)
-    try:
-        if raw is None:
-            raise InvalidInput("file: choose a file to import")
-        if len(raw) > MAX_UPLOAD:
-            raise InvalidInput(f"file: larger than {MAX_UPLOAD:,} bytes; use `mitra intel import-{kind}`")
+    with i18n.speaking(language_of(request, user)):  # its problems in the person's language
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInput("file: not UTF-8 text") from None
-        with node.db.write() as session:
-            if kind == "csv":
-                outcome = service.import_csv(
-                    session,
-                    node,
-                    actor=user.actor,
-                    text=text,
-                    where=where,
-                    tlp=tlp,
-                    skip_bad=skip_bad,
-                )
-            elif kind in ("stix", "misp"):
-                try:
-                    document = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InvalidInput(f"{where}: not valid JSON ({exc})") from None
-                if kind == "stix":
-                    outcome = service.import_stix(
-                        session, node, actor=user.actor, document=document, where=where, tlp=tlp
+            if raw is None:
+                raise InvalidInput(_("file: choose a file to import"))
+            if len(raw) > MAX_UPLOAD:
+                raise InvalidInput(
+                    _("file: larger than {limit} bytes; use `mitra intel import-{kind}`").format(
+                        limit=f"{MAX_UPLOAD:,}", kind=kind
                     )
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput(_("file: not UTF-8 text")) from None
+            with node.db.write() as session:
+                if kind == "csv":
+                    outcome = service.import_csv(
+                        session,
+                        node,
+                        actor=user.actor,
+                        text=text,
+                        where=where,
+                        tlp=tlp,
+                        skip_bad=skip_bad,
+                    )
+                elif kind in ("stix", "misp"):
+                    try:
+                        document = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise InvalidInput(
+                            _("{where}: not valid JSON ({problem})").format(where=where, problem=exc)
+                        ) from None
+                    if kind == "stix":
+                        outcome = service.import_stix(
+                            session, node, actor=user.actor, document=document, where=where, tlp=tlp
+                        )
+                    else:
+                        outcome = service.import_misp(session, node, actor=user.actor, document=document, where=where)
                 else:
-                    outcome = service.import_misp(session, node, actor=user.actor, document=document, where=where)
-            else:
-                raise InvalidInput("kind: choose STIX, MISP or CSV")
-    except MitraError as exc:
-        return _import_page(request, user, error=f"{exc} (nothing was imported)", chosen=chosen, status=exc.status)
+                    raise InvalidInput(_("kind: choose STIX, MISP or CSV"))
+        except MitraError as exc:
+            error = _("{problem} (nothing was imported)").format(problem=exc)
+            return _import_page(request, user, error=error, chosen=chosen, status=exc.status)
     return _import_page(request, user, outcome=outcome, chosen=chosen)
 
 
