@@ -49,7 +49,8 @@ def _shown(session: Session, node: Node, user: PageUser, row: requests.ReleaseRe
     if obj is not None:
         handling = obj.handling(held_by=node.nation)
         if decide(user.actor, handling, View()).allowed:
-            name = label(obj.as_stix()) if named_in_lists(handling) else f"a TLP:{obj.tlp.upper()} {obj.type}"
+            unnamed = _("a TLP:{tlp} {type}").format(tlp=obj.tlp.upper(), type=obj.type)
+            name = label(obj.as_stix()) if named_in_lists(handling) else unnamed
     return {
         "request": row,
         "name": name,
@@ -83,7 +84,8 @@ def _page(
         else:
             waiting = requests.queue(node.store, session, user.actor)
             total, rows = len(waiting), waiting[offset : offset + PAGE]
-        shown = [_shown(session, node, user, r) for r in rows]
+        with i18n.speaking(language_of(request, user)):  # an object it may not name, said in their language
+            shown = [_shown(session, node, user, r) for r in rows]
     return render(
         request,
         "releases/queue.html",
