@@ -9,6 +9,7 @@ and pulls every few seconds; with ``check=True`` it stops and reports.
 from __future__ import annotations
 
 import secrets
+import signal
 import socket
 import threading
 import time
@@ -411,7 +412,34 @@ def demo_running(root: Path, port: int) -> Iterator[RunningDemo]:
             node.close()
 
 
-def load_pillar_data(nodes: dict[str, Node], shared: Path = SHARED_DATA) -> None:
+class Interrupts:
+    """Ctrl-C, remembered: a library may swallow the KeyboardInterrupt it raises inside (DuckDB turns it into an
+    ``InterruptException``, which a loader reports as a failed step), so the demo asks between steps too."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: Any = None
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.asked = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Stop here if Ctrl-C was pressed, whatever became of the interrupt it raised."""
+        if self.asked:
+            raise KeyboardInterrupt
+
+
+def load_pillar_data(nodes: dict[str, Node], shared: Path = SHARED_DATA, interrupts: Interrupts | None = None) -> None:
     """Each pillar's public demo data (piracy reports, trade, arms transfers...) into each node."""
     if not shared.is_dir():
         console.print(f"[yellow]no shared data at {shared}: the pillars show their seed data only[/]")
@@ -426,6 +454,8 @@ def load_pillar_data(nodes: dict[str, Node], shared: Path = SHARED_DATA) -> None
                     lines = pillar.demo(node, shared, operator)
                 except MitraError as exc:
                     lines = [f"[yellow]{pillar.name}: not loaded: {exc}[/]"]
+            if interrupts is not None:
+                interrupts.check()  # Ctrl-C during a step the library swallowed: stop now, not at the end
             for line in lines:
                 console.print(f"  {nation} {line}")
 
@@ -441,7 +471,8 @@ def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> 
         ok = report(evaluate(nodes, demo.ids), witnesses)
         if check:
             return ok
-        load_pillar_data(nodes)
+        with Interrupts() as interrupts:
+            load_pillar_data(nodes, interrupts=interrupts)
         for nation in ("IND", "MYS"):
             people = ", ".join(name for name, _, _ in DEMO_PEOPLE[nation])
             console.print(

@@ -118,6 +118,9 @@ def demo(
         run_demo(root or Path("var/demo"), port, check=False)
     except SettingsError as exc:  # the demo names each node's nation; the rest still comes from MITRA_*
         fail(f"bad setting: {exc}", 2)
+    except KeyboardInterrupt:  # Ctrl-C while loading: what was loaded is kept (each step commits), the rest is not
+        console.print("stopped: what was loaded so far is kept; `make demo` again loads the rest")
+        raise typer.Exit(130) from None
 
 
 @app.command("import")
