@@ -22,6 +22,7 @@ from mitra.exchange.sync import pull_from_partner
 from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import head_is_due, publish_head
 from mitra.foundation.errors import MitraError
+from mitra.foundation.workers import Periodic
 from mitra.node import Node
 
 log = logging.getLogger("mitra.exchange")
@@ -33,7 +34,7 @@ log = logging.getLogger("mitra.exchange")
 WITNESS_EVERY_SECONDS = 600.0
 
 
-class Syncer:
+class Syncer(Periodic):
     """A background thread pulling from every partner every ``interval`` seconds, or when woken.
 
     Before a round it publishes the node's audit head (at most every ``witness_every`` seconds, and only if the
@@ -42,36 +43,13 @@ class Syncer:
     """
 
     def __init__(self, node: Node, interval: float, *, witness_every: float = WITNESS_EVERY_SECONDS) -> None:
+        super().__init__(f"sync-{node.nation}", interval, log)
         self.node = node
-        self.interval = interval
         self.witness_every = witness_every
         self._published_at = float("-inf")
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sync-{node.nation}", daemon=True)
-        self.rounds = 0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.pull_all()
-            except Exception:  # a round that fails (a database busy past its timeout) never ends the worker
-                log.exception("partner sync round failed; tried again next round")
+    def round(self) -> None:
+        self.pull_all()
 
     def publish_head_if_due(self) -> bool:
         """Publish the audit head if ``witness_every`` has passed and there is something new to witness; whether it did.

@@ -4,11 +4,10 @@ milestones once a day. One per serving node (``app``'s lifespan starts and stops
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date
 
-from mitra.foundation.errors import MitraError
 from mitra.foundation.timestamps import now_utc
+from mitra.foundation.workers import Periodic
 from mitra.node import Node
 from mitra.notify.deliver import DeliveryReport, deliver_due
 from mitra.notify.email import Mailer
@@ -17,42 +16,17 @@ from mitra.notify.overdue import check_overdue
 log = logging.getLogger("mitra.notify")
 
 
-class Deliverer:
+class Deliverer(Periodic):
     """A background thread: a round every ``interval`` seconds, or at once when woken."""
 
     def __init__(self, node: Node, interval: float, *, mailer: Mailer | None = None) -> None:
+        super().__init__(f"deliver-{node.nation}", interval, log)
         self.node = node
-        self.interval = interval
         self.mailer = mailer
         self._checked: date | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"deliver-{node.nation}", daemon=True)
-        self.rounds = 0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.run_once()
-            except (MitraError, OSError) as exc:  # logged, tried again next round
-                log.warning("notice delivery round failed: %s", exc)
-            except Exception:  # e.g. the database busy past its timeout under a long import: never ends the worker
-                log.exception("notice delivery round failed; tried again next round")
+    def round(self) -> None:
+        self.run_once()
 
     def run_once(self, *, today: date | None = None) -> DeliveryReport:
         """One round: the day's overdue check if not yet done today, then every delivery due."""
