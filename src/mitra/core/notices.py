@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, load_only, mapped_column
 
 from mitra.core.identity import User
 from mitra.core.objects import ObjectStore, StixObject
+from mitra.core.records import MARKING_COLUMNS
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import now_utc
@@ -234,17 +235,7 @@ def people_who_may_see(session: Session, nation: str, handling: Handling) -> lis
     return [a.username for a in people(session, nation) if a.username and decide(a, handling, View()).allowed]
 
 
-_MARKING_COLUMNS = (
-    StixObject.type,
-    StixObject.tlp,
-    StixObject.originator_nation,
-    StixObject.originator_agency,
-    StixObject.releasable_to,
-    StixObject.orcon,
-    StixObject.red_recipients,
-    StixObject.revoked,
-    StixObject.withdrawn,
-)
+_MARKING_COLUMNS = (StixObject.type, *MARKING_COLUMNS)
 _CHUNK = 900
 
 

@@ -110,6 +110,20 @@ class StixObject(Base):
         return to_policy_handling(basis.marking(), held_by=held_by, revoked=basis.revoked, withdrawn=basis.withdrawn)
 
 
+# The columns a version's marking is made of (``StixObject.marking`` and its state): a query that decides on
+# many rows' markings (group by them, or load only them) names these, never a list of its own.
+MARKING_COLUMNS = (
+    StixObject.tlp,
+    StixObject.originator_nation,
+    StixObject.originator_agency,
+    StixObject.releasable_to,
+    StixObject.orcon,
+    StixObject.red_recipients,
+    StixObject.revoked,
+    StixObject.withdrawn,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a stored version came from."""

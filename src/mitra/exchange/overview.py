@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, defer
 from mitra.audit.service import AuditEntry
 from mitra.core.access import may
 from mitra.core.objects import StixObject
-from mitra.core.records import Recipient
+from mitra.core.records import MARKING_COLUMNS, Recipient
 from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.exchange.models import Partner, Refusal, SyncState
 from mitra.exchange.partners import partner_actor
@@ -37,17 +37,7 @@ from mitra.policy import Action, Actor, Decision, Export, Handling, View, decide
 PLUMBING_TYPES = (*(t.name for t in EXCHANGE_TYPES), "extension-definition", "marking-definition")
 
 # The columns a version's handling is made of (``StixObject.marking`` and its state), and its type.
-_GROUP_COLUMNS = (
-    StixObject.type,
-    StixObject.tlp,
-    StixObject.originator_nation,
-    StixObject.originator_agency,
-    StixObject.releasable_to,
-    StixObject.orcon,
-    StixObject.red_recipients,
-    StixObject.revoked,
-    StixObject.withdrawn,
-)
+_GROUP_COLUMNS = (StixObject.type, *MARKING_COLUMNS)
 
 GroupKey = tuple[str, str, str, str, str, bool, str, bool, bool]
 

@@ -22,6 +22,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from mitra.core.objects import ObjectStore, StixObject
 from mitra.core.paging import MAX_LIMIT, Page
+from mitra.core.records import MARKING_COLUMNS
 from mitra.foundation.errors import InvalidInput
 from mitra.pillars.defence.models import ArmsTransferView
 from mitra.pillars.defence.types import ARMS_TRANSFER
@@ -32,16 +33,7 @@ Order = Literal["year", "-year"]
 ORDERS: tuple[Order, ...] = ("year", "-year")
 
 # The columns that make up a row's marking: what the policy engine decides a view on.
-_MARKING = (
-    StixObject.tlp,
-    StixObject.originator_nation,
-    StixObject.originator_agency,
-    StixObject.releasable_to,
-    StixObject.orcon,
-    StixObject.red_recipients,
-    StixObject.revoked,
-    StixObject.withdrawn,
-)
+_MARKING = MARKING_COLUMNS
 
 
 @dataclass(frozen=True)
