@@ -151,24 +151,12 @@ def _decide_export(actor: Actor, marking: Handling) -> Decision:
 
 
 def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
-    tlp = Tlp(marking.tlp)
     if Role.RELEASE_OFFICER not in actor.roles:
         return _deny("release needs the release officer role")
-    if actor.nation != marking.held_by:
-        return _deny(f"only {marking.held_by}'s release officers release from this node")
-    if to == marking.held_by:
-        return _deny(f"{to} is this node's own nation")
-    if marking.received:
-        return _deny(f"received from {marking.originator_nation}: only the originator releases it")
-    if actor.agency != marking.originator_agency:
-        return _deny(f"only {marking.originator_agency}'s release officers release it")
-    if marking.revoked or marking.withdrawn:
-        return _deny("revoked or withdrawn objects are not released")
-    if tlp is Tlp.AMBER_STRICT:
-        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
-    if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
-        return _deny(f"TLP:RED: name a recipient in {to} first")
-    return _allow(f"release officer of {actor.agency} releases TLP:{tlp.value.upper()} to {to}")
+    refusal = _release_terms(actor, marking, to, who="release officers", here="release", it="release it")
+    if refusal is not None:
+        return refusal
+    return _allow(f"release officer of {actor.agency} releases TLP:{Tlp(marking.tlp).value.upper()} to {to}")
 
 
 _REQUESTERS = frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN})
@@ -180,22 +168,31 @@ def _decide_request(actor: Actor, marking: Handling, to: str) -> Decision:
         return _deny("partner accounts do not ask for releases")
     if not actor.roles & _REQUESTERS:
         return _deny("asking for a release needs a role that writes objects (analyst, release officer, admin)")
+    refusal = _release_terms(actor, marking, to, who="people", here="ask for releases", it="ask for its release")
+    if refusal is not None:
+        return refusal
+    return _allow(f"{actor.agency} asks its release officers to release TLP:{Tlp(marking.tlp).value.upper()} to {to}")
+
+
+def _release_terms(actor: Actor, marking: Handling, to: str, *, who: str, here: str, it: str) -> Decision | None:
+    """What makes an object not releasable to ``to`` by ``actor``'s hand (or request), whatever the role; None if
+    nothing does. ``who``/``here``/``it`` word the refusals for a release or for a request."""
+    tlp = Tlp(marking.tlp)
     if actor.nation != marking.held_by:
-        return _deny(f"only {marking.held_by}'s people ask for releases from this node")
+        return _deny(f"only {marking.held_by}'s {who} {here} from this node")
     if to == marking.held_by:
         return _deny(f"{to} is this node's own nation")
     if marking.received:
         return _deny(f"received from {marking.originator_nation}: only the originator releases it")
     if actor.agency != marking.originator_agency:
-        return _deny(f"only {marking.originator_agency}'s people ask for its release")
+        return _deny(f"only {marking.originator_agency}'s {who} {it}")
     if marking.revoked or marking.withdrawn:
         return _deny("revoked or withdrawn objects are not released")
-    tlp = Tlp(marking.tlp)
     if tlp is Tlp.AMBER_STRICT:
         return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
     if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
         return _deny(f"TLP:RED: name a recipient in {to} first")
-    return _allow(f"{actor.agency} asks its release officers to release TLP:{tlp.value.upper()} to {to}")
+    return None
 
 
 def hides_existence(marking: Handling) -> bool:
