@@ -12,6 +12,7 @@ from mitra.core.identity import User
 from mitra.core.notices import Notice, NoticeView, present
 from mitra.core.objects import ObjectStore
 from mitra.foundation.timestamps import format_timestamp
+from mitra.notify.words import N_, say
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,8 @@ class Composed:
 
 
 def compose(session: Session, store: ObjectStore, notice: Notice, *, link_base: str) -> Composed | None:
-    """The message for the notice's person; None if that person is gone or disabled (nothing is sent)."""
+    """The message for the notice's person, its fixed words in their language (``users.language``); None if that
+    person is gone or disabled (nothing is sent)."""
     user = session.scalar(select(User).where(User.username == notice.username))
     if user is None or not user.active:
         return None
@@ -47,7 +49,12 @@ def compose(session: Session, store: ObjectStore, notice: Notice, *, link_base: 
     link = f"{link_base}{view.link}" if view.link and view.link.startswith("/") else view.link
     lines = [view.subject, ""]
     lines += [f"{key.replace('_', ' ')}: {value}" for key, value in sorted(view.detail.items())]
+    language = user.language
     if link:
-        lines += ["", f"Open it: {link}"]
-    lines += ["", f"Your inbox: {link_base}/inbox", f"Choose what you are told: {link_base}/inbox/settings"]
+        lines += ["", say(language, N_("Open it: {link}")).format(link=link)]
+    lines += [
+        "",
+        say(language, N_("Your inbox: {link}")).format(link=f"{link_base}/inbox"),
+        say(language, N_("Choose what you are told: {link}")).format(link=f"{link_base}/inbox/settings"),
+    ]
     return Composed(view, user.username, f"[Mitra {store.nation}] {view.subject}", "\n".join(lines) + "\n", link)

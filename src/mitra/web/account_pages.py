@@ -9,7 +9,7 @@ from mitra.core.identity import User
 from mitra.web import i18n
 from mitra.web.auth import check_csrf, node_of
 from mitra.web.formatting import LANGUAGE_NAMES
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, language_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,9 +27,10 @@ async def account_save(request: Request, user: SignedIn) -> Response:
     language = fields.get("language", "")
     if language not in LANGUAGE_NAMES:
         choices = ", ".join(f"{code} ({name})" for code, name in LANGUAGE_NAMES.items())
-        error = i18n._("Language: {value!r} is not offered; choose one of: {choices}").format(
-            value=language, choices=choices
-        )
+        with i18n.speaking(language_of(request, user)):  # built before the render: said in the page's language
+            error = i18n._("Language: {value!r} is not offered; choose one of: {choices}").format(
+                value=language, choices=choices
+            )
         return render(request, "account.html", user, status=422, error=error)
     node = node_of(request)
     with node.db.write() as session:
@@ -37,7 +38,9 @@ async def account_save(request: Request, user: SignedIn) -> Response:
         assert row is not None
         row.language = language
     user.user.language = language
-    return render(request, "account.html", user, done=i18n._("Saved."))
+    with i18n.speaking(language):  # the choice is said in the language just chosen
+        done = i18n._("Saved.")
+    return render(request, "account.html", user, done=done)
 
 
 @router.get("/language/{language}")

@@ -23,11 +23,17 @@ from mitra.notify import endpoints as endpoint_service
 from mitra.notify.choices import ChoiceProblems, address_of, save_choices
 from mitra.policy import Action
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.i18n import N_
 from mitra.web.rendering import TEMPLATES, SignedIn, permit, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+# The kinds of notice (``core.notices.KINDS``) in words, translated where the pages show them.
+_KIND_WORDS = (
+    *(N_("received from a partner"), N_("retracted by a partner"), N_("narrowed by a partner")),
+    *(N_("waiting for release"), N_("release approved"), N_("release refused"), N_("overdue"), N_("maritime alert")),
+)
 
 
 def inbox_unread(node: Node, user: PageUser | None) -> int:

@@ -37,13 +37,24 @@ from mitra.pillars.defence.vocabulary import (
     capability_label,
 )
 from mitra.policy import Action
+from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.i18n import N_, _
 from mitra.web.marking import Marking, MarkingForm
-from mitra.web.rendering import SignedIn, permit, render
+from mitra.web.rendering import SignedIn, language_of, permit, render
 
 router = APIRouter(prefix="/defence", include_in_schema=False)
 TLPS = get_args(TlpLevel)
 Text = Annotated[str, Form(max_length=4000)]
+# The vocabulary's words (``vocabulary``: kinds, statuses, services), translated where a page shows them.
+_WORDS = (
+    *(N_("Company"), N_("Government agency or armed service"), N_("Research body"), N_("Bilateral committee")),
+    *(N_("Memorandum of understanding"), N_("Amendment"), N_("Joint venture"), N_("Contract")),
+    *(N_("Terms of reference"), N_("Proposed"), N_("Under negotiation"), N_("In force"), N_("Agreed")),
+    *(N_("Completed"), N_("Expired"), N_("Terminated"), N_("Procurement"), N_("Maintenance, repair and overhaul")),
+    *(N_("Co-production"), N_("Open"), N_("Closed"), N_("Awarded"), N_("Army"), N_("Navy"), N_("Air force")),
+    N_("Joint"),
+)
 
 
 def _common(request: Request, user: PageUser) -> dict[str, Any]:
@@ -138,7 +149,7 @@ def exercises_ics(request: Request, user: SignedIn) -> Response:
 
 
 TRANSFERS_PER_PAGE = 50
-TRANSFER_SORTS = {"year": "Year of order, oldest first", "-year": "Year of order, newest first"}
+TRANSFER_SORTS = {"year": N_("Year of order, oldest first"), "-year": N_("Year of order, newest first")}
 
 
 def _year_field(name: str, text: str, errors: dict[str, str]) -> int | None:
@@ -147,7 +158,9 @@ def _year_field(name: str, text: str, errors: dict[str, str]) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 1900 <= int(value) <= 2100:
-        errors[name] = f"“{value}” is not a year: type four digits between 1900 and 2100, or leave it empty."
+        errors[name] = _("“{value}” is not a year: type four digits between 1900 and 2100, or leave it empty.").format(
+            value=value
+        )
         return None
     return int(value)
 
@@ -169,9 +182,12 @@ def transfers_page(
     permit(request, user, Action.READ_DATA)
     node = node_of(request)
     errors: dict[str, str] = {}
-    first, last = _year_field("from", year_from, errors), _year_field("to", year_to, errors)
-    if first is not None and last is not None and first > last:
-        errors["to"] = f"{last} is before {first}: the range runs from the earlier year to the later one."
+    with i18n.speaking(language_of(request, user)):  # each problem in the person's language
+        first, last = _year_field("from", year_from, errors), _year_field("to", year_to, errors)
+        if first is not None and last is not None and first > last:
+            errors["to"] = _("{last} is before {first}: the range runs from the earlier year to the later one.").format(
+                last=last, first=first
+            )
     order = sort if sort in TRANSFER_SORTS else "year"
     where = TransferFilter(
         recipient=recipient.strip() or None,
@@ -253,7 +269,7 @@ def _submit(
     except (MitraError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         status = exc.status if isinstance(exc, MitraError) else 422
         if form is None:
-            return render(request, "error.html", user, status=status, title="Invalid input", detail=_problem(exc))
+            return render(request, "error.html", user, status=status, title=N_("Invalid input"), detail=_problem(exc))
         return _form(request, user, form, status=status, error=_problem(exc), values=values, **extra)
     return RedirectResponse(target, status_code=303)
 

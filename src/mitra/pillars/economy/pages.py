@@ -3,6 +3,7 @@ and CSV export of every table. Thin over :mod:`mitra.pillars.economy.service`.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,8 +19,10 @@ from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
 from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table, column_label, is_year_column
 from mitra.policy import Action
+from mitra.web import i18n
 from mitra.web.auth import node_of
-from mitra.web.rendering import TEMPLATES, SignedIn, permit, render
+from mitra.web.i18n import _
+from mitra.web.rendering import TEMPLATES, SignedIn, language_of, permit, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
 # How the pillar's tables read on a page (``economy/_table.html``); the CSV keeps the machine names.
@@ -39,7 +42,7 @@ def _csv_url(name: str, **params: Any) -> str:
 
 
 def _sources(table: Table) -> str:
-    return "; ".join(table.sources) or "no data imported"
+    return "; ".join(table.sources) or _("no data imported")
 
 
 @dataclass(frozen=True)
@@ -56,24 +59,27 @@ class HeadlineCard:
 
 def headline_cards(fiscal: Table, flows: Table) -> list[HeadlineCard]:
     """The latest fiscal year with a total (and the latest final one, if the latest is provisional), and the
-    latest calendar year of BACI flows with a figure: never a year fixed in the code."""
+    latest calendar year of BACI flows with a figure: never a year fixed in the code. Worded in the language being
+    spoken (the caller sets it)."""
     cards: list[HeadlineCard] = []
     held = [r for r in fiscal.rows if r[3] is not None]
-    basis = "India's fiscal year runs April to March."
+    basis = _("India's fiscal year runs April to March.")
     if held:
         latest = held[-1]
         provisional = latest[6] != "final"
-        label = f"Latest fiscal year held: {latest[0]}" + (" (provisional)" if provisional else "")
+        label = (
+            _("Latest fiscal year held: {year} (provisional)") if provisional else _("Latest fiscal year held: {year}")
+        ).format(year=latest[0])
         cards.append(HeadlineCard("fiscal", str(latest[0]), label, float(latest[3]), basis, _sources(fiscal)))
         final = [r for r in held if r[6] == "final"]
         if provisional and final:
-            label = f"Latest final fiscal year: {final[-1][0]}"
+            label = _("Latest final fiscal year: {year}").format(year=final[-1][0])
             cards.append(HeadlineCard("fiscal", str(final[-1][0]), label, float(final[-1][3]), basis, _sources(fiscal)))
     years = [r for r in flows.rows if r[3] is not None]
     if years:
         year, total = years[-1][0], float(years[-1][3])
-        label = f"Critical-raw-material trade, latest calendar year held: {year}"
-        basis = "Both directions, the 74 HS codes of the BACI extract."
+        label = _("Critical-raw-material trade, latest calendar year held: {year}").format(year=year)
+        basis = _("Both directions, the 74 HS codes of the BACI extract.")
         cards.append(HeadlineCard("flows", str(year), label, total, basis, _sources(flows)))
     return cards
 
@@ -99,20 +105,26 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
         if FISCAL_HIGHLIGHTS[0] in reference and final and final[-1] != FISCAL_HIGHLIGHTS[0]:
             rate = service.fiscal_cagr(FISCAL_HIGHLIGHTS[0], final[-1])
             growth = {"first": FISCAL_HIGHLIGHTS[0], "last": final[-1], "rate": rate} if rate is not None else None
-    fiscal_chart = charts.bar_chart(
-        "India's trade with Malaysia by fiscal year (USD million)",
-        [str(r[0]) for r in fiscal.rows],
-        [r[3] for r in fiscal.rows],
-        "USD million",
-        _sources(fiscal),
-    )
-    flow_chart = charts.line_chart(
-        "Critical-raw-material trade between India and Malaysia (BACI, USD million)",
-        [str(r[0]) for r in flows.rows],
-        {"India → Malaysia": [r[1] for r in flows.rows], "Malaysia → India": [r[2] for r in flows.rows]},
-        "USD million",
-        _sources(flows),
-    )
+    with i18n.speaking(language_of(request, user)):  # the charts' and cards' words in the person's language
+        fiscal_chart = charts.bar_chart(
+            _("India's trade with Malaysia by fiscal year (USD million)"),
+            [str(r[0]) for r in fiscal.rows],
+            [r[3] for r in fiscal.rows],
+            _("USD million"),
+            _sources(fiscal),
+        )
+        directions: dict[str, Sequence[float | None]] = {
+            _("India → Malaysia"): [r[1] for r in flows.rows],
+            _("Malaysia → India"): [r[2] for r in flows.rows],
+        }
+        flow_chart = charts.line_chart(
+            _("Critical-raw-material trade between India and Malaysia (BACI, USD million)"),
+            [str(r[0]) for r in flows.rows],
+            directions,
+            _("USD million"),
+            _sources(flows),
+        )
+        cards = headline_cards(fiscal, flows)
     return render(
         request,
         "economy/dashboard.html",
@@ -121,7 +133,7 @@ def dashboard(request: Request, user: SignedIn, year: YearQuery | None = None) -
         calendar=calendar,
         flows=flows,
         chapters=chapters,
-        cards=headline_cards(fiscal, flows),
+        cards=cards,
         growth=growth,
         reference=reference,
         chapter_year=chapter_year,
@@ -151,15 +163,16 @@ def minerals(request: Request, user: SignedIn, year: YearQuery = DEFAULT_YEAR) -
             reliance, risk = values[f"{partner}_import_reliance_pct"], values[f"{partner}_eu_supply_risk"]
             if reliance is not None and risk is not None:
                 points.append((f"{values['material']} ({partner})", float(reliance), float(risk)))
-    matrix = charts.risk_matrix(
-        f"Risk matrix {year}: import reliance vs EU supply risk",
-        points,
-        "net import reliance (%)",
-        "EU supply risk (SR)",
-        100,
-        max([5.0, *(p[2] for p in points)]),
-        _sources(overview),
-    )
+    with i18n.speaking(language_of(request, user)):  # the chart's words in the person's language
+        matrix = charts.risk_matrix(
+            _("Risk matrix {year}: import reliance vs EU supply risk").format(year=year),
+            points,
+            _("net import reliance (%)"),
+            _("EU supply risk (SR)"),
+            100,
+            max([5.0, *(p[2] for p in points)]),
+            _sources(overview),
+        )
     return render(
         request,
         "economy/minerals.html",

@@ -36,11 +36,20 @@ from mitra.pillars.maritime.service import (
 )
 from mitra.pillars.maritime.types import AREA_OF_INTEREST
 from mitra.policy import Action, Actor
+from mitra.web import i18n
 from mitra.web.auth import PageUser, check_csrf, node_of, page_user
+from mitra.web.i18n import N_, _
 from mitra.web.marking import FieldInvalid, Marking, MarkingForm
-from mitra.web.rendering import SignedIn, render
+from mitra.web.rendering import SignedIn, language_of, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
+
+# The words of the categories and of "not graded" (models.CATEGORIES, NOT_GRADED), translated where shown.
+_WORDS = (
+    *(N_("Piracy"), N_("Armed robbery against ships"), N_("Smuggling")),
+    *(N_("Illegal, unreported and unregulated fishing"), N_("Irregular migration")),
+    *(N_("Maritime incident"), N_("Hybrid threat"), N_("Pollution"), N_("not graded")),
+)
 
 
 def _render(request: Request, name: str, user: PageUser, status: int = 200, **context: Any) -> HTMLResponse:
@@ -124,20 +133,27 @@ def safety_messages_page(
     shows the newest 100); a wrong date or page is said beside its field."""
     errors: dict[str, str] = {}
     start = end = None
-    try:
-        start = parse_day_or_timestamp(since, where="since")
-    except InvalidInput:
-        errors["since"] = f"“{since}” is not a date: give a day such as 2012-03-14"
-    try:
-        end = parse_day_or_timestamp(until, where="until", end=True)
-    except InvalidInput:
-        errors["until"] = f"“{until}” is not a date: give a day such as 2012-03-14"
-    if start is not None and end is not None and start > end:
-        errors["until"] = f"“{until}” is before “{since}”: the end of a range comes after its start"
-        start = end = None
-    number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else None
-    if number is None:
-        errors["page"] = f"“{page}” is not a page number (1 or more)"
+    with i18n.speaking(language_of(request, user)):  # each problem in the person's language
+        try:
+            start = parse_day_or_timestamp(since, where="since")
+        except InvalidInput:
+            errors["since"] = _("“{value}” is not a date: give a day such as {example}").format(
+                value=since, example="2012-03-14"
+            )
+        try:
+            end = parse_day_or_timestamp(until, where="until", end=True)
+        except InvalidInput:
+            errors["until"] = _("“{value}” is not a date: give a day such as {example}").format(
+                value=until, example="2012-03-14"
+            )
+        if start is not None and end is not None and start > end:
+            errors["until"] = _("“{end}” is before “{start}”: the end of a range comes after its start").format(
+                end=until, start=since
+            )
+            start = end = None
+        number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else None
+        if number is None:
+            errors["page"] = _("“{value}” is not a page number (1 or more)").format(value=page)
     listed = list_ais_reports(
         node_of(request),
         user.actor,
@@ -211,24 +227,31 @@ class IncidentQuery:
     page: str = "1"
 
     def parsed(self) -> tuple[IncidentFilter, int, dict[str, str]]:
-        """The filter, the page number and every problem with what was typed (field -> plain words)."""
+        """The filter, the page number and every problem with what was typed (field -> plain words, in the
+        language being spoken: the caller sets it)."""
         errors: dict[str, str] = {}
         start = end = None
         try:
             start = parse_day_or_timestamp(self.since, where="since")
         except InvalidInput:
-            errors["since"] = f"“{self.since}” is not a date: give a day such as 2022-05-20"
+            errors["since"] = _("“{value}” is not a date: give a day such as {example}").format(
+                value=self.since, example="2022-05-20"
+            )
         try:
             end = parse_day_or_timestamp(self.until, where="until", end=True)
         except InvalidInput:
-            errors["until"] = f"“{self.until}” is not a date: give a day such as 2022-06-21"
+            errors["until"] = _("“{value}” is not a date: give a day such as {example}").format(
+                value=self.until, example="2022-06-21"
+            )
         if start is not None and end is not None and start > end:
-            errors["until"] = f"“{self.until}” is before “{self.since}”: the end of a range comes after its start"
+            errors["until"] = _("“{end}” is before “{start}”: the end of a range comes after its start").format(
+                end=self.until, start=self.since
+            )
         if self.category and self.category not in CATEGORIES:
-            errors["category"] = f"“{self.category}” is not a category: pick one from the list"
+            errors["category"] = _("“{value}” is not a category: pick one from the list").format(value=self.category)
         number = int(self.page) if self.page.isdigit() and 0 < int(self.page) < 10**6 else None
         if number is None:
-            errors["page"] = f"“{self.page}” is not a page number (1 or more)"
+            errors["page"] = _("“{value}” is not a page number (1 or more)").format(value=self.page)
         filters = IncidentFilter(
             since=None if "since" in errors else start,
             until=None if "until" in errors else end,
@@ -275,7 +298,8 @@ def _incidents_page(
 ) -> Response:
     node = node_of(request)
     query = query or IncidentQuery()
-    filters, number, filter_errors = query.parsed()
+    with i18n.speaking(language_of(request, user)):
+        filters, number, filter_errors = query.parsed()
     with node.db.read() as session:
         listing = page_of_incidents(
             session, node=node, actor=user.actor, filters=filters, page=number, per_page=PER_PAGE
@@ -319,10 +343,14 @@ def _number(value: str, field_name: str, low: float, high: float, errors: dict[s
     try:
         number = float(value)
     except ValueError:
-        errors[field_name] = f"“{value}” is not a number: give degrees as a decimal, between {low:g} and {high:g}"
+        errors[field_name] = _("“{value}” is not a number: give degrees as a decimal, between {low} and {high}").format(
+            value=value, low=f"{low:g}", high=f"{high:g}"
+        )
         return 0.0
     if not low <= number <= high:
-        errors[field_name] = f"{value} is outside {low:g} to {high:g} degrees"
+        errors[field_name] = _("{value} is outside {low} to {high} degrees").format(
+            value=value, low=f"{low:g}", high=f"{high:g}"
+        )
     return number
 
 
@@ -362,12 +390,15 @@ def incidents_create(
     }
     errors: dict[str, str] = {}
     when = None
-    try:
-        when = parse_form_time(occurred_at, where="occurred_at")
-    except InvalidInput:
-        errors["occurred_at"] = f"“{occurred_at}” is not a date and time: pick a day and a time (UTC)"
-    lat = _number(latitude, "latitude", -90, 90, errors)
-    lon = _number(longitude, "longitude", -180, 180, errors)
+    with i18n.speaking(language_of(request, user)):  # each problem in the person's language
+        try:
+            when = parse_form_time(occurred_at, where="occurred_at")
+        except InvalidInput:
+            errors["occurred_at"] = _("“{value}” is not a date and time: pick a day and a time (UTC)").format(
+                value=occurred_at
+            )
+        lat = _number(latitude, "latitude", -90, 90, errors)
+        lon = _number(longitude, "longitude", -180, 180, errors)
     data = IncidentInput(
         name=name,
         category=category,
@@ -465,7 +496,9 @@ async def areas_upload(
         try:
             document = json.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"{file.filename or 'upload'}: not GeoJSON ({exc})") from None
+            with i18n.speaking(language_of(request, user)):
+                said = _("{file}: not GeoJSON ({problem})").format(file=file.filename or "upload", problem=exc)
+            raise InvalidInput(said) from None
         areas = parse_area_geojson(document, where=file.filename or "upload", name=name.strip() or None)
         handling = marking.handling(user.actor)
         with node.db.write() as session:

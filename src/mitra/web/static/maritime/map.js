@@ -17,6 +17,17 @@
   // The page's language as the locale dates and numbers read in (British English for "en": "14 Mar 2012").
   var LOCALE = ({ en: "en-GB", ms: "ms-MY", hi: "hi-IN" })[document.documentElement.lang || "en"] ||
     document.documentElement.lang || "en-GB";
+  // The page's words in its language: the template renders them, translated, as JSON (#map-words); the English
+  // text is the key, so a word the catalogue lacks is said in English. "{name}" marks a value put in.
+  var WORDS = (function () {
+    var node = document.getElementById("map-words");
+    try { return node ? JSON.parse(node.textContent) : {}; } catch (error) { return {}; }
+  }());
+  function t(key, values) {
+    var said = WORDS[key] || key;
+    Object.keys(values || {}).forEach(function (name) { said = said.split("{" + name + "}").join(String(values[name])); });
+    return said;
+  }
   // Clusters of one kind each (their colour the kind's); single markers from zoom 10 on.
   function cluster(kind) {
     if (typeof L.markerClusterGroup !== "function") { return L.layerGroup(); }
@@ -53,16 +64,15 @@
     return key ? key.innerHTML : "";
   }
   var SHAPES = { stations: shapeOf("stations"), sar: shapeOf("sar"), aids: shapeOf("aids"), virtualAid: shapeOf("virtual") };
-  var overlays = {
-    "Areas of interest": layers.areas,
-    "Incidents": layers.incidents,
-    "Events": layers.events,
-    "Vessels": layers.vessels,
-    "Track": layers.track
-  };
-  overlays['<span class="layer-key">' + SHAPES.stations + "</span> Base stations"] = layers.stations;
-  overlays['<span class="layer-key">' + SHAPES.sar + "</span> SAR aircraft"] = layers.sar;
-  overlays['<span class="layer-key">' + SHAPES.aids + "</span> Aids to navigation"] = layers.aids;
+  var overlays = {};
+  overlays[t("Areas of interest")] = layers.areas;
+  overlays[t("Incidents")] = layers.incidents;
+  overlays[t("Events")] = layers.events;
+  overlays[t("Vessels")] = layers.vessels;
+  overlays[t("Track")] = layers.track;
+  overlays['<span class="layer-key">' + SHAPES.stations + "</span> " + t("Base stations")] = layers.stations;
+  overlays['<span class="layer-key">' + SHAPES.sar + "</span> " + t("SAR aircraft")] = layers.sar;
+  overlays['<span class="layer-key">' + SHAPES.aids + "</span> " + t("Aids to navigation")] = layers.aids;
   L.control.layers(null, overlays).addTo(map);
   var aisStatus = document.getElementById("ais-status");
   var safety = document.getElementById("safety-messages");
@@ -81,8 +91,8 @@
   var MINUTE = new Intl.DateTimeFormat(LOCALE, {
     day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC", hour12: false
   });
-  function when(value) { return value ? TIME.format(new Date(value)) + " UTC" : "time unknown"; }
-  function minute(value) { return value ? MINUTE.format(new Date(value)) + " UTC" : "time unknown"; }
+  function when(value) { return value ? TIME.format(new Date(value)) + " UTC" : t("time unknown"); }
+  function minute(value) { return value ? MINUTE.format(new Date(value)) + " UTC" : t("time unknown"); }
   // A source that gives only the day (NGA ASAM) is stored at midnight: say the day, not a made-up time.
   function occurred(value) { return value && /T00:00:00(\.0+)?Z$/.test(value) ? day(value) : when(value); }
   function day(value) { return value ? DAY.format(new Date(value)) : "—"; }
@@ -100,7 +110,7 @@
     return "";
   }
   function num(value, digits) {
-    if (value === null || value === undefined) { return "not available"; }
+    if (value === null || value === undefined) { return t("not available"); }
     return Number(value).toLocaleString(LOCALE, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
   function words(name) { var t = String(name || "").replace(/_/g, " "); return t.charAt(0).toUpperCase() + t.slice(1); }
@@ -108,7 +118,7 @@
     return Math.abs(lat).toFixed(4) + "° " + (lat < 0 ? "S" : "N") + ", " + Math.abs(lon).toFixed(4) + "° " +
       (lon < 0 ? "W" : "E");
   }
-  function count(n, one, many) { return n.toLocaleString(LOCALE) + " " + (n === 1 ? one : many); }
+  function count(n, one, many) { return t(n === 1 ? one : many, { n: n.toLocaleString(LOCALE) }); }
   function row(label, value) { return "<br>" + text(label) + ": " + text(value); }
 
   // A sender on its layer: a focusable marker (Enter opens the popup), its shape, a label read aloud.
@@ -134,54 +144,54 @@
     marker.addTo(layers[kind]);
   }
   function timeRows(item) {
-    return row("last report", when(item.at)) + (item.at ? row("time from", item.time_basis) : "") +
-      row("reports in the window", item.reports.toLocaleString(LOCALE));
+    return row(t("last report"), when(item.at)) + (item.at ? row(t("time from"), item.time_basis) : "") +
+      row(t("reports in the window"), item.reports.toLocaleString(LOCALE));
   }
   function drawStations(list) {
     list.items.forEach(function (s) {
       if (s.lat === null || s.lon === null) { return; }
-      var label = "Base station MMSI " + mmsi(s.mmsi) + (s.name ? " " + s.name : "") + ", " + when(s.at);
+      var label = t("Base station") + " MMSI " + mmsi(s.mmsi) + (s.name ? " " + s.name : "") + ", " + when(s.at);
       senderMarker("stations", s, SHAPES.stations, label,
-        "<strong>Base station</strong> MMSI " + text(mmsi(s.mmsi)) + (s.name ? "<br>" + text(s.name) : "") +
-        row("position", position(s.lat, s.lon)) + timeRows(s) +
-        row("station clock", s.station_time ? when(s.station_time) : "not available") +
-        row("position fixing", s.epfd) + (s.msg_type === 11 ? "<br>(a UTC/date response)" : ""));
+        "<strong>" + t("Base station") + "</strong> MMSI " + text(mmsi(s.mmsi)) + (s.name ? "<br>" + text(s.name) : "") +
+        row(t("position"), position(s.lat, s.lon)) + timeRows(s) +
+        row(t("station clock"), s.station_time ? when(s.station_time) : t("not available")) +
+        row(t("position fixing"), s.epfd) + (s.msg_type === 11 ? "<br>" + t("(a UTC/date response)") : ""));
     });
   }
   function drawSar(list) {
     list.items.forEach(function (a) {
       if (a.lat === null || a.lon === null) { return; }
-      var label = "SAR aircraft MMSI " + mmsi(a.mmsi) + (a.name ? " " + a.name : "") + ", " + when(a.at);
-      var altitude = a.altitude_m === null ? "not available" :
-        (a.altitude_capped ? a.altitude_m + " m or more" : a.altitude_m.toLocaleString(LOCALE) + " m");
-      var speed = a.speed_kn === null ? "not available" : (a.speed_capped ? a.speed_kn + " kn or more" : a.speed_kn + " kn");
+      var label = t("SAR aircraft") + " MMSI " + mmsi(a.mmsi) + (a.name ? " " + a.name : "") + ", " + when(a.at);
+      var altitude = a.altitude_m === null ? t("not available") :
+        (a.altitude_capped ? a.altitude_m + " " + t("m or more") : a.altitude_m.toLocaleString(LOCALE) + " m");
+      var speed = a.speed_kn === null ? t("not available") : (a.speed_capped ? a.speed_kn + " " + t("kn or more") : a.speed_kn + " kn");
       senderMarker("sar", a, SHAPES.sar, label,
-        "<strong>SAR aircraft</strong> MMSI " + text(mmsi(a.mmsi)) + (a.name ? "<br>" + text(a.name) : "") +
-        row("position", position(a.lat, a.lon)) + row("altitude", altitude) + row("speed", speed) +
-        row("course", a.course === null ? "not available" : a.course.toFixed(1) + "°") + timeRows(a), a.course);
+        "<strong>" + t("SAR aircraft") + "</strong> MMSI " + text(mmsi(a.mmsi)) + (a.name ? "<br>" + text(a.name) : "") +
+        row(t("position"), position(a.lat, a.lon)) + row(t("altitude"), altitude) + row(t("speed"), speed) +
+        row(t("course"), a.course === null ? t("not available") : a.course.toFixed(1) + "°") + timeRows(a), a.course);
     });
   }
   function drawAids(list) {
     list.items.forEach(function (n) {
       if (n.lat === null || n.lon === null) { return; }
-      var name = n.name || "name not given";
-      var state = n.off_position === null ? "not said" : (n.off_position ? "OFF POSITION" : "on position");
-      var label = "Aid to navigation " + name + ", " + n.aid_type_name + (n.virtual ? ", virtual" : "") +
-        (n.off_position ? ", off position" : "");
+      var name = n.name || t("name not given");
+      var state = n.off_position === null ? t("not said") : (n.off_position ? t("OFF POSITION") : t("on position"));
+      var label = t("Aid to navigation") + " " + name + ", " + n.aid_type_name + (n.virtual ? ", " + t("virtual") : "") +
+        (n.off_position ? ", " + t("off position") : "");
       senderMarker("aids", n, n.virtual ? SHAPES.virtualAid : SHAPES.aids, label,
-        "<strong>" + text(name) + "</strong><br>Aid to navigation, " + text(n.aid_type_name) +
-        (n.virtual ? " (virtual: no physical mark)" : "") + row("MMSI", mmsi(n.mmsi)) +
-        row("position", position(n.lat, n.lon)) + row("charted position", state) + timeRows(n));
+        "<strong>" + text(name) + "</strong><br>" + t("Aid to navigation") + ", " + text(n.aid_type_name) +
+        (n.virtual ? " " + t("(virtual: no physical mark)") : "") + row("MMSI", mmsi(n.mmsi)) +
+        row(t("position"), position(n.lat, n.lon)) + row(t("charted position"), state) + timeRows(n));
     });
   }
   function located(list) { return list.items.filter(function (i) { return i.lat !== null && i.lon !== null; }).length; }
   function describe(list, one, many) {
     var drawn = located(list);
     var said = count(list.total, one, many);
-    if (list.truncated) { said += " (first " + list.items.length.toLocaleString(LOCALE) + " by MMSI drawn)"; }
-    if (drawn < list.items.length) { said += ", " + (list.items.length - drawn).toLocaleString(LOCALE) + " without a position not drawn"; }
+    if (list.truncated) { said += " " + t("(first {n} by MMSI drawn)", { n: list.items.length.toLocaleString(LOCALE) }); }
+    if (drawn < list.items.length) { said += ", " + t("{n} without a position not drawn", { n: (list.items.length - drawn).toLocaleString(LOCALE) }); }
     if (list.unknown_time_held && !list.unknown_time_listed) {
-      said += ", " + list.unknown_time_held.toLocaleString(LOCALE) + " reports of unknown time not in this window";
+      said += ", " + t("{n} reports of unknown time not in this window", { n: list.unknown_time_held.toLocaleString(LOCALE) });
     }
     return said;
   }
@@ -191,15 +201,15 @@
     var summary = document.getElementById("safety-status");
     body.textContent = "";
     if (!shown) {
-      summary.textContent = "Safety messages are pillar measurements: not available to you.";
+      summary.textContent = t("Safety messages are pillar measurements: not available to you.");
       return;
     }
     list.items.forEach(function (m) {
       var tr = document.createElement("tr");
       [when(m.at), mmsi(m.mmsi) + (m.sender_name ? " " + m.sender_name : ""),
-       m.addressed ? (m.dest_mmsi === null ? "addressee not given" : mmsi(m.dest_mmsi) + (m.dest_name ? " " + m.dest_name : "")) :
-         "all stations (broadcast)",
-       m.text || "(no text)"].forEach(function (value, index) {
+       m.addressed ? (m.dest_mmsi === null ? t("addressee not given") : mmsi(m.dest_mmsi) + (m.dest_name ? " " + m.dest_name : "")) :
+         t("all stations (broadcast)"),
+       m.text || t("(no text)")].forEach(function (value, index) {
         var td = document.createElement("td");
         td.textContent = value;
         if (index === 0 && !m.at) { td.className = "unknown"; }
@@ -212,15 +222,15 @@
       var empty = document.createElement("tr");
       var cell = document.createElement("td");
       cell.colSpan = 4;
-      cell.textContent = "No safety messages in this window.";
+      cell.textContent = t("No safety messages in this window.");
       empty.appendChild(cell);
       body.appendChild(empty);
     }
-    var words = "Newest first: shown " + list.items.length.toLocaleString(LOCALE) + " of " + list.total.toLocaleString(LOCALE) + ".";
+    var words = t("Newest first: shown {shown} of {total}.", { shown: list.items.length.toLocaleString(LOCALE), total: list.total.toLocaleString(LOCALE) });
     if (list.unknown_time_held) {
       words += list.unknown_time_listed ?
-        " " + count(list.unknown_time_held, "message", "messages") + " of unknown time listed last." :
-        " " + count(list.unknown_time_held, "message", "messages") + " of unknown time not in this window.";
+        " " + count(list.unknown_time_held, "{n} message of unknown time listed last.", "{n} messages of unknown time listed last.") :
+        " " + count(list.unknown_time_held, "{n} message of unknown time not in this window.", "{n} messages of unknown time not in this window.");
     }
     summary.textContent = words;
     var all = document.getElementById("safety-all");
@@ -289,59 +299,59 @@
       .map(function (r) { return "<dt>" + text(r[0]) + "</dt><dd>" + (r[2] ? r[1] : text(r[1])) + "</dd>"; }).join("") + "</dl>";
   }
   function identityTable(history) {
-    if (!history.length) { return "<p>No static report (name, call sign, IMO) heard from it in this window.</p>"; }
+    if (!history.length) { return "<p>" + t("No static report (name, call sign, IMO) heard from it in this window.") + "</p>"; }
     return '<ol class="panel-list identity-history">' + history.map(function (h) {
-      var parts = [h.name || "name not given", h.callsign ? "call sign " + h.callsign : "", h.imo ? "IMO " + h.imo : "",
+      var parts = [h.name || t("name not given"), h.callsign ? t("call sign {sign}", { sign: h.callsign }) : "", h.imo ? "IMO " + h.imo : "",
         h.ship_type_name || ""].filter(Boolean);
-      var heard = h.first_seen === h.last_seen ? "heard " + minute(h.first_seen) :
-        "heard " + minute(h.first_seen) + " to " + minute(h.last_seen);
+      var heard = h.first_seen === h.last_seen ? t("heard {time}", { time: minute(h.first_seen) }) :
+        t("heard {start} to {end}", { start: minute(h.first_seen), end: minute(h.last_seen) });
       return "<li><strong>" + text(parts[0]) + "</strong>" + (parts.length > 1 ? " · " + text(parts.slice(1).join(" · ")) : "") +
-        "<br><small>" + text(heard) + " (" + num(h.reports) + (h.reports === 1 ? " report" : " reports") + ")</small></li>";
+        "<br><small>" + text(heard) + " (" + num(h.reports) + " " + (h.reports === 1 ? t("report") : t("reports")) + ")</small></li>";
     }).join("") + "</ol>";
   }
   function eventList(events) {
-    if (!events.length) { return "<p>No detected event of this vessel in the window.</p>"; }
+    if (!events.length) { return "<p>" + t("No detected event of this vessel in the window.") + "</p>"; }
     return "<ul class=\"panel-list\">" + events.map(function (e) {
       return "<li>" + link("/objects/" + encodeURIComponent(e.id), words(e.event_type)) + ": " + text(minute(e.start)) +
-        " – " + (e.end ? text(minute(e.end)) : "still open") + ' <button type="button" class="link-button" data-lat="' +
-        Number(e.lat) + '" data-lon="' + Number(e.lon) + '">show on map</button></li>';
+        " – " + (e.end ? text(minute(e.end)) : t("still open")) + ' <button type="button" class="link-button" data-lat="' +
+        Number(e.lat) + '" data-lon="' + Number(e.lon) + '">' + text(t("show on map")) + '</button></li>';
     }).join("") + "</ul>";
   }
   function incidentList(body) {
     if (!body.nearby_incidents.length) {
-      return "<p>No incident report within " + num(body.nearby_km) + " km of its last position, nor one naming it.</p>";
+      return "<p>" + text(t("No incident report within {km} km of its last position, nor one naming it.", { km: num(body.nearby_km) })) + "</p>";
     }
     var said = body.nearby_total > body.nearby_incidents.length ?
-      "<p>Showing the nearest " + num(body.nearby_incidents.length) + " of " + num(body.nearby_total) + ".</p>" : "";
+      "<p>" + text(t("Showing the nearest {shown} of {total}.", { shown: num(body.nearby_incidents.length), total: num(body.nearby_total) })) + "</p>" : "";
     return said + "<ul class=\"panel-list\">" + body.nearby_incidents.map(function (i) {
       return "<li>" + link("/maritime/incidents/" + encodeURIComponent(i.id), i.name) + "<br><small>" + text(day(i.occurred_at)) +
-        (i.km === null ? "" : ", " + num(i.km, 1) + " km away") + (i.names_vessel ? ", names this vessel" : "") + "</small></li>";
+        (i.km === null ? "" : ", " + t("{km} km away", { km: num(i.km, 1) })) + (i.names_vessel ? ", " + t("names this vessel") : "") + "</small></li>";
     }).join("") + "</ul>";
   }
   function describeVessel(body) {
     var fix = body.last_fix;
     var fixRows = fix ? [
-      ["Last fix", text(when(fix.at)) + "<br><small>" + text(age(fix.at)) +
-        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/ ago$/, "")) + " before the picture's time" : "") + "</small>", true],
-      ["Position", position(fix.lat, fix.lon)],
-      ["Speed", fix.sog === null ? "not available" : num(fix.sog, 1) + " kn"],
-      ["Course", fix.cog === null ? "not available" : num(fix.cog, 1) + "°"],
-      ["Heading", fix.heading === null ? "not available" : fix.heading + "°"],
-      ["Navigational status", fix.status_name || "not given"]
-    ] : [["Last fix", "no position in this window"]];
+      [t("Last fix"), text(when(fix.at)) + "<br><small>" + text(age(fix.at)) +
+        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/ ago$/, "")) + " " + t("before the picture's time") : "") + "</small>", true],
+      [t("Position"), position(fix.lat, fix.lon)],
+      [t("Speed"), fix.sog === null ? t("not available") : num(fix.sog, 1) + " kn"],
+      [t("Course"), fix.cog === null ? t("not available") : num(fix.cog, 1) + "°"],
+      [t("Heading"), fix.heading === null ? t("not available") : fix.heading + "°"],
+      [t("Navigational status"), fix.status_name || t("not given")]
+    ] : [[t("Last fix"), t("no position in this window")]];
     return dl([
       ["MMSI", mmsi(body.mmsi)],
-      ["Name", body.name || "not given"],
-      ["Call sign", body.callsign],
-      ["IMO number", body.imo],
-      ["Type", body.ship_type_name]
+      [t("Name"), body.name || t("not given")],
+      [t("Call sign"), body.callsign],
+      [t("IMO number"), body.imo],
+      [t("Type"), body.ship_type_name]
     ].concat(fixRows).concat([
-      ["Destination", body.destination ? text(body.destination) + "<br><small>as given " + text(minute(body.destination_at)) + "</small>" : "not given", true],
-      ["Positions in the window", num(body.positions)]
+      [t("Destination"), body.destination ? text(body.destination) + "<br><small>" + text(t("as given {time}", { time: minute(body.destination_at) })) + "</small>" : t("not given"), true],
+      [t("Positions in the window"), num(body.positions)]
     ])) +
-      "<h3>Identity history (oldest first)</h3>" + identityTable(body.identities) +
-      "<h3>Detected events (" + num(body.events.length) + ")</h3>" + eventList(body.events) +
-      "<h3>Incidents nearby</h3>" + incidentList(body);
+      "<h3>" + t("Identity history (oldest first)") + "</h3>" + identityTable(body.identities) +
+      "<h3>" + text(t("Detected events ({n})", { n: num(body.events.length) })) + "</h3>" + eventList(body.events) +
+      "<h3>" + t("Incidents nearby") + "</h3>" + incidentList(body);
   }
   function closePanel() {
     if (panel.hidden) { return; }
@@ -358,7 +368,7 @@
     panel.hidden = false;
     map.invalidateSize();
     panelTitle.textContent = vesselName(v);
-    panelBody.innerHTML = "<p>loading…</p>";
+    panelBody.innerHTML = "<p>" + t("loading…") + "</p>";
     replay.hidden = true;
     el.dataset.panel = "loading";
     var params = new URLSearchParams(query());
@@ -370,7 +380,7 @@
       panelBody.innerHTML = describeVessel(body);
       el.dataset.panel = "open";
     }).catch(function (error) {
-      panelBody.innerHTML = "<p class=\"error\">Could not load this vessel: " + text(error.message) + "</p>";
+      panelBody.innerHTML = "<p class=\"error\">" + text(t("Could not load this vessel: {error}", { error: error.message })) + "</p>";
       el.dataset.panel = "error";
     });
     showTrack(v, params);
@@ -467,19 +477,19 @@
     return marker;
   }
   function incidentPopup(i) {
-    return "<strong>" + text(i.name) + "</strong><br>" + text(words(i.category)) + (i.attempted ? " (attempted)" : "") +
-      " · " + (i.severity ? text(i.severity) : "not graded") + "<br>" + text(occurred(i.occurred_at)) +
-      (i.area ? "<br>" + text(i.area) : "") + (i.vessel_name ? "<br>Vessel: " + text(i.vessel_name) : "") +
+    return "<strong>" + text(i.name) + "</strong><br>" + text(words(i.category)) + (i.attempted ? " " + t("(attempted)") : "") +
+      " · " + (i.severity ? text(i.severity) : t("not graded")) + "<br>" + text(occurred(i.occurred_at)) +
+      (i.area ? "<br>" + text(i.area) : "") + (i.vessel_name ? "<br>" + text(t("Vessel: {name}", { name: i.vessel_name })) : "") +
       "<br>TLP:" + text(String(i.tlp).toUpperCase()) +
-      "<br>" + link("/maritime/incidents/" + encodeURIComponent(i.id), "Open the incident");
+      "<br>" + link("/maritime/incidents/" + encodeURIComponent(i.id), t("Open the incident"));
   }
   function eventPopup(e) {
     var v = vesselMarkers[e.mmsi];
     return "<strong>" + text(words(e.event_type)) + "</strong><br>MMSI " + text(mmsi(e.mmsi)) +
-      (v && v.name ? " " + text(v.name) : "") + "<br>" + text(minute(e.start)) + " – " + (e.end ? text(minute(e.end)) : "still open") +
+      (v && v.name ? " " + text(v.name) : "") + "<br>" + text(minute(e.start)) + " – " + (e.end ? text(minute(e.end)) : t("still open")) +
       "<br>" + text(words(e.status)) + " · TLP:" + text(String(e.tlp).toUpperCase()) +
-      "<br>" + link("/objects/" + encodeURIComponent(e.id), "Open the event") +
-      (v ? ' · <button type="button" class="link-button open-vessel" data-mmsi="' + Number(e.mmsi) + '">Open the vessel</button>' : "");
+      "<br>" + link("/objects/" + encodeURIComponent(e.id), t("Open the event")) +
+      (v ? ' · <button type="button" class="link-button open-vessel" data-mmsi="' + Number(e.mmsi) + '">' + text(t("Open the vessel")) + '</button>' : "");
   }
   map.on("popupopen", function (event) {
     var node = event.popup.getElement();
@@ -495,7 +505,7 @@
 
   function shownOf(shown, total, one, many, rest) {
     if (shown >= total) { return ""; }
-    return "<p>Showing " + num(shown) + " of " + num(total) + " " + (total === 1 ? one : many) + " (the newest). " + rest + "</p>";
+    return "<p>" + text(t(total === 1 ? one : many, { shown: num(shown), total: num(total) })) + " " + rest + "</p>";
   }
   function listLink() {
     var params = new URLSearchParams();
@@ -511,8 +521,8 @@
     var asOf = document.getElementById("picture-as-of");
     if (asOf) {
       asOf.textContent = body.as_of ?
-        "Picture as of " + minute(body.as_of) + " — " + body.as_of_basis + " (" + age(body.as_of) + ")" :
-        "No position, event or incident in this window: the picture has no time.";
+        t("Picture as of {time} — {basis} ({age})", { time: minute(body.as_of), basis: body.as_of_basis, age: age(body.as_of) }) :
+        t("No position, event or incident in this window: the picture has no time.");
     }
     L.geoJSON(body.areas, {
       style: { color: "#008060", weight: 1.5, fillOpacity: 0.12, className: "area-shape" },
@@ -522,9 +532,9 @@
     var names = document.getElementById("vessel-names");
     var options = [];
     var vesselList = body.vessels.map(function (v) {
-      var label = vesselName(v) + ", last fix " + minute(v.at);
+      var label = vesselName(v) + ", " + t("last fix {time}", { time: minute(v.at) });
       var marker = pointMarker("vessel", v.lat, v.lon, label);
-      marker.bindTooltip(text(vesselName(v)) + " · " + (v.sog === null ? "speed not available" : num(v.sog, 1) + " kn") + " · " + text(minute(v.at)));
+      marker.bindTooltip(text(vesselName(v)) + " · " + (v.sog === null ? t("speed not available") : num(v.sog, 1) + " kn") + " · " + text(minute(v.at)));
       marker.on("click", function () { openVessel(v, marker.getElement()); });
       vesselMarkers[v.mmsi] = { vessel: v, marker: marker };
       options.push('<option value="' + text(mmsi(v.mmsi) + (v.name ? " " + v.name : "")) + '"></option>');
@@ -533,7 +543,7 @@
     if (names) { names.innerHTML = options.join(""); }
     layers.vessels.addLayers ? layers.vessels.addLayers(vesselList) : vesselList.forEach(function (m) { m.addTo(layers.vessels); });
     var incidentList = body.incidents.map(function (i) {
-      return pointMarker("incident", i.lat, i.lon, "Incident: " + i.name + ", " + day(i.occurred_at)).bindPopup(incidentPopup(i));
+      return pointMarker("incident", i.lat, i.lon, t("Incident: {name}, {day}", { name: i.name, day: day(i.occurred_at) })).bindPopup(incidentPopup(i));
     });
     layers.incidents.addLayers ? layers.incidents.addLayers(incidentList) : incidentList.forEach(function (m) { m.addTo(layers.incidents); });
     var eventList = body.events.map(function (e) {
@@ -542,17 +552,18 @@
     });
     layers.events.addLayers ? layers.events.addLayers(eventList) : eventList.forEach(function (m) { m.addTo(layers.events); });
 
-    var narrow = "Narrow the window or the area (“Only what is in view”) to see the rest.";
-    var shownHtml = shownOf(body.vessels.length, body.vessels_total, "vessel", "vessels", narrow) +
-      shownOf(body.events.length, body.events_total, "event", "events", narrow) +
-      shownOf(body.incidents.length, body.incidents_total, "incident", "incidents",
-        narrow + " Every one is in " + link(listLink(), "the incident list") + ".");
+    var narrow = text(t("Narrow the window or the area (“Only what is in view”) to see the rest."));
+    var shownHtml = shownOf(body.vessels.length, body.vessels_total, "Showing {shown} of {total} vessel (the newest).", "Showing {shown} of {total} vessels (the newest).", narrow) +
+      shownOf(body.events.length, body.events_total, "Showing {shown} of {total} event (the newest).", "Showing {shown} of {total} events (the newest).", narrow) +
+      shownOf(body.incidents.length, body.incidents_total, "Showing {shown} of {total} incident (the newest).",
+        "Showing {shown} of {total} incidents (the newest).",
+        narrow + " " + text(t("Every one is in {list}.")).split("{list}").join(link(listLink(), t("the incident list"))));
     document.getElementById("picture-shown").innerHTML = shownHtml;
-    status.textContent = count(body.incidents_total, "incident", "incidents") + ", " + count(body.events_total, "event", "events") +
-      ", " + (body.positions_shown ? count(body.vessels_total, "vessel", "vessels") : "vessel positions not available to you") +
-      (body.box ? " in the chosen area" : "") +
-      (body.positions_untimed ? "; " + body.positions_untimed.toLocaleString(LOCALE) +
-        " positions of unknown time held, not shown (their source gave no time)" : "");
+    status.textContent = count(body.incidents_total, "{n} incident", "{n} incidents") + ", " + count(body.events_total, "{n} event", "{n} events") +
+      ", " + (body.positions_shown ? count(body.vessels_total, "{n} vessel", "{n} vessels") : t("vessel positions not available to you")) +
+      (body.box ? " " + t("in the chosen area") : "") +
+      (body.positions_untimed ? "; " + t("{n} positions of unknown time held, not shown (their source gave no time)",
+        { n: body.positions_untimed.toLocaleString(LOCALE) }) : "");
     if (!fitted) {
       fitted = true;
       var all = L.latLngBounds([]);
@@ -569,14 +580,14 @@
       drawStations(body.base_stations);
       drawSar(body.sar_aircraft);
       drawAids(body.aids_to_navigation);
-      aisStatus.textContent = "AIS: " + describe(body.base_stations, "base station", "base stations") + "; " +
-        describe(body.sar_aircraft, "SAR aircraft", "SAR aircraft") + "; " +
-        describe(body.aids_to_navigation, "aid to navigation", "aids to navigation") + ".";
+      aisStatus.textContent = "AIS: " + describe(body.base_stations, "{n} base station", "{n} base stations") + "; " +
+        describe(body.sar_aircraft, "{n} SAR aircraft", "{n} SAR aircraft") + "; " +
+        describe(body.aids_to_navigation, "{n} aid to navigation", "{n} aids to navigation") + ".";
       el.dataset.stations = String(located(body.base_stations));
       el.dataset.sar = String(located(body.sar_aircraft));
       el.dataset.aids = String(located(body.aids_to_navigation));
     } else {
-      aisStatus.textContent = "AIS base stations, SAR aircraft and aids to navigation: not available to you.";
+      aisStatus.textContent = t("AIS base stations, SAR aircraft and aids to navigation: not available to you.");
     }
     drawSafety(body.safety_messages, body.positions_shown);
   }
@@ -596,7 +607,7 @@
       }
       return false;
     });
-    if (found) { openVessel(found, finder); } else { status.textContent = "No vessel “" + finder.value + "” in this picture."; }
+    if (found) { openVessel(found, finder); } else { status.textContent = t("No vessel “{name}” in this picture.", { name: finder.value }); }
     return true;
   }
   if (finder) {
@@ -625,12 +636,12 @@
   if (boxClear && boxInput) { boxClear.addEventListener("click", function () { boxInput.value = ""; reload(); }); }
 
   function load() {
-    status.textContent = "loading…";
+    status.textContent = t("loading…");
     el.dataset.ready = "false";
     return getJSON(el.dataset.picture + "?" + query()).then(drawPicture).then(function () {
       el.dataset.ready = "true";
     }).catch(function (error) {
-      status.textContent = "could not load the picture: " + error.message;
+      status.textContent = t("could not load the picture: {error}", { error: error.message });
       el.dataset.ready = "error";
     });
   }
@@ -642,5 +653,5 @@
       reload();
     });
   }
-  drawBasemap().catch(function (error) { status.textContent = "basemap: " + error.message; }).then(load);
+  drawBasemap().catch(function (error) { status.textContent = t("basemap: {error}", { error: error.message }); }).then(load);
 }());
