@@ -192,3 +192,128 @@ def test_what_a_page_says_after_an_act_and_beside_a_wrong_field_is_in_the_chosen
     assert done.status_code == 200
     assert "Dibatalkan. Rakan kongsi yang menyimpannya melaksanakan pembatalan" in done.text
     assert "Partners that hold it" not in done.text
+
+
+# The second batch: the maritime, defence and economy pillars, the inbox and the person's own settings.
+PAGES_OF_THE_SECOND_BATCH: dict[str, dict[str, dict[str, str]]] = {
+    "/maritime/": {
+        "ms": {
+            "Shared maritime picture": "Gambaran maritim dikongsi",
+            "Find a vessel (name or MMSI)": "Cari kapal (nama atau MMSI)",
+        },
+        "hi": {"Shared maritime picture": "साझा समुद्री चित्र", "Find a vessel (name or MMSI)": "पोत खोजें (नाम या MMSI)"},
+    },
+    "/maritime/incidents": {
+        "ms": {"Report an incident": "Laporkan insiden", ">Severity<": ">Keterukan<"}
+        | {"Latitude (degrees, south negative)": "Latitud (darjah, selatan negatif)"},
+        "hi": {"Report an incident": "घटना की रिपोर्ट करें", ">Severity<": ">गंभीरता<"}
+        | {"Latitude (degrees, south negative)": "अक्षांश (डिग्री, दक्षिण ऋणात्मक)"},
+    },
+    "/defence/": {
+        "ms": {"Exercise calendar": "Kalendar latihan", "Search organisations": "Cari organisasi"},
+        "hi": {"Exercise calendar": "अभ्यास कैलेंडर", "Search organisations": "संगठन खोजें"},
+    },
+    "/defence/transfers": {
+        "ms": {
+            "Weapon type": "Jenis senjata",
+            ">Recipient<": ">Penerima<",
+            "Year of order, oldest first": "Tahun pesanan",
+        },
+        "hi": {
+            "Weapon type": "हथियार का प्रकार",
+            ">Recipient<": ">प्राप्तकर्ता<",
+            "Year of order, oldest first": "ऑर्डर वर्ष",
+        },
+    },
+    "/economy/": {
+        "ms": {
+            "<h1>India–Malaysia trade<": "<h1>Perdagangan India–Malaysia<",
+            "Trade over time": "Perdagangan dari semasa",
+        },
+        "hi": {"<h1>India–Malaysia trade<": "<h1>भारत–मलेशिया व्यापार<", "Trade over time": "समय के साथ व्यापार"},
+    },
+    "/inbox": {
+        "ms": {"Choose what you are told": "Pilih apa yang dimaklumkan", "Read and unread": "Dibaca dan belum dibaca"},
+        "hi": {"Choose what you are told": "चुनें कि आपको किसकी सूचना मिले", "Read and unread": "पढ़े और अनपढ़े"},
+    },
+    "/inbox/settings": {
+        "ms": {"E-mail address for notices": "Alamat e-mel untuk notis", ">Kind of notice<": ">Jenis notis<"}
+        | {"Received from a partner: by e-mail": "Diterima daripada rakan kongsi: melalui e-mel"},
+        "hi": {"E-mail address for notices": "सूचनाओं के लिए ई-मेल पता", ">Kind of notice<": ">सूचना का प्रकार<"}
+        | {"Received from a partner: by e-mail": "साझेदार से प्राप्त: ई-मेल से"},
+    },
+    "/account": {  # the header's roles too: one word each
+        "ms": {"Your settings": "Tetapan anda", "· admin, analyst<": "· pentadbir, penganalisis<"},
+        "hi": {"Your settings": "आपकी सेटिंग्स", "· admin, analyst<": "· व्यवस्थापक, विश्लेषक<"},
+    },
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_each_page_of_the_second_batch_speaks_the_chosen_language_and_no_english_is_left_of_its_words(
+    client: TestClient, web_node: Node, language: str
+) -> None:
+    person = add_person(web_node, "polyglot", {Role.ANALYST, Role.ADMIN}, agency="NSCS")
+    csrf = log_in(client, person)
+    english = {path: client.get(path).text for path in PAGES_OF_THE_SECOND_BATCH}
+    for path, words in PAGES_OF_THE_SECOND_BATCH.items():  # the words are the page's, in English, before the choice
+        assert all(word in english[path] for word in words[language]), (path, english[path][:300])
+    saved = client.post("/account", data={"language": language, "csrf_token": csrf})
+    assert {"ms": "Disimpan.", "hi": "सहेजा गया।"}[language] in saved.text  # said in the language just chosen
+    for path, words in PAGES_OF_THE_SECOND_BATCH.items():
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.text[:300])
+        left = [word for word in words[language] if word in page.text]
+        missing = [said for said in words[language].values() if said not in page.text]
+        assert not left, f"{path} in {language} still says {left}"
+        assert not missing, f"{path} in {language} does not say {missing}"
+
+
+def test_the_maritime_maps_words_reach_it_translated_and_a_wrong_filter_is_said_in_the_chosen_language(
+    client: TestClient, web_node: Node
+) -> None:
+    import json
+    import re
+
+    person = add_person(web_node, "pelaut", {Role.ANALYST}, agency="MMEA")
+    csrf = log_in(client, person)
+    client.post("/account", data={"language": "ms", "csrf_token": csrf})
+    page = client.get("/maritime/").text
+    blob = re.search(r'<script type="application/json" id="map-words">(.*?)</script>', page, re.S)
+    assert blob is not None
+    words = json.loads(blob.group(1))
+    assert words["Picture as of {time} — {basis} ({age})"] == "Gambaran setakat {time} — {basis} ({age})"
+    assert words["Last fix"] == "Kedudukan terakhir"
+    assert all(said for said in words.values())
+    wrong = client.get("/maritime/incidents?since=semalam")
+    assert wrong.status_code == 422
+    assert "“semalam” bukan tarikh: berikan hari seperti 2022-05-20" in wrong.text
+    assert "is not a date" not in wrong.text
+    missing = client.get("/maritime/incidents/incident--00000000-0000-4000-8000-000000000000")
+    assert "<h1>Tidak dijumpai</h1>" in missing.text  # the error page's title in the person's language
+
+
+def test_a_notice_email_is_worded_in_its_recipients_language(web_node: Node) -> None:
+    from sqlalchemy import select
+
+    from mitra.core.identity import User
+    from mitra.core.notices import Notice, post
+    from mitra.notify.compose import compose
+
+    add_person(web_node, "penerima", {Role.ANALYST}, agency="NSCS")
+    add_person(web_node, "recipient", {Role.ANALYST}, agency="NSCS")
+    with web_node.db.write() as session:
+        user = session.scalar(select(User).where(User.username == "penerima"))
+        assert user is not None
+        user.language = "ms"
+        post(session, kind="overdue", recipients=["penerima", "recipient"], object_id=None, subject="C-1", link="/x")
+    with web_node.db.read() as session:
+        said = {
+            n.username: composed.text
+            for n in session.scalars(select(Notice))
+            if (composed := compose(session, web_node.store, n, link_base="https://mitra.example")) is not None
+        }
+    assert "Peti masuk anda: https://mitra.example/inbox" in said["penerima"]
+    assert "Bukanya: https://mitra.example/x" in said["penerima"]
+    assert "Your inbox" not in said["penerima"]
+    assert "Your inbox: https://mitra.example/inbox" in said["recipient"]  # no language chosen: English
