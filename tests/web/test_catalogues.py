@@ -16,6 +16,7 @@ from mitra.policy import Role
 from mitra.web import i18n
 from mitra.web.formatting import LANGUAGES
 from tests.conftest import Person, add_person
+from tests.support.browser import needs_chromium
 from tests.support.web import bearer, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -317,3 +318,45 @@ def test_a_notice_email_is_worded_in_its_recipients_language(web_node: Node) -> 
     assert "Bukanya: https://mitra.example/x" in said["penerima"]
     assert "Your inbox" not in said["penerima"]
     assert "Your inbox: https://mitra.example/inbox" in said["recipient"]  # no language chosen: English
+
+
+@needs_chromium[0]  # browser
+@needs_chromium[1]  # skipped where Debian's chromium is missing
+def test_the_map_says_the_pictures_time_and_its_vessel_panel_in_malay_in_chromium(tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from mitra.bootstrap import open_node
+    from mitra.core.identity import User
+    from tests.conftest import make_settings
+    from tests.pillars.maritime.picture_data import write_vessels
+    from tests.support.browser import chromium, sign_in
+    from tests.support.live import LiveServer
+
+    node = open_node(make_settings(tmp_path))
+    node.init()
+    node.seed()
+    write_vessels(node)
+    person = add_person(node, "pelayar", {Role.VIEWER}, agency="MMEA")
+    with node.db.write() as session:
+        user = session.scalar(select(User).where(User.username == person.username))
+        assert user is not None
+        user.language = "ms"
+    try:
+        with LiveServer(node) as server, chromium() as browser:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.goto(f"{server.url}/login?next=/maritime/")
+            sign_in(page, person.username, person.password)
+            expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=20_000)
+            expect(page.locator("#picture-as-of")).to_contain_text(
+                "Gambaran setakat 2 Mac 2024, 10:02 UTC — kedudukan terbaharu yang dipegang"
+            )
+            expect(page.locator("#picture-status")).to_contain_text("3 kapal")
+            page.locator(".vessel-marker").first.dispatch_event("click")
+            expect(page.locator("#map")).to_have_attribute("data-panel", "open", timeout=10_000)
+            expect(page.locator("#vessel-panel")).to_contain_text("Kedudukan terakhir")
+            expect(page.locator("#vessel-panel")).to_contain_text("sebelum masa gambaran")
+            assert "Picture as of" not in page.locator("#picture-as-of").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    finally:
+        node.close()

@@ -109,6 +109,22 @@
     }
     return "";
   }
+  // How long from ``from`` to ``value``, without "ago" ("2 hours"), in the page's language where Intl can say it.
+  function span(value, from) {
+    var seconds = Math.abs(new Date(value).getTime() - new Date(from).getTime()) / 1000;
+    var units = [["year", 31557600], ["month", 2629800], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+    for (var i = 0; i < units.length; i += 1) {
+      if (seconds >= units[i][1] || units[i][0] === "second") {
+        var n = Math.trunc(seconds / units[i][1]);
+        try {
+          return new Intl.NumberFormat(LOCALE, { style: "unit", unit: units[i][0], unitDisplay: "long" }).format(n);
+        } catch (error) {
+          return age(value, from).replace(/ ago$/, "");
+        }
+      }
+    }
+    return "";
+  }
   function num(value, digits) {
     if (value === null || value === undefined) { return t("not available"); }
     return Number(value).toLocaleString(LOCALE, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -332,7 +348,7 @@
     var fix = body.last_fix;
     var fixRows = fix ? [
       [t("Last fix"), text(when(fix.at)) + "<br><small>" + text(age(fix.at)) +
-        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(age(fix.at, pictureAsOf).replace(/ ago$/, "")) + " " + t("before the picture's time") : "") + "</small>", true],
+        (pictureAsOf && pictureAsOf !== fix.at ? "; " + text(span(fix.at, pictureAsOf)) + " " + t("before the picture's time") : "") + "</small>", true],
       [t("Position"), position(fix.lat, fix.lon)],
       [t("Speed"), fix.sog === null ? t("not available") : num(fix.sog, 1) + " kn"],
       [t("Course"), fix.cog === null ? t("not available") : num(fix.cog, 1) + "°"],
@@ -407,27 +423,27 @@
         replay.hidden = false;
         moveReplay();
       }
-    }).catch(function (error) { status.textContent = "track: " + error.message; });
+    }).catch(function (error) { status.textContent = t("track: {error}", { error: error.message }); });
   }
   function moveReplay() {
     var i = Number(slider.value);
     var p = trackPoints[i];
     if (!p || !replayMarker) { return; }
     replayMarker.setLatLng([p.lat, p.lon]);
-    replayIndex.textContent = (i + 1).toLocaleString(LOCALE) + " of " + trackPoints.length.toLocaleString(LOCALE);
+    replayIndex.textContent = t("{n} of {total}", { n: (i + 1).toLocaleString(LOCALE), total: trackPoints.length.toLocaleString(LOCALE) });
     replayTime.textContent = when(p.at) + (p.sog === null || p.sog === undefined ? "" : ", " + num(p.sog, 1) + " kn");
     slider.setAttribute("aria-valuetext", when(p.at));
   }
   function stopReplay() {
     if (playing) { window.clearInterval(playing); playing = null; }
-    if (playButton) { playButton.textContent = "Play"; }
+    if (playButton) { playButton.textContent = t("Play"); }
   }
   if (slider) { slider.addEventListener("input", function () { stopReplay(); moveReplay(); }); }
   if (playButton) {
     playButton.addEventListener("click", function () {
       if (playing) { stopReplay(); return; }
       if (Number(slider.value) >= trackPoints.length - 1) { slider.value = "0"; }
-      playButton.textContent = "Pause";
+      playButton.textContent = t("Pause");
       var step = Math.max(1, Math.round(trackPoints.length / 200));
       playing = window.setInterval(function () {
         var next = Math.min(trackPoints.length - 1, Number(slider.value) + step);
@@ -521,7 +537,7 @@
     var asOf = document.getElementById("picture-as-of");
     if (asOf) {
       asOf.textContent = body.as_of ?
-        t("Picture as of {time} — {basis} ({age})", { time: minute(body.as_of), basis: body.as_of_basis, age: age(body.as_of) }) :
+        t("Picture as of {time} — {basis} ({age})", { time: minute(body.as_of), basis: t(body.as_of_basis), age: age(body.as_of) }) :
         t("No position, event or incident in this window: the picture has no time.");
     }
     L.geoJSON(body.areas, {
