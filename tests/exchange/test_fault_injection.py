@@ -57,10 +57,12 @@ class ServerProcess:
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"http://127.0.0.1:{self.port}/login", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.port}/login", timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or up and slow on a busy machine
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    self.process.wait(timeout=10)  # reaped: no process left behind for a later test to trip on
                     raise RuntimeError(self.log.read_text()) from None
                 time.sleep(0.1)
 
