@@ -333,3 +333,52 @@ def test_7_the_watch_officer_finds_a_vessel_and_reads_its_panel(day: Day) -> Non
     expect(page.locator("#map")).to_have_attribute("data-track-points", re.compile(r"^[1-9][0-9]*$"), timeout=15_000)
     assert_usable(page)
     tab.finish("watch-officer")
+
+
+def _tab_to(page: Any, selector: str, *, limit: int = 120) -> None:
+    """Press Tab until ``selector`` has the focus: it must be reachable by keyboard alone."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab on {page.url}")
+
+
+def test_8_the_main_journey_by_keyboard_alone(day: Day) -> None:
+    """An analyst records an indicator and asks to share it, and the officer approves it, with no mouse."""
+    name = "Keyboard-recorded beacon"
+    analyst = Visit(day, "IND", day.people["analyst"])
+    page = analyst.go("/intel/new/indicator")
+    for selector, text in (
+        ("input[name=name]", name),
+        ("input[name=pattern]", "[ipv4-addr:value = '185.220.101.9']"),
+    ):
+        _tab_to(page, selector)
+        page.keyboard.type(text)
+    _tab_to(page, "input[name=valid_from]")
+    # Headless Chromium's field reads mm/dd/yyyy, then hh:mm:ss AM (to the second: STIX times are).
+    for key in [*"12012026", "ArrowRight", *"080000A"]:
+        page.keyboard.press(key)
+    assert page.input_value("input[name=valid_from]") in ("2026-12-01T08:00", "2026-12-01T08:00:00")
+    _tab_to(page, "input[name=releasable_to][value=MYS]")
+    page.keyboard.press("Space")
+    _tab_to(page, "form.intel-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert_usable(page)
+    object_id = _held_by_name(day.ind, name.lower())
+    assert object_id is not None, page.locator("main").inner_text()[:1500]
+    analyst.page.close()
+
+    officer = Visit(day, "IND", day.people["officer"])
+    queue = officer.go("/releases")
+    with day.ind.db.read() as session:
+        (asked,) = [r for r in release_requests.pending(session) if r.object_id == object_id]
+    _tab_to(queue, f"#request-{asked.id} form[action$='/approve'] button")
+    with queue.expect_navigation():
+        queue.keyboard.press("Enter")
+    assert "Released to MYS" in queue.content()
+    row = _latest(day.ind, object_id)
+    assert row is not None
+    assert row.releasable == ("MYS",)
+    officer.finish("keyboard-only")
