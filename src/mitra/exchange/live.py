@@ -43,13 +43,10 @@ class Syncer(Periodic):
     """
 
     def __init__(self, node: Node, interval: float, *, witness_every: float = WITNESS_EVERY_SECONDS) -> None:
-        super().__init__(f"sync-{node.nation}", interval, log)
+        super().__init__(f"sync-{node.nation}", interval, log, lambda: self.pull_all())  # noqa: PLW0108 - looked up at each round
         self.node = node
         self.witness_every = witness_every
         self._published_at = float("-inf")
-
-    def round(self) -> None:
-        self.pull_all()
 
     def publish_head_if_due(self) -> bool:
         """Publish the audit head if ``witness_every`` has passed and there is something new to witness; whether it did.

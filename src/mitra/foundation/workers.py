@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from mitra.foundation.errors import MitraError
 
 
 class Periodic:
-    """Subclasses say what one round does (:meth:`round`); this runs it on a daemon thread."""
+    """Runs ``work`` (one round) on a daemon thread; the partner sync and the deliverer pass their round."""
 
-    def __init__(self, name: str, interval: float, log: logging.Logger) -> None:
+    def __init__(self, name: str, interval: float, log: logging.Logger, work: Callable[[], object]) -> None:
         self.interval = interval
         self.rounds = 0
+        self._work = work
         self._log = log
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def round(self) -> None:
-        raise NotImplementedError
 
     def start(self) -> None:
         self._thread.start()
@@ -47,7 +46,7 @@ class Periodic:
             if self._stop.is_set():
                 return
             try:
-                self.round()
+                self._work()
             except (MitraError, OSError) as exc:
                 self._log.warning("%s: round failed, tried again next round: %s", name, exc)
             except Exception:

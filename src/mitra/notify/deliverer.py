@@ -20,13 +20,10 @@ class Deliverer(Periodic):
     """A background thread: a round every ``interval`` seconds, or at once when woken."""
 
     def __init__(self, node: Node, interval: float, *, mailer: Mailer | None = None) -> None:
-        super().__init__(f"deliver-{node.nation}", interval, log)
+        super().__init__(f"deliver-{node.nation}", interval, log, lambda: self.run_once())  # noqa: PLW0108 - looked up at each round
         self.node = node
         self.mailer = mailer
         self._checked: date | None = None
-
-    def round(self) -> None:
-        self.run_once()
 
     def run_once(self, *, today: date | None = None) -> DeliveryReport:
         """One round: the day's overdue check if not yet done today, then every delivery due."""
