@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mitra.core.identity import User
 from mitra.web import i18n
-from mitra.web.auth import check_csrf, node_of
+from mitra.web.auth import node_of, posted_form
 from mitra.web.formatting import LANGUAGE_NAMES
 from mitra.web.rendering import SignedIn, language_of, render
 
@@ -21,9 +21,7 @@ def account(request: Request, user: SignedIn) -> Response:
 
 @router.post("/account", response_class=HTMLResponse)
 async def account_save(request: Request, user: SignedIn) -> Response:
-    async with request.form() as form:
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.csrf_token, fields.get("csrf_token", ""))
+    fields = dict(await posted_form(request, user))
     language = fields.get("language", "")
     if language not in LANGUAGE_NAMES:
         choices = ", ".join(f"{code} ({name})" for code, name in LANGUAGE_NAMES.items())

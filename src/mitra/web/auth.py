@@ -69,3 +69,12 @@ def page_user(request: Request) -> PageUser | None:
 def check_csrf(expected: str, given: str | None) -> None:
     if not given or not hmac.compare_digest(expected, given):
         raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
+
+
+async def posted_form(request: Request, user: PageUser) -> list[tuple[str, str]]:
+    """A page form's submitted text fields in order (a name may repeat), once the session's CSRF token is checked
+    (a wrong one is the 403 page)."""
+    async with request.form() as form:
+        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    check_csrf(user.csrf_token, dict(items).get("csrf_token", ""))
+    return items

@@ -25,7 +25,7 @@ from mitra.foundation.errors import MitraError
 from mitra.node import Node
 from mitra.policy import Action, Decision, Release, RequestRelease, Role, decide
 from mitra.web import i18n
-from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.auth import PageUser, node_of, posted_form
 from mitra.web.i18n import _
 from mitra.web.marking import FieldInvalid, MarkingForm
 from mitra.web.rendering import SignedIn, error_page, language_of, render
@@ -203,14 +203,6 @@ def _failed(
     return _object_page(request, user, object_id, failed=form, errors=errors, typed=typed, status=exc.status)
 
 
-async def _form(request: Request, user: PageUser) -> list[tuple[str, str]]:
-    """The submitted fields, once the session's CSRF token is checked (a wrong one is the 403 page)."""
-    async with request.form() as form:
-        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    check_csrf(user.csrf_token, dict(items).get("csrf_token", ""))
-    return items
-
-
 def _reason(text: str, *, required: bool) -> str:
     reason = " ".join(text.split())
     if required and not reason:
@@ -230,7 +222,7 @@ def object_detail(request: Request, user: SignedIn, object_id: str) -> Response:
 @router.post("/objects/{object_id}/release", response_class=HTMLResponse)
 async def release_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     """Make the object releasable to one partner (a release officer's act, decided by the policy)."""
-    fields = dict(await _form(request, user))
+    fields = dict(await posted_form(request, user))
     to = fields.get("to", "").strip().upper()
     node = node_of(request)
     with i18n.speaking(language_of(request, user)):  # its problems and outcome in their language
@@ -264,7 +256,7 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
 @router.post("/objects/{object_id}/narrow", response_class=HTMLResponse)
 async def narrow_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     """Write a stricter marking; each partner that loses the object is sent a retraction."""
-    items = await _form(request, user)
+    items = await posted_form(request, user)
     fields = dict(items)
     chosen = MarkingForm.read(items)
     node = node_of(request)
@@ -312,7 +304,7 @@ async def narrow_submit(request: Request, user: SignedIn, object_id: str) -> Res
 @router.post("/objects/{object_id}/revoke", response_class=HTMLResponse)
 async def revoke_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     """Revoke the object, once confirmed and with a reason; partners holding it apply the revocation."""
-    fields = dict(await _form(request, user))
+    fields = dict(await posted_form(request, user))
     typed = {"reason": fields.get("reason", ""), "confirm": fields.get("confirm") == "on"}
     node = node_of(request)
     with i18n.speaking(language_of(request, user)):  # its problems and outcome in their language

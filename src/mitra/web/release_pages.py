@@ -11,17 +11,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mitra.core import requests
 from mitra.core.access import may
 from mitra.core.objects import StixObject
-from mitra.foundation.errors import Forbidden, MitraError
+from mitra.foundation.errors import Forbidden, MitraError, NotFound
 from mitra.node import Node
-from mitra.policy import Action, View, authorize, decide, named_in_lists
+from mitra.policy import Action, authorize, named_in_lists
 from mitra.web import i18n
-from mitra.web.auth import PageUser, check_csrf, node_of
+from mitra.web.auth import PageUser, node_of, posted_form
 from mitra.web.i18n import _
 from mitra.web.rendering import TEMPLATES, SignedIn, error_page, label, language_of, render
 
@@ -44,26 +43,20 @@ TEMPLATES.env.globals["release_queue_count"] = queue_count
 
 def _shown(session: Session, node: Node, user: PageUser, row: requests.ReleaseRequest) -> dict[str, object]:
     """A request as this person may read it: the object's name only if the policy lets them see and list it."""
-    obj = session.get(StixObject, _latest_seq(session, row.object_id)) if row.object_id else None
+    try:
+        obj: StixObject | None = node.store.latest_row(session, row.object_id)
+    except NotFound:
+        obj = None
     name = None
-    if obj is not None:
-        handling = obj.handling(held_by=node.nation)
-        if decide(user.actor, handling, View()).allowed:
-            unnamed = _("a TLP:{tlp} {type}").format(tlp=obj.tlp.upper(), type=obj.type)
-            name = label(obj.as_stix()) if named_in_lists(handling) else unnamed
+    if obj is not None and node.store.decide_view(obj, user.actor).allowed:
+        unnamed = _("a TLP:{tlp} {type}").format(tlp=obj.tlp.upper(), type=obj.type)
+        name = label(obj.as_stix()) if named_in_lists(obj.handling(held_by=node.nation)) else unnamed
     return {
         "request": row,
         "name": name,
         "type": obj.type if obj is not None and name else None,
         "tlp": obj.tlp if obj is not None and name else None,
     }
-
-
-def _latest_seq(session: Session, object_id: str) -> int | None:
-    seq: int | None = session.scalar(
-        select(StixObject.seq).where(StixObject.id == object_id, StixObject.is_latest.is_not(False))
-    )
-    return seq
 
 
 def _page(
@@ -123,10 +116,7 @@ def _refusal(node: Node, user: PageUser) -> MitraError:
 
 
 async def _fields(request: Request, user: PageUser) -> dict[str, str]:
-    async with request.form() as form:
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.csrf_token, fields.get("csrf_token", ""))
-    return fields
+    return dict(await posted_form(request, user))
 
 
 @router.post("/releases/{request_id}/approve", response_class=HTMLResponse)
