@@ -217,3 +217,23 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data {relative} is not beside the repository")
     return path
+
+
+
+STORIES = "tests/journeys/"  # test modules whose tests are the steps of one story on a module-scoped fixture
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Tests are spread over the workers one by one, except a story's steps: each story (a module under
+    ``tests/journeys/`` with one set of fixture parameters) runs on one worker, in file order. (xdist's own
+    ``--dist loadgroup`` does not group under pytest 9.2: it renames ``item._nodeid``, which pytest no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Stories(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path, _, test = nodeid.partition("::")
+            if not path.startswith(STORIES):
+                return nodeid
+            return path + (test[test.rfind("[") :] if test.endswith("]") else "")
+
+    return Stories(config, log)  # type: ignore[arg-type]

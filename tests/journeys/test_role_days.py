@@ -32,7 +32,7 @@ from tests.notify.receivers import Mailbox, smtp_server
 from tests.support.browser import VIEWPORT, assert_usable, chromium, needs_chromium, sign_in
 from tests.support.live import LiveServer, free_port
 
-pytestmark = [*needs_chromium, pytest.mark.slow]
+pytestmark = [*needs_chromium, pytest.mark.slow]  # steps of one day: tests/conftest.py keeps them on one worker
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journeys"
 WAIT = 40.0
