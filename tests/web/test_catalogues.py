@@ -360,3 +360,15 @@ def test_the_map_says_the_pictures_time_and_its_vessel_panel_in_malay_in_chromiu
             assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     finally:
         node.close()
+
+
+def test_every_word_the_map_script_says_is_in_the_pages_words_so_the_catalogues_hold_it() -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "src" / "mitra"
+    script = (root / "web" / "static" / "maritime" / "map.js").read_text(encoding="utf-8")
+    page = (root / "pillars" / "maritime" / "templates" / "maritime" / "picture.html").read_text(encoding="utf-8")
+    said = set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script))
+    listed = set(re.findall(r'^\s*"((?:[^"\\]|\\.)*)": _\("\1"\)', page, re.M))
+    assert len(said) > 50
+    assert sorted(said - listed) == []

@@ -37,6 +37,7 @@ from mitra.core.records import (
     _actor_label,
     actor_label,
 )
+from mitra.core.search import Changes
 from mitra.core.stix import (
     HandlingInput,
     TypeRegistry,
@@ -454,6 +455,15 @@ class ObjectStore:
     ) -> Iterator[StixObject]:
         """Every latest version of ``types`` that ``actor`` may see, newest first, paging :meth:`search`."""
         return search.iter_visible(self, session, actor=actor, types=types, with_revoked=with_revoked)
+
+    def changed_since(
+        self, session: Session, *, actor: Actor, types: Sequence[str], seq: int, limit: int = 500
+    ) -> Changes:
+        """What ``actor`` may see of ``types`` stored after ``seq``, oldest first; what it saw that is now gone."""
+        return search.changed_since(self, session, actor=actor, types=types, seq=seq, limit=limit)
+
+    def newest_seq(self, session: Session) -> int:
+        return search.newest_seq(session)
 
     def counts_by_type(self, session: Session, *, actor: Actor) -> dict[str, int]:
         return search.counts_by_type(self, session, actor=actor)

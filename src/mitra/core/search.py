@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mitra.core.paging import Page, read_cursor, write_cursor
@@ -13,7 +14,7 @@ from mitra.core.records import (
     SOURCE_PARTNER,
     StixObject,
 )
-from mitra.policy import Actor
+from mitra.policy import Actor, View, decide
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -96,6 +97,45 @@ def iter_visible(
         cursor = read_cursor(nxt)
         if cursor is None or not rows:
             return
+
+
+def changed_since(
+    store: ObjectStore, session: Session, *, actor: Actor, types: Sequence[str], seq: int, limit: int = 500
+) -> Changes:
+    """Latest versions of ``types`` stored after ``seq`` (oldest first) that ``actor`` may see; the ids of those
+    revoked or withdrawn since, which ``actor`` could see before (so a live view takes them down, told no more
+    than the id); and the seq to ask from next time, counting what was not shown too, so nothing is read twice."""
+    rows = list(
+        session.scalars(
+            select(StixObject)
+            .where(StixObject.seq > seq, StixObject.type.in_(list(types)), StixObject.is_latest.is_(True))
+            .order_by(StixObject.seq)
+            .limit(max(1, limit))
+        )
+    )
+    changes = Changes([], [], rows[-1].seq if rows else seq)
+    for row in rows:
+        if store.decide_view(row, actor).allowed:
+            changes.visible.append(row)
+            continue
+        handling = row.handling(held_by=store.nation)
+        if handling.revoked or handling.withdrawn:
+            before = replace(handling, revoked=False, withdrawn=False)
+            if decide(actor, before, View()).allowed:
+                changes.gone.append(row.id)
+    return changes
+
+
+@dataclass
+class Changes:
+    visible: list[StixObject]
+    gone: list[str]  # ids
+    last_seq: int
+
+
+def newest_seq(session: Session) -> int:
+    """The seq of the newest version stored (0 when none): where a live view starts."""
+    return int(session.scalar(select(func.max(StixObject.seq))) or 0)
 
 
 def counts_by_type(store: ObjectStore, session: Session, *, actor: Actor) -> dict[str, int]:

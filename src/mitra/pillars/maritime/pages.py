@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sse_starlette import EventSourceResponse
 
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.foundation.timestamps import parse_day_or_timestamp, parse_form_time
+from mitra.pillars.maritime import live
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
@@ -100,6 +102,19 @@ def picture_json(
     actor = _viewer(request)
     start, end = window(since, until)
     return JSONResponse(build_picture(node_of(request), actor, since=start, until=end, box=parse_box(box)))
+
+
+@pages.get("/live")
+async def live_events(request: Request) -> Response:
+    """The map's live feed (Server-Sent Events): positions, events, incidents and alerts as they are stored.
+
+    A reconnecting browser sends ``Last-Event-ID`` (the object seq it reached) and is sent what it missed.
+    """
+    actor = _viewer(request)
+    resume = request.headers.get("last-event-id", "")
+    since_seq = int(resume) if resume.isdigit() and len(resume) < 19 else None
+    events = live.stream(node_of(request), actor, since_seq=since_seq, disconnected=request.is_disconnected)
+    return EventSourceResponse(events, ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @pages.get("/vessel.json")

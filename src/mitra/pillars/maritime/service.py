@@ -93,7 +93,7 @@ def build_picture(
         "as_of": as_of,
         "as_of_basis": basis,
         "areas": {"type": "FeatureCollection", "features": areas},
-        "incidents": [_incident_point(obj) for obj in incidents],
+        "incidents": [incident_point(obj) for obj in incidents],
         "incidents_total": incident_count,
         "incidents_truncated": incident_count > len(incidents),
         "events": events,
@@ -238,9 +238,29 @@ def _longitude(value: float) -> float:
     return value if -180 <= value <= 180 else ((value + 180) % 360) - 180
 
 
-def _incident_point(obj: dict[str, Any]) -> dict[str, Any]:
+def incident_point(obj: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "name", "category", "severity", "attempted", "occurred_at", "area", "vessel_name", "tlp")
     return {k: obj.get(k) for k in keys} | {"lat": obj["latitude"], "lon": obj["longitude"]}
+
+
+def event_view(obj: dict[str, Any], row: StixObject) -> dict[str, Any] | None:
+    """A detected event as the map draws it; None when it has no place (nothing to draw)."""
+    lat, lon = obj.get("lat"), obj.get("lon")
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None
+    return {
+        "id": obj["id"],
+        "event_type": obj.get("event_type"),
+        "mmsi": obj.get("mmsi"),
+        "start": obj.get("start"),
+        "end": obj.get("end"),
+        "status": obj.get("status"),
+        "lat": lat,
+        "lon": lon,
+        "name": obj.get("name"),
+        "details": obj.get("details"),
+        "tlp": row.tlp,
+    }
 
 
 def _events(
@@ -256,36 +276,20 @@ def _events(
     """Every visible, not withdrawn event with a place in the window (and box, and of ``mmsi``), newest first."""
     found: list[dict[str, Any]] = []
     for row in node.store.iter_visible(session, actor=actor, types=[MARITIME_EVENT.name]):
-        obj = row.as_stix()
-        if obj.get("status") == "withdrawn":
+        view = event_view(row.as_stix(), row)
+        if view is None or view["status"] == "withdrawn":
             continue
-        lat, lon = obj.get("lat"), obj.get("lon")
-        if not isinstance(lat, int | float) or not isinstance(lon, int | float):
-            continue
-        start, end = timestamp_or_none(obj.get("start"), where="start"), timestamp_or_none(obj.get("end"), where="end")
+        start = timestamp_or_none(view["start"], where="start")
+        end = timestamp_or_none(view["end"], where="end")
         if start is None:
             continue
         if since is not None and (end or start) < since:
             continue
         if until is not None and start > until:
             continue
-        if not in_box(box, lat, lon) or (mmsi is not None and obj.get("mmsi") != mmsi):
+        if not in_box(box, view["lat"], view["lon"]) or (mmsi is not None and view["mmsi"] != mmsi):
             continue
-        found.append(
-            {
-                "id": obj["id"],
-                "event_type": obj.get("event_type"),
-                "mmsi": obj.get("mmsi"),
-                "start": obj.get("start"),
-                "end": obj.get("end"),
-                "status": obj.get("status"),
-                "lat": lat,
-                "lon": lon,
-                "name": obj.get("name"),
-                "details": obj.get("details"),
-                "tlp": row.tlp,
-            }
-        )
+        found.append(view)
     found.sort(key=lambda e: (str(e["start"]), str(e["id"])), reverse=True)
     return found
 
@@ -405,7 +409,7 @@ def matching_incidents(
         when = occurred_at(obj)
         if when is None or not filters.admits(obj, when):
             continue
-        views.append(_incident_view(obj, row))
+        views.append(incident_view(obj, row))
     matched = [(when, view) for view in one_per_record(views, prefer=node.nation) if (when := occurred_at(view))]
     matched.sort(key=lambda item: (-item[0].timestamp(), str(item[1]["id"])))
     return matched
@@ -470,7 +474,7 @@ def vessel_panel(
         named = str(obj.get("vessel_mmsi") or "") == str(mmsi)
         km = km_between(fix["lat"], fix["lon"], obj["latitude"], obj["longitude"]) if fix else None
         if named or (km is not None and km <= NEARBY_KM):
-            nearby.append(_incident_point(obj) | {"km": None if km is None else round(km, 1), "names_vessel": named})
+            nearby.append(incident_point(obj) | {"km": None if km is None else round(km, 1), "names_vessel": named})
     nearby.sort(key=lambda i: (not i["names_vessel"], i["km"] if i["km"] is not None else math.inf))
     return held | {
         "events": events,
@@ -485,10 +489,10 @@ def get_incident(session: Session, *, node: Node, actor: Actor, object_id: str) 
     row = node.store.get(session, object_id=object_id, actor=actor)  # policy decides; a view of RED is audited
     if row.type != MARITIME_INCIDENT.name:
         raise NotFound(f"{object_id} is not a maritime incident")
-    return _incident_view(row.as_stix(), row)
+    return incident_view(row.as_stix(), row)
 
 
-def _incident_view(obj: dict[str, Any], row: StixObject) -> dict[str, Any]:
+def incident_view(obj: dict[str, Any], row: StixObject) -> dict[str, Any]:
     """An incident with its TLP, and its severity said even when absent: None means not graded."""
     obj["tlp"] = row.tlp
     obj["originator_nation"] = row.originator_nation

@@ -298,6 +298,7 @@
   var playButton = document.getElementById("replay-play");
   var pictureAsOf = null;
   var opener = null;  // what had the focus when the panel opened: it gets it back on Escape
+  var panelMmsi = null;  // the vessel the panel shows: its live fixes update the panel
   var trackPoints = [];
   var replayMarker = null;
   var playing = null;
@@ -381,6 +382,9 @@
   }
   function openVessel(v, from) {
     opener = from || document.activeElement;
+    panelMmsi = v.mmsi;
+    var liveLine = document.getElementById("vessel-live");
+    if (liveLine) { liveLine.textContent = ""; }
     panel.hidden = false;
     map.invalidateSize();
     panelTitle.textContent = vesselName(v);
@@ -529,6 +533,16 @@
     if (until && until.value) { params.set("until", until.value); }
     return "/maritime/incidents" + (params.toString() ? "?" + params.toString() : "");
   }
+  var objectMarkers = {};  // id -> the marker drawn for an event or alert, so a new version replaces it
+  var totals = null;  // what the picture holds, counted on as live objects and vessels arrive
+  function sayTotals() {
+    var body = totals.body;
+    status.textContent = count(totals.incidents, "{n} incident", "{n} incidents") + ", " + count(totals.events, "{n} event", "{n} events") +
+      ", " + (body.positions_shown ? count(totals.vessels, "{n} vessel", "{n} vessels") : t("vessel positions not available to you")) +
+      (body.box ? " " + t("in the chosen area") : "") +
+      (body.positions_untimed ? "; " + t("{n} positions of unknown time held, not shown (their source gave no time)",
+        { n: body.positions_untimed.toLocaleString(LOCALE) }) : "");
+  }
   function drawPicture(body) {
     ["areas", "incidents", "events", "vessels", "track", "stations", "sar", "aids"].forEach(function (name) {
       layers[name].clearLayers();
@@ -562,9 +576,12 @@
       return pointMarker("incident", i.lat, i.lon, t("Incident: {name}, {day}", { name: i.name, day: day(i.occurred_at) })).bindPopup(incidentPopup(i));
     });
     layers.incidents.addLayers ? layers.incidents.addLayers(incidentList) : incidentList.forEach(function (m) { m.addTo(layers.incidents); });
+    objectMarkers = {};
     var eventList = body.events.map(function (e) {
-      return pointMarker("event", e.lat, e.lon, words(e.event_type) + ", MMSI " + mmsi(e.mmsi) + ", " + minute(e.start))
+      var marker = pointMarker("event", e.lat, e.lon, words(e.event_type) + ", MMSI " + mmsi(e.mmsi) + ", " + minute(e.start))
         .bindPopup(function () { return eventPopup(e); });
+      objectMarkers[e.id] = { marker: marker, layer: layers.events };
+      return marker;
     });
     layers.events.addLayers ? layers.events.addLayers(eventList) : eventList.forEach(function (m) { m.addTo(layers.events); });
 
@@ -575,11 +592,8 @@
         "Showing {shown} of {total} incidents (the newest).",
         narrow + " " + text(t("Every one is in {list}.")).split("{list}").join(link(listLink(), t("the incident list"))));
     document.getElementById("picture-shown").innerHTML = shownHtml;
-    status.textContent = count(body.incidents_total, "{n} incident", "{n} incidents") + ", " + count(body.events_total, "{n} event", "{n} events") +
-      ", " + (body.positions_shown ? count(body.vessels_total, "{n} vessel", "{n} vessels") : t("vessel positions not available to you")) +
-      (body.box ? " " + t("in the chosen area") : "") +
-      (body.positions_untimed ? "; " + t("{n} positions of unknown time held, not shown (their source gave no time)",
-        { n: body.positions_untimed.toLocaleString(LOCALE) }) : "");
+    totals = { incidents: body.incidents_total, events: body.events_total, vessels: body.vessels_total, body: body };
+    sayTotals();
     if (!fitted) {
       fitted = true;
       var all = L.latLngBounds([]);
@@ -669,5 +683,148 @@
       reload();
     });
   }
-  drawBasemap().catch(function (error) { status.textContent = t("basemap: {error}", { error: error.message }); }).then(load);
+
+  // Live: while the picture shows "now" (no end of the window chosen), it follows what the node stores — vessels
+  // move, new events, incidents and alerts appear (and flash), the "as of" time ticks — over Server-Sent Events.
+  var liveState = document.getElementById("picture-live");
+  var liveList = document.getElementById("live-alerts");
+  var liveSource = null;
+  var liveFixes = 0;
+  var liveObjects = 0;
+  function sayLive(words, state) {
+    if (liveState) { liveState.textContent = words; liveState.dataset.state = state; }
+    el.dataset.live = state;
+  }
+  function setAsOf(value, basis) {
+    if (!value || (pictureAsOf && new Date(value) <= new Date(pictureAsOf))) { return; }
+    pictureAsOf = value;
+    var asOf = document.getElementById("picture-as-of");
+    if (asOf) { asOf.textContent = t("Picture as of {time} — {basis} ({age})", { time: minute(value), basis: t(basis || "live feed"), age: age(value) }); }
+  }
+  function counted(kind) {
+    if (!totals) { return; }
+    totals[kind] += 1;
+    sayTotals();
+  }
+  function flash(marker) {
+    var icon = marker.getElement && marker.getElement();
+    if (icon) { icon.classList.add("live-new"); window.setTimeout(function () { icon.classList.remove("live-new"); }, 6000); }
+  }
+  function moveVessel(fix) {
+    var held = vesselMarkers[fix.mmsi];
+    if (held) {
+      held.vessel.lat = fix.lat; held.vessel.lon = fix.lon; held.vessel.sog = fix.sog; held.vessel.cog = fix.cog; held.vessel.at = fix.at;
+      held.marker.setLatLng([fix.lat, fix.lon]);
+      if (layers.vessels.refreshClusters) { layers.vessels.refreshClusters(held.marker); }
+    } else {
+      var v = { mmsi: fix.mmsi, name: null, lat: fix.lat, lon: fix.lon, sog: fix.sog, cog: fix.cog, at: fix.at };
+      var marker = pointMarker("vessel", v.lat, v.lon, vesselName(v) + ", " + t("last fix {time}", { time: minute(v.at) }));
+      marker.bindTooltip(function () { var w = vesselMarkers[v.mmsi].vessel; return text(vesselName(w)) + " · " + (w.sog === null ? t("speed not available") : num(w.sog, 1) + " kn") + " · " + text(minute(w.at)); });
+      marker.on("click", function () { openVessel(vesselMarkers[v.mmsi].vessel, marker.getElement()); });
+      vesselMarkers[v.mmsi] = { vessel: v, marker: marker };
+      layers.vessels.addLayer(marker);
+      held = vesselMarkers[v.mmsi];
+      counted("vessels");
+    }
+    if (!panel.hidden && panelMmsi === fix.mmsi) {
+      var line = document.getElementById("vessel-live");
+      if (line) {
+        line.textContent = t("Live: {position}, {speed}, {time}", {
+          position: position(fix.lat, fix.lon), speed: fix.sog === null ? t("speed not available") : num(fix.sog, 1) + " kn", time: when(fix.at)
+        });
+      }
+      if (replayMarker && !playing) { replayMarker.setLatLng([fix.lat, fix.lon]); }
+    }
+  }
+  function announce(html) {
+    if (!liveList) { return; }
+    var item = document.createElement("li");
+    item.innerHTML = html;
+    liveList.insertBefore(item, liveList.firstChild);
+    while (liveList.children.length > 20) { liveList.removeChild(liveList.lastChild); }
+    liveList.closest("section").hidden = false;
+  }
+  function fromWhom(message) { return message.received ? " " + text(t("(from {nation})", { nation: message.originator })) : ""; }
+  // A live object replaces the marker of its earlier version; a revoked or withdrawn one only removes it.
+  function liveObject(message, kind, draw) {
+    liveObjects += 1;
+    el.dataset.liveObjects = String(liveObjects);
+    var held = objectMarkers[message.id];
+    if (held) { held.layer.removeLayer(held.marker); delete objectMarkers[message.id]; }
+    var gone = message.revoked || (message.event && message.event.status === "withdrawn");
+    if (gone) {
+      if (held && totals && kind in totals) { totals[kind] -= 1; sayTotals(); }
+      return;
+    }
+    if (!held && kind in (totals || {})) { counted(kind); }
+    var marker = draw(message);
+    if (marker) {
+      var layer = kind === "incidents" ? layers.incidents : layers.events;
+      layer.addLayer(marker);
+      flash(marker);
+      objectMarkers[message.id] = { marker: marker, layer: layer };
+    }
+  }
+  function startLive() {
+    if (!el.dataset.liveUrl || !window.EventSource) { sayLive(t("Live updates are not available in this browser."), "off"); return; }
+    if (until && until.value) { sayLive(t("Live updates paused: the picture shows a window that ends in the past. Clear “To” to follow the feed."), "paused"); return; }
+    if (liveSource) { return; }
+    sayLive(t("Connecting to the live feed…"), "connecting");
+    liveSource = new EventSource(el.dataset.liveUrl);
+    liveSource.addEventListener("hello", function (e) {
+      var body = JSON.parse(e.data);
+      sayLive(body.positions ? t("Live: vessels move as the feed brings their positions.") : t("Live: new events, incidents and alerts appear as they are stored."), "live");
+      setAsOf(body.as_of);
+    });
+    liveSource.addEventListener("positions", function (e) {
+      var body = JSON.parse(e.data);
+      body.fixes.forEach(moveVessel);
+      liveFixes += body.fixes.length;
+      el.dataset.liveFixes = String(liveFixes);
+      el.dataset.vessels = String(Object.keys(vesselMarkers).length);
+      setAsOf(body.as_of);
+    });
+    liveSource.addEventListener("tick", function (e) { setAsOf(JSON.parse(e.data).as_of); });
+    liveSource.addEventListener("event", function (e) {
+      liveObject(JSON.parse(e.data), "events", function (message) {
+        var ev = message.event;
+        setAsOf(ev.end || ev.start, "newest detected event");
+        announce("<strong>" + text(words(ev.event_type)) + "</strong> · MMSI " + text(mmsi(ev.mmsi)) + " · " + text(minute(ev.start)) + fromWhom(message) +
+          " · " + link("/objects/" + encodeURIComponent(ev.id), t("Open the event")));
+        return pointMarker("event", ev.lat, ev.lon, words(ev.event_type) + ", MMSI " + mmsi(ev.mmsi) + ", " + minute(ev.start)).bindPopup(function () { return eventPopup(ev); });
+      });
+    });
+    liveSource.addEventListener("incident", function (e) {
+      liveObject(JSON.parse(e.data), "incidents", function (message) {
+        var i = message.incident;
+        announce("<strong>" + text(t("Incident")) + "</strong> · " + text(i.name) + fromWhom(message) + " · " + link("/maritime/incidents/" + encodeURIComponent(i.id), t("Open the incident")));
+        return pointMarker("incident", i.lat, i.lon, t("Incident: {name}, {day}", { name: i.name, day: day(i.occurred_at) })).bindPopup(incidentPopup(i));
+      });
+    });
+    liveSource.addEventListener("alert", function (e) {
+      liveObject(JSON.parse(e.data), "alerts", function (message) {
+        var a = message.alert || {};
+        announce('<strong class="alert-word">' + text(t("Alert")) + "</strong> · " + text(a.title || "") + fromWhom(message) + (a.url ? " · " + link(a.url, t("Open the alert")) : ""));
+        if (typeof a.lat !== "number" || typeof a.lon !== "number") { return null; }
+        var marker = pointMarker("alert", a.lat, a.lon, t("Alert: {title}", { title: a.title || "" }));
+        if (a.url) { marker.bindPopup("<strong>" + text(a.title || t("Alert")) + "</strong>" + fromWhom(message) + "<br>" + link(a.url, t("Open the alert"))); }
+        return marker;
+      });
+    });
+    liveSource.addEventListener("gone", function (e) {  // revoked or withdrawn since: only its id is said
+      var message = JSON.parse(e.data);
+      var held = objectMarkers[message.id];
+      if (!held) { return; }
+      held.layer.removeLayer(held.marker);
+      delete objectMarkers[message.id];
+      var kind = held.layer === layers.incidents ? "incidents" : "events";
+      if (totals) { totals[kind] -= 1; sayTotals(); }
+    });
+    liveSource.addEventListener("resync", function () { sayLive(t("The live feed ran ahead of this page; the picture was reloaded."), "live"); load(); });
+    liveSource.onerror = function () {
+      if (liveSource.readyState === EventSource.CLOSED) { sayLive(t("Live updates stopped; reload the page to follow the feed again."), "stopped"); return; }
+      sayLive(t("Live feed interrupted; reconnecting…"), "reconnecting");
+    };
+  }
+  drawBasemap().catch(function (error) { status.textContent = t("basemap: {error}", { error: error.message }); }).then(load).then(startLive);
 }());
