@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,18 @@ def migrate(database_url: str, revision: str = "head") -> None:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """Something due that a person is to be told of (a pillar's answer to the daily check), once: ``key`` makes
+    the notice idempotent, so the same reminder found again the next day adds nothing."""
+
+    key: str
+    object_id: str
+    subject: str
+    link: str
+    detail: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Pillar:
     """What a pillar adds to a node: its object types, seed data, routers, pages and commands."""
 
@@ -83,6 +96,9 @@ class Pillar:
     object_pages: Callable[[str, str], Mapping[str, str]] | None = None
     # The demo's extra public data (../shared/data): (node, shared data folder, operator) -> what was loaded.
     demo: Callable[[Node, Path, Actor], list[str]] | None = None
+    # The daily check (mitra.notify.overdue): what is due that this person is to be told of, read as them (so
+    # through policy): (session, node, person, today) -> reminders. The dialogue's overdue milestones, say.
+    reminders: Callable[[Session, Node, Actor, date], Iterable[Reminder]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

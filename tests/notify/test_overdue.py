@@ -11,7 +11,7 @@ from mitra.core.notices import Notice
 from mitra.core.stix import HandlingInput, new_id
 from mitra.node import Node
 from mitra.notify.deliverer import Deliverer
-from mitra.notify.overdue import PROGRESS_UPDATE, check_overdue
+from mitra.notify.overdue import check_overdue
 from mitra.pillars.dialogue.service import load_register
 from mitra.pillars.dialogue.types import COMMITMENT, UPDATE
 from mitra.policy import Role
@@ -58,10 +58,6 @@ def _overdue(node: Node, username: str) -> list[Notice]:
     with node.db.read() as session:
         query = select(Notice).where(Notice.username == username, Notice.kind == "overdue").order_by(Notice.id)
         return list(session.scalars(query))
-
-
-def test_the_update_type_is_the_dialogue_pillars() -> None:
-    assert PROGRESS_UPDATE == UPDATE
 
 
 def test_a_milestone_past_due_and_not_met_is_told_to_the_owning_agency_once(

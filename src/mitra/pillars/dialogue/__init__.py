@@ -5,6 +5,7 @@ from mitra.pillars.dialogue.api import router
 from mitra.pillars.dialogue.cli import dialogue_app
 from mitra.pillars.dialogue.demo import load_demo_data
 from mitra.pillars.dialogue.pages import router as pages
+from mitra.pillars.dialogue.reminders import overdue_milestones
 from mitra.pillars.dialogue.seed import seed
 from mitra.pillars.dialogue.types import CUSTOM_TYPES, OBJECT_TYPES
 from mitra.web.i18n import N_
@@ -22,4 +23,5 @@ PILLAR = Pillar(
     pages=pages,
     cli={"dialogue": dialogue_app},
     home="/dialogue/",
+    reminders=overdue_milestones,
 )
