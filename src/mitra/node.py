@@ -91,7 +91,7 @@ class Pillar:
     cli: Mapping[str, Any] = field(default_factory=dict)  # command group name -> typer.Typer, mounted on `mitra`
     home: str | None = None  # the pillar's own landing page; the navigation links there
     nav_title: str | None = None  # a shorter name for the navigation bar (the title where it is short already)
-    # The pillar's own pages for acting on one of its objects, by (type, id): {"edit": url, "release": url}.
+    # The pillar's own pages for acting on one of its objects, by (type, id): {"edit": url}.
     # The generic object page links to them instead of its own form (a pillar's form knows its fields and checks).
     object_pages: Callable[[str, str], Mapping[str, str]] | None = None
     # The demo's extra public data (../shared/data): (node, shared data folder, operator) -> what was loaded.
@@ -99,6 +99,9 @@ class Pillar:
     # The daily check (mitra.notify.overdue): what is due that this person is to be told of, read as them (so
     # through policy): (session, node, person, today) -> reminders. The dialogue's overdue milestones, say.
     reminders: Callable[[Session, Node, Actor, date], Iterable[Reminder]] | None = None
+    # What a person is to confirm before an object of the pillar is released, in words: (node, object) -> cautions
+    # (the intelligence pillar's MISP warninglist hits). The store asks it on every path to a release.
+    release_cautions: Callable[[Node, dict[str, Any]], list[str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -144,7 +147,9 @@ class Node:
     def store(self) -> ObjectStore:
         hook = self.on_narrowed
         narrowed = None if hook is None else partial(_call_with_node, hook, self)
-        return ObjectStore(nation=self.nation, registry=self.registry, on_narrowed=narrowed)
+        return ObjectStore(
+            nation=self.nation, registry=self.registry, on_narrowed=narrowed, cautions=partial(_cautions, self)
+        )
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
@@ -281,3 +286,8 @@ def _call_with_node(
     reason: str,
 ) -> list[str]:
     return hook(session, node, object_id, before, now, reason)
+
+
+def _cautions(node: Node, obj: dict[str, Any]) -> list[str]:
+    """Every pillar's cautions against releasing ``obj`` (see ``Pillar.release_cautions``)."""
+    return [said for p in node.pillars if p.release_cautions is not None for said in p.release_cautions(node, obj)]

@@ -18,7 +18,7 @@ def test_an_import_does_not_version_a_partners_object(tmp_path: Path) -> None:
                 obj={
                     "type": "indicator",
                     "name": "MYS original",
-                    "pattern": "[ipv4-addr:value = '198.51.100.5']",
+                    "pattern": "[ipv4-addr:value = '45.83.64.11']",
                     "pattern_type": "stix",
                     "valid_from": "2025-01-07T00:00:00Z",
                 },
@@ -60,7 +60,7 @@ def test_the_store_itself_refuses_a_version_from_another_originator(tmp_path: Pa
             "id": "indicator--5d0c8a8e-31a4-4c1b-9d7e-1f2a3b4c5d6e",
             "created": "2025-01-07T00:00:00.000Z",
             "modified": "2025-01-07T00:00:00.000Z",
-            "pattern": "[ipv4-addr:value = '198.51.100.6']",
+            "pattern": "[ipv4-addr:value = '45.83.64.12']",
             "pattern_type": "stix",
             "valid_from": "2025-01-07T00:00:00Z",
         }

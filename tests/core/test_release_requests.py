@@ -18,7 +18,7 @@ from tests.conftest import Person, add_person
 INDICATOR = {
     "type": "indicator",
     "name": "C2 address",
-    "pattern": "[ipv4-addr:value = '198.51.100.7']",
+    "pattern": "[ipv4-addr:value = '45.83.64.10']",
     "pattern_type": "stix",
     "valid_from": "2025-01-07T00:00:00Z",
 }

@@ -37,7 +37,11 @@ def test_the_api_asks_instead_of_refusing_and_the_officer_decides(
     assert client.get("/api/v1/release-requests", headers=bearer(people["analyst"])).json() == []
     forged = client.post(f"/api/v1/release-requests/{queue[0]['id']}/approve", headers=bearer(people["analyst"]))
     assert forged.status_code == 403
-    approved = client.post(f"/api/v1/release-requests/{queue[0]['id']}/approve", headers=bearer(people["officer"]))
+    approve = f"/api/v1/release-requests/{queue[0]['id']}/approve"
+    unchecked = client.post(approve, headers=bearer(people["officer"]))  # kit.example.org is on a warninglist
+    assert unchecked.status_code == 409
+    assert "kit.example.org is on the warninglist “Top 10K most-used sites from Tranco”" in unchecked.text
+    approved = client.post(f"{approve}?confirm_cautions=true", headers=bearer(people["officer"]))
     assert approved.status_code == 200
     assert approved.json()["handling"]["releasable_to"] == ["MYS"]
     mine = client.get("/api/v1/release-requests?view=mine", headers=bearer(people["analyst"])).json()
@@ -96,7 +100,13 @@ def test_the_pages_ask_list_approve_and_refuse(client: TestClient, people: dict[
     missing = client.post(f"/releases/{ids[1]}/refuse", data={"reason": "", "csrf_token": csrf})
     assert missing.status_code == 422
     assert "say why" in missing.text
-    approved = client.post(f"/releases/{ids[0]}/approve", data={"csrf_token": csrf})
+    assert "Check before it crosses:" in queue
+    assert "I have checked these and release it anyway" in queue
+    unchecked = client.post(f"/releases/{ids[0]}/approve", data={"csrf_token": csrf})
+    assert unchecked.status_code == 409
+    assert "needs confirming first" in unchecked.text
+    assert "Releases (2 waiting)" in unchecked.text  # nothing released
+    approved = client.post(f"/releases/{ids[0]}/approve", data={"confirm": "on", "csrf_token": csrf})
     assert "Released to MYS" in approved.text
     refused = client.post(f"/releases/{ids[1]}/refuse", data={"reason": "not cleared", "csrf_token": csrf})
     assert "Refused the release to MYS" in refused.text

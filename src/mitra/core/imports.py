@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +89,7 @@ def import_objects(
             report.note(
                 "held already under another marking (an import does not re-mark; change the marking)", o.position
             )
+    kept = held_back(store, kept, latest, report=report)
     releases = import_releases(store, kept, latest, actor=actor, where=where)
     # Markings before the import of our own objects it versions: a narrowing is told to the partners, as on every path.
     before = {
@@ -161,6 +162,29 @@ def _latest_rows(session: Session, ids: set[str]) -> dict[str, StixObject]:
         query = select(StixObject).where(StixObject.id.in_(chunk), StixObject.is_latest.is_(True))
         latest |= {row.id: row for row in session.scalars(query)}
     return latest
+
+
+def held_back(
+    store: ObjectStore, offered: Sequence[_Offered], latest: Mapping[str, StixObject], *, report: ImportReport
+) -> list[_Offered]:
+    """An import releases nothing the pillars caution against (no one confirmed it): such an object is stored
+    without the new nations, and the report says so and why; a person releases it on its page, confirming."""
+    kept = []
+    for o in offered:
+        held = latest.get(o.obj["id"])
+        already = held.releasable_to.split() if held is not None else []
+        fresh = release_rules.newly_released(store, o.handling, already=already)
+        cautions = store.cautions_of(o.obj) if fresh else []
+        if cautions:
+            report.note(
+                f"not released to {', '.join(fresh)}: {'; '.join(cautions[:3])} (release it on its page, confirming)",
+                o.position,
+            )
+            narrower = tuple(n for n in o.handling.releasable_to if n not in fresh)
+            kept.append(replace(o, handling=replace(o.handling, releasable_to=narrower)))
+        else:
+            kept.append(o)
+    return kept
 
 
 def import_releases(

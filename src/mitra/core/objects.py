@@ -70,14 +70,30 @@ __all__ = [
 # before, the marking now, why) -> the partners told. The composition root passes the exchange's retraction.
 NarrowingHook = Callable[[Session, str, Handling, Handling, str], list[str]]
 
+# What the pillars ask a person to confirm before an object is released (an indicator's value on a MISP
+# warninglist, say): the object's body -> the cautions, in words; none means nothing to confirm.
+Cautions = Callable[[dict[str, Any]], list[str]]
+
 
 class ObjectStore:
     """Service over the object store; takes the caller's session, never commits."""
 
-    def __init__(self, *, nation: str, registry: TypeRegistry, on_narrowed: NarrowingHook | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        nation: str,
+        registry: TypeRegistry,
+        on_narrowed: NarrowingHook | None = None,
+        cautions: Cautions | None = None,
+    ) -> None:
         self.nation = nation
         self.registry = registry
         self.on_narrowed = on_narrowed
+        self._cautions = cautions
+
+    def cautions_of(self, obj: dict[str, Any]) -> list[str]:
+        """What a person is to confirm before ``obj`` is released (a page shows them beside the release)."""
+        return self._cautions(obj) if self._cautions is not None else []
 
     # ----- writing -------------------------------------------------------------------
 
@@ -122,12 +138,14 @@ class ObjectStore:
         handling: HandlingInput,
         actor: Actor,
         release_rule: str | None = None,
+        confirm_cautions: bool = False,
     ) -> StixObject:
         """Create a new object from a person's input: id and timestamps are the node's.
 
         Making it releasable to a partner is a release (a release officer's act) unless
         ``release_rule`` names the partnership's standing rule that sends it, as a sighting
         goes back to the originator of the indicator it is about; either way it is audited.
+        A release the pillars caution against (:meth:`cautions_of`) needs ``confirm_cautions``.
         """
         permit(actor, Action.CREATE, nation=self.nation)
         if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
@@ -149,6 +167,7 @@ class ObjectStore:
             handling, released, requested = sorted_.handling, sorted_.released, sorted_.requested
         else:
             released = self._newly_released(handling, already=())
+        releases.check_cautions(self, obj, released, confirmed=confirm_cautions, where=obj["id"])
         obj = apply_handling(obj, handling)
         validate_object(obj, self.registry, where="object")
         result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
@@ -166,6 +185,7 @@ class ObjectStore:
         handling: HandlingInput | None = None,
         audit_action: str = "update",
         reason: str | None = None,
+        confirm_cautions: bool = False,
     ) -> StixObject:
         """Write a new version of a locally originated object with ``changes`` applied.
 
@@ -186,6 +206,7 @@ class ObjectStore:
                 actor=actor,
                 audit_action=audit_action,
                 reason=reason,
+                confirm_cautions=confirm_cautions,
             )
         for key in ("id", "type", "created", "spec_version"):
             if key in changes and changes[key] != latest.as_stix().get(key):
@@ -205,6 +226,7 @@ class ObjectStore:
             if not changes and handling == current:  # only asked for a release: nothing to version yet
                 releases.open_requests(session, actor, object_id, requested)
                 return latest
+        releases.check_cautions(self, obj, released, confirmed=confirm_cautions, where=object_id)
         obj = apply_handling(obj, handling or current)
         validate_object(obj, self.registry, where="object")
         before = latest.handling(held_by=self.nation)
@@ -263,6 +285,7 @@ class ObjectStore:
         actor: Actor,
         audit_action: str,
         reason: str | None,
+        confirm_cautions: bool = False,
     ) -> StixObject:
         """Change this node's marking of another producer's object, which keeps its (id, modified) and body.
 
@@ -282,6 +305,7 @@ class ObjectStore:
             return latest
         sorted_ = releases.release_or_request(self, actor, handling, already=current.releasable_to, where=object_id)
         handling = sorted_.handling
+        releases.check_cautions(self, latest.as_stix(), sorted_.released, confirmed=confirm_cautions, where=object_id)
         releases.open_requests(session, actor, object_id, sorted_.requested)
         if handling == current:
             return latest
@@ -305,10 +329,12 @@ class ObjectStore:
     ) -> None:
         return releases.record_releases(self, session, actor, released, rule=rule)
 
-    def release(self, session: Session, *, object_id: str, to: str, actor: Actor) -> StixObject:
+    def release(
+        self, session: Session, *, object_id: str, to: str, actor: Actor, confirm_cautions: bool = False
+    ) -> StixObject:
         """A release officer makes an object releasable to nation ``to``: a new, audited version.
 
-        The policy's ``Release`` is asked where every widening is, in :meth:`new_version`.
+        The policy's ``Release`` is asked where every widening is, in :meth:`new_version`; so are the cautions.
         """
         latest = self._readable(session, object_id, actor)
         current = latest.marking()
@@ -329,6 +355,7 @@ class ObjectStore:
             actor=actor,
             handling=widened,
             audit_action="release",
+            confirm_cautions=confirm_cautions,
         )
 
     def revoke(self, session: Session, *, object_id: str, actor: Actor) -> StixObject:

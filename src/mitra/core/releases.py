@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from mitra.core.records import (
     _actor_label,
 )
 from mitra.core.stix import HandlingInput, to_policy_handling
-from mitra.foundation.errors import Forbidden
+from mitra.foundation.errors import Conflict, Forbidden
 from mitra.policy import Actor, Release, RequestRelease, decide
 
 if TYPE_CHECKING:
@@ -75,6 +75,26 @@ def release_or_request(
     if requested:
         handling = replace(handling, releasable_to=tuple(n for n in handling.releasable_to if n not in requested))
     return Sorted(handling, tuple(released), tuple(requested))
+
+
+class CautionsToConfirm(Conflict):
+    """A release that a pillar asks the person to confirm first (an indicator on a warninglist, say)."""
+
+    def __init__(self, where: str, to: Sequence[str], cautions: Sequence[str]) -> None:
+        self.cautions = tuple(cautions)
+        shown = "; ".join(cautions[:5]) + (f"; and {len(cautions) - 5} more" if len(cautions) > 5 else "")
+        super().__init__(f"{where}: releasing it to {', '.join(to)} needs confirming first: {shown}")
+
+
+def check_cautions(
+    store: ObjectStore, obj: dict[str, Any], released: Sequence[str], *, confirmed: bool, where: str
+) -> None:
+    """Refuse a release the pillars caution against unless the person confirmed it (on every path to a release)."""
+    if not released or confirmed:
+        return
+    said = store.cautions_of(obj)
+    if said:
+        raise CautionsToConfirm(where, released, said)
 
 
 REQUESTED = "mitra.release_requests"  # on a session: the requests its writes opened (``requests.Opened``)

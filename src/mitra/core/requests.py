@@ -203,8 +203,11 @@ def may_decide(store: ObjectStore, session: Session, row: ReleaseRequest, actor:
     return decide(actor, latest.handling(held_by=store.nation), Release(to=row.nation)).allowed
 
 
-def approve(store: ObjectStore, session: Session, request_id: int, actor: Actor) -> StixObject:
-    """Release the object to the requested nation, as ``actor`` (the policy decides, as for every release)."""
+def approve(
+    store: ObjectStore, session: Session, request_id: int, actor: Actor, *, confirm_cautions: bool = False
+) -> StixObject:
+    """Release the object to the requested nation, as ``actor`` (the policy decides, as for every release;
+    what the pillars caution against needs ``confirm_cautions``, as on every path to a release)."""
     row = get(session, request_id)
     _pending(row)
     latest = store.latest_row(session, row.object_id)
@@ -213,7 +216,10 @@ def approve(store: ObjectStore, session: Session, request_id: int, actor: Actor)
     if row.nation in latest.releasable_to:
         _decide(session, row, APPROVED, actor, reason="releasable already")
         return latest
-    return store.release(session, object_id=row.object_id, to=row.nation, actor=actor)  # closes ``row``
+    release = store.release(
+        session, object_id=row.object_id, to=row.nation, actor=actor, confirm_cautions=confirm_cautions
+    )
+    return release  # the release closed ``row``
 
 
 def refuse(store: ObjectStore, session: Session, request_id: int, actor: Actor, *, reason: str) -> ReleaseRequest:

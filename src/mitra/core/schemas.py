@@ -72,6 +72,9 @@ class VersionCreate(BaseModel):
 
 class ReleaseRequest(BaseModel):
     to: NationCode = Field(description="Nation to release to (alpha-3)")
+    confirm_cautions: bool = Field(
+        False, description="The person checked what the node cautions against releasing (a warninglist hit, say)"
+    )
 
 
 class HandlingRead(BaseModel):

@@ -130,7 +130,9 @@ def release_object(
     """A release officer releases (201, a new version); anyone else who may ask opens a request (202)."""
     node = node_of(request)
     with node.db.write() as session:
-        row = node.store.release(session, object_id=object_id, to=body.to, actor=actor)
+        row = node.store.release(
+            session, object_id=object_id, to=body.to, actor=actor, confirm_cautions=body.confirm_cautions
+        )
         requested = _requested(session)
         if requested:
             response.status_code = 202
@@ -216,10 +218,15 @@ def list_release_requests(
 
 
 @router.post("/release-requests/{request_id}/approve", response_model=ObjectRead, responses=ERRORS, tags=["releases"])
-def approve_release_request(request: Request, actor: ActorDep, request_id: RequestId) -> ObjectRead:
+def approve_release_request(
+    request: Request, actor: ActorDep, request_id: RequestId, confirm_cautions: bool = False
+) -> ObjectRead:
+    """Release as asked; ``confirm_cautions=true`` once what the node cautions against was checked (else 409)."""
     node = node_of(request)
     with node.db.write() as session:
-        return ObjectRead.of(requests.approve(node.store, session, request_id, actor))
+        return ObjectRead.of(
+            requests.approve(node.store, session, request_id, actor, confirm_cautions=confirm_cautions)
+        )
 
 
 @router.post(

@@ -41,12 +41,12 @@ class ObjectActions:
 
     release: Mapping[str, Decision] = field(default_factory=dict)  # partner -> the policy's Release decision
     request: tuple[str, ...] = ()  # partners this person may ask a release officer to release it to
-    release_page: str | None = None  # the pillar's own release page, which checks more (warninglists)
     edit_page: str | None = None  # the pillar's edit form for this type
     may_edit: bool = False  # a new version of the content (through the pillar's form, where it has one)
     may_narrow: bool = False
     may_revoke: bool = False
     notes: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()  # what a release officer confirms before releasing it (the store asks too)
 
     @property
     def may_release(self) -> bool:
@@ -116,12 +116,12 @@ def object_actions(node: Node, user: PageUser, row: StixObject) -> ObjectActions
     return ObjectActions(
         release=release,
         request=request,
-        release_page=pages.get("release"),
         edit_page=pages.get("edit") if content else None,
         may_edit=content,
         may_narrow=may_narrow,
         may_revoke=content,
         notes=tuple(notes),
+        cautions=tuple(node.store.cautions_of(row.as_stix())) if release else (),
     )
 
 
@@ -236,12 +236,19 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
                     ),
                 )
             with node.db.write() as session:
-                node.store.release(session, object_id=object_id, to=to, actor=user.actor)
+                node.store.release(
+                    session,
+                    object_id=object_id,
+                    to=to,
+                    actor=user.actor,
+                    confirm_cautions=fields.get("confirm") == "on",
+                )
                 asked = bool(releases.opened_in(session))
         except MitraError as exc:
             where = exc.field if isinstance(exc, FieldInvalid) else "to"
             message = exc.message if isinstance(exc, FieldInvalid) else str(exc)
-            return _failed(request, user, object_id, exc, form="release", errors={where: message}, typed={"to": to})
+            typed = {"to": to, "confirm": "on" if fields.get("confirm") == "on" else ""}
+            return _failed(request, user, object_id, exc, form="release", errors={where: message}, typed=typed)
         if asked:
             done = _(
                 "Asked for release to {nation}: a release officer decides, and you are told in your inbox. "

@@ -56,6 +56,8 @@ def _shown(session: Session, node: Node, user: PageUser, row: requests.ReleaseRe
         "name": name,
         "type": obj.type if obj is not None and name else None,
         "tlp": obj.tlp if obj is not None and name else None,
+        # what the approver is to confirm first (the store refuses the release otherwise), shown to who may see it
+        "cautions": node.store.cautions_of(obj.as_stix()) if obj is not None and name else [],
     }
 
 
@@ -121,13 +123,15 @@ async def _fields(request: Request, user: PageUser) -> dict[str, str]:
 
 @router.post("/releases/{request_id}/approve", response_class=HTMLResponse)
 async def approve(request: Request, user: SignedIn, request_id: int) -> Response:
-    await _fields(request, user)
+    fields = await _fields(request, user)
     node = node_of(request)
     try:
         with node.db.write() as session:
             row = requests.get(session, request_id)
             nation = row.nation
-            requests.approve(node.store, session, request_id, user.actor)
+            requests.approve(
+                node.store, session, request_id, user.actor, confirm_cautions=fields.get("confirm") == "on"
+            )
     except MitraError as exc:
         return _page(request, user, view="queue", errors={request_id: str(exc)}, status=exc.status)
     with i18n.speaking(language_of(request, user)):

@@ -100,7 +100,7 @@ def test_releasing_a_listed_indicator_needs_a_confirmation(client: TestClient, p
     url = f"/api/v1/intel/objects/{object_id}/release"
     refused = client.post(url, headers=bearer(people["officer"]), json={"to": "MYS"})
     assert refused.status_code == 409
-    assert "8.8.8.8 on List of known IPv4 public DNS resolvers" in refused.json()["detail"]
+    assert "8.8.8.8 is on the warninglist “List of known IPv4 public DNS resolvers”" in refused.json()["detail"]
     confirmed = client.post(
         url, headers=bearer(people["officer"]), json={"to": "MYS", "confirm_warninglist_hits": True}
     )
@@ -155,8 +155,19 @@ def test_created_releasable_a_warninglisted_indicator_is_refused_until_released_
         json={"object": indicator("[ipv4-addr:value = '8.8.8.8']"), "handling": released},
     )
     assert response.status_code == 409
-    assert "8.8.8.8 on" in response.json()["detail"]
-    assert "release it confirming the hits" in response.json()["detail"]
+    assert "8.8.8.8 is on the warninglist" in response.json()["detail"]
+    assert "needs confirming first" in response.json()["detail"]
+    confirmed = client.post(
+        "/api/v1/intel/objects",
+        headers=bearer(people["officer"]),
+        json={
+            "object": indicator("[ipv4-addr:value = '8.8.8.8']"),
+            "handling": released,
+            "confirm_warninglist_hits": True,
+        },
+    )
+    assert confirmed.status_code == 201
+    assert confirmed.json()["handling"]["releasable_to"] == ["MYS"]
     clean = _create(client, people["officer"], "[ipv4-addr:value = '185.220.101.10']", released)
     detail = client.get(f"/api/v1/intel/objects/{clean}", headers=bearer(people["officer"])).json()
     assert detail["item"]["handling"]["releasable_to"] == ["MYS"]

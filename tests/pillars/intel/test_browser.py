@@ -85,7 +85,7 @@ def test_a_release_officer_releases_a_warninglisted_indicator_only_after_confirm
         expect(page.locator(".warninglist-hits")).to_contain_text("8.8.8.8")
         release = "form[action$='/release'] button[type=submit]"
         page.click(release)  # without the confirmation: refused, the reason shown
-        expect(page.locator("p.error")).to_contain_text("confirm to release it anyway")
+        expect(page.locator("p.error")).to_contain_text("needs confirming first")
         page.check("input[name=confirm]")
         page.click(release)
         expect(page.locator("h1")).to_contain_text("Resolver seen in a beacon")

@@ -185,7 +185,7 @@ def test_release_of_a_listed_indicator_needs_an_explicit_confirmation(
     assert 'name="confirm"' in form
     refused = client.post(f"/intel/objects/{object_id}/release", data={"csrf_token": token, "to": "MYS"})
     assert refused.status_code == 409
-    assert "confirm to release it anyway" in refused.text
+    assert "needs confirming first" in refused.text
     done = client.post(
         f"/intel/objects/{object_id}/release",
         data={"csrf_token": token, "to": "MYS", "confirm": "on"},

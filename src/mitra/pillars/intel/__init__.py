@@ -11,6 +11,7 @@ from mitra.pillars.intel.matching import api as matching_api
 from mitra.pillars.intel.matching import pages as matching_pages
 from mitra.pillars.intel.pages import router as intel_pages
 from mitra.pillars.intel.seed import seed
+from mitra.pillars.intel.service import warninglist_cautions
 from mitra.pillars.intel.types import CUSTOM_TYPES, OBJECT_TYPES
 from mitra.web.i18n import N_
 
@@ -24,14 +25,9 @@ pages.include_router(matching_pages.router)
 
 
 def object_pages(type_name: str, object_id: str) -> dict[str, str]:
-    """This pillar's pages for one object: its edit form (types with one) and, for indicators, the release
-    page that checks warninglists first."""
-    found = {}
-    if type_name in FORM_FIELDS:
-        found["edit"] = f"/intel/objects/{object_id}/edit"
-    if type_name == "indicator":
-        found["release"] = f"/intel/objects/{object_id}/release"
-    return found
+    """This pillar's pages for one object: its edit form (types with one). Releases go through the object page,
+    where the store's cautions (the warninglist hits) are shown and confirmed, as on every door."""
+    return {"edit": f"/intel/objects/{object_id}/edit"} if type_name in FORM_FIELDS else {}
 
 
 PILLAR = Pillar(
@@ -47,4 +43,5 @@ PILLAR = Pillar(
     cli={"intel": intel_app},
     home="/intel/",
     object_pages=object_pages,
+    release_cautions=warninglist_cautions,
 )

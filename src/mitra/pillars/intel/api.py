@@ -80,7 +80,12 @@ def create_object(request: Request, actor: ActorDep, body: IntelCreate) -> Objec
     node = node_of(request)
     with node.db.write() as session:
         row = service.create_object(
-            session, node, actor=actor, obj=body.object, handling=body.handling.for_actor(actor)
+            session,
+            node,
+            actor=actor,
+            obj=body.object,
+            handling=body.handling.for_actor(actor),
+            confirm_hits=body.confirm_warninglist_hits,
         )
         return ObjectRead.of(row)
 
@@ -113,16 +118,9 @@ def add_version(request: Request, actor: ActorDep, object_id: str, body: IntelVe
 @router.post("/objects/{object_id}/release", response_model=ObjectRead, status_code=201, responses=ERRORS)
 def release_object(request: Request, actor: ActorDep, object_id: str, body: IntelReleaseRequest) -> ObjectRead:
     node = node_of(request)
-    index = node_warninglists(node.settings.data_dir)
     with node.db.write() as session:
         row = service.release_object(
-            session,
-            node,
-            actor=actor,
-            object_id=object_id,
-            to=body.to,
-            index=index,
-            confirm_hits=body.confirm_warninglist_hits,
+            session, node, actor=actor, object_id=object_id, to=body.to, confirm_hits=body.confirm_warninglist_hits
         )
         return ObjectRead.of(row)
 

@@ -319,7 +319,6 @@ def release_form(request: Request, user: SignedIn, object_id: str) -> Response:
 async def release_submit(request: Request, user: SignedIn, object_id: str) -> Response:
     form, _ = await _checked_form(request, user)
     node = node_of(request)
-    index = node_warninglists(node.settings.data_dir)
     try:
         with node.db.write() as session:
             service.release_object(
@@ -328,7 +327,6 @@ async def release_submit(request: Request, user: SignedIn, object_id: str) -> Re
                 actor=user.actor,
                 object_id=object_id,
                 to=form.get("to", ""),
-                index=index,
                 confirm_hits=form.get("confirm") == "on",
             )
     except MitraError as exc:

@@ -14,6 +14,9 @@ from mitra.pillars.intel.warninglists import WarninglistHit
 class IntelCreate(BaseModel):
     object: dict[str, Any] = Field(description="A STIX 2.1 object of an intelligence type; id and timestamps optional")
     handling: HandlingIn
+    confirm_warninglist_hits: bool = Field(
+        False, description="Released as it is made: the indicator's warninglist hits were checked"
+    )
 
 
 class IntelVersionCreate(BaseModel):

@@ -20,7 +20,7 @@ from mitra.core.objects import StixObject
 from mitra.core.paging import Page
 from mitra.core.stix import HandlingInput, iter_bundle, tlp_of, to_policy_handling
 from mitra.foundation.canonical import canonical_json
-from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
 from mitra.pillars.intel import csv_import, misp
@@ -33,18 +33,18 @@ if TYPE_CHECKING:
 
 
 def create_object(
-    session: Session, node: Node, *, actor: Actor, obj: dict[str, Any], handling: HandlingInput
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    obj: dict[str, Any],
+    handling: HandlingInput,
+    confirm_hits: bool = False,
 ) -> StixObject:
+    """Create; released as it is made, an indicator on a warninglist needs ``confirm_hits`` (the store asks)."""
     if obj.get("type") not in PAGE_TYPES:
         raise InvalidInput(f"type: {obj.get('type')!r} is not an intelligence object type")
-    if handling.releasable_to:  # released as it is made: the warninglist check comes first, as for a release
-        hits = node_warninglists(node.settings.data_dir).check_object(obj)
-        if hits:
-            listed = "; ".join(f"{h.value} on {h.list_name}" for h in hits[:5])
-            raise Conflict(
-                f"it hits warninglists ({listed}): create it without releasing, then release it confirming the hits"
-            )
-    return node.store.create(session, obj=obj, handling=handling, actor=actor)
+    return node.store.create(session, obj=obj, handling=handling, actor=actor, confirm_cautions=confirm_hits)
 
 
 def edit_object(
@@ -175,22 +175,16 @@ def warninglist_hits(index: WarninglistIndex, row: StixObject) -> list[Warningli
 
 
 def release_object(
-    session: Session,
-    node: Node,
-    *,
-    actor: Actor,
-    object_id: str,
-    to: str,
-    index: WarninglistIndex,
-    confirm_hits: bool,
+    session: Session, node: Node, *, actor: Actor, object_id: str, to: str, confirm_hits: bool
 ) -> StixObject:
-    """Release to a partner; an indicator on a warninglist needs ``confirm_hits``."""
-    row = node.store.get(session, object_id=object_id, actor=actor)
-    hits = warninglist_hits(index, row)
-    if hits and not confirm_hits:
-        listed = "; ".join(f"{h.value} on {h.list_name}" for h in hits[:5])
-        raise Conflict(f"{object_id} hits warninglists ({listed}); confirm to release it anyway")
-    return node.store.release(session, object_id=object_id, to=to, actor=actor)
+    """Release to a partner; an indicator on a warninglist needs ``confirm_hits`` (the store's cautions)."""
+    return node.store.release(session, object_id=object_id, to=to, actor=actor, confirm_cautions=confirm_hits)
+
+
+def warninglist_cautions(node: Node, obj: dict[str, Any]) -> list[str]:
+    """The store's cautions against releasing ``obj``: each value of an indicator on a MISP warninglist."""
+    hits = node_warninglists(node.settings.data_dir).check_object(obj)
+    return [f"{h.value} is on the warninglist “{h.list_name}”" for h in hits]
 
 
 # ----- imports ------------------------------------------------------------------------------
