@@ -163,7 +163,7 @@ def main(count: int) -> None:
                         "name": f"latency {i}",
                         "pattern_type": "stix",
                         "valid_from": "2025-01-07T00:00:00Z",
-                        "pattern": f"[ipv4-addr:value = '192.0.2.{i}']",
+                        "pattern": f"[ipv4-addr:value = '45.83.66.{i}']",
                     },
                     "handling": {"tlp": "green", "releasable_to": ["MYS"]},
                 }

@@ -219,7 +219,6 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-
 STORIES = "tests/journeys/"  # test modules whose tests are the steps of one story on a module-scoped fixture
 
 

@@ -64,7 +64,7 @@ INDICATOR = {
     "created": "2025-01-01T00:00:00.000Z",
     "modified": "2025-01-01T00:00:00.000Z",
     "name": "known bad address",
-    "pattern": "[ipv4-addr:value = '198.51.100.7']",
+    "pattern": "[ipv4-addr:value = '45.83.64.7']",
     "pattern_type": "stix",
     "valid_from": "2025-01-01T00:00:00Z",
 }
@@ -153,7 +153,7 @@ def test_an_empty_or_binary_input_is_refused_in_one_line_before_the_node_is_open
     [
         (("import", "--tlp", "purple"), "b.json", bundle(INDICATOR)),
         (("intel", "import-stix", "--tlp", "purple"), "b.json", bundle(INDICATOR)),
-        (("intel", "import-csv", "--tlp", "purple"), "l.csv", "type,value\nip-dst,198.51.100.7\n"),
+        (("intel", "import-csv", "--tlp", "purple"), "l.csv", "type,value\nip-dst,45.83.64.7\n"),
         (("defence", "import-sipri", "--tlp", "purple"), "s.csv", SIPRI_HEADER + SIPRI_GOOD),
     ],
     ids=["import", "intel import-stix", "intel import-csv", "defence import-sipri"],
@@ -197,7 +197,7 @@ def test_a_bundle_without_objects_is_refused(
 
 
 def test_text_that_is_not_json_is_refused_naming_json(bare_env: dict[str, str], tmp_path: Path) -> None:
-    file = write(tmp_path, "b.json", "type,value\nip-dst,198.51.100.7\n")
+    file = write(tmp_path, "b.json", "type,value\nip-dst,45.83.64.7\n")
     code, output = invoke(bare_env, "import", str(file))
     assert code == 1
     assert the_one_line(output).startswith(f"error: {file}: not valid JSON (")
@@ -294,7 +294,7 @@ def test_good_economy_lines_are_imported_and_the_bad_one_listed_by_line(env: dic
 
 
 def test_good_csv_lines_are_imported_with_skip_bad_and_the_bad_one_listed(env: dict[str, str], tmp_path: Path) -> None:
-    file = write(tmp_path, "l.csv", "type,value\nip-dst,198.51.100.7\nmd5,xyz\n")
+    file = write(tmp_path, "l.csv", "type,value\nip-dst,45.83.64.7\nmd5,xyz\n")
     code, output = invoke(env, "intel", "import-csv", "--skip-bad", str(file))
     assert code == 0, output
     assert "rejected: a md5 is 32 hexadecimal digits (1): line 3" in output

@@ -5,6 +5,7 @@ A bad value stops start-up with a message naming the setting.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +15,22 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 _AGENCY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+_FEED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def ais_feed_problem(name: str, url: str) -> str:
+    """What is wrong with one named AIS feed source (empty when nothing): the one check, for settings and CLI."""
+    if not _FEED_NAME.match(name):
+        return f"feed name {name!r}: use letters, digits, '.', '_' or '-' (up to 64, first a letter or digit)"
+    if url.startswith("file://"):
+        if not url.removeprefix("file://").startswith("/"):
+            return f"feed {name!r}: {url!r}: a followed file is file:///ABSOLUTE/PATH"
+        return ""
+    scheme, _, rest = url.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("tcp", "udp") or not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"feed {name!r}: {url!r} is not tcp://HOST:PORT, udp://HOST:PORT or file:///PATH"
+    return ""
 
 
 class SettingsError(Exception):
@@ -75,6 +92,34 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         default=6, gt=0, le=20, description="Tries per webhook delivery (backoff doubles from 30 s) before it fails."
     )
+    ais_feeds: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='Live AIS sources kept open while serving, as JSON {"name": "tcp://HOST:PORT" | '
+        '"udp://HOST:PORT" | "file:///PATH"}; empty: none (see docs/ais-feed.md).',
+    )
+
+    @field_validator("ais_feeds", mode="before")
+    @classmethod
+    def _feeds_from_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f'not JSON ({exc}); give an object such as {{"gpsd-1": "tcp://HOST:PORT"}}') from None
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ValueError('give a JSON object of names to source addresses, such as {"gpsd-1": "tcp://HOST:PORT"}')
+        return value
+
+    @field_validator("ais_feeds")
+    @classmethod
+    def _feeds_are_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
+            problem = ais_feed_problem(name, url)
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("nation")
     @classmethod

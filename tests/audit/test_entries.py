@@ -19,7 +19,7 @@ from tests.support.web import log_in
 INDICATOR = {
     "type": "indicator",
     "name": "C2 relay",
-    "pattern": "[ipv4-addr:value = '198.51.100.42']",
+    "pattern": "[ipv4-addr:value = '45.83.64.42']",
     "pattern_type": "stix",
     "valid_from": "2025-01-07T00:00:00Z",
 }

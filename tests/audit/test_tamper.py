@@ -85,7 +85,7 @@ def test_a_change_and_its_audit_entry_commit_together_or_not_at_all(tmp_path: Pa
         objects_before = session.scalar(select(func.count()).select_from(StixObject))
     indicator = {
         "type": "indicator",
-        "pattern": "[ipv4-addr:value = '198.51.100.1']",
+        "pattern": "[ipv4-addr:value = '45.83.64.1']",
         "pattern_type": "stix",
         "valid_from": "2025-01-01T00:00:00Z",
     }

@@ -79,7 +79,7 @@ def _indicator() -> dict[str, Any]:
         "created": "2025-01-07T00:00:00.000Z",
         "modified": "2025-01-07T00:00:00.000Z",
         "pattern_type": "stix",
-        "pattern": "[ipv4-addr:value = '198.51.100.1']",
+        "pattern": "[ipv4-addr:value = '45.83.64.1']",
         "valid_from": "2025-01-07T00:00:00Z",
     }
 

@@ -109,7 +109,7 @@ def india_served(tmp_path: Path) -> Iterator[tuple[Node, Node, ServerProcess, se
                     "name": f"i{index}",
                     "pattern_type": "stix",
                     "valid_from": "2025-01-07T00:00:00Z",
-                    "pattern": f"[ipv4-addr:value = '198.51.100.{index}']",
+                    "pattern": f"[ipv4-addr:value = '45.83.64.{index}']",
                 },
                 handling=HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)),
                 actor=analyst.actor,

@@ -26,7 +26,7 @@ from tests.support.pair import given
 INDICATOR = {
     "type": "indicator",
     "name": "moved while the pair idled",
-    "pattern": "[ipv4-addr:value = '198.51.100.90']",
+    "pattern": "[ipv4-addr:value = '45.83.64.90']",
     "pattern_type": "stix",
     "valid_from": "2025-01-07T00:00:00Z",
 }

@@ -35,7 +35,7 @@ def test_a_release_reaches_the_partner_by_notify_then_pull(tmp_path: Path) -> No
                     "name": "fresh",
                     "pattern_type": "stix",
                     "valid_from": "2025-01-07T00:00:00Z",
-                    "pattern": "[ipv4-addr:value = '198.51.100.200']",
+                    "pattern": "[ipv4-addr:value = '45.83.64.200']",
                 },
                 handling=HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)),
                 actor=analyst.actor,
@@ -80,7 +80,7 @@ def test_the_scheduled_pull_brings_what_was_released_without_any_notification(tm
         "name": "on schedule",
         "pattern_type": "stix",
         "valid_from": "2025-01-07T00:00:00Z",
-        "pattern": "[ipv4-addr:value = '198.51.100.201']",
+        "pattern": "[ipv4-addr:value = '45.83.64.201']",
     }
     syncer = Syncer(nodes["MYS"], interval=0.3)
     try:

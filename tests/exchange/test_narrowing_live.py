@@ -82,7 +82,7 @@ def _held_at_mys(live: LivePair, number: int) -> str:
     body = {
         "type": "indicator",
         "name": f"narrowed {number}",
-        "pattern": f"[ipv4-addr:value = '203.0.113.{number}']",
+        "pattern": f"[ipv4-addr:value = '45.83.65.{number}']",
         "pattern_type": "stix",
         "valid_from": "2025-01-07T00:00:00Z",
     }

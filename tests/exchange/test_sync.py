@@ -23,7 +23,7 @@ from tests.exchange.conftest import Pair
 from tests.support.pair import given
 
 
-def indicator(name: str, ip: str = "198.51.100.1") -> dict[str, Any]:
+def indicator(name: str, ip: str = "45.83.64.1") -> dict[str, Any]:
     return {
         "type": "indicator",
         "name": name,
@@ -316,7 +316,7 @@ def test_a_forged_object_is_refused_and_audited(nodes: Pair) -> None:
     def forge(body: dict[str, Any]) -> dict[str, Any]:
         for obj in body["objects"]:
             if obj["type"] == "indicator":
-                obj["pattern"] = "[ipv4-addr:value = '203.0.113.66']"
+                obj["pattern"] = "[ipv4-addr:value = '45.83.65.66']"
         return body
 
     transport = Forger(LocalTransport(nodes.ind, partner_actor(nodes.mys)), forge)
@@ -445,7 +445,7 @@ def test_a_narrowing_on_the_edit_page_reaches_the_partner_as_a_retraction(nodes:
     from mitra.app import create_app
     from tests.support.web import log_in
 
-    body = indicator("narrowed on a page", ip="198.51.100.9")
+    body = indicator("narrowed on a page", ip="45.83.64.9")
     object_id = given(nodes.ind, body, HandlingInput("green", "IND", "NSCS", releasable_to=("MYS",)))
     nodes.pull(nodes.mys)
     assert visible(nodes.mys, nodes.mys_people["analyst"].actor, object_id)

@@ -18,7 +18,7 @@ def test_exchange_verify_exits_non_zero_when_a_received_copy_was_edited(nodes: P
     indicator = {
         "type": "indicator",
         "name": "signed at IND",
-        "pattern": "[ipv4-addr:value = '198.51.100.77']",
+        "pattern": "[ipv4-addr:value = '45.83.64.77']",
         "pattern_type": "stix",
         "valid_from": "2025-01-07T00:00:00Z",
     }

@@ -49,7 +49,7 @@ def client(notice_node: Node) -> Iterator[TestClient]:
         yield test_client
 
 
-def indicator(name: str, ip: str = "198.51.100.1") -> dict[str, Any]:
+def indicator(name: str, ip: str = "45.83.64.1") -> dict[str, Any]:
     return {
         "type": "indicator",
         "name": name,

@@ -28,12 +28,12 @@ def test_the_partners_objects_reach_each_inbox_and_a_red_one_only_its_recipients
         for i in range(3):
             given(
                 nodes.ind,
-                indicator(f"Shared {i}", ip=f"198.51.100.{i}"),
+                indicator(f"Shared {i}", ip=f"45.83.64.{i}"),
                 HandlingInput("green", "IND", "NSCS", ("MYS",)),
             )
         given(
             nodes.ind,
-            indicator("Operation Kestrel", ip="203.0.113.7"),
+            indicator("Operation Kestrel", ip="45.83.65.7"),
             HandlingInput("red", "IND", "NSCS", ("MYS",), red_recipients=("MYS:NSC",)),
         )
         nodes.pull(nodes.mys)

@@ -22,7 +22,7 @@ def _notices(node: Node, username: str, kind: str | None = None) -> list[Notice]
 
 def _share(nodes: Pair, name: str, tlp: str = "green", **extra: object) -> str:
     handling = HandlingInput(tlp, "IND", "NSCS", ("MYS",), **extra)  # type: ignore[arg-type]
-    return given(nodes.ind, indicator(name, ip=f"198.51.100.{len(name)}"), handling)
+    return given(nodes.ind, indicator(name, ip=f"45.83.64.{len(name)}"), handling)
 
 
 def test_a_pull_of_many_pages_is_one_notice_per_person_with_the_counts(nodes: Pair) -> None:

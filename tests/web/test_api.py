@@ -19,7 +19,7 @@ from tests.support.web import bearer
 INDICATOR = {
     "type": "indicator",
     "name": "C2",
-    "pattern": "[ipv4-addr:value = '198.51.100.9']",
+    "pattern": "[ipv4-addr:value = '45.83.64.9']",
     "pattern_type": "stix",
     "valid_from": "2025-01-07T00:00:00Z",
 }

@@ -27,7 +27,16 @@ from tests.support.live import LiveServer
 
 pytestmark = [*needs_chromium, pytest.mark.slow]
 
-SKIP = {"/logout", "/healthz", "/readyz", "/metrics", "/login", "/dialogue/report.pdf", "/dialogue/ocds.json"}
+SKIP = {
+    "/maritime/live",
+    "/logout",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/login",
+    "/dialogue/report.pdf",
+    "/dialogue/ocds.json",
+}
 
 
 def _routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

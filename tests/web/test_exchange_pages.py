@@ -31,7 +31,7 @@ def _clear_unreleased(node: Node, n: int) -> None:
                 "type": "indicator",
                 "name": f"public record {i}",
                 "pattern_type": "stix",
-                "pattern": f"[ipv4-addr:value = '198.51.100.{i % 250}']",
+                "pattern": f"[ipv4-addr:value = '45.83.64.{i % 250}']",
                 "valid_from": "2025-01-01T00:00:00Z",
             },
             HandlingInput(

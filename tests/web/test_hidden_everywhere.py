@@ -22,7 +22,7 @@ from tests.support.web import bearer, log_in
 # Path parameters that name an object: the walk puts the hidden object's id (and a missing one) there.
 _ID_PARAMETERS = {"object_id", "commitment_id", "report_id", "opportunity_id", "exercise_id", "incident_id"}
 _PAGE_ROUTE = re.compile(r'@(?:router|pages)\.(get|post)\("([^"]*\{(?:' + "|".join(_ID_PARAMETERS) + r')\}[^"]*)"')
-_LEAKS = ("TLP", "NSCS", "AMBER", "RED", "named recipients", "hidden indicator", "203.0.113.9")
+_LEAKS = ("TLP", "NSCS", "AMBER", "RED", "named recipients", "hidden indicator", "45.83.65.9")
 
 
 def _hidden(client: TestClient, analyst: Person, tlp: str) -> str:
@@ -35,7 +35,7 @@ def _hidden(client: TestClient, analyst: Person, tlp: str) -> str:
                 "type": "indicator",
                 "name": "hidden indicator",
                 "pattern_type": "stix",
-                "pattern": "[ipv4-addr:value = '203.0.113.9']",
+                "pattern": "[ipv4-addr:value = '45.83.65.9']",
                 "valid_from": "2025-01-07T00:00:00Z",
             },
             "handling": {"tlp": tlp, **extra},

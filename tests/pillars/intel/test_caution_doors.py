@@ -39,7 +39,7 @@ def _releasable(node: Node, object_id: str) -> tuple[str, ...]:
 
 
 def test_the_store_asks_on_create_new_version_and_release(intel_node: Node, boss: Person) -> None:
-    with intel_node.db.write() as session, pytest.raises(CautionsToConfirm, match="8.8.8.8 is on the warninglist"):
+    with intel_node.db.write() as session, pytest.raises(CautionsToConfirm, match=r"8\.8\.8\.8 is on the warninglist"):
         intel_node.store.create(
             session, obj=indicator(LISTED), handling=handling(intel_node, boss, "green", ("MYS",)), actor=boss.actor
         )

@@ -27,18 +27,18 @@ def _count(node: Node) -> int:
 
 
 def test_csv_rows_become_indicators_with_stix_patterns(intel_node: Node, people: dict[str, Person]) -> None:
-    text = "type,value,name\nip-dst,198.51.100.7,C2 address\nsha256," + "A" * 64 + ",Dropper\n"
+    text = "type,value,name\nip-dst,45.83.64.7,C2 address\nsha256," + "A" * 64 + ",Dropper\n"
     outcome = _import(intel_node, people["analyst"], text, tlp="green")
     assert outcome.added == 2
     with intel_node.db.read() as session:
         rows, _ = intel_node.store.search(session, actor=people["analyst"].actor, text="c2 address")
-    assert rows[0].as_stix()["pattern"] == "[ipv4-addr:value = '198.51.100.7']"
+    assert rows[0].as_stix()["pattern"] == "[ipv4-addr:value = '45.83.64.7']"
     assert rows[0].tlp == "green"
 
 
 def test_a_plain_list_has_its_kinds_recognised() -> None:
     parsed = csv_import.parse_indicator_list(
-        "198.51.100.7\n2001:db8::1\nevil.example\nhttp://evil.example/x\na@evil.example\n"
+        "45.83.64.7\n2001:db8::1\nevil.example\nhttp://evil.example/x\na@evil.example\n"
     )
     assert [row.kind.name for row in parsed.rows] == ["ipv4", "ipv6", "domain", "url", "email"]
 
@@ -46,14 +46,14 @@ def test_a_plain_list_has_its_kinds_recognised() -> None:
 def test_bad_lines_are_named_by_number_and_nothing_is_stored(intel_node: Node, people: dict[str, Person]) -> None:
     before = _count(intel_node)
     with pytest.raises(InvalidInput) as caught:
-        _import(intel_node, people["analyst"], "ip-dst,198.51.100.7\nfoo,bar\nsha256,abc\n")
+        _import(intel_node, people["analyst"], "ip-dst,45.83.64.7\nfoo,bar\nsha256,abc\n")
     assert "line 2: unknown indicator type 'foo'" in str(caught.value)
     assert "line 3: a sha256 is 64 hexadecimal digits" in str(caught.value)
     assert _count(intel_node) == before
 
 
 def test_skip_bad_imports_the_good_lines_and_reports_the_bad(intel_node: Node, people: dict[str, Person]) -> None:
-    outcome = _import(intel_node, people["analyst"], "ip-dst,198.51.100.7\nip-dst,not-an-ip\n", skip_bad=True)
+    outcome = _import(intel_node, people["analyst"], "ip-dst,45.83.64.7\nip-dst,not-an-ip\n", skip_bad=True)
     assert outcome.added == 1
     assert outcome.reasons("rejected") == {"not an IP address or CIDR block: 'not-an-ip'": 1}
     assert outcome.positions("rejected", "not an IP address or CIDR block: 'not-an-ip'") == [2]

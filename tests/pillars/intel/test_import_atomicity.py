@@ -14,7 +14,7 @@ from mitra.node import Node
 from mitra.pillars.intel import service
 from tests.conftest import Person
 
-_VALUES = st.sampled_from(["198.51.100.7", "evil.example", "http://evil.example/a", "x" * 32, "not valid", "", "a'b"])
+_VALUES = st.sampled_from(["45.83.64.7", "evil.example", "http://evil.example/a", "x" * 32, "not valid", "", "a'b"])
 _ATTRIBUTE = st.fixed_dictionaries(
     {"type": st.sampled_from(["ip-dst", "domain", "url", "md5", "filename", "text", "bogus"]), "value": _VALUES},
     optional={

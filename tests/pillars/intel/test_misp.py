@@ -243,7 +243,7 @@ _FIELDS = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {
                     "type": st.sampled_from(["ip-dst", "domain", "md5", "url", "filename|sha1", "domain|ip", "text"]),
-                    "value": st.text(max_size=40) | st.sampled_from(["198.51.100.7", "a.example", "x|y"]),
+                    "value": st.text(max_size=40) | st.sampled_from(["45.83.64.7", "a.example", "x|y"]),
                 },
                 optional={"to_ids": st.booleans(), "uuid": st.uuids().map(str), "deleted": st.booleans(), "Tag": _JSON},
             ),

@@ -18,7 +18,7 @@ from sse_starlette import EventSourceResponse
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.foundation.timestamps import parse_day_or_timestamp, parse_form_time
-from mitra.pillars.maritime import live
+from mitra.pillars.maritime import feed_pages, live
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
@@ -45,6 +45,7 @@ from mitra.web.marking import FieldInvalid, Marking, MarkingForm
 from mitra.web.rendering import SignedIn, language_of, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
+pages.include_router(feed_pages.pages)  # /maritime/feeds: the live AIS sources' health
 
 # The words of the categories and of "not graded" (models.CATEGORIES, NOT_GRADED), translated where shown.
 _WORDS = (

@@ -41,7 +41,9 @@ def _indicator(node: Node, actor: Actor, pattern: str, tlp: str, red: tuple[str,
 
 def _release(pair: Pair, indicator_id: str) -> None:
     with pair.ind.db.write() as session:
-        pair.ind.store.release(session, object_id=indicator_id, to="MYS", actor=pair.ind_people["officer"].actor)
+        pair.ind.store.release(  # the documentation addresses are on a warninglist: the officer confirms
+            session, object_id=indicator_id, to="MYS", actor=pair.ind_people["officer"].actor, confirm_cautions=True
+        )
 
 
 def _match_at_malaysia(pair: Pair, record: bool = True) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mitra.console import AgencyOption, console, fail, open_node, operator, print_report
@@ -265,3 +265,150 @@ def verify(
         fail(str(exc))
     finally:
         node.close()
+
+
+@app.command("feed")
+def feed(
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="NAME=URL (tcp://HOST:PORT, udp://HOST:PORT, file:///PATH); repeat. Default: MITRA_AIS_FEEDS.",
+        ),
+    ] = None,
+    agency: AgencyOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Keep AIS sources open and store what they send until Ctrl-C, with a live table of each source's health.
+
+    The standalone worker of the feed service that `mitra serve` runs when MITRA_AIS_FEEDS is set (docs/ais-feed.md).
+    """
+    import time as clock
+
+    from rich.live import Live
+
+    from mitra.pillars.maritime.ais.feed import FeedService, parse_source, parse_sources
+
+    node = open_node()
+    try:
+        actor = _actor(node, agency, as_user)
+        decision = authorize(actor, Action.INGEST, node_nation=node.nation)
+        if not decision.allowed:
+            fail(f"{actor.username} may not ingest AIS: {decision.reason}")
+        named: list[tuple[str, str]] = []
+        for item in source or []:
+            name, sep, url = item.partition("=")
+            if not sep:
+                fail(f"--source {item!r}: give NAME=URL, such as gpsd-1=tcp://127.0.0.1:10110")
+            named.append((name.strip(), url.strip()))
+        sources = [parse_source(n, u) for n, u in named] if named else parse_sources(node.settings.ais_feeds)
+        if not sources:
+            fail("no AIS source: give --source NAME=URL or set MITRA_AIS_FEEDS")
+        service = FeedService(PositionStore.for_settings(node.settings), sources)
+        service.start()
+        try:
+            with Live(_health_table(service), console=console, refresh_per_second=2) as live:
+                while True:
+                    clock.sleep(0.5)
+                    live.update(_health_table(service))
+        except KeyboardInterrupt:
+            console.print("stopping: each source stores what it has read and checkpoints", highlight=False)
+        finally:
+            service.stop()
+        console.print(_health_table(service))
+    except MitraError as exc:
+        fail(str(exc))
+    finally:
+        node.close()
+
+
+def _health_table(service: object) -> Table:
+    from mitra.pillars.maritime.ais.feed import FeedService
+
+    assert isinstance(service, FeedService)
+    table = Table(title="AIS feeds")
+    for column in ("source", "state", "msg/s", "messages", "stored", "bad lines", "lag", "reconnects", "last error"):
+        table.add_column(column, justify="right" if column in ("msg/s", "messages", "stored", "bad lines") else "left")
+    for h in service.health():
+        lag = "—" if h.lag_seconds is None else f"{h.lag_seconds:,.1f} s ({h.lag_basis})"
+        table.add_row(
+            f"{h.name}\n{h.url}",
+            h.state,
+            f"{h.messages_per_second:,.1f}",
+            f"{h.messages:,}",
+            f"{h.stored:,}",
+            f"{h.bad_lines:,}",
+            lag,
+            f"{h.reconnects:,}",
+            h.last_error or "—",
+        )
+    return table
+
+
+@app.command("replay")
+def replay(
+    file: Annotated[Path, typer.Argument(help="An AIS NMEA capture (plain or gzip).")],
+    speed: Annotated[str, typer.Option(help="How much faster than the capture: 1x, 10x, 0.5x.")] = "1x",
+    tcp: Annotated[int | None, typer.Option(help="Serve the feed on this TCP port (any number of clients).")] = None,
+    udp: Annotated[str | None, typer.Option(help="Send the feed as datagrams to HOST:PORT.")] = None,
+    host: Annotated[str, typer.Option(help="The address the TCP server listens on.")] = "127.0.0.1",
+    rate: Annotated[
+        float, typer.Option(help="Lines a second (times --speed) of a capture that carries no time.")
+    ] = 100.0,
+    loop: Annotated[
+        bool, typer.Option("--loop", help="Start again at the end, times shifted on, until Ctrl-C.")
+    ] = False,
+    stamp: Annotated[bool, typer.Option(help="Give a line without a time a tag block with its rewritten time.")] = True,
+) -> None:
+    """Serve a capture as a live AIS feed, paced by its own times and with its times rewritten to now.
+
+    Times are shifted so that the capture's first message is now (each loop on by the capture's length).
+    """
+    import threading
+
+    from mitra.pillars.maritime.ais.replay import TcpFanout, UdpSender, loops, parse_speed, read_capture, replay_lines
+
+    if tcp is None and udp is None:
+        fail("give --tcp PORT or --udp HOST:PORT (or both)")
+    if not rate > 0:
+        fail(f"--rate {rate}: give lines per second, more than 0")
+    try:
+        factor = parse_speed(speed)
+        lines = read_capture(file)
+        target: tuple[str, int] | None = None
+        if udp is not None:
+            udp_host, _, udp_port = udp.rpartition(":")
+            if not udp_host or not udp_port.isdigit() or not 0 < int(udp_port) < 65536:
+                fail(f"--udp {udp!r}: give HOST:PORT")
+            target = (udp_host.strip("[]"), int(udp_port))
+    except MitraError as exc:
+        fail(str(exc))
+    sinks: list[TcpFanout | UdpSender] = []
+    try:
+        if tcp is not None:
+            try:
+                server = TcpFanout(host, tcp)
+            except OSError as exc:
+                fail(f"--tcp {tcp}: cannot listen on {host}:{tcp} ({exc})")
+            sinks.append(server)
+            console.print(f"serving {file.name} on tcp://{host}:{server.port}", highlight=False)
+        if target is not None:
+            sinks.append(UdpSender(*target))
+            console.print(f"sending {file.name} to udp://{target[0]}:{target[1]}", highlight=False)
+        stop = threading.Event()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, disable=not sys.stdout.isatty()) as progress:
+            for number, plan in enumerate(loops(lines, speed=factor, rate=rate, stamp=stamp, repeat=loop), start=1):
+                task = progress.add_task(f"loop {number}", total=len(plan))
+
+                def advance(done: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=done)
+
+                sent = replay_lines(plan, sinks, stop=stop, on_sent=advance)
+                if not sys.stdout.isatty():
+                    console.print(f"loop {number}: {sent:,} lines sent", highlight=False)
+    except KeyboardInterrupt:
+        console.print("stopped", highlight=False)
+    finally:
+        for sink in sinks:
+            sink.close()

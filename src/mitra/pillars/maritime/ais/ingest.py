@@ -193,6 +193,8 @@ class AisIngestor:
         self.records_before = 0  # AIS records an interrupted run of this file read before this one resumed it
         self._utc_of: dict[int, npt.NDArray[np.float64]] = {}  # a batch's station groups: their UTC (seconds)
         self._con: duckdb.DuckDBPyConnection | None = None  # the store, read and written by one batch
+        # When a dict (a live feed), each batch's newly stored rows by dataset, as Arrow tables, for its hook.
+        self.fresh: dict[str, list[Any]] | None = None
 
     def _utc(self, group: TypeGroup) -> npt.NDArray[np.float64]:
         if id(group) not in self._utc_of:
@@ -508,6 +510,9 @@ class AisIngestor:
         self.untimed += _scalar(con, "SELECT count(*) FROM fresh WHERE ts IS NULL")
         self.counts.report.count("added", _scalar(con, f"SELECT count(*) FROM fresh WHERE {counted}"))  # noqa: S608
         self.stored[dataset] += new
+        if self.fresh is not None:
+            con.complete()  # the counts above left a result open, and DuckDB makes no relation beside one
+            self.fresh.setdefault(dataset, []).append(con.sql("SELECT * FROM fresh").to_arrow_table())
 
     def _store_static(
         self,

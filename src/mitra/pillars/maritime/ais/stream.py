@@ -1,0 +1,754 @@
+"""Streaming detection: the batch detectors' definitions applied to positions as they arrive, per vessel.
+
+Every event a detector finds depends on a contiguous stretch of one vessel's track (ordered as the batch
+orders it: ``ts, lat, lon``) and, for being still open, on the data's end (the newest time fed). So each
+vessel keeps its recent positions (the *tail*), and when positions for it arrive, or the data's end passes
+a time at which one of its events can change, its events over the tail are derived again with the same
+definitions as :class:`~mitra.pillars.maritime.ais.detect.EventDetector` (same haversine, same grid of
+ports, same rounding as DuckDB's ``round``) and compared with what it had: opened, updated, closed or
+withdrawn. Late and out-of-order positions are thus handled as the batch path handles them: the affected
+vessel is derived again over its window, and an event disproved is withdrawn, never reported twice.
+
+What bounds the state of a vessel:
+
+* **a time window** - positions older than ``late_hours`` behind the vessel's newest are dropped at a
+  *quiet cut*: a point of the track that no run (speed band, area, port, slow hours) spans, so the events
+  before it are final. Two positions are kept before the cut as context (a gap or jump from them is still
+  derived). A position arriving before the cut is refused (``too_late``), counted and returned: the
+  batch detector is the way to re-derive that far back;
+* **a cap per vessel** - ``max_positions``; a vessel over it with no quiet cut (a run longer than the
+  cap) is cut anyway and named in ``inexact``: its events that span the cut may differ from the batch;
+* **eviction** - a vessel idle for ``evict_hours`` keeps only its last two positions (what its open gap
+  needs), when its last position is in no run.
+
+Detectors not yet streamed (the pair detectors: encounter, close rendezvous) are refused with a clear
+error rather than silently differing. Open events whose only change is their duration growing with the
+data's end (an open gap's hours) are not listed as updated on every feed; :meth:`StreamDetector.events`
+always gives them as of now.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from mitra.pillars.maritime.ais.detect import DETECTORS, DetectedEvent, Thresholds, load_ports
+from mitra.pillars.maritime.ais.segments import EARTH_KM, NM_KM
+
+STREAMED = ("ais_gap", "impossible_jump", "speed_band", "area", "loitering", "port_visit")
+US_S = 1_000_000
+US_H = 3_600 * US_S
+
+# (time in microseconds since the epoch, lat, lon, sog or 0, km to the nearest port within port_exit_km or
+# None, inside each area of interest): what a position is, worked out once when it arrives
+Row = tuple[int, float, float, float, float | None, tuple[bool, ...]]
+EventId = tuple[str, int, int, str | int | None]  # (type, mmsi, start us, area or other vessel)
+_Held = tuple[str, int, int, str | int | None, tuple[float, ...] | None]  # EventId and the position it rests on
+
+
+class StreamRefused(ValueError):
+    """A detector the stream cannot (yet) run exactly as the batch does."""
+
+
+def sql_round(value: float, digits: int = 3) -> float:
+    """DuckDB's ``round(DOUBLE, n)``: the double's exact decimal value rounded, ties away from zero.
+
+    Python's ``round`` rounds ties to even (0.0625 -> 0.062 where DuckDB gives 0.063).
+    """
+    return float(Decimal(value).quantize(_QUANTA[digits], rounding=ROUND_HALF_UP))
+
+
+_QUANTA = {digits: Decimal(1).scaleb(-digits) for digits in range(7)}
+
+
+def hav_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The detectors' ``hav_km`` macro, term for term (so the doubles agree)."""
+    return (
+        2
+        * EARTH_KM
+        * math.asin(
+            math.sqrt(
+                math.sin(math.radians(lat2 - lat1) / 2) ** 2
+                + math.cos(math.radians(lat1))
+                * math.cos(math.radians(lat2))
+                * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+            )
+        )
+    )
+
+
+def _nearest_km(lat: float, lon: float, cell: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]) -> float:
+    """The least ``hav_km`` from the point to the cell's ports, exactly as the SQL's scalar ``min`` gives it.
+
+    NumPy's vectorised sines may differ from the C library's in the last bit, so NumPy only picks the
+    candidates (within a relative 1e-9 of its minimum) and the scalar formula decides among them.
+    """
+    lats, lons = cell
+    rad = np.pi / 180.0
+    a = (
+        np.sin((lats - lat) * rad / 2) ** 2
+        + math.cos(lat * rad) * np.cos(lats * rad) * np.sin((lons - lon) * rad / 2) ** 2
+    )
+    rough = 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+    close = np.flatnonzero(rough <= rough.min() * (1 + 1e-9) + 1e-9)
+    return min(hav_km(lat, lon, float(lats[i]), float(lons[i])) for i in close)
+
+
+class PortGrid:
+    """The ports and anchorages, listed by grid cell as the batch SQL lists them (``ports_far``, ``ports_near``)."""
+
+    def __init__(self, points: Sequence[tuple[float, float]]) -> None:
+        far: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        near: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        for lat, lon in points:
+            cy, cx = math.floor(lat), math.floor(lon)
+            for dy in (-1, 0, 1):
+                for dx in (-2, -1, 0, 1, 2):
+                    far.setdefault((cy + dy, cx + dx), []).append((lat, lon))
+            ny, nx = math.floor(lat * 10), math.floor(lon * 10)
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    near.setdefault((ny + dy, nx + dx), []).append((lat, lon))
+        self.far = {key: self._arrays(value) for key, value in far.items()}
+        self.near = {key: self._arrays(value) for key, value in near.items()}
+        self.count = len(points)
+        self._offshore: dict[tuple[float, float], float] = {}
+
+    @staticmethod
+    def _arrays(points: list[tuple[float, float]]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        return np.array([p[0] for p in points], dtype=np.float64), np.array([p[1] for p in points], dtype=np.float64)
+
+    @classmethod
+    def from_dir(cls, ports_dir: Path | None) -> PortGrid:
+        """The same CSV files read the same way (DuckDB's reader) as the batch detector reads them."""
+        con = duckdb.connect()
+        try:
+            load_ports(con, ports_dir)
+            rows = con.execute("SELECT lat, lon FROM ports").fetchall()
+        finally:
+            con.close()
+        return cls([(float(a), float(b)) for a, b in rows])
+
+    def offshore_nm(self, lat: float, lon: float) -> float:
+        """Nautical miles to the nearest port in the surrounding cells (999 if none), remembered for the
+        last points asked: a gap is derived again each time its vessel reports, from the same two points."""
+        key = (lat, lon)
+        known = self._offshore.get(key)
+        if known is not None:
+            return known
+        cell = self.far.get((math.floor(lat), math.floor(lon)))
+        found = _nearest_km(lat, lon, cell) / NM_KM if cell is not None else 999.0
+        if len(self._offshore) >= 100_000:
+            self._offshore.clear()  # bounded: forgetting costs a recomputation, never a wrong answer
+        self._offshore[key] = found
+        return found
+
+    def near_km(self, lat: float, lon: float, within: float) -> float | None:
+        """Distance to the nearest port in the point's 0.1-degree neighbourhood, if one is within ``within`` km."""
+        cell = self.near.get((math.floor(lat * 10), math.floor(lon * 10)))
+        if cell is None:
+            return None
+        best = _nearest_km(lat, lon, cell)
+        return best if best <= within else None
+
+
+@dataclass
+class StreamChanges:
+    """What one feed changed, and what it could not take."""
+
+    opened: list[DetectedEvent] = field(default_factory=list)
+    updated: list[DetectedEvent] = field(default_factory=list)
+    closed: list[DetectedEvent] = field(default_factory=list)
+    withdrawn: list[DetectedEvent] = field(default_factory=list)
+    too_late: int = 0  # positions before their vessel's cut: refused (run the batch detector for them)
+    rejected: list[str] = field(default_factory=list)  # rows without a time or a position, each with where and why
+
+    def __bool__(self) -> bool:
+        return bool(self.opened or self.updated or self.closed or self.withdrawn)
+
+
+def event_id(event: DetectedEvent) -> EventId:
+    """Finer than ``DetectedEvent.key``: one vessel can enter two areas, or meet two others, at one time."""
+    extra = event.details.get("area", event.details.get("other_mmsi"))
+    return (event.event_type, event.mmsi, _us(event.start), extra)
+
+
+def _held_key(event: DetectedEvent) -> _Held:
+    """Unique within a vessel: two events of a kind can start at one time when positions share it. A jump is
+    known by the position it jumps to (its end, lat, lon); others by the position they start at; a loitering
+    (whose place is a mean that moves as it grows) by its start alone, as no two loiterings share one."""
+    if event.event_type == "loitering":
+        return (*event_id(event), None)
+    if event.event_type in ("impossible_jump", "identity_conflict"):
+        assert event.end is not None
+        return (*event_id(event), (_us(event.end), event.lat, event.lon))
+    return (*event_id(event), (event.lat, event.lon))
+
+
+def _us(value: datetime) -> int:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    delta = aware - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * US_S + delta.microseconds
+
+
+def _at(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1e6, UTC)
+
+
+def _make(kind: str, mmsi: int, start: int, end: int | None, lat: float, lon: float, **details: Any) -> DetectedEvent:
+    return DetectedEvent(kind, mmsi, _at(start), None if end is None else _at(end), lat, lon, details)
+
+
+def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """(first, last) index of each run of consecutive true flags."""
+    out: list[tuple[int, int]] = []
+    start = -1
+    for i, flag in enumerate(flags):
+        if flag and start < 0:
+            start = i
+        elif not flag and start >= 0:
+            out.append((start, i - 1))
+            start = -1
+    if start >= 0:
+        out.append((start, len(flags) - 1))
+    return out
+
+
+@dataclass
+class _Vessel:
+    mmsi: int
+    context: list[Row] = field(default_factory=list)  # up to two positions before the cut
+    rows: list[Row] = field(default_factory=list)  # the tail, sorted as the batch sorts (ts, lat, lon)
+    floor: Row | None = None  # positions sorting before this are refused
+    floor_hour: int | None = None  # after eviction: positions in this clock hour or before are refused
+    frozen: dict[_Held, DetectedEvent] = field(default_factory=dict)  # final events before the cut
+    derived: dict[_Held, DetectedEvent] = field(default_factory=dict)  # events derived from context + tail
+    next_clock: int | None = None  # the data end at which its events change next without a position
+
+    @property
+    def newest(self) -> int:
+        return self.rows[-1][0] if self.rows else self.context[-1][0]
+
+    def events(self) -> dict[_Held, DetectedEvent]:
+        return {**self.frozen, **self.derived}
+
+
+class StreamDetector:
+    """Takes positions batch by batch and keeps, per vessel, what the batch detectors would find over them."""
+
+    def __init__(
+        self,
+        thresholds: Thresholds | None = None,
+        *,
+        areas: Mapping[str, BaseGeometry] | None = None,
+        ports_dir: Path | None = None,
+        ports: PortGrid | None = None,
+        detectors: Sequence[str] = STREAMED,
+        late_hours: float | None = None,
+        evict_hours: float | None = None,
+        max_positions: int = 20_000,
+    ) -> None:
+        unknown = [d for d in detectors if d not in DETECTORS]
+        if unknown:
+            raise ValueError(f"unknown detector {unknown[0]!r}; known: {', '.join(DETECTORS)}")
+        missing = [d for d in detectors if d not in STREAMED]
+        if missing:
+            raise StreamRefused(
+                f"the stream does not run {', '.join(missing)} yet (it would not give the batch's events); "
+                f"streamed: {', '.join(STREAMED)}; run `mitra ais detect` for the others"
+            )
+        self.t = thresholds or Thresholds()
+        self.detectors = frozenset(detectors)
+        self.areas = dict(sorted((areas or {}).items()))
+        self.ports = ports if ports is not None else PortGrid.from_dir(ports_dir)
+        longest = max(self.t.gap_hours, self.t.disabling_hours, self.t.loiter_hours, self.t.dwell_hours, 1.0)
+        self.late_us = int((late_hours if late_hours is not None else longest) * US_H)
+        self.evict_us = int((evict_hours if evict_hours is not None else longest) * US_H)
+        if self.late_us < US_H or self.evict_us < self.late_us:
+            raise ValueError("late_hours must be at least 1 and evict_hours at least late_hours")
+        self.max_positions = max_positions
+        self.data_end: int | None = None
+        self.vessels: dict[int, _Vessel] = {}
+        self._clock: list[tuple[int, int]] = []  # (data end at which a vessel's events may change, mmsi)
+        self._idle: list[tuple[int, int]] = []  # (newest time, mmsi): eviction candidates
+        self.inexact: set[int] = set()  # vessels cut over the cap inside a run
+        self.evicted = 0
+        self.positions = 0
+        self._times: list[int] = []  # filled while deriving: data ends at which a derived event changes
+
+    # ----- input --------------------------------------------------------------------------------
+
+    def _rows(self, rows: pa.Table | Sequence[Sequence[Any]], changes: StreamChanges) -> dict[int, list[Row]]:
+        if isinstance(rows, pa.Table):
+            missing = {"mmsi", "ts", "lat", "lon", "sog"} - set(rows.column_names)
+            if missing:
+                raise ValueError(f"positions table lacks column(s) {', '.join(sorted(missing))}")
+            ts = rows.column("ts")
+            if pa.types.is_timestamp(ts.type):
+                ts = ts.cast(pa.timestamp("us", tz=ts.type.tz))
+                times: list[Any] = ts.cast(pa.int64()).to_pylist()
+            else:
+                raise ValueError(f"positions column ts has type {ts.type}, not a timestamp")
+            tuples: Iterable[Sequence[Any]] = zip(
+                rows.column("mmsi").to_pylist(),
+                times,
+                rows.column("lat").to_pylist(),
+                rows.column("lon").to_pylist(),
+                rows.column("sog").to_pylist(),
+                strict=True,
+            )
+        else:
+            tuples = rows
+        kept: list[tuple[int, int, float, float, float]] = []
+        for index, (mmsi, at, lat, lon, sog) in enumerate(tuples):
+            if mmsi is None or at is None or lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
+                changes.rejected.append(
+                    f"row {index}: mmsi, time, lat and lon are all needed (got {mmsi}, {at}, {lat}, {lon})"
+                )
+                continue
+            us = at if isinstance(at, int) else _us(at)
+            kept.append((int(mmsi), us, float(lat), float(lon), 0.0 if sog is None else float(sog)))
+        lat_array = np.fromiter((k[2] for k in kept), dtype=np.float64, count=len(kept))
+        lon_array = np.fromiter((k[3] for k in kept), dtype=np.float64, count=len(kept))
+        inside = [shapely.contains_xy(g, lon_array, lat_array).tolist() for g in self.areas.values()]
+        exit_km, with_ports = self.t.port_exit_km, "port_visit" in self.detectors and self.ports.count > 0
+        by_vessel: dict[int, list[Row]] = {}
+        for i, (mmsi, us, lat, lon, sog) in enumerate(kept):
+            near = self.ports.near_km(lat, lon, exit_km) if with_ports else None
+            by_vessel.setdefault(mmsi, []).append((us, lat, lon, sog, near, tuple(a[i] for a in inside)))
+        return by_vessel
+
+    def feed(self, rows: pa.Table | Sequence[Sequence[Any]]) -> StreamChanges:
+        """Take a batch of positions (mmsi, ts, lat, lon, sog; any order) and return what changed."""
+        changes = StreamChanges()
+        by_vessel = self._rows(rows, changes)
+        touched: set[int] = set()
+        newest = self.data_end
+        for mmsi, new in by_vessel.items():
+            vessel = self.vessels.get(mmsi) or _Vessel(mmsi)
+            accepted = [r for r in new if not self._too_late(vessel, r)]
+            changes.too_late += len(new) - len(accepted)
+            if not accepted:
+                continue
+            self.vessels[mmsi] = vessel
+            self.positions += len(accepted)
+            accepted.sort(key=lambda r: r[:3])
+            if vessel.rows and accepted[0][:3] >= vessel.rows[-1][:3]:
+                vessel.rows.extend(accepted)
+            else:
+                for row in accepted:
+                    bisect.insort(vessel.rows, row, key=lambda r: r[:3])
+            touched.add(mmsi)
+            top = accepted[-1][0]
+            newest = top if newest is None or top > newest else newest
+        self._advance(newest, touched, changes)
+        for mmsi in touched:
+            vessel = self.vessels[mmsi]
+            heapq.heappush(self._idle, (vessel.newest, mmsi))
+            self._prune(vessel)
+        self._evict_idle()
+        return changes
+
+    def _advance(self, newest: int | None, touched: set[int], changes: StreamChanges) -> None:
+        """Move the data's end to ``newest`` and derive again every vessel whose events that can change."""
+        affected = set(touched)
+        if newest is not None and newest != self.data_end:
+            self.data_end = newest
+            while self._clock and self._clock[0][0] <= newest:
+                at, mmsi = heapq.heappop(self._clock)
+                vessel = self.vessels.get(mmsi)
+                if vessel is not None and vessel.next_clock == at:
+                    affected.add(mmsi)
+        for mmsi in sorted(affected):
+            vessel = self.vessels.get(mmsi)
+            if vessel is not None:
+                self._rederive(vessel, changes)
+
+    def _too_late(self, vessel: _Vessel, row: Row) -> bool:
+        if vessel.floor is not None and row[:3] < vessel.floor[:3]:
+            return True
+        return vessel.floor_hour is not None and row[0] // US_H <= vessel.floor_hour
+
+    # ----- results ------------------------------------------------------------------------------
+
+    def events(self) -> list[DetectedEvent]:
+        """Every event as the batch run over all positions fed so far would give it, in the batch's order."""
+        if self.data_end is None:
+            return []
+        out: list[DetectedEvent] = []
+        for mmsi in sorted(self.vessels):
+            vessel = self.vessels[mmsi]
+            self._rederive_open_gap(vessel)
+            out.extend(vessel.events().values())
+        out.sort(key=lambda e: (DETECTORS.index(_detector_of(e.event_type)), e.mmsi, e.start, str(event_id(e)[3])))
+        return out
+
+    def flush(self, *, at_end: datetime | None = None) -> tuple[StreamChanges, list[DetectedEvent]]:
+        """What changed and the current events; ``at_end`` moves the data's end on (time passed with no
+        position, as on a live feed: gaps open, events at the old end close). Without it the events are
+        those of the batch run over every position fed."""
+        changes = StreamChanges()
+        if at_end is not None and (self.data_end is None or _us(at_end) > self.data_end):
+            self._advance(_us(at_end), set(), changes)
+            self._evict_idle()
+        return changes, self.events()
+
+    def state_size(self) -> tuple[int, int]:
+        """(vessels held, positions held): what bounds the memory."""
+        return len(self.vessels), sum(len(v.rows) + len(v.context) for v in self.vessels.values())
+
+    # ----- derivation ---------------------------------------------------------------------------
+
+    def _rederive(self, vessel: _Vessel, changes: StreamChanges) -> None:
+        before = vessel.derived
+        vessel.derived = self._derive(vessel)
+        for key, event in vessel.derived.items():
+            old = before.get(key)
+            if old is None:
+                changes.opened.append(event)
+            elif old.end is None and event.end is not None:
+                changes.closed.append(event)
+            elif (old.end, old.lat, old.lon, old.details, old.event_type) != (
+                event.end,
+                event.lat,
+                event.lon,
+                event.details,
+                event.event_type,
+            ):
+                changes.updated.append(event)
+        changes.withdrawn.extend(event for key, event in before.items() if key not in vessel.derived)
+        self._schedule(vessel)
+
+    def _rederive_open_gap(self, vessel: _Vessel) -> None:
+        """An open gap's hours run to the data's end: brought up to date before the events are read."""
+        if "ais_gap" in self.detectors and any(
+            e.end is None and e.details.get("open") for e in vessel.derived.values()
+        ):
+            vessel.derived = self._derive(vessel)
+
+    def _schedule(self, vessel: _Vessel) -> None:
+        """The next data end at which the vessel's events can change with no new position of its own."""
+        assert self.data_end is not None
+        last = vessel.newest
+        times = [last + 1, *self._times]  # events ending at the data's end close as it moves on
+        if "ais_gap" in self.detectors:
+            disabling = self.t.disabling_hours * US_H
+            times += [
+                last + int(self.t.gap_hours * 3600) * US_S,
+                last + math.floor(disabling),
+                last + math.ceil(disabling) + 1,
+            ]
+        self._times = []
+        later = [at for at in times if at > self.data_end]
+        vessel.next_clock = min(later) if later else None
+        if vessel.next_clock is not None:
+            heapq.heappush(self._clock, (vessel.next_clock, vessel.mmsi))
+
+    def _derive(self, vessel: _Vessel) -> dict[_Held, DetectedEvent]:
+        assert self.data_end is not None
+        self._times = []
+        track = vessel.context + vessel.rows
+        first = len(vessel.context)  # the tail's first index in ``track``
+        found: list[DetectedEvent] = []
+        if "ais_gap" in self.detectors:
+            found += self._gaps(vessel.mmsi, track, max(first - 1, 0))
+        if "impossible_jump" in self.detectors:
+            found += self._jumps(vessel.mmsi, track, max(first - 1, 1))
+        tail = vessel.rows
+        if "speed_band" in self.detectors:
+            found += self._speed_band(vessel.mmsi, tail)
+        if "area" in self.detectors and self.areas:
+            found += self._area(vessel.mmsi, tail)
+        if "loitering" in self.detectors:
+            found += self._loitering(vessel.mmsi, tail)
+        if "port_visit" in self.detectors and self.ports.count:
+            found += self._port_visit(vessel.mmsi, tail)
+        return {_held_key(e): e for e in found}
+
+    def _gaps(self, mmsi: int, track: list[Row], start: int) -> list[DetectedEvent]:
+        t, end = self.t, self.data_end
+        assert end is not None
+        limit = int(t.gap_hours * 3600) * US_S
+        out = []
+        for i in range(start, len(track)):
+            us, lat, lon, *_ = track[i]
+            nxt = track[i + 1] if i + 1 < len(track) else None
+            span = (nxt[0] if nxt else end) - us
+            if span < limit:
+                continue
+            hours = span / 1e6 / 3600.0
+            off = self.ports.offshore_nm(lat, lon)
+            off = min(off, self.ports.offshore_nm(nxt[1], nxt[2])) if nxt else off
+            kind = "likely_disabling" if hours >= t.disabling_hours and off >= t.disabling_offshore_nm else "ais_gap"
+            distance = hav_km(lat, lon, nxt[1], nxt[2]) / NM_KM if nxt else 0.0
+            out.append(
+                _make(
+                    kind,
+                    mmsi,
+                    us,
+                    nxt[0] if nxt else None,
+                    lat,
+                    lon,
+                    hours=sql_round(hours),
+                    offshore_nm=sql_round(off),
+                    open=nxt is None,
+                    distance_nm=sql_round(distance),
+                )
+            )
+        return out
+
+    def _jumps(self, mmsi: int, track: list[Row], start: int) -> list[DetectedEvent]:
+        t = self.t
+        min_degrees = t.jump_min_nm * NM_KM / (EARTH_KM * math.pi / 180.0) * 0.999
+        out = []
+        for i in range(start, len(track)):
+            p_us, p_lat, p_lon, *_ = track[i - 1]
+            us, lat, lon, *_ = track[i]
+            if not abs(lat - p_lat) + abs(lon - p_lon) >= min_degrees:
+                continue
+            nm = hav_km(p_lat, p_lon, lat, lon) / NM_KM
+            hours = max((us - p_us) / 1e6, 1) / 3600.0
+            if not (nm >= t.jump_min_nm and nm / hours > t.jump_speed_kn):
+                continue
+            back = i + 1 < len(track) and hav_km(track[i + 1][1], track[i + 1][2], p_lat, p_lon) / NM_KM < nm / 10
+            out.append(
+                _make(
+                    "identity_conflict" if back else "impossible_jump",
+                    mmsi,
+                    p_us,
+                    us,
+                    lat,
+                    lon,
+                    implied_kn=sql_round(nm / hours),
+                    distance_nm=sql_round(nm),
+                    from_lat=sql_round(p_lat),
+                    from_lon=sql_round(p_lon),
+                )
+            )
+        return out
+
+    def _speed_band(self, mmsi: int, tail: list[Row]) -> list[DetectedEvent]:
+        low, high = self.t.speed_band_kn
+        band = [Decimal(repr(low)), Decimal(repr(high))]  # the SQL's list literal comes back as decimals
+        out = []
+        for a, b in _runs([low <= r[3] <= high for r in tail]):
+            seconds = (tail[b][0] - tail[a][0]) / 1e6
+            if seconds >= self.t.speed_band_minutes * 60:
+                top = max(r[3] for r in tail[a : b + 1])
+                out.append(
+                    _make(
+                        "speed_band",
+                        mmsi,
+                        tail[a][0],
+                        tail[b][0],
+                        tail[a][1],
+                        tail[a][2],
+                        band_kn=list(band),
+                        max_sog=sql_round(top),
+                        minutes=sql_round(seconds / 60.0),
+                    )
+                )
+        return out
+
+    @staticmethod
+    def _inside(area: int, tail: list[Row]) -> list[bool]:
+        return [r[5][area] for r in tail]
+
+    def _area(self, mmsi: int, tail: list[Row]) -> list[DetectedEvent]:
+        assert self.data_end is not None
+        out = []
+        for area, name in enumerate(self.areas):
+            for a, b in _runs(self._inside(area, tail)):
+                hours = sql_round((tail[b][0] - tail[a][0]) / 3600e6)
+                end = None if tail[b][0] == self.data_end else tail[b][0]
+                lat, lon = tail[a][1], tail[a][2]
+                details = {"area": name, "dwell_hours": hours, "positions": b - a + 1}
+                out.append(_make("area_entry", mmsi, tail[a][0], end, lat, lon, **details))
+                if hours >= self.t.dwell_hours:
+                    out.append(_make("area_dwell", mmsi, tail[a][0], end, lat, lon, **dict(details)))
+        return out
+
+    def _hours(self, tail: list[Row]) -> list[tuple[int, float, float, float, int, int]]:
+        """Each clock hour of the tail: (hour, mean sog, mean lat, mean lon, first us, last us)."""
+        out = []
+        i = 0
+        while i < len(tail):
+            hour = tail[i][0] // US_H
+            j = i
+            while j < len(tail) and tail[j][0] // US_H == hour:
+                j += 1
+            part = tail[i:j]
+            n = len(part)
+            out.append(
+                (
+                    hour,
+                    sum(r[3] for r in part) / n,
+                    sum(r[1] for r in part) / n,
+                    sum(r[2] for r in part) / n,
+                    part[0][0],
+                    part[-1][0],
+                )
+            )
+            i = j
+        return out
+
+    def _loitering(self, mmsi: int, tail: list[Row]) -> list[DetectedEvent]:
+        t, end = self.t, self.data_end
+        assert end is not None
+        slow = [h for h in self._hours(tail) if h[1] < t.loiter_speed_kn]
+        out = []
+        a = 0
+        while a < len(slow):
+            b = a
+            while b + 1 < len(slow) and slow[b + 1][0] == slow[b][0] + 1:
+                b += 1
+            run = slow[a : b + 1]
+            a = b + 1
+            start_us, end_us = run[0][4], run[-1][5]
+            self._times.append(end_us + US_H + 1)  # an open loitering closes an hour after its end
+            if not (end_us - start_us) / 1e6 >= t.loiter_hours * 3600:
+                continue
+            n = len(run)
+            lat, lon = sum(h[2] for h in run) / n, sum(h[3] for h in run) / n
+            off = self.ports.offshore_nm(lat, lon)
+            if not off >= t.loiter_offshore_nm:
+                continue
+            out.append(
+                _make(
+                    "loitering",
+                    mmsi,
+                    start_us,
+                    None if end_us >= end - US_H else end_us,
+                    lat,
+                    lon,
+                    hours=sql_round((end_us - start_us) / 1e6 / 3600.0),
+                    mean_sog=sql_round(sum(h[1] for h in run) / n),
+                    offshore_nm=sql_round(off),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _near(tail: list[Row]) -> list[float | None]:
+        return [r[4] for r in tail]
+
+    def _port_visit(self, mmsi: int, tail: list[Row]) -> list[DetectedEvent]:
+        t = self.t
+        km = self._near(tail)
+        out = []
+        for a, b in _runs([k is not None for k in km]):
+            entered = [i for i in range(a, b + 1) if (km[i] or 0.0) <= t.port_entry_km]
+            if not entered:
+                continue
+            s = entered[0]
+            out.append(
+                _make(
+                    "port_visit",
+                    mmsi,
+                    tail[s][0],
+                    None if tail[b][0] == self.data_end else tail[b][0],
+                    tail[s][1],
+                    tail[s][2],
+                    hours=sql_round((tail[b][0] - tail[s][0]) / 1e6 / 3600.0),
+                    min_km=sql_round(min(k for k in km[a : b + 1] if k is not None)),
+                )
+            )
+        return out
+
+    # ----- bounds -------------------------------------------------------------------------------
+
+    def _states(self, rows: list[Row]) -> list[list[bool]]:
+        """Per run-forming state (speed band, each area, near a port), whether each position is in it."""
+        low, high = self.t.speed_band_kn
+        states: list[list[bool]] = []
+        if "speed_band" in self.detectors:
+            states.append([low <= r[3] <= high for r in rows])
+        if "area" in self.detectors:
+            states += [self._inside(area, rows) for area in range(len(self.areas))]
+        if "port_visit" in self.detectors and self.ports.count:
+            states.append([k is not None for k in self._near(rows)])
+        return states
+
+    def _quiet(self, tail: list[Row], k: int, states: list[list[bool]], hours: dict[int, float]) -> bool:
+        """No run spans the cut between ``tail[k - 1]`` and ``tail[k]``, now or after any position accepted later."""
+        if any(state[k - 1] and state[k] for state in states):
+            return False
+        if "loitering" in self.detectors:
+            h0, h1 = tail[k - 1][0] // US_H, tail[k][0] // US_H
+            if h0 == h1 or (hours[h0] < self.t.loiter_speed_kn and h1 == h0 + 1):
+                return False
+        return True
+
+    def _cut(self, vessel: _Vessel, k: int, *, forced: bool = False) -> None:
+        """Drop the tail's positions before ``k``: events before become final, two stay as context."""
+        events = vessel.events()
+        track = vessel.context + vessel.rows
+        split = len(vessel.context) + k
+        vessel.context = track[max(split - 2, 0) : split]
+        vessel.rows = track[split:]
+        vessel.floor = vessel.rows[0] if vessel.rows else None
+        vessel.floor_hour = None
+        vessel.derived = self._derive(vessel)
+        for key in vessel.derived:
+            events.pop(key, None)
+        vessel.frozen = events
+        if forced:
+            self.inexact.add(vessel.mmsi)
+
+    def _prune(self, vessel: _Vessel) -> None:
+        rows = vessel.rows
+        horizon = vessel.newest - self.late_us
+        if len(rows) < 3 or (rows[0][0] >= horizon - self.late_us and len(rows) <= self.max_positions):
+            return  # prune in steps of a window, so the cost of looking for a cut is shared by many positions
+        hours = {h[0]: h[1] for h in self._hours(rows)} if "loitering" in self.detectors else {}
+        states = self._states(rows)
+        last = bisect.bisect_left(rows, horizon, key=lambda r: r[0]) - 1
+        for k in range(min(last, len(rows) - 1), 0, -1):
+            if self._quiet(rows, k, states, hours):
+                self._cut(vessel, k)
+                return
+        if len(rows) > self.max_positions:
+            self._cut(vessel, len(rows) - self.max_positions // 2, forced=True)
+
+    def _evict_idle(self) -> None:
+        """Vessels silent for ``evict_hours`` keep their last two positions only (when no run is open there)."""
+        if self.data_end is None:
+            return
+        while self._idle and self._idle[0][0] < self.data_end - self.evict_us:
+            newest, mmsi = heapq.heappop(self._idle)
+            vessel = self.vessels.get(mmsi)
+            if vessel is None or not vessel.rows or vessel.newest != newest:
+                continue  # it reported since, or is already evicted
+            last = vessel.rows[-1]
+            if any(state[0] for state in self._states([last])):
+                continue  # a run open at its last position: the tail stays (bounded by the window and the cap)
+            if "loitering" in self.detectors:
+                hour = self._hours([r for r in vessel.rows if r[0] // US_H == last[0] // US_H])
+                if hour and hour[0][1] < self.t.loiter_speed_kn:
+                    continue
+            self._cut(vessel, len(vessel.rows))
+            vessel.floor = last
+            vessel.floor_hour = last[0] // US_H if "loitering" in self.detectors else None
+            self.evicted += 1
+
+
+def _detector_of(event_type: str) -> str:
+    return {
+        "likely_disabling": "ais_gap",
+        "identity_conflict": "impossible_jump",
+        "area_entry": "area",
+        "area_dwell": "area",
+    }.get(event_type, event_type)
