@@ -15,7 +15,6 @@ from mitra.exchange import taxii_api
 from mitra.exchange.live import Notifier, Syncer
 from mitra.node import Node
 from mitra.notify.deliverer import Deliverer
-from mitra.pillars.maritime.ais.feed import FeedService
 from mitra.settings import Settings
 from mitra.web import account_pages, api, exchange_api, exchange_pages, notice_pages, pages, release_pages
 from mitra.web.problems import BodyLimit, SecurityHeaders, install_problem_handlers
@@ -36,10 +35,11 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
         if settings.notify_interval_seconds > 0:  # notices by e-mail and webhook, sent after commit
             deliverer = app.state.deliverer = Deliverer(node, settings.notify_interval_seconds)
             deliverer.start()
-        feeds = None
-        if settings.ais_feeds:  # live AIS sources, kept open while serving (docs/ais-feed.md)
-            feeds = app.state.feeds = FeedService.for_settings(settings)
-            feeds.start()
+        workers = app.state.workers = {  # each pillar's background work (the live AIS feeds: docs/ais-feed.md)
+            name: worker for p in node.pillars if p.workers is not None for name, worker in p.workers(node).items()
+        }
+        for worker in workers.values():
+            worker.start()
         try:
             if settings.sync_interval_seconds <= 0:
                 yield
@@ -54,8 +54,8 @@ def create_app(settings: Settings, *, node: Node | None = None) -> FastAPI:
                 notifier.uninstall()
                 syncer.stop()
         finally:
-            if feeds is not None:
-                feeds.stop()
+            for worker in workers.values():
+                worker.stop()
             if deliverer is not None:
                 deliverer.stop()
 

@@ -35,6 +35,7 @@ from mitra.core.stix import (
 from mitra.foundation.db import Database, NodeState
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc
+from mitra.foundation.workers import Worker
 from mitra.policy import Actor, Handling, Role
 from mitra.settings import Settings
 
@@ -102,6 +103,9 @@ class Pillar:
     # What a person is to confirm before an object of the pillar is released, in words: (node, object) -> cautions
     # (the intelligence pillar's MISP warninglist hits). The store asks it on every path to a release.
     release_cautions: Callable[[Node, dict[str, Any]], list[str]] | None = None
+    # What the pillar runs in the background while the node serves, by name (its live AIS feeds): the app starts
+    # and stops each, and a page finds one by name in ``app.state.workers``.
+    workers: Callable[[Node], Mapping[str, Worker]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

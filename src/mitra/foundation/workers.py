@@ -10,8 +10,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from mitra.foundation.errors import MitraError
+
+
+class Worker(Protocol):
+    """Something a node runs in the background while it serves (a pillar's feed, say): started and stopped once."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class Periodic:

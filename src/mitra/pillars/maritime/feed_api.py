@@ -1,6 +1,7 @@
 """``GET /api/v1/maritime/feeds``: the health of each live AIS source of the running feed service.
 
-The service is the app's (``app.state.feeds``, started by ``mitra serve`` when ``MITRA_AIS_FEEDS`` is set);
+The service is the pillar's worker (``FEEDS`` in ``app.state.workers``, started by ``mitra serve`` when
+``MITRA_AIS_FEEDS`` is set);
 without one the list is empty and ``running`` is false.
 """
 
@@ -12,7 +13,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from mitra.pillars.maritime.ais.feed import FeedHealth, FeedService
+from mitra.pillars.maritime.ais.feed import FEEDS, FeedHealth, FeedService
 from mitra.web.auth import DataReader
 from mitra.web.problems import PROBLEM_RESPONSES
 
@@ -59,7 +60,7 @@ class FeedList(BaseModel):
 
 def running_feeds(request: Request) -> FeedService | None:
     """The app's feed service, if it runs one."""
-    feeds = getattr(request.app.state, "feeds", None)
+    feeds = getattr(request.app.state, "workers", {}).get(FEEDS)
     return feeds if isinstance(feeds, FeedService) else None
 
 

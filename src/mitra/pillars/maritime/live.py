@@ -66,7 +66,6 @@ class LiveBus:
         self._lock = threading.Lock()
         self._subscribers: list[Subscription] = []
         self.as_of: str | None = None  # the newest position's time the feed has brought in this process
-        self.published = 0
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(asyncio.get_running_loop())
@@ -88,7 +87,6 @@ class LiveBus:
         """From any thread: each open map gets the message (a closed loop is forgotten)."""
         with self._lock:
             targets = list(self._subscribers)
-        self.published += 1
         for subscription in targets:
             try:
                 subscription.loop.call_soon_threadsafe(subscription.offer, dict(message))

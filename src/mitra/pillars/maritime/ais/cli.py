@@ -42,6 +42,15 @@ AsOption = Annotated[
 ]
 
 
+def _ingesting(node: Node, agency: str | None, as_user: str | None) -> Actor:
+    """The person ingesting (see :func:`_actor`), once the policy lets them ingest AIS; else the command fails."""
+    actor = _actor(node, agency, as_user)
+    decision = authorize(actor, Action.INGEST, node_nation=node.nation)
+    if not decision.allowed:
+        fail(f"{actor.username} may not ingest AIS: {decision.reason}")
+    return actor
+
+
 def _actor(node: Node, agency: str | None, as_user: str | None) -> Actor:
     """``mitra``'s operator for one of the node's agencies, or with ``--as USER`` that registered user.
 
@@ -132,10 +141,7 @@ def ingest(
     """
     node = open_node()
     try:
-        actor = _actor(node, agency, as_user)
-        decision = authorize(actor, Action.INGEST, node_nation=node.nation)
-        if not decision.allowed:
-            fail(f"{actor.username} may not ingest AIS: {decision.reason}")
+        _ingesting(node, agency, as_user)
         store = PositionStore.for_settings(node.settings)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=not sys.stdout.isatty()) as progress:
@@ -291,10 +297,7 @@ def feed(
 
     node = open_node()
     try:
-        actor = _actor(node, agency, as_user)
-        decision = authorize(actor, Action.INGEST, node_nation=node.nation)
-        if not decision.allowed:
-            fail(f"{actor.username} may not ingest AIS: {decision.reason}")
+        _ingesting(node, agency, as_user)
         named: list[tuple[str, str]] = []
         for item in source or []:
             name, sep, url = item.partition("=")

@@ -38,7 +38,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from mitra.foundation.errors import InvalidInput
@@ -48,9 +48,13 @@ from mitra.pillars.maritime.ais.nmea import IngestCounts
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.settings import Settings, ais_feed_problem
 
+if TYPE_CHECKING:
+    from mitra.node import Node
+
 log = logging.getLogger("mitra.maritime.feed")
 
 FEEDS_DIR = "feeds"  # under the store's root: one checkpoint per source
+FEEDS = "ais-feeds"  # the service's name among the node's workers (app.state.workers)
 TICK_SECONDS = 0.2  # how often a quiet reader looks up: to flush a batch by time and to notice a stop
 MAX_LINE_BYTES = 4096  # a "line" longer than this with no line end is garbage: it is cut and counted
 RATE_WINDOW_SECONDS = 10.0  # messages/s is over this recent window
@@ -707,3 +711,8 @@ class FeedService:
 
     def health(self) -> list[FeedHealth]:
         return [r.health() for r in self._runners]
+
+
+def node_feeds(node: Node) -> dict[str, FeedService]:
+    """The maritime pillar's workers: the feed service, when ``MITRA_AIS_FEEDS`` names sources."""
+    return {FEEDS: FeedService.for_settings(node.settings)} if node.settings.ais_feeds else {}
