@@ -2,7 +2,7 @@
 
 from mitra.node import Pillar
 from mitra.pillars.maritime.ais.cli import app as ais_app
-from mitra.pillars.maritime.ais.feed import node_feeds
+from mitra.pillars.maritime.ais.follow import node_feed_workers
 from mitra.pillars.maritime.api import router
 from mitra.pillars.maritime.cli import maritime_app
 from mitra.pillars.maritime.demo import load_demo_data
@@ -23,5 +23,5 @@ PILLAR = Pillar(
     pages=pages,
     cli={"maritime": maritime_app, "ais": ais_app},
     home="/maritime/",
-    workers=node_feeds,
+    workers=node_feed_workers,
 )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from mitra.pillars.maritime.ais.feed import FEEDS, FeedHealth, FeedService
+from mitra.pillars.maritime.ais.follow import FeedFollower
 from mitra.web.auth import DataReader
 from mitra.web.problems import PROBLEM_RESPONSES
 
@@ -60,8 +61,10 @@ class FeedList(BaseModel):
 
 def running_feeds(request: Request) -> FeedService | None:
     """The app's feed service, if it runs one."""
-    feeds = getattr(request.app.state, "workers", {}).get(FEEDS)
-    return feeds if isinstance(feeds, FeedService) else None
+    worker = getattr(request.app.state, "workers", {}).get(FEEDS)
+    if isinstance(worker, FeedFollower):
+        return worker.feed
+    return worker if isinstance(worker, FeedService) else None
 
 
 @router.get("/feeds", response_model=FeedList, responses=PROBLEM_RESPONSES)

@@ -37,6 +37,7 @@ def test_the_feed_worker_stores_a_followed_file_and_stops_cleanly_on_ctrl_c(
         wait_for(
             lambda: checkpoint.exists() and json.loads(checkpoint.read_text())["offset"] == log.stat().st_size,
             "the file stored",
+            timeout=120,  # a cold start: imports, the ports grid, the areas, the stored positions taken up
         )
     finally:
         worker.send_signal(signal.SIGINT)

@@ -206,6 +206,12 @@ def detect(
         )
         for kind, count in sorted(report.by_type.items()):
             console.print(f"  {kind}: {count:,}")
+        if report.repeated:
+            console.print(
+                f"{report.repeated:,} events found twice under one id (same type, vessel, start and area): "
+                "each stored once, the first kept",
+                highlight=False,
+            )
         if report.untimed:
             console.print(
                 f"{report.untimed:,} positions of unknown time skipped: no detector can place them in time "
@@ -294,6 +300,7 @@ def feed(
     from rich.live import Live
 
     from mitra.pillars.maritime.ais.feed import FeedService, parse_source, parse_sources
+    from mitra.pillars.maritime.ais.follow import FeedFollower
 
     node = open_node()
     try:
@@ -308,7 +315,8 @@ def feed(
         if not sources:
             fail("no AIS source: give --source NAME=URL or set MITRA_AIS_FEEDS")
         service = FeedService(PositionStore.for_settings(node.settings), sources)
-        service.start()
+        follower = FeedFollower(node, service)  # detection follows what is stored; the served maps read the store
+        follower.start()
         try:
             with Live(_health_table(service), console=console, refresh_per_second=2) as live:
                 while True:
@@ -317,8 +325,15 @@ def feed(
         except KeyboardInterrupt:
             console.print("stopping: each source stores what it has read and checkpoints", highlight=False)
         finally:
-            service.stop()
+            follower.stop()
         console.print(_health_table(service))
+        totals = follower.totals
+        console.print(
+            f"detection: {totals.positions:,} positions followed, {totals.events_stored:,} events stored or updated"
+            + (f", {totals.too_late:,} too late for the stream (run mitra ais detect)" if totals.too_late else "")
+            + (f", {totals.failures:,} failures (see the log)" if totals.failures else ""),
+            highlight=False,
+        )
     except MitraError as exc:
         fail(str(exc))
     finally:

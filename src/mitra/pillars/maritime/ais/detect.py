@@ -76,6 +76,9 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "areas": ("area",),
     "speed": ("speed_band",),
     "ports": ("port_visit",),
+    # what the live feed's streaming detection runs (the pair detectors are not streamed yet): the batch run of
+    # this preset over the stored positions gives the same events
+    "stream": ("ais_gap", "loitering", "impossible_jump", "area", "speed_band", "port_visit"),
 }
 
 # The event types each detector writes: a run of a preset can disprove exactly these.
@@ -105,7 +108,11 @@ class DetectedEvent:
 
     @property
     def key(self) -> str:
-        return f"{self.event_type}:{self.mmsi}:{self.start.isoformat()}"
+        """Type, vessel and start; and the area or other vessel where there is one, as one vessel can enter
+        two areas, or meet two vessels, at one time (each its own event, kept under its own id)."""
+        base = f"{self.event_type}:{self.mmsi}:{self.start.isoformat()}"
+        extra = self.details.get("area", self.details.get("other_mmsi"))
+        return base if extra is None else f"{base}:{extra}"
 
 
 _MACROS = f"""

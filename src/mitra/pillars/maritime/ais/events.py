@@ -16,8 +16,10 @@ from shapely.geometry.base import BaseGeometry
 
 from mitra.core.access import permit
 from mitra.core.stix import HandlingInput
+from mitra.foundation.errors import NotFound
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.ais.stream import StreamChanges
 from mitra.pillars.maritime.service import load_areas
 from mitra.pillars.maritime.types import MARITIME_EVENT
 from mitra.policy import Action, Actor
@@ -42,6 +44,8 @@ class DetectionReport:
     untimed: int = 0  # positions held with an unknown time: no detector can use them
     by_type: dict[str, int] = field(default_factory=dict)
     settings: str = ""  # what the run used: preset, areas, ports (see :func:`describe_settings`)
+    repeated: int = 0  # events found twice under one id (same type, vessel, start, area): the first kept
+    recorded: list[dict[str, Any]] = field(default_factory=list)  # bodies stored new, updated or withdrawn
 
 
 def describe_settings(
@@ -171,6 +175,28 @@ def run_detection(
     )
 
 
+def _upsert(session: Session, node: Node, actor: Actor, body: dict[str, Any], old: Mapping[str, Any] | None) -> str:
+    """Store ``body`` (a detected event) as new, as a new version of ``old``, or not at all: which it was."""
+    if old is None:
+        node.store.create(session, obj=body, handling=_handling(node, actor), actor=actor)
+        return "found"
+    if old.get("status") != "withdrawn" and all(old.get(k) == body.get(k) for k in _COMPARED):
+        return "unchanged"
+    changes = {k: body[k] for k in (*_COMPARED, "name", "definition") if k in body}
+    if "end" not in body and "end" in old:
+        changes["end"] = None  # the store drops a property changed to None: a reopened event has no end
+    node.store.new_version(session, object_id=body["id"], changes=changes, actor=actor)
+    return "updated"
+
+
+def _handling(node: Node, actor: Actor) -> HandlingInput:
+    return HandlingInput(
+        tlp=node.settings.default_tlp.lower(),
+        originator_nation=node.nation,
+        originator_agency=actor.agency or node.settings.agencies[0],
+    )
+
+
 def record_events(
     node: Node,
     actor: Actor,
@@ -181,12 +207,10 @@ def record_events(
     positions: int = 0,
     on_progress: Progress | None = None,
 ) -> DetectionReport:
+    """Reconcile a batch run's events with the stored ones: new, updated or closed, and withdrawn (those the
+    run's detectors could have found again and did not). Two events under one id are counted in ``repeated``
+    and the first kept (the batch orders them), never dropped unsaid."""
     report = DetectionReport(positions=positions)
-    handling = HandlingInput(
-        tlp=node.settings.default_tlp.lower(),
-        originator_nation=node.nation,
-        originator_agency=actor.agency or node.settings.agencies[0],
-    )
     seen: set[str] = set()
     with node.db.write() as session:
         held = _held_events(session, node, actor)
@@ -195,22 +219,14 @@ def record_events(
                 on_progress("recording events", done, len(detected))
             body = _body(node, event, preset)
             if body["id"] in seen:
+                report.repeated += 1
                 continue
             seen.add(body["id"])
             report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
-            old = held.get(body["id"])
-            if old is None:
-                node.store.create(session, obj=body, handling=handling, actor=actor)
-                report.found += 1
-                continue
-            if old.get("status") != "withdrawn" and all(old.get(k) == body.get(k) for k in _COMPARED):
-                report.unchanged += 1
-                continue
-            changes = {k: body[k] for k in (*_COMPARED, "name", "definition") if k in body}
-            if "end" not in body and "end" in old:
-                changes["end"] = None  # the store drops a property changed to None: a reopened event has no end
-            node.store.new_version(session, object_id=body["id"], changes=changes, actor=actor)
-            report.updated += 1
+            outcome = _upsert(session, node, actor, body, held.get(body["id"]))
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "unchanged":
+                report.recorded.append(body)
         if on_progress is not None:
             on_progress("events recorded", len(detected), len(detected))
         since_text = _stamp(since) if since else ""
@@ -224,4 +240,44 @@ def record_events(
                 continue
             node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
             report.withdrawn += 1
+            report.recorded.append({**old, "status": "withdrawn"})
     return report
+
+
+STREAM_PRESET = "stream"  # the definition the live feed's events carry: `mitra ais detect --preset stream` re-runs it
+
+
+def record_stream_changes(node: Node, actor: Actor, changes: StreamChanges) -> DetectionReport:
+    """What one batch of the live feed changed, stored: events opened, updated or closed as new objects or
+    versions, withdrawn ones marked so. Only what changed is touched (unlike a batch run, nothing else is
+    disproved). The report's ``recorded`` holds the stored bodies, for alerts and the live map."""
+    report = DetectionReport()
+    if not changes:
+        return report
+    touched = [*changes.opened, *changes.updated, *changes.closed]
+    with node.db.write() as session:
+        for event in touched:
+            body = _body(node, event, STREAM_PRESET)
+            old = _held_event(session, node, body["id"])
+            outcome = _upsert(session, node, actor, body, old)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
+            if outcome != "unchanged":
+                report.recorded.append(body)
+        for event in changes.withdrawn:
+            object_id = event_id(node, event)
+            old = _held_event(session, node, object_id)
+            if old is None or old.get("status") == "withdrawn":
+                continue  # opened and disproved within one batch: never stored, nothing to take back
+            node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
+            report.withdrawn += 1
+            report.recorded.append({**old, "status": "withdrawn"})
+    return report
+
+
+def _held_event(session: Session, node: Node, object_id: str) -> dict[str, Any] | None:
+    try:
+        row = node.store.latest_row(session, object_id)
+    except NotFound:
+        return None
+    return row.as_stix() if row.originator_nation == node.nation else None

@@ -38,7 +38,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from mitra.foundation.errors import InvalidInput
@@ -47,9 +47,6 @@ from mitra.pillars.maritime.ais.ingest import AisIngestor, TimeBasis
 from mitra.pillars.maritime.ais.nmea import IngestCounts
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.settings import Settings, ais_feed_problem
-
-if TYPE_CHECKING:
-    from mitra.node import Node
 
 log = logging.getLogger("mitra.maritime.feed")
 
@@ -694,6 +691,13 @@ class FeedService:
     def sources(self) -> list[FeedSource]:
         return [r.source for r in self._runners]
 
+    def set_stored_hook(self, on_stored: StoredHook) -> None:
+        """What hears each stored batch from now on (what follows the feed: detection, the live map), before start."""
+        if self._started:
+            raise RuntimeError("the feed's stored hook is set before it starts")
+        for runner in self._runners:
+            runner.on_stored = on_stored
+
     def start(self) -> None:
         if self._started:
             return
@@ -711,8 +715,3 @@ class FeedService:
 
     def health(self) -> list[FeedHealth]:
         return [r.health() for r in self._runners]
-
-
-def node_feeds(node: Node) -> dict[str, FeedService]:
-    """The maritime pillar's workers: the feed service, when ``MITRA_AIS_FEEDS`` names sources."""
-    return {FEEDS: FeedService.for_settings(node.settings)} if node.settings.ais_feeds else {}

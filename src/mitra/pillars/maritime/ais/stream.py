@@ -111,25 +111,38 @@ class PortGrid:
     """The ports and anchorages, listed by grid cell as the batch SQL lists them (``ports_far``, ``ports_near``)."""
 
     def __init__(self, points: Sequence[tuple[float, float]]) -> None:
-        far: dict[tuple[int, int], list[tuple[float, float]]] = {}
-        near: dict[tuple[int, int], list[tuple[float, float]]] = {}
-        for lat, lon in points:
-            cy, cx = math.floor(lat), math.floor(lon)
-            for dy in (-1, 0, 1):
-                for dx in (-2, -1, 0, 1, 2):
-                    far.setdefault((cy + dy, cx + dx), []).append((lat, lon))
-            ny, nx = math.floor(lat * 10), math.floor(lon * 10)
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    near.setdefault((ny + dy, nx + dx), []).append((lat, lon))
-        self.far = {key: self._arrays(value) for key, value in far.items()}
-        self.near = {key: self._arrays(value) for key, value in near.items()}
+        lats = np.array([p[0] for p in points], dtype=np.float64)
+        lons = np.array([p[1] for p in points], dtype=np.float64)
+        self.far = self._cells(lats, lons, np.floor(lats), np.floor(lons), (-1, 0, 1), (-2, -1, 0, 1, 2))
+        self.near = self._cells(lats, lons, np.floor(lats * 10), np.floor(lons * 10), (-1, 0, 1), (-1, 0, 1))
         self.count = len(points)
         self._offshore: dict[tuple[float, float], float] = {}
 
     @staticmethod
-    def _arrays(points: list[tuple[float, float]]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        return np.array([p[0] for p in points], dtype=np.float64), np.array([p[1] for p in points], dtype=np.float64)
+    def _cells(
+        lats: np.ndarray[Any, Any],
+        lons: np.ndarray[Any, Any],
+        cell_y: np.ndarray[Any, Any],
+        cell_x: np.ndarray[Any, Any],
+        dys: tuple[int, ...],
+        dxs: tuple[int, ...],
+    ) -> dict[tuple[int, int], tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """Each point listed in its own cell and the cells ``dys`` x ``dxs`` around it, in the points' order
+        (as a per-point loop would list them), built with one sort rather than a Python loop per point."""
+        ys = np.concatenate([cell_y + dy for dy in dys for _ in dxs]).astype(np.int64)
+        xs = np.concatenate([cell_x + dx for _ in dys for dx in dxs]).astype(np.int64)
+        order_in = np.tile(np.arange(len(lats)), len(dys) * len(dxs))
+        order = np.lexsort((order_in, xs, ys))
+        ys, xs = ys[order], xs[order]
+        all_lats, all_lons = np.tile(lats, len(dys) * len(dxs))[order], np.tile(lons, len(dys) * len(dxs))[order]
+        if len(ys) == 0:
+            return {}
+        starts = np.flatnonzero(np.r_[True, (ys[1:] != ys[:-1]) | (xs[1:] != xs[:-1])])
+        ends = np.r_[starts[1:], len(ys)]
+        return {
+            (int(ys[a]), int(xs[a])): (all_lats[a:b], all_lons[a:b])
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        }
 
     @classmethod
     def from_dir(cls, ports_dir: Path | None) -> PortGrid:

@@ -1,0 +1,127 @@
+"""The followed feed: what a live source stores is detected as it arrives, stored as events equal to a batch
+run's over the same positions, survives a restart without doubles, and reaches the live map and the watchers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from mitra.node import Node
+from mitra.pillars.maritime import live
+from mitra.pillars.maritime.ais.events import DetectionReport, detect_and_record
+from mitra.pillars.maritime.ais.feed import FeedService, parse_sources
+from mitra.pillars.maritime.ais.follow import FeedFollower
+from mitra.pillars.maritime.ais.store import PositionStore
+from mitra.pillars.maritime.service import load_areas
+from mitra.pillars.maritime.types import MARITIME_EVENT
+from mitra.policy import Actor
+from tests.pillars.maritime.ais.feed_support import START, health, position, wait_for, write_lines
+
+QUIET = 200_000_001  # goes quiet for seven hours (a gap), then reports again
+STEADY = 200_000_002  # reports every ten minutes throughout, so the data's end moves on
+
+
+def _lines(first_hour: float, last_hour: float) -> list[str]:
+    """Both vessels' reports between the two hours (after START), in time order; the quiet one is silent
+    from hour 1 to hour 8."""
+    out = []
+    for k in range(int(first_hour * 6), int(last_hour * 6)):
+        when = START + 600 * k
+        out.append(position(STEADY, k, when=when))
+        if not 6 <= k < 48:
+            out.append(position(QUIET, k, when=when))
+    return out
+
+
+def _follower(node: Node, log: Path, **hooks: Any) -> FeedFollower:
+    sources = parse_sources({"log": log.resolve().as_uri()})
+    return FeedFollower(node, FeedService(PositionStore.for_settings(node.settings), sources), ports_dir=None, **hooks)
+
+
+def _follow_until_stored(follower: FeedFollower, count: int) -> None:
+    follower.start()
+    try:
+        wait_for(lambda: health(follower.feed, "log").stored >= count, f"{count} positions stored")
+    finally:
+        follower.stop()
+
+
+def _stored_events(node: Node) -> dict[str, dict[str, Any]]:
+    actor = node.operator(username="test")
+    with node.db.read() as session:
+        rows = node.store.iter_visible(session, actor=actor, types=[MARITIME_EVENT.name])
+        return {row.id: row.as_stix() for row in rows}
+
+
+def _batch(node: Node) -> DetectionReport:
+    """The batch run of the stream's detectors over what the store holds, with the same areas."""
+    actor = node.operator(username="batch")
+    return detect_and_record(node, actor, preset="stream", areas=load_areas(node, actor), ports_dir=None)
+
+
+def test_a_followed_feed_stores_the_events_a_batch_run_of_the_stream_preset_finds_unchanged(
+    node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "feed.nmea"
+    lines = _lines(0, 10)
+    write_lines(log, lines)
+    _follow_until_stored(_follower(node, log), len(lines))
+
+    events = _stored_events(node)
+    gaps = [e for e in events.values() if e["event_type"] == "ais_gap"]
+    assert [(g["mmsi"], g["status"], g["definition"]) for g in gaps] == [(QUIET, "closed", "stream:ais_gap")]
+    assert gaps[0]["details"]["hours"] >= 6
+
+    batch = _batch(node)
+    assert (batch.found, batch.updated, batch.withdrawn) == (0, 0, 0)
+    assert batch.unchanged == len(events)
+
+
+def test_a_restart_mid_gap_takes_up_the_stored_positions_and_closes_the_gap_once(node: Node, tmp_path: Path) -> None:
+    log = tmp_path / "feed.nmea"
+    before = _lines(0, 8)  # the quiet vessel's gap is open when the node stops
+    write_lines(log, before)
+    _follow_until_stored(_follower(node, log), len(before))
+    opened = [e for e in _stored_events(node).values() if e["event_type"] == "ais_gap"]
+    assert [(e["mmsi"], e["status"]) for e in opened] == [(QUIET, "open")]
+
+    after = _lines(8, 10)
+    write_lines(log, after, mode="a")
+    _follow_until_stored(_follower(node, log), len(after))  # from its checkpoint: the new lines only
+
+    gaps = [e for e in _stored_events(node).values() if e["event_type"] == "ais_gap"]
+    assert [(e["id"], e["status"]) for e in gaps] == [(opened[0]["id"], "closed")]  # the same event, closed
+    batch = _batch(node)
+    assert (batch.found, batch.updated, batch.withdrawn) == (0, 0, 0)
+
+
+def test_the_live_map_hears_the_positions_and_the_watchers_the_stored_events(node: Node, tmp_path: Path) -> None:
+    log = tmp_path / "feed.nmea"
+    lines = _lines(0, 10)
+    write_lines(log, lines)
+    heard: list[Sequence[Mapping[str, Any]]] = []
+    positions: list[int] = []
+
+    def watch_events(_: Node, actor: Actor, events: Sequence[Mapping[str, Any]]) -> None:
+        assert actor.username == "ais-feed"
+        heard.append(events)
+
+    def watch_positions(_: Node, __: Actor, rows: pa.Table) -> None:
+        positions.append(rows.num_rows)
+
+    def broken(_: Node, __: Actor, ___: object) -> None:
+        raise RuntimeError("a watcher's own fault")
+
+    follower = _follower(node, log, on_events=[watch_events, broken], on_positions=[watch_positions])
+    _follow_until_stored(follower, len(lines))
+
+    assert sum(positions) == len(lines)  # every stored position, once
+    assert any(e["event_type"] == "ais_gap" and e["status"] == "closed" for batch in heard for e in batch)
+    assert follower.totals.failures == len(heard)  # the broken watcher failed on each batch; the feed went on
+    assert health(follower.feed, "log").stored == len(lines)
+    as_of = live.bus_for(node).as_of
+    assert as_of is not None
+    assert as_of.startswith("2025-12-06T")  # the capture's own times: the map is as of the newest position
