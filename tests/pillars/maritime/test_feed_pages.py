@@ -52,7 +52,7 @@ def test_without_a_feed_service_the_api_says_none_runs_and_the_page_says_so_plai
     client: TestClient, people: dict[str, Person]
 ) -> None:
     body = client.get(API, headers=bearer(people["viewer"])).json()
-    assert body == {"running": False, "items": []}
+    assert body == {"running": False, "items": [], "detection": None}
     log_in(client, people["viewer"])
     page = client.get(PAGE)
     assert page.status_code == 200
@@ -103,6 +103,9 @@ def test_a_running_feed_shows_its_health_and_latest_bad_lines_in_the_api_and_on_
         assert "Receiving" in page.text
         assert "this is &lt;b&gt;not&lt;/b&gt; AIS" in page.text  # escaped, shown as sent
         assert "not NMEA 0183" in page.text
+        detection = client.get(API, headers=bearer(viewer)).json()["detection"]
+        assert (detection["positions"], detection["failures"]) == (6, 0)  # detection followed what was stored
+        assert "6 positions followed" in page.text
 
 
 @pytest.mark.browser

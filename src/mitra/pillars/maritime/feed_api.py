@@ -54,16 +54,35 @@ class FeedHealthRead(BaseModel):
         return cls.model_validate(asdict(health))
 
 
+class DetectionRead(BaseModel):
+    """What streaming detection over the feed has done since the node started."""
+
+    batches: int
+    positions: int = Field(description="Positions followed (the stored ones taken up at start included)")
+    events_stored: int = Field(description="Events stored new, updated, closed or withdrawn")
+    too_late: int = Field(description="Positions behind their vessel's window: stored; `mitra ais detect` sees them")
+    rejected: int = Field(description="Positions without a time or a place: stored; no detector can use them")
+    failures: int = Field(description="Batches or watchers that failed (in the node's log)")
+
+
 class FeedList(BaseModel):
     running: bool = Field(description="Whether this node runs a feed service")
     items: list[FeedHealthRead]
+    detection: DetectionRead | None = Field(description="Streaming detection over the feed, when it follows one")
+
+
+def running_follower(request: Request) -> FeedFollower | None:
+    """The app's followed feed, if it runs one."""
+    worker = getattr(request.app.state, "workers", {}).get(FEEDS)
+    return worker if isinstance(worker, FeedFollower) else None
 
 
 def running_feeds(request: Request) -> FeedService | None:
     """The app's feed service, if it runs one."""
+    follower = running_follower(request)
+    if follower is not None:
+        return follower.feed
     worker = getattr(request.app.state, "workers", {}).get(FEEDS)
-    if isinstance(worker, FeedFollower):
-        return worker.feed
     return worker if isinstance(worker, FeedService) else None
 
 
@@ -72,5 +91,7 @@ def list_feeds(request: Request, actor: DataReader) -> FeedList:
     """Each live AIS source: state, messages/s, last message, lag, bad lines (with the latest), errors."""
     feeds = running_feeds(request)
     if feeds is None:
-        return FeedList(running=False, items=[])
-    return FeedList(running=True, items=[FeedHealthRead.of(h) for h in feeds.health()])
+        return FeedList(running=False, items=[], detection=None)
+    follower = running_follower(request)
+    detection = DetectionRead.model_validate(asdict(follower.totals)) if follower is not None else None
+    return FeedList(running=True, items=[FeedHealthRead.of(h) for h in feeds.health()], detection=detection)

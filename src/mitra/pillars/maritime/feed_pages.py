@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from mitra.pillars.maritime.feed_api import running_feeds
+from mitra.pillars.maritime.feed_api import running_feeds, running_follower
 from mitra.policy import Action
 from mitra.web.rendering import SignedIn, permit, render
 
@@ -23,4 +23,5 @@ def feeds_page(request: Request, user: SignedIn) -> Response:
         user,
         running=feeds is not None,
         feeds=feeds.health() if feeds is not None else [],
+        detection=follower.totals if (follower := running_follower(request)) is not None else None,
     )
