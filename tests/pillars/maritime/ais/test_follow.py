@@ -4,6 +4,7 @@ run's over the same positions, survives a restart without doubles, and reaches t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,38 @@ def test_the_live_map_hears_the_positions_and_the_watchers_the_stored_events(nod
     as_of = live.bus_for(node).as_of
     assert as_of is not None
     assert as_of.startswith("2025-12-06T")  # the capture's own times: the map is as of the newest position
+
+
+def _drifting(hour_from: int, hour_to: int) -> pa.Table:
+    """A vessel drifting at half a knot far from any port, a report every ten minutes: loitering after 4 h."""
+    steps = range(hour_from * 6, hour_to * 6)
+    return pa.table(
+        {
+            "mmsi": [QUIET for _ in steps],
+            "ts": [datetime(2025, 12, 6, tzinfo=UTC).replace(tzinfo=None) + timedelta(minutes=10 * k) for k in steps],
+            "lat": [6.0 + k * 0.0001 for k in steps],
+            "lon": [95.0 for _ in steps],
+            "sog": [0.5 for _ in steps],
+            "cog": [0.0 for _ in steps],
+        }
+    )
+
+
+def test_an_open_event_that_only_grows_is_versioned_at_a_pace_and_its_last_state_stored_at_stop(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "unused.nmea"
+    write_lines(log, [])
+    follower = _follower(sqlite_node, log, update_every=3600.0)
+    for hour in range(12):  # twelve stored batches of an hour each
+        follower.on_stored("log", "positions", _drifting(hour, hour + 1))
+    loiterings = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "loitering"]
+    assert len(loiterings) == 1
+    assert loiterings[0]["details"]["hours"] < 5  # as opened: its growth since is held, not yet a version
+    follower.stop()
+    final = _stored_events(sqlite_node)[loiterings[0]["id"]]
+    assert final["details"]["hours"] > 11  # the newest state, stored at stop
+    actor = sqlite_node.operator(username="test")
+    with sqlite_node.db.read() as session:
+        versions = sqlite_node.store.versions(session, object_id=final["id"], actor=actor)
+    assert len(versions) == 2  # opened, then its last state: not one version per batch

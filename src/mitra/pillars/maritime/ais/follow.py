@@ -9,7 +9,9 @@ node runs one :class:`FeedFollower` (the feed service and what follows it) while
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from mitra.foundation.errors import MitraError
-from mitra.pillars.maritime.ais.events import SHIPPED_PORTS_DIR, DetectionReport, record_stream_changes
+from mitra.pillars.maritime.ais.detect import DetectedEvent
+from mitra.pillars.maritime.ais.events import SHIPPED_PORTS_DIR, DetectionReport, event_id, record_stream_changes
 from mitra.pillars.maritime.ais.feed import FEEDS, FeedService
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.ais.stream import StreamDetector
+from mitra.pillars.maritime.ais.stream import StreamChanges, StreamDetector
 from mitra.pillars.maritime.live import bus_for
 from mitra.pillars.maritime.service import load_areas
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UPDATE_EVERY = 300.0  # seconds between stored versions of an open event that only grows (see FeedFollower._paced)
 FEED_ACTOR = "ais-feed"  # who the audit trail names for what the live feed's detection stores
 
 # What watches the followed feed (the alert rules): given the node, who acts, and what was just stored.
@@ -63,6 +67,7 @@ class FeedFollower:
         ports_dir: Path | None = SHIPPED_PORTS_DIR,
         on_events: Sequence[EventsWatcher] = (),
         on_positions: Sequence[PositionsWatcher] = (),
+        update_every: float = UPDATE_EVERY,
     ) -> None:
         self.node = node
         self.actor = node.operator(username=FEED_ACTOR)
@@ -72,6 +77,9 @@ class FeedFollower:
         self.on_events = list(on_events)
         self.on_positions = list(on_positions)
         self.totals = FollowTotals()
+        self.update_every = update_every
+        self._written: dict[str, float] = {}  # open events' ids -> when their last version was stored (monotonic)
+        self._held: dict[str, DetectedEvent] = {}  # open events' newest growth, not stored yet
         self._lock = threading.Lock()  # sources call on_stored on their own threads; the detector is one
 
     def start(self) -> None:
@@ -84,7 +92,12 @@ class FeedFollower:
         self.feed.start()
 
     def stop(self) -> None:
+        """Stop the sources, then store what open events have grown meanwhile (nothing is left unsaid)."""
         self.feed.stop()
+        with self._lock:
+            held, self._held = list(self._held.values()), {}
+            if held:
+                self._record(StreamChanges(updated=held), [])
 
     def warm_up(self) -> DetectionReport:
         """Feed the detector the stored positions of its window (before the newest stored one) and store what
@@ -115,16 +128,46 @@ class FeedFollower:
         self.totals.positions += rows.num_rows
         try:
             changes = self.detector.feed(rows)
-            self.totals.too_late += changes.too_late
-            self.totals.rejected += len(changes.rejected)
-            report = record_stream_changes(self.node, self.actor, changes)
         except (MitraError, OSError, ValueError):
             self.totals.failures += 1
             log.exception("AIS feed: detection over a stored batch of %d positions failed", rows.num_rows)
             return DetectionReport()
+        self.totals.too_late += changes.too_late
+        self.totals.rejected += len(changes.rejected)
+        return self._record(self._paced(changes), [rows] if publish else [])
+
+    def _paced(self, changes: StreamChanges) -> StreamChanges:
+        """An event opened, closed or withdrawn is stored at once; one that only grows (a loitering's hours, its
+        mean place) at most once every ``update_every`` seconds, its newest state then: a versioned, signed,
+        synced object must not take a new version with every second's batch. What is held is stored by the next
+        batch after the interval, or at :meth:`stop`."""
+        now = time.monotonic()
+        paced = StreamChanges(opened=changes.opened, closed=changes.closed, withdrawn=changes.withdrawn)
+        for event in changes.opened:
+            self._written[event_id(self.node, event)] = now
+        for event in (*changes.closed, *changes.withdrawn):
+            self._written.pop(event_id(self.node, event), None)
+            self._held.pop(event_id(self.node, event), None)
+        for event in changes.updated:
+            self._held[event_id(self.node, event)] = event
+        for object_id, event in list(self._held.items()):
+            if now - self._written.get(object_id, -math.inf) >= self.update_every:
+                paced.updated.append(event)
+                self._written[object_id] = now
+                del self._held[object_id]
+        return paced
+
+    def _record(self, changes: StreamChanges, batches: list[pa.Table]) -> DetectionReport:
+        try:
+            report = record_stream_changes(self.node, self.actor, changes)
+        except (MitraError, OSError, ValueError):
+            self.totals.failures += 1
+            log.exception("AIS feed: storing what detection changed failed")
+            return DetectionReport()
         self.totals.events_stored += len(report.recorded)
-        for watcher in self.on_positions if publish else ():
-            self._watch(watcher, rows)
+        for rows in batches:
+            for watcher in self.on_positions:
+                self._watch(watcher, rows)
         if report.recorded:
             for events_watcher in self.on_events:
                 self._watch(events_watcher, report.recorded)
