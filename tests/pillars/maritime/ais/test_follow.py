@@ -149,8 +149,11 @@ def test_an_open_event_that_only_grows_is_versioned_at_a_pace_and_its_last_state
     log = tmp_path / "unused.nmea"
     write_lines(log, [])
     follower = _follower(sqlite_node, log, update_every=3600.0)
-    for hour in range(12):  # twelve stored batches of an hour each
+    follower.start()
+    for hour in range(12):  # twelve stored batches of an hour each, detected as they come
         follower.on_stored("log", "positions", _drifting(hour, hour + 1))
+        wait_for(lambda: follower.backlog == 0, "the batch detected")
+    wait_for(lambda: follower.totals.positions == 72, "every position followed")
     loiterings = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "loitering"]
     assert len(loiterings) == 1
     assert loiterings[0]["details"]["hours"] < 5  # as opened: its growth since is held, not yet a version
@@ -161,3 +164,23 @@ def test_an_open_event_that_only_grows_is_versioned_at_a_pace_and_its_last_state
     with sqlite_node.db.read() as session:
         versions = sqlite_node.store.versions(session, object_id=final["id"], actor=actor)
     assert len(versions) == 2  # opened, then its last state: not one version per batch
+
+
+def test_detection_that_falls_too_far_behind_starts_again_from_the_store_and_finds_the_same_events(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "feed.nmea"
+    lines = _lines(0, 10)
+    write_lines(log, lines)
+    _follow_until_stored(_follower(sqlite_node, log), len(lines))
+    before = _stored_events(sqlite_node)
+
+    follower = _follower(sqlite_node, tmp_path / "quiet.nmea", max_backlog=10)
+    write_lines(tmp_path / "quiet.nmea", [])
+    follower.on_stored("log", "positions", _drifting(0, 2))  # 12 positions queued before it runs: over the bound
+    assert (follower.totals.catch_ups, follower.backlog) == (1, 0)
+    follower.start()
+    wait_for(lambda: follower.totals.batches >= 1 and follower.backlog == 0, "the catch-up from the store")
+    follower.stop()
+    assert follower.totals.positions == len(lines)  # the stored window, read again: not the dropped queue
+    assert _stored_events(sqlite_node) == before  # nothing found twice, nothing invented from the hole

@@ -508,6 +508,9 @@ class _SourceRunner:
             try:
                 with self.write_lock:
                     ingestor.feed(lines, first_line=first)
+                    # inside the lock: what follows the store sees the batches in the order they were stored,
+                    # and a reader holding the lock sees no batch stored and not yet handed over
+                    self._hand_over(fresh)
             except Exception:
                 # Back to the state of the last stored batch, so that reading these lines again (a file is
                 # re-read from its checkpoint) times and assembles them exactly as the first time.
@@ -524,6 +527,8 @@ class _SourceRunner:
         self._save_checkpoint()
         self._account(ingestor.counts, lines, first, overlong=overlong, received=received)
         ingestor.counts = IngestCounts(report=ImportReport(source=self.source.name, unit="line"))
+
+    def _hand_over(self, fresh: dict[str, list[Any]]) -> None:
         if self.on_stored is None:
             return
         for dataset, tables in fresh.items():
@@ -651,7 +656,8 @@ class FeedService:
     """The node's live AIS sources: ``start()`` opens each on its own thread, ``stop()`` closes them all.
 
     ``on_stored(source, dataset, rows)`` is called after each batch is stored with the rows newly stored
-    (a ``pyarrow.Table`` per dataset written), on the source's thread; ``on_failure(health)`` each time a
+    (a ``pyarrow.Table`` per dataset written), on the source's thread and while the store's write lock is held
+    (:attr:`write_lock`), so it must be quick: queue the rows, do the work elsewhere; ``on_failure(health)`` each time a
     source fails (refused, dropped, stalled) and backs off, for a health alert. A hook that raises is logged.
     """
 
@@ -670,10 +676,10 @@ class FeedService:
             raise InvalidInput(f"AIS feed names must differ: {', '.join(repeated)} given more than once")
         self.store = store
         self.options = options or FeedOptions()
-        self._write_lock = threading.Lock()
+        self.write_lock = threading.Lock()  # one batch stored (and handed over) at a time, across sources
         self._runners = [
             _SourceRunner(
-                s, store, options=self.options, write_lock=self._write_lock, on_stored=on_stored, on_failure=on_failure
+                s, store, options=self.options, write_lock=self.write_lock, on_stored=on_stored, on_failure=on_failure
             )
             for s in sources
         ]

@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FOLLOWED = ("mmsi", "ts", "lat", "lon", "sog", "cog")  # what detection and the map take of a stored position
+MAX_BACKLOG = 2_000_000  # positions queued for detection at most before it starts again from the store
+TAKE_AT_ONCE = 200_000  # positions detected as one batch at most when the queue has many
 UPDATE_EVERY = 300.0  # seconds between stored versions of an open event that only grows (see FeedFollower._paced)
 FEED_ACTOR = "ais-feed"  # who the audit trail names for what the live feed's detection stores
 
@@ -54,10 +58,18 @@ class FollowTotals:
     too_late: int = 0  # positions behind their vessel's window: stored, but only `mitra ais detect` sees them
     rejected: int = 0  # positions without a time or a place: stored, but no detector can use them
     failures: int = 0  # batches whose detection or recording failed (logged); the positions stay stored
+    catch_ups: int = 0  # times detection fell too far behind and started again from the store
 
 
 class FeedFollower:
-    """The node's feed service, with detection, the live map and the watchers following what it stores."""
+    """The node's feed service, with detection, the live map and the watchers following what it stores.
+
+    The feed's sources never wait for detection: each stored batch is queued (:meth:`on_stored`) and the
+    follower's own thread takes what is queued, as one batch, when it is free. If detection falls so far
+    behind that the queue holds more than ``max_backlog`` positions, the queue is let go and the detector
+    starts again from the store (:meth:`take_up`: the stored positions of its window, read while no batch can be
+    stored): nothing is detected twice or invented from a hole, and the feed page counts each such catch-up.
+    """
 
     def __init__(
         self,
@@ -68,60 +80,132 @@ class FeedFollower:
         on_events: Sequence[EventsWatcher] = (),
         on_positions: Sequence[PositionsWatcher] = (),
         update_every: float = UPDATE_EVERY,
+        max_backlog: int = MAX_BACKLOG,
     ) -> None:
         self.node = node
         self.actor = node.operator(username=FEED_ACTOR)
         self.feed = feed or FeedService.for_settings(node.settings)
         self.feed.set_stored_hook(self.on_stored)
-        self.detector = StreamDetector(areas=load_areas(node, self.actor), ports_dir=ports_dir)
+        self.ports_dir = ports_dir
+        self.detector = self._new_detector()
         self.on_events = list(on_events)
         self.on_positions = list(on_positions)
         self.totals = FollowTotals()
         self.update_every = update_every
+        self.max_backlog = max_backlog
         self._written: dict[str, float] = {}  # open events' ids -> when their last version was stored (monotonic)
         self._held: dict[str, DetectedEvent] = {}  # open events' newest growth, not stored yet
-        self._lock = threading.Lock()  # sources call on_stored on their own threads; the detector is one
+        self._queue: deque[pa.Table] = deque()
+        self._queued = 0  # positions in the queue
+        self._overflowed = False  # the queue was let go: take up from the store before the next batch
+        self._ready = threading.Condition()
+        self._closing = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="ais-follower", daemon=True)
+
+    def _new_detector(self) -> StreamDetector:
+        return StreamDetector(areas=load_areas(self.node, self.actor), ports_dir=self.ports_dir)
 
     def start(self) -> None:
-        """Take up the recent stored positions first (an event open before a restart goes on, and closes, as if
-        the node had never stopped), then open the sources."""
-        try:
-            self.warm_up()
-        except (MitraError, OSError, ValueError) as exc:
-            log.warning("AIS feed: could not take up the stored positions (%s); detection starts from the feed", exc)
-        self.feed.start()
+        """Start following: the thread takes up the stored positions of the window first (an event open before a
+        restart goes on, and closes, as if the node had never stopped), then opens the sources."""
+        self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the sources, then store what open events have grown meanwhile (nothing is left unsaid)."""
-        self.feed.stop()
-        with self._lock:
-            held, self._held = list(self._held.values()), {}
-            if held:
-                self._record(StreamChanges(updated=held), [])
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the sources, detect what they stored last, then store what open events have grown meanwhile."""
+        with self._ready:
+            self._closing = True  # the feed is not started from now on
+        self.feed.stop()  # its sources store and hand over what they hold, then end
+        with self._ready:
+            self._stopping = True  # the thread detects what is queued, then ends
+            self._ready.notify_all()
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout)
 
-    def warm_up(self) -> DetectionReport:
-        """Feed the detector the stored positions of its window (before the newest stored one) and store what
-        that changes: after a restart, what was open goes on as if the node had not stopped."""
-        store = PositionStore.for_settings(self.node.settings)
-        if not store.data_files():
-            return DetectionReport()
-        window = timedelta(microseconds=self.detector.late_us)
-        with store.reading(datasets=("positions",)) as con:
-            table = con.sql(
-                "SELECT mmsi, ts, lat, lon, sog FROM all_positions "
-                "WHERE ts >= (SELECT max(ts) FROM all_positions) - ?::INTERVAL ORDER BY ts, lat, lon",
-                params=[window],
-            ).to_arrow_table()
-        with self._lock:
-            return self._follow(table, publish=False)
+    @property
+    def backlog(self) -> int:
+        """Positions stored and not yet detected."""
+        return self._queued
 
     def on_stored(self, source: str, dataset: str, rows: pa.Table) -> None:
-        """The feed's hook: ``rows`` were just stored into ``dataset`` by source ``source``."""
+        """The feed's hook (called while the store's write lock is held): the map is told, the rows queued."""
         if dataset != "positions" or rows.num_rows == 0:
             return
-        bus_for(self.node).positions(rows.select(["mmsi", "ts", "lat", "lon", "sog", "cog"]).to_pylist())
-        with self._lock:
-            self._follow(rows, publish=True)
+        rows = rows.select(list(FOLLOWED))
+        bus_for(self.node).positions(rows.to_pylist())
+        with self._ready:
+            if self._overflowed:
+                return  # the store has them: the take-up reads them
+            if self._queued + rows.num_rows > self.max_backlog:
+                log.warning(
+                    "AIS feed: detection fell %d positions behind; it starts again from the store", self._queued
+                )
+                self._overflowed = True
+                self._queue.clear()
+                self._queued = 0
+                self.totals.catch_ups += 1
+            else:
+                self._queue.append(rows)
+                self._queued += rows.num_rows
+            self._ready.notify_all()
+
+    def _run(self) -> None:
+        try:
+            self.take_up()
+        except (MitraError, OSError, ValueError) as exc:
+            log.warning("AIS feed: could not take up the stored positions (%s); detection starts from the feed", exc)
+        with self._ready:
+            if not self._closing:  # under the lock: a stop() from now on stops a started feed
+                self.feed.start()
+        while True:
+            with self._ready:
+                while not self._queue and not self._overflowed and not self._stopping:
+                    self._ready.wait()
+                if self._overflowed:
+                    self._overflowed = False
+                    overflowed = True
+                else:
+                    overflowed = False
+                    batch, taken = [], 0
+                    while self._queue and taken < TAKE_AT_ONCE:
+                        taken += self._queue[0].num_rows
+                        batch.append(self._queue.popleft())
+                    self._queued -= taken
+                if not overflowed and not batch and self._stopping:
+                    break
+            try:
+                if overflowed:
+                    self.detector = self._new_detector()
+                    self.take_up()
+                else:
+                    self._follow(pa.concat_tables(batch), publish=True)
+            except Exception:  # the follower must go on: the next batch, or the next take-up, is tried
+                self.totals.failures += 1
+                log.exception("AIS feed: following a stored batch failed")
+        held, self._held = list(self._held.values()), {}
+        if held:
+            self._record(StreamChanges(updated=held), [])
+
+    def take_up(self) -> DetectionReport:
+        """Feed the detector the stored positions of its window (before the newest stored one) and store what
+        that changes: after a restart, or a catch-up, detection goes on as if it had never stopped. Read while
+        the feed's write lock is held, so that no batch is both read here and queued."""
+        store = PositionStore.for_settings(self.node.settings)
+        window = timedelta(microseconds=self.detector.late_us)
+        with self.feed.write_lock:
+            with self._ready:
+                self._queue.clear()
+                self._queued = 0
+                self._overflowed = False
+            if not store.data_files():
+                return DetectionReport()
+            with store.reading(datasets=("positions",)) as con:
+                table = con.sql(
+                    "SELECT mmsi, ts, lat, lon, sog, cog FROM all_positions "
+                    "WHERE ts >= (SELECT max(ts) FROM all_positions) - ?::INTERVAL ORDER BY ts, lat, lon",
+                    params=[window],
+                ).to_arrow_table()
+        return self._follow(table, publish=False)
 
     def _follow(self, rows: pa.Table, *, publish: bool) -> DetectionReport:
         self.totals.batches += 1
