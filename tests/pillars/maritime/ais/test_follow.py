@@ -46,6 +46,7 @@ def _follow_until_stored(follower: FeedFollower, count: int) -> None:
     follower.start()
     try:
         wait_for(lambda: health(follower.feed, "log").stored >= count, f"{count} positions stored")
+        wait_for(lambda: follower.backlog == 0 and not follower.busy, "what was stored detected")
     finally:
         follower.stop()
 
@@ -152,7 +153,7 @@ def test_an_open_event_that_only_grows_is_versioned_at_a_pace_and_its_last_state
     follower.start()
     for hour in range(12):  # twelve stored batches of an hour each, detected as they come
         follower.on_stored("log", "positions", _drifting(hour, hour + 1))
-        wait_for(lambda: follower.backlog == 0, "the batch detected")
+        wait_for(lambda: follower.backlog == 0 and not follower.busy, "the batch detected")
     wait_for(lambda: follower.totals.positions == 72, "every position followed")
     loiterings = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "loitering"]
     assert len(loiterings) == 1

@@ -101,6 +101,7 @@ class FeedFollower:
         self._ready = threading.Condition()
         self._closing = False
         self._stopping = False
+        self._busy = False  # the thread is detecting a batch (or taking up the store)
         self._thread = threading.Thread(target=self._run, name="ais-follower", daemon=True)
 
     def _new_detector(self) -> StreamDetector:
@@ -112,15 +113,28 @@ class FeedFollower:
         self._thread.start()
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Stop the sources, detect what they stored last, then store what open events have grown meanwhile."""
+        """Stop the sources, then store what open events have grown meanwhile. What is queued and not yet detected
+        is let go (logged): it is stored, and the next start takes it up from the store, so a node with a long
+        backlog stops at once instead of detecting it first."""
         with self._ready:
             self._closing = True  # the feed is not started from now on
         self.feed.stop()  # its sources store and hand over what they hold, then end
         with self._ready:
-            self._stopping = True  # the thread detects what is queued, then ends
+            self._stopping = True
+            if self._queued:
+                log.info(
+                    "AIS feed: %d positions stored and not yet detected: the next start takes them up", self._queued
+                )
+            self._queue.clear()
+            self._queued = 0
             self._ready.notify_all()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a batch taken from the queue is being detected now."""
+        return self._busy
 
     @property
     def backlog(self) -> int:
@@ -159,8 +173,12 @@ class FeedFollower:
                 self.feed.start()
         while True:
             with self._ready:
+                self._busy = False
                 while not self._queue and not self._overflowed and not self._stopping:
                     self._ready.wait()
+                if self._stopping:
+                    break
+                self._busy = True
                 if self._overflowed:
                     self._overflowed = False
                     overflowed = True
@@ -171,8 +189,6 @@ class FeedFollower:
                         taken += self._queue[0].num_rows
                         batch.append(self._queue.popleft())
                     self._queued -= taken
-                if not overflowed and not batch and self._stopping:
-                    break
             try:
                 if overflowed:
                     self.detector = self._new_detector()
