@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from mitra.core import releases
 from mitra.core.schemas import ObjectRead
-from mitra.pillars.maritime import feed_api
+from mitra.pillars.maritime import alert_api, feed_api
 from mitra.pillars.maritime.ais.listing import ReportKind
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import AisReportList, IncidentInput
@@ -51,6 +51,7 @@ from mitra.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/maritime", tags=["maritime"])
 router.include_router(feed_api.router)  # GET /feeds: the live AIS sources' health
+router.include_router(alert_api.router)  # /watch-rules and /alerts: the watch floor
 ActorDep = Annotated[Actor, Depends(api_actor)]
 ERRORS = PROBLEM_RESPONSES
 DayQuery = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or a STIX timestamp")]

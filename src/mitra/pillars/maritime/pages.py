@@ -18,7 +18,7 @@ from sse_starlette import EventSourceResponse
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.foundation.timestamps import parse_day_or_timestamp, parse_form_time
-from mitra.pillars.maritime import feed_pages, live
+from mitra.pillars.maritime import alert_pages, feed_pages, live
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
@@ -46,6 +46,7 @@ from mitra.web.rendering import SignedIn, language_of, render
 
 pages = APIRouter(prefix="/maritime", include_in_schema=False)
 pages.include_router(feed_pages.pages)  # /maritime/feeds: the live AIS sources' health
+pages.include_router(alert_pages.pages)  # /maritime/alerts and /maritime/watch-rules: the watch floor
 
 # The words of the categories and of "not graded" (models.CATEGORIES, NOT_GRADED), translated where shown.
 _WORDS = (

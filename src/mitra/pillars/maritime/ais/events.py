@@ -20,6 +20,7 @@ from mitra.foundation.errors import NotFound
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.stream import StreamChanges
+from mitra.pillars.maritime.alerts import raise_alerts
 from mitra.pillars.maritime.service import load_areas
 from mitra.pillars.maritime.types import MARITIME_EVENT
 from mitra.policy import Action, Actor
@@ -46,6 +47,7 @@ class DetectionReport:
     settings: str = ""  # what the run used: preset, areas, ports (see :func:`describe_settings`)
     repeated: int = 0  # events found twice under one id (same type, vessel, start, area): the first kept
     recorded: list[dict[str, Any]] = field(default_factory=list)  # bodies stored new, updated or withdrawn
+    alerts: list[str] = field(default_factory=list)  # ids of the alerts those bodies raised (watch rules)
 
 
 def describe_settings(
@@ -145,6 +147,7 @@ def detect_and_record(
     report = record_events(
         node, actor, detected, preset=preset, since=since, positions=positions, on_progress=on_progress
     )
+    report.alerts = raise_alerts(node, actor, events=report.recorded)  # what the watch rules make of them
     report.untimed = int(untimed[0]) if untimed else 0
     report.settings = describe_settings(
         preset=preset, since=since, areas=areas or {}, ports_dir=ports_dir, ports=detector.ports

@@ -745,13 +745,13 @@
     liveList.closest("section").hidden = false;
   }
   function fromWhom(message) { return message.received ? " " + text(t("(from {nation})", { nation: message.originator })) : ""; }
-  // A live object replaces the marker of its earlier version; a revoked or withdrawn one only removes it.
+  // A live object replaces the marker of its earlier version; a revoked or withdrawn one (or a closed alert) only removes it.
   function liveObject(message, kind, draw) {
     liveObjects += 1;
     el.dataset.liveObjects = String(liveObjects);
     var held = objectMarkers[message.id];
     if (held) { held.layer.removeLayer(held.marker); delete objectMarkers[message.id]; }
-    var gone = message.revoked || (message.event && message.event.status === "withdrawn");
+    var gone = message.revoked || (message.event && message.event.status === "withdrawn") || (message.alert && message.alert.status === "closed");
     if (gone) {
       if (held && totals && kind in totals) { totals[kind] -= 1; sayTotals(); }
       return;
