@@ -2,13 +2,13 @@
 
 from mitra.node import Pillar
 from mitra.pillars.maritime.ais.cli import app as ais_app
-from mitra.pillars.maritime.ais.follow import node_feed_workers
 from mitra.pillars.maritime.api import router
 from mitra.pillars.maritime.cli import maritime_app
 from mitra.pillars.maritime.demo import load_demo_data
 from mitra.pillars.maritime.pages import pages
 from mitra.pillars.maritime.seed import seed
 from mitra.pillars.maritime.types import CUSTOM_TYPES, OBJECT_TYPES
+from mitra.pillars.maritime.workers import node_workers
 from mitra.web.i18n import N_
 
 PILLAR = Pillar(
@@ -23,5 +23,5 @@ PILLAR = Pillar(
     pages=pages,
     cli={"maritime": maritime_app, "ais": ais_app},
     home="/maritime/",
-    workers=node_feed_workers,
+    workers=node_workers,
 )

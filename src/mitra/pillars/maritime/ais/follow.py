@@ -2,8 +2,8 @@
 over it, stores what that changes as events and hands those (and the positions) to the pillar's watchers
 (the alert rules).
 
-:func:`node_feed_workers` is the maritime pillar's ``workers`` hook: when ``MITRA_AIS_FEEDS`` names sources, the
-node runs one :class:`FeedFollower` (the feed service and what follows it) while it serves.
+:func:`mitra.pillars.maritime.workers.node_workers` (the pillar's ``workers`` hook) runs one while the node
+serves, when ``MITRA_AIS_FEEDS`` names sources, with the watch rules as its watchers.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import pyarrow as pa
 from mitra.foundation.errors import MitraError
 from mitra.pillars.maritime.ais.detect import DetectedEvent
 from mitra.pillars.maritime.ais.events import SHIPPED_PORTS_DIR, DetectionReport, event_id, record_stream_changes
-from mitra.pillars.maritime.ais.feed import FEEDS, FeedService
+from mitra.pillars.maritime.ais.feed import FeedService
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.stream import StreamChanges, StreamDetector
 from mitra.pillars.maritime.live import bus_for
 from mitra.pillars.maritime.service import load_areas
 
 if TYPE_CHECKING:
-    from mitra.foundation.workers import Worker
     from mitra.node import Node
     from mitra.policy import Actor
 
@@ -279,8 +278,3 @@ class FeedFollower:
         except Exception:  # a watcher's fault must not stop the feed: logged with its trace, the next batch goes on
             self.totals.failures += 1
             log.exception("AIS feed: watcher %s failed", getattr(watcher, "__name__", watcher))
-
-
-def node_feed_workers(node: Node) -> dict[str, Worker]:
-    """The maritime pillar's workers: the followed feed, when ``MITRA_AIS_FEEDS`` names sources."""
-    return {FEEDS: FeedFollower(node)} if node.settings.ais_feeds else {}

@@ -1,0 +1,36 @@
+"""The maritime pillar's background workers: the node's live AIS feed, followed by detection, with the watch
+rules watching what it stores (alerts raised from events and from watched vessels' positions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mitra.pillars.maritime.ais.feed import FEEDS
+from mitra.pillars.maritime.ais.follow import FeedFollower
+from mitra.pillars.maritime.alerts import evaluate_positions, raise_alerts
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mitra.foundation.workers import Worker
+    from mitra.node import Node
+    from mitra.policy import Actor
+
+
+def alert_on_events(node: Node, actor: Actor, events: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The watch rules over events the feed's detection just stored."""
+    return raise_alerts(node, actor, events=events)
+
+
+def alert_on_positions(node: Node, actor: Actor, rows: pa.Table) -> list[str]:
+    """The "watched vessel seen" rules over positions the feed just stored."""
+    with node.db.write() as session:
+        return evaluate_positions(session, node, rows=rows, actor=actor)
+
+
+def node_workers(node: Node) -> dict[str, Worker]:
+    """The followed feed, when ``MITRA_AIS_FEEDS`` names sources (docs/ais-feed.md)."""
+    if not node.settings.ais_feeds:
+        return {}
+    return {FEEDS: FeedFollower(node, on_events=[alert_on_events], on_positions=[alert_on_positions])}
