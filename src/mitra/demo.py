@@ -2,8 +2,12 @@
 
 ``run_demo`` starts both nodes (embedded SQLite), pairs them, records a scenario of objects
 under different markings, syncs over TAXII 2.1 both ways, revokes one object and narrows
-another, syncs again, and checks every outcome. Interactive, it then keeps both web UIs up
-and pulls every few seconds; with ``check=True`` it stops and reports.
+another, syncs again, and checks every outcome. Each node follows a live AIS feed: a replay
+of half the shipped AISHub capture (India the first half, Malaysia the second), served in
+this process on a loopback TCP port, its times rewritten to now and looping (:class:`DemoReplay`),
+named in the node's ``ais_feeds`` so that its feed service stores what it sends. Interactive,
+it then keeps both web UIs up and pulls every few seconds; with ``check=True`` it waits (bounded)
+until positions dated now have come through each node's feed, stops and reports.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from mitra.app import create_app
 from mitra.bootstrap import open_node
@@ -37,6 +44,9 @@ from mitra.exchange.transport import HttpTransport
 from mitra.exchange.witness import check_witnesses, publish_head
 from mitra.foundation.errors import MitraError
 from mitra.node import Node
+from mitra.pillars.maritime.ais.feed import FEEDS, FeedHealth, FeedService
+from mitra.pillars.maritime.ais.replay import TcpFanout, loops, read_capture, replay_lines
+from mitra.pillars.maritime.ais.store import PositionStore, StoreDamaged
 from mitra.policy import Role
 from mitra.settings import Settings, load_settings
 
@@ -57,6 +67,18 @@ DEMO_PEOPLE = {
     ],
 }
 DEMO_AGENCIES = {"IND": "NSCS,CERT-In", "MYS": "NSC,NACSA"}
+
+# The live AIS feed of each demo node (docs/ais-feed.md, "The live demo").
+DEMO_CAPTURE = SHARED_DATA / "maritime" / "ais_nmea" / "gpsd_aishub_ais-nmea-sample.log"
+DEMO_CAPTURE_SECONDS = 180.0  # what the capture spans: "3 minutes of live AISHub feed", its header says
+# 1x: the capture's own pace (its lines over its three minutes, about 470 a second). The capture carries no
+# times, so each line is dated by its place in it, shifted to now; a speed above 1 would date the positions
+# ahead of the clock by (speed - 1) times the demo's running time (times are shifted, never stretched).
+DEMO_REPLAY_SPEED = 1.0
+DEMO_FEED = "demo-replay"  # the feed's name in each node's ``ais_feeds``, and the stored positions' source
+DEMO_HALVES = {"IND": "first", "MYS": "second"}  # which half of the capture each node follows
+FEED_WAIT_SECONDS = 60.0  # --check: how long each node's feed may take to store its first positions
+RECENT = timedelta(minutes=5)  # --check: a position dated within this of now is live
 
 
 @dataclass(frozen=True)
@@ -177,13 +199,14 @@ SCENARIO = [
 ]
 
 
-def demo_settings(root: Path, nation: str, port: int) -> Settings:
+def demo_settings(root: Path, nation: str, port: int, *, ais_feeds: dict[str, str] | None = None) -> Settings:
     return load_settings(
         nation=nation,
         agencies=DEMO_AGENCIES[nation],
         data_dir=root / nation.lower(),
         database_url="",
         bind=f"127.0.0.1:{port}",
+        ais_feeds=ais_feeds or {},
     )
 
 
@@ -226,12 +249,191 @@ def free_port() -> int:
         return port
 
 
+def capture_halves(lines: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """The capture cut in two near its middle, before a sentence that starts a message (never inside one)."""
+    for index in range(len(lines) // 2, len(lines)):
+        fields = lines[index].split(b",", 3)
+        if lines[index].startswith(b"!") and len(fields) > 2 and fields[2] == b"1":
+            return lines[:index], lines[index:]
+    return lines, []
+
+
+@dataclass
+class DemoReplay:
+    """One node's live feed: a part of the capture served on a loopback TCP port, looping, times rewritten to now.
+
+    Its thread waits until it is told to go (:meth:`begin`, once the scenario has played out: the feed's
+    detection writes to the node's database too) and the node's feed has connected (what is sent before reaches
+    no one), then sends the part at ``speed`` for ever, each loop's times shifted on by the part's length so
+    that they keep increasing.
+    """
+
+    nation: str
+    part: str
+    lines: list[bytes]
+    rate: float  # lines a second at speed 1: the capture's own pace
+    speed: float = DEMO_REPLAY_SPEED
+    fanout: TcpFanout = field(default_factory=lambda: TcpFanout("127.0.0.1", 0))
+    go: threading.Event = field(default_factory=threading.Event)  # set once the scenario has played out
+    stop: threading.Event = field(default_factory=threading.Event)
+    sent: int = 0
+    loops: int = 0
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"demo-replay-{self.nation}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"tcp://127.0.0.1:{self.fanout.port}"
+
+    @property
+    def loop_seconds(self) -> float:
+        return len(self.lines) / self.rate / self.speed
+
+    def describe(self) -> str:
+        return (
+            f"the {self.part} half of {DEMO_CAPTURE.name} ({len(self.lines):,} lines) replayed on {self.url} "
+            f"at {self.speed:g}x ({self.rate * self.speed:,.0f} lines/s), times rewritten to now, "
+            f"looping every {self.loop_seconds:,.0f} s"
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def begin(self) -> None:
+        self.go.set()
+
+    def _run(self) -> None:
+        while not (self.go.is_set() and self.fanout.clients):
+            if self.stop.wait(0.05):
+                return
+        for plan in loops(self.lines, speed=self.speed, rate=self.rate, stamp=True, repeat=True):
+            if self.stop.is_set():
+                return
+            self.sent += replay_lines(plan, [self.fanout], stop=self.stop)
+            self.loops += 1
+
+    def halt(self) -> None:
+        """Send no more (the connection stays open, so the node's feed does not see its sender go)."""
+        self.stop.set()
+        self._thread.join(timeout=10)
+
+    def close(self) -> None:
+        self.halt()
+        self.fanout.close()
+
+
 @contextmanager
-def serving(node: Node, port: int) -> Iterator[str]:
+def replaying(capture: Path = DEMO_CAPTURE) -> Iterator[dict[str, DemoReplay]]:
+    """A replay for each node (none without the capture: said so), stopped when the block ends."""
+    if not capture.is_file():
+        console.print(f"[yellow]no AIS capture at {capture}: the nodes follow no live feed[/]")
+        yield {}
+        return
+    lines = read_capture(capture)
+    rate = len(lines) / DEMO_CAPTURE_SECONDS
+    first, second = capture_halves(lines)
+    parts = {"first": first, "second": second}
+    replays: dict[str, DemoReplay] = {}
+    try:
+        for nation, part in DEMO_HALVES.items():
+            replays[nation] = DemoReplay(nation, part, parts[part], rate)
+        for replay in replays.values():
+            replay.start()
+        yield replays
+    finally:
+        for replay in replays.values():
+            replay.close()
+
+
+@dataclass(frozen=True)
+class LiveFeed:
+    """What --check saw of one node's live feed."""
+
+    nation: str
+    health: FeedHealth | None
+    positions: int  # stored from the feed, dated within :data:`RECENT` of now
+    newest: datetime | None
+
+    @property
+    def ok(self) -> bool:
+        return self.health is not None and self.health.state == "up" and self.positions > 0
+
+
+def _feed_health(app: FastAPI) -> FeedHealth | None:
+    """The demo source's health, from the feed service the app runs (itself, or inside what follows it)."""
+    worker = getattr(app.state, "workers", {}).get(FEEDS)
+    service = getattr(worker, "feed", worker)
+    if not isinstance(service, FeedService):
+        return None
+    return next((h for h in service.health() if h.name == DEMO_FEED), None)
+
+
+def _live_positions(node: Node) -> tuple[int, datetime | None]:
+    """Positions the demo feed stored that are dated within :data:`RECENT` of now (none ahead of it), the newest."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with PositionStore.for_settings(node.settings).reading(datasets=("positions",)) as con:
+            row = con.execute(
+                "SELECT count(*), max(ts) FROM positions WHERE source = $1 AND ts BETWEEN $2 AND $3",
+                [DEMO_FEED, now - RECENT, now + timedelta(seconds=5)],
+            ).fetchone()
+    except StoreDamaged:
+        return 0, None
+    if row is None or not row[0]:
+        return 0, None
+    return int(row[0]), row[1].replace(tzinfo=UTC)
+
+
+def await_live_feeds(nodes: dict[str, Node], apps: dict[str, FastAPI], wait: float) -> list[LiveFeed]:
+    """Poll each node's feed and store until positions dated now have arrived through the feed, or ``wait`` runs out."""
+    deadline = time.monotonic() + wait
+    while True:
+        seen = []
+        for nation, node in nodes.items():
+            positions, newest = _live_positions(node)  # the store first: the health then counts what was stored
+            seen.append(LiveFeed(nation, _feed_health(apps[nation]), positions, newest))
+        if all(feed.ok for feed in seen) or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.25)
+
+
+def report_live(feeds: list[LiveFeed], replays: dict[str, DemoReplay], wait: float) -> bool:
+    now = datetime.now(UTC)
+    for feed in feeds:
+        replay = replays.get(feed.nation)
+        said = replay.describe() if replay else "no replay"
+        if feed.health is None:
+            console.print(f"[red]FAIL[/] live AIS at {feed.nation}: no feed {DEMO_FEED!r} running ({said})")
+            continue
+        state = f"feed {DEMO_FEED} {feed.health.state} ({feed.health.lines:,} lines read)"
+        if feed.ok and feed.newest is not None:
+            age = (now - feed.newest).total_seconds()
+            console.print(
+                f"[green]ok[/] live AIS at {feed.nation}: {state}; {feed.positions:,} positions stored, newest dated "
+                f"{feed.newest:%Y-%m-%d %H:%M:%S} UTC ({age:.0f} s ago); {said}",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"[red]FAIL[/] live AIS at {feed.nation}: {state}; no position dated within {RECENT} of now "
+                f"stored in {wait:g} s; {said}" + (f"; last error: {feed.health.last_error}" if feed.health else ""),
+                highlight=False,
+            )
+    return bool(feeds) and all(feed.ok for feed in feeds)
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    app: FastAPI
+
+
+@contextmanager
+def serving(node: Node, port: int) -> Iterator[Served]:
     """Serve the node's app on a loopback port in a thread, for as long as the block runs."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node.settings, node=node), host="127.0.0.1", port=port, log_level="error")
-    )
+    app = create_app(node.settings, node=node)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, name=f"serve-{node.nation}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -240,10 +442,10 @@ def serving(node: Node, port: int) -> Iterator[str]:
             raise RuntimeError(f"the {node.nation} node did not start on port {port}")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=45)  # the app's lifespan stops the feed service first: each source stores what it read
 
 
 def _author(node: Node) -> Any:
@@ -389,27 +591,39 @@ class RunningDemo:
     urls: dict[str, str]
     passwords: dict[str, str]
     ids: dict[str, str]
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+    replays: dict[str, DemoReplay] = field(default_factory=dict)
 
 
 @contextmanager
-def demo_running(root: Path, port: int) -> Iterator[RunningDemo]:
-    """Both nodes served, paired, the scenario played out and synced; stopped when the block ends."""
+def demo_running(root: Path, port: int, *, capture: Path = DEMO_CAPTURE) -> Iterator[RunningDemo]:
+    """Both nodes served, each following its live AIS replay, paired, the scenario played out and synced;
+    stopped when the block ends (the feeds first, then the replays, then the nodes)."""
     ports = {"IND": port or free_port(), "MYS": port + 1 if port else free_port()}
-    prepared = {nation: prepare(demo_settings(root, nation, ports[nation])) for nation in ("IND", "MYS")}
-    nodes = {nation: p.node for nation, p in prepared.items()}
-    urls = {nation: f"http://127.0.0.1:{ports[nation]}" for nation in nodes}
-    pair(nodes["IND"], nodes["MYS"], a_url=urls["IND"], b_url=urls["MYS"])
-    try:
-        with serving(nodes["IND"], ports["IND"]), serving(nodes["MYS"], ports["MYS"]):
-            ids = record_scenario(nodes)
-            sync_round(nodes)
-            act(nodes, ids)
-            for _ in range(3):  # retraction out, acknowledgement back, witness back
+    with replaying(capture) as replays:
+        feeds = {nation: {DEMO_FEED: replays[nation].url} if nation in replays else {} for nation in ports}
+        prepared = {
+            nation: prepare(demo_settings(root, nation, ports[nation], ais_feeds=feeds[nation]))
+            for nation in ("IND", "MYS")
+        }
+        nodes = {nation: p.node for nation, p in prepared.items()}
+        urls = {nation: f"http://127.0.0.1:{ports[nation]}" for nation in nodes}
+        pair(nodes["IND"], nodes["MYS"], a_url=urls["IND"], b_url=urls["MYS"])
+        try:
+            with serving(nodes["IND"], ports["IND"]) as india, serving(nodes["MYS"], ports["MYS"]) as malaysia:
+                ids = record_scenario(nodes)
                 sync_round(nodes)
-            yield RunningDemo(nodes, urls, {n: p.password for n, p in prepared.items()}, ids)
-    finally:
-        for node in nodes.values():
-            node.close()
+                act(nodes, ids)
+                for _ in range(3):  # retraction out, acknowledgement back, witness back
+                    sync_round(nodes)
+                for replay in replays.values():
+                    replay.begin()
+                passwords = {n: p.password for n, p in prepared.items()}
+                apps = {"IND": india.app, "MYS": malaysia.app}
+                yield RunningDemo(nodes, urls, passwords, ids, apps, replays)
+        finally:
+            for node in nodes.values():
+                node.close()
 
 
 class Interrupts:
@@ -470,7 +684,10 @@ def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> 
                 witnesses[nation] = [c.detail for c in check_witnesses(session, node)]
         ok = report(evaluate(nodes, demo.ids), witnesses)
         if check:
-            return ok
+            live = await_live_feeds(nodes, demo.apps, FEED_WAIT_SECONDS)
+            for replay in demo.replays.values():
+                replay.halt()  # seen: the nodes then stop with less of the feed still to store and detect
+            return report_live(live, demo.replays, FEED_WAIT_SECONDS) and ok
         with Interrupts() as interrupts:
             load_pillar_data(nodes, interrupts=interrupts)
         for nation in ("IND", "MYS"):
@@ -478,13 +695,19 @@ def run_demo(root: Path, port: int, *, check: bool, sync_every: float = 5.0) -> 
             console.print(
                 f"[bold]{nation} node[/]: {urls[nation]}/  log in as {people}; password {demo.passwords[nation]}"
             )
+        for nation, replay in demo.replays.items():
+            console.print(
+                f"[bold]{nation} live map[/]: {urls[nation]}/maritime/ follows its AIS feed {DEMO_FEED!r}: "
+                f"{replay.describe()} (feed health: {urls[nation]}/maritime/feeds)",
+                highlight=False,
+            )
         console.print(f"both nodes pull from each other every {sync_every:g} s; Ctrl-C stops")
         try:
             while True:
                 time.sleep(sync_every)
                 try:
                     sync_round(nodes)
-                except MitraError as exc:
-                    console.print(f"[yellow]sync:[/] {exc}")
+                except (MitraError, OperationalError) as exc:  # a partner down, a database busy: the next round
+                    console.print(f"[yellow]sync:[/] {str(exc).splitlines()[0]}")
         except KeyboardInterrupt:
             return ok

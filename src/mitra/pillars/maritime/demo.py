@@ -1,7 +1,9 @@
 """What the demo loads for the maritime pillar: NGA's piracy reports (ASAM) and an AIS sample, with its events.
 
 The events are detected as ``mitra ais detect`` detects them (:func:`run_detection`: preset ``all``,
-the node's areas of interest, the shipped ports), and the demo's line names those settings.
+the node's areas of interest, the shipped ports), and the demo's line names those settings. A node that
+follows live AIS feeds (``ais_feeds``: the demo's replays of the same sample) does neither: its map shows
+what the feeds bring, dated now, and its events are detected as they arrive.
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def load_demo_data(node: Node, shared: Path, actor: Actor) -> list[str]:
     lines = [f"maritime: ASAM incidents ({path.name}): {_counts(report)}"]
     sample = shared / "maritime" / "ais_nmea" / "gpsd_aishub_ais-nmea-sample.log"
     if not sample.is_file():
+        return lines
+    if node.settings.ais_feeds:
+        # A node that follows live feeds (the demo's replays of this sample) shows what they bring, dated now, and
+        # detects events as they store positions (streaming): the sample ingested as a file would date its
+        # positions by the capture's own 2012 base-station clocks, and a batch run would race the stream.
+        lines.append(
+            f"maritime: AIS sample {sample.name} not ingested as a file: the map follows the live feeds "
+            f"{', '.join(sorted(node.settings.ais_feeds))}, and their events are detected as they arrive"
+        )
         return lines
     ingested = ingest_file(PositionStore.for_settings(node.settings), sample)
     if ingested.already_complete:
