@@ -35,6 +35,7 @@ from mitra.core.stix import (
 from mitra.foundation.db import Database, NodeState
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc
+from mitra.foundation.words import Said
 from mitra.foundation.workers import Worker
 from mitra.policy import Actor, Handling, Role
 from mitra.settings import Settings
@@ -72,9 +73,10 @@ class Reminder:
 
     key: str
     object_id: str
-    subject: str
+    subject: str  # in English, kept beside the words
     link: str
     detail: Mapping[str, str] = field(default_factory=dict)
+    words: Said | None = None  # the subject to be worded in each person's language (``foundation.words``)
 
 
 @dataclass

@@ -3,12 +3,17 @@
 A notice stores the kind and the object it is about, never a judgement of who may read that object: whether
 the person sees the object's name and link is decided when the notice is shown or sent (``present``), through
 the store's policy check, so a narrowing made after the notice was posted hides it too.
+
+Its subject is kept as words to be said (``words``: a ``foundation.words.Said``, its English msgid and values),
+worded when shown (in the reader's language, by the web) or sent (in the recipient's, by ``mitra.notify``); the
+English ``subject`` is kept beside it, and a notice stored with a subject only (before 0010, or posted with plain
+text) shows that subject as it is.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,19 +26,37 @@ from mitra.core.records import MARKING_COLUMNS
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.errors import InvalidInput, NotFound
 from mitra.foundation.timestamps import now_utc
+from mitra.foundation.words import N_, Said, Translator
 from mitra.policy import Actor, Handling, Role, View, decide
 
-# What a notice can be about, with the words a person reads for each.
+# What a notice can be about, with the words a person reads for each (msgids: translated where shown).
 KINDS: dict[str, str] = {
-    "received": "received from a partner",
-    "retracted": "retracted by a partner",
-    "narrowed": "narrowed by a partner",
-    "release_requested": "waiting for release",
-    "release_approved": "release approved",
-    "release_refused": "release refused",
-    "overdue": "overdue",
-    "alert": "maritime alert",
+    "received": N_("received from a partner"),
+    "retracted": N_("retracted by a partner"),
+    "narrowed": N_("narrowed by a partner"),
+    "release_requested": N_("waiting for release"),
+    "release_approved": N_("release approved"),
+    "release_refused": N_("release refused"),
+    "overdue": N_("overdue"),
+    "alert": N_("maritime alert"),
 }
+
+# The names of the details producers give (``post(detail=...)``), as a person reads them; a key not listed is
+# an object type (the counts of a "received" notice) or a producer's own, shown in words made from the key.
+DETAIL_LABELS: dict[str, str] = {
+    "to": N_("To"),
+    "requested_by": N_("Requested by"),
+    "decided_by": N_("Decided by"),
+    "reason": N_("Reason"),
+    "due_date": N_("Due date"),
+    "days_overdue": N_("Days overdue"),
+    "status": N_("Status"),
+}
+
+# One object, or a count: two messages (as the templates say "1 notice" and "%(total)s notices").
+_RECEIVED_ONE = N_("1 object received from %(partner)s")
+_RECEIVED = N_("%(count)s objects received from %(partner)s")
+_HIDDEN = N_("An object you cannot see was %(what)s")
 
 # Ways a person can be told; the inbox is one, and the one a person gets unless they choose otherwise.
 CHANNELS = ("in_app", "email", "webhook")
@@ -52,7 +75,8 @@ class Notice(Base):
     username: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(120))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))  # in English; what is shown when ``words`` is None
+    words: Mapped[str | None] = mapped_column(Text)  # the subject to be worded: ``Said.to_json``, as JSON
     link: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[str] = mapped_column(Text, default="{}")
     key: Mapped[str | None] = mapped_column(String(200))
@@ -64,6 +88,11 @@ class Notice(Base):
     def details(self) -> dict[str, str]:
         value: dict[str, str] = json.loads(self.detail)
         return value
+
+    @property
+    def said(self) -> Said | None:
+        """The subject as words to be said in the reader's language (None: only the stored English subject)."""
+        return Said.from_json(json.loads(self.words)) if self.words else None
 
 
 class NoticePreference(Base):
@@ -157,7 +186,8 @@ def post(
     kind: str,
     recipients: Iterable[str],
     object_id: str | None,
-    subject: str,
+    subject: str | None = None,
+    words: Said | None = None,
     link: str | None = None,
     detail: Mapping[str, str] | None = None,
     key: str | None = None,
@@ -165,10 +195,17 @@ def post(
     """One notice per recipient username (inactive or unknown users skipped); `key` makes it idempotent
     (a second post with the same key to the same person adds nothing). Returns how many were added.
 
-    The caller's transaction holds the notices and their pending deliveries; the deliverer sends after commit.
+    The subject is ``words`` (a marked message and its values, worded for each reader in their language) or,
+    for a producer that has only English, a plain ``subject`` shown as it is; given both, ``subject`` is the
+    English kept beside the words. The caller's transaction holds the notices and their pending deliveries; the
+    deliverer sends after commit.
     """
     if kind not in KINDS:
         raise InvalidInput(f"kind: {kind!r} is not a notice kind ({', '.join(KINDS)})")
+    if subject is None and words is None:
+        raise InvalidInput(f"a {kind!r} notice needs a subject: give words (a Said) or a plain subject")
+    english = subject if subject is not None else words.english() if words is not None else ""
+    stored_words = json.dumps(words.to_json(), sort_keys=True, ensure_ascii=False) if words is not None else None
     names = sorted(set(recipients))
     if not names:
         return 0
@@ -188,7 +225,8 @@ def post(
             username=username,
             kind=kind,
             object_id=object_id,
-            subject=subject[:300],
+            subject=english[:300],
+            words=stored_words,
             link=link,
             detail=body,
             key=key,
@@ -286,14 +324,16 @@ def _add_received(session: Session, username: str, partner: str, counts: dict[st
         for type_name, count in counts.items():
             total[type_name] = total.get(type_name, 0) + count
         open_notice.detail = json.dumps({k: str(v) for k, v in total.items()}, sort_keys=True)
-        open_notice.subject = _received_subject(partner, total)
+        said = _received_subject(partner, total)
+        open_notice.subject = said.english()[:300]
+        open_notice.words = json.dumps(said.to_json(), sort_keys=True, ensure_ascii=False)
         return 0
     return post(
         session,
         kind="received",
         recipients=[username],
         object_id=None,
-        subject=_received_subject(partner, counts),
+        words=_received_subject(partner, counts),
         link=f"/objects?originator={partner}",
         detail={k: str(v) for k, v in counts.items()},
         key=f"received:{partner}:{now_utc().isoformat()}",
@@ -309,9 +349,11 @@ def _sent_anywhere(session: Session, notice_id: int) -> bool:
     )
 
 
-def _received_subject(partner: str, counts: Mapping[str, int]) -> str:
+def _received_subject(partner: str, counts: Mapping[str, int]) -> Said:
     total = sum(counts.values())
-    return f"{total:,} object{'s' if total != 1 else ''} received from {partner}"
+    return (
+        Said(_RECEIVED_ONE, {"partner": partner}) if total == 1 else Said(_RECEIVED, {"partner": partner}, count=total)
+    )
 
 
 # ----- reading, for the inbox and for whatever sends a notice ---------------------------------------------------
@@ -324,12 +366,22 @@ class NoticeView:
     id: int
     kind: str
     kind_label: str
-    subject: str
+    subject: str  # in English (or as stored, for a notice from before its words were kept)
     link: str | None
     detail: dict[str, str]
     created_at: datetime
     read: bool
     hidden: bool
+    words: Said | None = None  # the subject to be worded in the reader's language; None: ``subject`` as it is
+
+    def worded(self, translator: Translator, number: Callable[[int], str] = str) -> str:
+        """The subject in ``translator``'s language (the stored English subject where no words were kept)."""
+        return self.words.say(translator, number) if self.words is not None else self.subject
+
+    def detail_label(self, key: str) -> Said | None:
+        """A detail's name to be worded (None for a key with no words of its own: an object type, say)."""
+        label = DETAIL_LABELS.get(key)
+        return Said(label) if label is not None else None
 
 
 def present(session: Session, store: ObjectStore, notice: Notice, user: User) -> NoticeView:
@@ -344,16 +396,18 @@ def present(session: Session, store: ObjectStore, notice: Notice, user: User) ->
         else:
             hidden = not store.decide_view(row, user.actor()).allowed
     if hidden:
+        said = Said(_HIDDEN, {"what": Said(label)})
         return NoticeView(
             notice.id,
             notice.kind,
             label,
-            f"An object you cannot see was {label}",
+            said.english(),
             None,
             {},
             notice.created_at,
             notice.read_at is not None,
             True,
+            said,
         )
     return NoticeView(
         notice.id,
@@ -365,6 +419,7 @@ def present(session: Session, store: ObjectStore, notice: Notice, user: User) ->
         notice.created_at,
         notice.read_at is not None,
         False,
+        notice.said,
     )
 
 

@@ -48,6 +48,7 @@ from mitra.core.stix import (
 from mitra.foundation.errors import Conflict, Forbidden, InvalidInput, MitraError, NotFound
 from mitra.foundation.reports import ImportReport
 from mitra.foundation.timestamps import format_timestamp, next_modified, now_utc, parse_timestamp
+from mitra.foundation.words import said_of
 from mitra.policy import Action, Actor, Decision, Handling, View, authorize, decide, hides_existence
 
 # The store's rows and results are named from here too (``mitra.core.objects.StixObject``).
@@ -256,7 +257,7 @@ class ObjectStore:
         """
         decision = authorize(actor, Action.UPDATE, node_nation=self.nation)
         if not decision.allowed:
-            return Forbidden(decision.reason)
+            return Forbidden(decision.reason, said=said_of(decision))
         if row.originator_nation != self.nation:
             return Forbidden(f"{row.id} was originated by {row.originator_nation}; only it versions it")
         if row.revoked:
@@ -438,7 +439,9 @@ class ObjectStore:
         marking = latest.handling(held_by=self.nation)
         decision = decide(actor, marking, View())
         if not decision.allowed:
-            raise NotFound(f"no object {object_id}") if hides_existence(marking) else Forbidden(decision.reason)
+            if hides_existence(marking):
+                raise NotFound(f"no object {object_id}")
+            raise Forbidden(decision.reason, said=said_of(decision))
         return latest
 
     def _versions(self, session: Session, object_id: str) -> list[StixObject]:

@@ -26,6 +26,7 @@ from mitra.core.records import StixObject
 from mitra.foundation.db import Base, UtcDateTime
 from mitra.foundation.errors import Conflict, InvalidInput, NotFound, require
 from mitra.foundation.timestamps import now_utc
+from mitra.foundation.words import N_, Said
 from mitra.policy import Actor, Release, decide
 
 if TYPE_CHECKING:
@@ -116,11 +117,30 @@ def _tell_officers(session: Session, row: ReleaseRequest) -> None:
         kind="release_requested",
         recipients=notices.people_with_role(session, Role.RELEASE_OFFICER, agency=row.requester_agency),
         object_id=row.object_id,
-        subject=f"{row.requested_by} asks to release an object to {row.nation}",
+        words=Said(
+            N_("%(person)s asks to release an object to %(nation)s"), {"person": row.requested_by, "nation": row.nation}
+        ),
         link="/releases",
         detail={"to": row.nation, "requested_by": row.requested_by},
         key=f"release-request:{row.id}:opened",
     )
+
+
+# A decision's words for the requester's notice: (without a reason, with one), by the request's outcome.
+_OUTCOMES: dict[str, tuple[str, str]] = {
+    APPROVED: (
+        N_("Your request to release to %(nation)s was approved by %(person)s"),
+        N_("Your request to release to %(nation)s was approved by %(person)s"),
+    ),
+    REFUSED: (
+        N_("Your request to release to %(nation)s was refused by %(person)s"),
+        N_("Your request to release to %(nation)s was refused by %(person)s: %(reason)s"),
+    ),
+    CLOSED: (
+        N_("Your request to release to %(nation)s was closed by %(person)s"),
+        N_("Your request to release to %(nation)s was closed by %(person)s: %(reason)s"),
+    ),
+}
 
 
 def _tell_requester(session: Session, row: ReleaseRequest) -> None:
@@ -129,14 +149,15 @@ def _tell_requester(session: Session, row: ReleaseRequest) -> None:
     if row.status == CLOSED and row.decided_by == row.requested_by:
         return  # they withdrew it themselves
     kind = "release_approved" if row.status == APPROVED else "release_refused"
-    outcome = {APPROVED: "approved", REFUSED: "refused", CLOSED: "closed"}[row.status]
+    because = bool(row.reason) and row.status != APPROVED
+    message = _OUTCOMES[row.status][1 if because else 0]
+    values = {"nation": row.nation, "person": row.decided_by or ""} | ({"reason": row.reason or ""} if because else {})
     notices.post(
         session,
         kind=kind,
         recipients=[row.requested_by],
         object_id=row.object_id,
-        subject=f"Your request to release to {row.nation} was {outcome} by {row.decided_by}"
-        + (f": {row.reason}" if row.reason and row.status != APPROVED else ""),
+        words=Said(message, values),
         link="/releases?view=mine",
         detail={"to": row.nation, "decided_by": row.decided_by or ""} | ({"reason": row.reason} if row.reason else {}),
         key=f"release-request:{row.id}:{row.status}",

@@ -128,15 +128,23 @@ class ReasonCount:
     reason: str
     count: int
     types: tuple[tuple[str, int], ...]
+    decision: Decision | None = None  # the policy's answer behind ``reason``, for a page to word it in its language
 
 
 def _by_reason(verdicts: list[Verdict]) -> tuple[ReasonCount, ...]:
     tally: dict[str, dict[str, int]] = {}
+    decisions: dict[str, Decision] = {}
     for v in verdicts:
         per_type = tally.setdefault(v.export.reason, {})
+        decisions.setdefault(v.export.reason, v.export)
         per_type[v.group.type] = per_type.get(v.group.type, 0) + v.group.count
     counted = [
-        ReasonCount(reason, sum(types.values()), tuple(sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))))
+        ReasonCount(
+            reason,
+            sum(types.values()),
+            tuple(sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))),
+            decisions[reason],
+        )
         for reason, types in tally.items()
     ]
     return tuple(sorted(counted, key=lambda r: (-r.count, r.reason)))
@@ -392,7 +400,12 @@ def withheld_rows(
 
 def reason_of(node: Node, partner: str, row: StixObject) -> str:
     """The policy's reason for what it does with ``row`` (a latest version) for ``partner``."""
-    return decide(partner_actor(partner), row.handling(held_by=node.nation), Export()).reason
+    return decision_of(node, partner, row).reason
+
+
+def decision_of(node: Node, partner: str, row: StixObject) -> Decision:
+    """The policy's answer for ``row`` (a latest version) and ``partner``: a page words its reason."""
+    return decide(partner_actor(partner), row.handling(held_by=node.nation), Export())
 
 
 def received_rows(

@@ -41,6 +41,7 @@ from mitra.exchange.types import ACKNOWLEDGEMENT, AUDIT_HEAD, AUDIT_WITNESS, RET
 from mitra.foundation.canonical import canonical_json
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import format_timestamp, now_utc, parse_timestamp
+from mitra.foundation.words import N_, Said
 from mitra.node import Node
 from mitra.policy import Export, decide
 
@@ -310,13 +311,17 @@ class Receiver:
         if row is None:
             return
         before = replace(row.handling(held_by=self.node.nation), revoked=False, withdrawn=False)
-        said = "revoked" if kind == "retracted" else "withdrawn after its marking was narrowed"
+        said = (
+            N_("%(name)s revoked by %(partner)s")
+            if kind == "retracted"
+            else N_("%(name)s withdrawn after its marking was narrowed by %(partner)s")
+        )
         notices.post(
             session,
             kind=kind,
             recipients=notices.people_who_may_see(session, self.node.nation, before),
             object_id=target,
-            subject=f"{row.name or target} {said} by {self.partner.nation}",
+            words=Said(said, {"name": row.name or target, "partner": self.partner.nation}),
             link=f"/objects/{target}",
             detail={"reason": str(notice.get("reason", ""))} if notice.get("reason") else {},
             key=f"{kind}:{notice['id']}",

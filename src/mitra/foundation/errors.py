@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
+    from mitra.foundation.words import Said
     from mitra.policy import Decision
 
 
 class MitraError(Exception):
-    """Base of the errors a person is meant to read."""
+    """Base of the errors a person is meant to read.
+
+    ``str(error)`` is the message in English (logs, the CLI, problem JSON); ``said``, when the raiser gave it, is
+    the same message as words to be said in the reader's language (``foundation.words``), which the error page
+    shows instead.
+    """
 
     status = 400
     title = "Bad request"
+    said: Said | None = None
+
+    def __init__(self, *args: object, said: Said | None = None) -> None:
+        super().__init__(*args)
+        if said is not None:
+            self.said = said
+
+    @classmethod
+    def saying(cls, said: Said) -> Self:
+        """The error whose English message is ``said``'s, to be worded for its reader."""
+        return cls(said.english(), said=said)
 
 
 class InvalidInput(MitraError):
@@ -48,4 +65,6 @@ class TooManyAttempts(MitraError):
 def require(decision: Decision) -> None:
     """Go on only if the policy engine allowed it; else :class:`Forbidden` with the engine's reason."""
     if not decision.allowed:
-        raise Forbidden(decision.reason)
+        from mitra.foundation.words import said_of  # words imports the policy: only when refused
+
+        raise Forbidden(decision.reason, said=said_of(decision))

@@ -2,7 +2,7 @@
 
 Kept in Mitra's own tables keyed by username (``notice_preferences``, ``notice_addresses``); ``users`` is
 identity's. Every check answers with every problem at once, by field, in plain words; nothing is stored
-unless all of it is right.
+unless all of it is right. The problems are words to be said in the person's language (``foundation.words``).
 """
 
 from __future__ import annotations
@@ -15,16 +15,22 @@ from sqlalchemy.orm import Session
 
 from mitra.core.notices import KINDS, Channels, NoticeAddress, NoticePreference, preferences
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.words import N_, Said
 
 _ADDRESS = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class ChoiceProblems(InvalidInput):
-    """Wrong values on the settings form: field -> what is wrong with it, all of them."""
+    """Wrong values on the settings form: field -> what is wrong with it, all of them.
 
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {text}" for field, text in problems.items()))
-        self.problems = problems
+    ``by_field`` holds each as words to be said in the reader's language, ``problems`` their English.
+    """
+
+    def __init__(self, problems: Mapping[str, Said]) -> None:
+        english = {field: said.english() for field, said in problems.items()}
+        super().__init__("; ".join(f"{field}: {text}" for field, text in english.items()))
+        self.by_field = dict(problems)
+        self.problems = english
 
 
 def check_address(value: str) -> str | None:
@@ -33,23 +39,28 @@ def check_address(value: str) -> str | None:
     if not value:
         return None
     if len(value) > 320 or not _ADDRESS.match(value):
-        raise ChoiceProblems({"email": f"“{value}” is not an e-mail address; write it as name@example.org"})
+        raise ChoiceProblems(
+            {"email": Said(N_("“%(value)s” is not an e-mail address; write it as name@example.org"), {"value": value})}
+        )
     return value
 
 
 def save_choices(session: Session, *, username: str, email: str, chosen: Mapping[str, Channels]) -> dict[str, Channels]:
     """Replace ``username``'s choices and address; every kind not in ``chosen`` goes to no channel at all."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Said] = {}
     try:
         address = check_address(email)
     except ChoiceProblems as exc:
-        problems |= exc.problems
+        problems |= exc.by_field
         address = None
     unknown = sorted(set(chosen) - set(KINDS))
     if unknown:
-        problems["kinds"] = f"{', '.join(unknown)} is not a kind of notice ({', '.join(KINDS)})"
+        problems["kinds"] = Said(
+            N_("%(kinds)s is not a kind of notice (%(known)s)"),
+            {"kinds": ", ".join(unknown), "known": ", ".join(KINDS)},
+        )
     if address is None and not problems.get("email") and any(c.email for c in chosen.values()):
-        problems["email"] = "e-mail is ticked for some notices: give the address to send them to"
+        problems["email"] = Said(N_("e-mail is ticked for some notices: give the address to send them to"))
     if problems:
         raise ChoiceProblems(problems)
     session.execute(delete(NoticePreference).where(NoticePreference.username == username))

@@ -1,4 +1,8 @@
-"""What one person is told of one notice, by e-mail or webhook: composed at send time, through the policy."""
+"""What one person is told of one notice, by e-mail or webhook: composed at send time, through the policy.
+
+The notice's words (its subject, the names of its details, its kind) are said in the recipient's chosen
+language (``users.language``, else English), from the pages' catalogues (``notify.words``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from mitra.core.identity import User
 from mitra.core.notices import Notice, NoticeView, present
 from mitra.core.objects import ObjectStore
 from mitra.foundation.timestamps import format_timestamp
-from mitra.notify.words import N_, say
+from mitra.notify.words import N_, say, say_said
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +28,20 @@ class Composed:
     subject: str
     text: str
     link: str | None
+    language: str = "en"
+    said: str = ""  # the notice's own subject in ``language`` (``subject`` is the e-mail's, with its prefix)
+    kind_label: str = ""
 
     def payload(self, nation: str) -> dict[str, Any]:
-        """The webhook body: the same facts as the e-mail, as JSON."""
+        """The webhook body: the same facts as the e-mail, as JSON (the words in the recipient's language)."""
         return {
             "node": nation,
             "notice": self.view.id,
             "recipient": self.username,
+            "language": self.language,
             "kind": self.view.kind,
-            "subject": self.view.subject,
+            "kind_label": self.kind_label,
+            "subject": self.said or self.view.subject,
             "link": self.link,
             "detail": self.view.detail,
             "created_at": format_timestamp(self.view.created_at),
@@ -47,9 +56,12 @@ def compose(session: Session, store: ObjectStore, notice: Notice, *, link_base: 
         return None
     view = present(session, store, notice, user)
     link = f"{link_base}{view.link}" if view.link and view.link.startswith("/") else view.link
-    lines = [view.subject, ""]
-    lines += [f"{key.replace('_', ' ')}: {value}" for key, value in sorted(view.detail.items())]
     language = user.language
+    subject = say_said(language, view.words) if view.words is not None else view.subject
+    lines = [subject, ""]
+    for key, value in sorted(view.detail.items()):
+        label = view.detail_label(key)
+        lines.append(f"{say_said(language, label) if label else key.replace('_', ' ')}: {value}")
     if link:
         lines += ["", say(language, N_("Open it: {link}")).format(link=link)]
     lines += [
@@ -57,4 +69,13 @@ def compose(session: Session, store: ObjectStore, notice: Notice, *, link_base: 
         say(language, N_("Your inbox: {link}")).format(link=f"{link_base}/inbox"),
         say(language, N_("Choose what you are told: {link}")).format(link=f"{link_base}/inbox/settings"),
     ]
-    return Composed(view, user.username, f"[Mitra {store.nation}] {view.subject}", "\n".join(lines) + "\n", link)
+    return Composed(
+        view,
+        user.username,
+        f"[Mitra {store.nation}] {subject}",
+        "\n".join(lines) + "\n",
+        link,
+        language or "en",
+        subject,
+        say(language, view.kind_label),
+    )

@@ -16,6 +16,7 @@ from mitra.core.notices import KINDS, DeliveryAttempt, NoticeDelivery, WebhookEn
 from mitra.core.records import actor_label
 from mitra.foundation.errors import NotFound
 from mitra.foundation.timestamps import now_utc
+from mitra.foundation.words import N_, Said
 from mitra.notify.choices import ChoiceProblems
 from mitra.policy import Action, Actor
 
@@ -24,22 +25,25 @@ MIN_SECRET = 16
 
 def check_endpoint(url: str, kinds: Iterable[str], secret: str) -> tuple[str, list[str], str]:
     """The URL, kinds and secret as stored, or every problem at once (``ChoiceProblems``)."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Said] = {}
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        problems["url"] = f"“{url}” is not a web address; write it as https://host/path"
+        problems["url"] = Said(N_("“%(url)s” is not a web address; write it as https://host/path"), {"url": url})
     elif len(url) > 500:
-        problems["url"] = f"the address is {len(url)} characters long; at most 500"
+        problems["url"] = Said(N_("the address is %(length)s characters long; at most 500"), {"length": len(url)})
     chosen = sorted(set(kinds))
     unknown = [k for k in chosen if k not in KINDS]
     if unknown:
-        problems["kinds"] = f"{', '.join(unknown)} is not a kind of notice"
+        problems["kinds"] = Said(N_("%(kinds)s is not a kind of notice"), {"kinds": ", ".join(unknown)})
     elif not chosen:
-        problems["kinds"] = "tick at least one kind of notice to send"
+        problems["kinds"] = Said(N_("tick at least one kind of notice to send"))
     secret = secret.strip()
     if secret and len(secret) < MIN_SECRET:
-        problems["secret"] = f"the secret has {len(secret)} characters; at least {MIN_SECRET} (or leave it empty)"
+        problems["secret"] = Said(
+            N_("the secret has %(length)s characters; at least %(least)s (or leave it empty)"),
+            {"length": len(secret), "least": MIN_SECRET},
+        )
     if problems:
         raise ChoiceProblems(problems)
     return url, chosen, secret or secrets.token_urlsafe(32)

@@ -36,6 +36,7 @@ def check_overdue(node: Node, *, today: date) -> int:
                 recipients=names,
                 object_id=reminder.object_id,
                 subject=reminder.subject,
+                words=reminder.words,
                 link=reminder.link,
                 detail=reminder.detail,
                 key=reminder.key,

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+
+from mitra.foundation.words import Said
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
@@ -34,6 +37,24 @@ def _catalogue(language: str) -> NullTranslations:
 def say(language: str | None, message: str) -> str:
     """``message`` in ``language`` (the person's ``users.language``); English when none is chosen or held."""
     return _catalogue(language or "en").ugettext(message)
+
+
+def catalogue(language: str | None) -> NullTranslations:
+    """The catalogue a message for a person of ``language`` is worded from (English: none)."""
+    return _catalogue(language or "en")
+
+
+def number(language: str | None, value: int) -> str:
+    """A count as the person's language writes it (Babel's CLDR data): 1,234 / 1,234 / १,२३४ as the locale says."""
+    try:
+        return format_decimal(value, locale=language or "en")
+    except ValueError:  # a language Babel does not know: as English writes it
+        return f"{value:,}"
+
+
+def say_said(language: str | None, said: Said) -> str:
+    """Words kept by a lower layer (``foundation.words.Said``), said in ``language``."""
+    return said.say(catalogue(language), lambda value: number(language, value))
 
 
 def N_(message: str) -> str:  # noqa: N802 — gettext's name: marks a literal for the catalogues (`make catalogues`)

@@ -20,8 +20,10 @@ from mitra.policy.decide import (
     narrows,
 )
 from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
+from mitra.policy.reasons import REASONS
 
 __all__ = [
+    "REASONS",
     "TLP_LEVELS",
     "Action",
     "Actor",

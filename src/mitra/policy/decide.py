@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mitra.policy.markings import TLP_LEVELS, Handling, Role, Tlp
+from mitra.policy.reasons import worded
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +53,28 @@ Purpose = View | Export | Release | RequestRelease
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """An answer with its reason: ``reason`` in English (logs, audit), ``code`` and ``params`` for a page to say
+    it in the person's language (``policy.reasons.REASONS[code]`` is the English, with ``params`` put in)."""
+
     allowed: bool
     reason: str
+    code: str = ""
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __bool__(self) -> bool:
         return self.allowed
 
 
-def _deny(reason: str) -> Decision:
-    return Decision(False, reason)
+def _deny(code: str, **params: str) -> Decision:
+    return Decision(False, worded(code, params), code, params)
 
 
-def _allow(reason: str) -> Decision:
-    return Decision(True, reason)
+def _allow(code: str, **params: str) -> Decision:
+    return Decision(True, worded(code, params), code, params)
+
+
+def _tlp(marking: Handling) -> str:
+    return f"TLP:{Tlp(marking.tlp).value.upper()}"
 
 
 def _recipient_parts(recipient: str) -> tuple[str, ...] | None:
@@ -93,7 +104,7 @@ def _is_originator_agency(actor: Actor, marking: Handling) -> bool:
 def decide(actor: Actor, marking: Handling, purpose: Purpose) -> Decision:
     """May ``actor`` do ``purpose`` with an object marked ``marking``? Always says why."""
     if marking.tlp not in TLP_LEVELS:
-        return _deny(f"unknown marking {marking.tlp!r}: denied by default")
+        return _deny("unknown_marking", tlp=repr(marking.tlp))
     if isinstance(purpose, View):
         return _decide_view(actor, marking)
     if isinstance(purpose, Export):
@@ -106,57 +117,57 @@ def decide(actor: Actor, marking: Handling, purpose: Purpose) -> Decision:
 def _decide_view(actor: Actor, marking: Handling) -> Decision:
     tlp = Tlp(marking.tlp)
     if actor.is_partner:
-        return _deny("partner nodes read only through their TAXII collection")
+        return _deny("partner_reads_taxii")
     if actor.nation != marking.held_by:
-        return _deny(f"viewer's nation {actor.nation} is not this node's nation {marking.held_by}")
+        return _deny("other_nation_viewer", nation=actor.nation, node=marking.held_by)
     if marking.withdrawn:
-        return _deny("withdrawn by the originator; kept only as a record")
+        return _deny("withdrawn_record")
     if marking.received and marking.held_by not in marking.releasable_to:
-        return _deny(f"received, but not releasable to {marking.held_by}")
+        return _deny("received_not_releasable", node=marking.held_by)
     if marking.revoked and not (_is_originator_agency(actor, marking) or Role.ADMIN in actor.roles):
-        return _deny("revoked by the originator; only its agency and admins see it")
+        return _deny("revoked_hidden")
     if tlp is Tlp.AMBER_STRICT and not _is_originator_agency(actor, marking):
-        return _deny(f"TLP:AMBER+STRICT: only {marking.originator_nation}:{marking.originator_agency}")
+        return _deny("amber_strict_only", originator=f"{marking.originator_nation}:{marking.originator_agency}")
     if tlp is Tlp.RED:
         if _is_originator_agency(actor, marking):
-            return _allow("TLP:RED: viewer is in the originating agency")
+            return _allow("red_originating_agency")
         if any(_recipient_matches(r, actor) for r in marking.red_recipients):
-            return _allow("TLP:RED: viewer is a named recipient")
-        return _deny("TLP:RED: named recipients only, and the viewer is not named")
-    return _allow(f"TLP:{tlp.value.upper()}: visible within {marking.held_by}")
+            return _allow("red_named_recipient")
+        return _deny("red_not_named")
+    return _allow("visible_within", tlp=_tlp(marking), node=marking.held_by)
 
 
 def _decide_export(actor: Actor, marking: Handling) -> Decision:
     tlp = Tlp(marking.tlp)
     destination = actor.nation
     if not actor.is_partner:
-        return _deny("only a partner node's account receives exports")
+        return _deny("exports_to_partners_only")
     if destination == marking.held_by:
-        return _deny(f"{destination} is this node's own nation")
+        return _deny("own_nation", nation=destination)
     if marking.withdrawn:
-        return _deny("withdrawn by the originator")
+        return _deny("withdrawn")
     if destination == marking.originator_nation:
-        return _deny(f"{destination} originated it and holds it already")
+        return _deny("originated_there", nation=destination)
     if marking.received and marking.orcon:
-        return _deny(f"originator control: {marking.originator_nation}'s object is never passed on")
+        return _deny("orcon", originator=marking.originator_nation)
     if destination not in marking.releasable_to:
-        return _deny(f"not releasable to {destination}")
+        return _deny("not_releasable", nation=destination)
     if tlp is Tlp.AMBER_STRICT:
-        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
+        return _deny("amber_strict_stays")
     if tlp is Tlp.RED and not _names_nation(marking.red_recipients, destination):
-        return _deny(f"TLP:RED: no named recipient in {destination}")
+        return _deny("red_no_recipient_in", nation=destination)
     if marking.revoked:
-        return _allow(f"revoked version: sent so that {destination} applies the revocation")
-    return _allow(f"TLP:{tlp.value.upper()}, releasable to {destination}")
+        return _allow("revoked_sent", nation=destination)
+    return _allow("exported", tlp=_tlp(marking), nation=destination)
 
 
 def _decide_release(actor: Actor, marking: Handling, to: str) -> Decision:
     if Role.RELEASE_OFFICER not in actor.roles:
-        return _deny("release needs the release officer role")
-    refusal = _release_terms(actor, marking, to, who="release officers", here="release", it="release it")
+        return _deny("release_needs_officer")
+    refusal = _release_terms(actor, marking, to, asking=False)
     if refusal is not None:
         return refusal
-    return _allow(f"release officer of {actor.agency} releases TLP:{Tlp(marking.tlp).value.upper()} to {to}")
+    return _allow("officer_releases", agency=str(actor.agency), tlp=_tlp(marking), nation=to)
 
 
 _REQUESTERS = frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN})
@@ -165,33 +176,33 @@ _REQUESTERS = frozenset({Role.ANALYST, Role.RELEASE_OFFICER, Role.ADMIN})
 def _decide_request(actor: Actor, marking: Handling, to: str) -> Decision:
     """May ``actor`` ask for a release to ``to``? What a release officer could approve, asked by its agency."""
     if actor.is_partner:
-        return _deny("partner accounts do not ask for releases")
+        return _deny("partner_no_requests")
     if not actor.roles & _REQUESTERS:
-        return _deny("asking for a release needs a role that writes objects (analyst, release officer, admin)")
-    refusal = _release_terms(actor, marking, to, who="people", here="ask for releases", it="ask for its release")
+        return _deny("request_needs_writer")
+    refusal = _release_terms(actor, marking, to, asking=True)
     if refusal is not None:
         return refusal
-    return _allow(f"{actor.agency} asks its release officers to release TLP:{Tlp(marking.tlp).value.upper()} to {to}")
+    return _allow("agency_asks", agency=str(actor.agency), tlp=_tlp(marking), nation=to)
 
 
-def _release_terms(actor: Actor, marking: Handling, to: str, *, who: str, here: str, it: str) -> Decision | None:
-    """What makes an object not releasable to ``to`` by ``actor``'s hand (or request), whatever the role; None if
-    nothing does. ``who``/``here``/``it`` word the refusals for a release or for a request."""
+def _release_terms(actor: Actor, marking: Handling, to: str, *, asking: bool) -> Decision | None:
+    """What makes an object not releasable to ``to`` by ``actor``'s hand (or, ``asking``, request), whatever the
+    role; None if nothing does."""
     tlp = Tlp(marking.tlp)
     if actor.nation != marking.held_by:
-        return _deny(f"only {marking.held_by}'s {who} {here} from this node")
+        return _deny("request_other_node" if asking else "release_other_node", node=marking.held_by)
     if to == marking.held_by:
-        return _deny(f"{to} is this node's own nation")
+        return _deny("own_nation", nation=to)
     if marking.received:
-        return _deny(f"received from {marking.originator_nation}: only the originator releases it")
+        return _deny("received_originator_releases", originator=marking.originator_nation)
     if actor.agency != marking.originator_agency:
-        return _deny(f"only {marking.originator_agency}'s {who} {it}")
+        return _deny("request_other_agency" if asking else "release_other_agency", agency=marking.originator_agency)
     if marking.revoked or marking.withdrawn:
-        return _deny("revoked or withdrawn objects are not released")
+        return _deny("revoked_not_released")
     if tlp is Tlp.AMBER_STRICT:
-        return _deny("TLP:AMBER+STRICT never leaves the originating organisation")
+        return _deny("amber_strict_stays")
     if tlp is Tlp.RED and not _names_nation(marking.red_recipients, to):
-        return _deny(f"TLP:RED: name a recipient in {to} first")
+        return _deny("red_name_recipient_first", nation=to)
     return None
 
 
@@ -241,14 +252,14 @@ _ACTION_ROLES: dict[Action, frozenset[Role]] = {
 def authorize(actor: Actor, action: Action, *, node_nation: str) -> Decision:
     """May ``actor`` perform ``action`` on the node of ``node_nation``?"""
     if actor.is_partner:
-        return _deny(f"partner accounts cannot {action.value}")
+        return _deny("partner_cannot", action=action.value)
     if actor.nation != node_nation:
-        return _deny(f"{actor.nation} accounts cannot act on {node_nation}'s node")
+        return _deny("other_nation_account", nation=actor.nation, node=node_nation)
     allowed = _ACTION_ROLES[action]
     if actor.roles & allowed:
-        return _allow(f"{action.value} allowed by role")
+        return _allow("allowed_by_role", action=action.value)
     needed = ", ".join(sorted(role.value for role in allowed))
-    return _deny(f"{action.value} needs one of the roles: {needed}")
+    return _deny("needs_role", action=action.value, roles=needed)
 
 
 _TLP_ORDER = {Tlp.CLEAR: 0, Tlp.GREEN: 1, Tlp.AMBER: 2, Tlp.AMBER_STRICT: 3, Tlp.RED: 4}
@@ -257,21 +268,21 @@ _TLP_ORDER = {Tlp.CLEAR: 0, Tlp.GREEN: 1, Tlp.AMBER: 2, Tlp.AMBER_STRICT: 3, Tlp
 def narrows(old: Handling, new: Handling) -> Decision:
     """Is ``new`` the same as or stricter than ``old`` in every respect? (Widening is a release.)"""
     if old.tlp not in TLP_LEVELS or new.tlp not in TLP_LEVELS:
-        return _deny("unknown marking: cannot compare")
+        return _deny("unknown_marking_compare")
     if (new.originator_nation, new.originator_agency) != (old.originator_nation, old.originator_agency):
-        return _deny("the originator of an object does not change")
+        return _deny("originator_fixed")
     if _TLP_ORDER[Tlp(new.tlp)] < _TLP_ORDER[Tlp(old.tlp)]:
-        return _deny(f"TLP:{new.tlp.upper()} is looser than TLP:{old.tlp.upper()}")
+        return _deny("looser", new=f"TLP:{new.tlp.upper()}", old=f"TLP:{old.tlp.upper()}")
     if not new.releasable_to <= old.releasable_to:
         added = ", ".join(sorted(new.releasable_to - old.releasable_to))
-        return _deny(f"adding {added} to releasable_to is a release, for a release officer")
+        return _deny("adding_is_release", nations=added)
     if old.orcon and not new.orcon:
-        return _deny("lifting originator control widens sharing")
+        return _deny("lifting_orcon")
     if (old.revoked and not new.revoked) or (old.withdrawn and not new.withdrawn):
-        return _deny("a revoked or withdrawn object is not brought back by a marking change")
+        return _deny("not_brought_back")
     if Tlp(new.tlp) is Tlp.RED:
         return _narrows_to_red(old, new)
-    return _allow("the new marking is the same or stricter")
+    return _allow("same_or_stricter")
 
 
 def _narrows_to_red(old: Handling, new: Handling) -> Decision:
@@ -288,5 +299,5 @@ def _narrows_to_red(old: Handling, new: Handling) -> Decision:
         else:
             allowed = parts[0] == old.originator_nation or parts[0] in old.releasable_to
         if not allowed:
-            return _deny(f"naming {recipient} as a TLP:RED recipient widens sharing")
-    return _allow("the new marking is the same or stricter")
+            return _deny("red_recipient_widens", recipient=recipient)
+    return _allow("same_or_stricter")

@@ -146,7 +146,7 @@ def exchange_partner(request: Request, user: Person, partner: str) -> Response:
         elif show == "refused" and sees_withheld:
             rows, total, first, nxt = exchange.refusals(session, nation, before=before)
             refused = (list(rows), total, first, nxt)
-        reasons = {r.seq: exchange.reason_of(node, nation, r) for r in listing.rows} if listing else {}
+        reasons = {r.seq: exchange.decision_of(node, nation, r) for r in listing.rows} if listing else {}
     return render(
         request,
         "exchange/partner.html",

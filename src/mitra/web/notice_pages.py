@@ -6,6 +6,7 @@ is decided by the policy when the page is drawn, so a notice never names what th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,22 +19,19 @@ from mitra.core.access import may
 from mitra.core.identity import User
 from mitra.core.notices import KINDS, Channels, Notice, mark_read, preferences, present, unread_count
 from mitra.foundation.errors import NotFound
+from mitra.foundation.words import Said
 from mitra.node import Node
 from mitra.notify import endpoints as endpoint_service
 from mitra.notify.choices import ChoiceProblems, address_of, save_choices
 from mitra.policy import Action
 from mitra.web.auth import PageUser, check_csrf, node_of
-from mitra.web.i18n import N_
 from mitra.web.rendering import TEMPLATES, SignedIn, permit, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-# The kinds of notice (``core.notices.KINDS``) in words, translated where the pages show them.
-_KIND_WORDS = (
-    *(N_("received from a partner"), N_("retracted by a partner"), N_("narrowed by a partner")),
-    *(N_("waiting for release"), N_("release approved"), N_("release refused"), N_("overdue"), N_("maritime alert")),
-)
+# The kinds of notice (``core.notices.KINDS``, marked there) are msgids: the templates say them with ``_()``; a
+# notice's subject is said from its words (``NoticeView.words``) with ``say()``, its details' names likewise.
 
 
 def inbox_unread(node: Node, user: PageUser | None) -> int:
@@ -170,7 +168,7 @@ def _settings_page(
     chosen: dict[str, Channels],
     email: str,
     *,
-    problems: dict[str, str],
+    problems: Mapping[str, Said],
     saved: bool = False,
 ) -> Response:
     node = node_of(request)
@@ -206,7 +204,7 @@ async def settings_submit(request: Request, user: SignedIn) -> Response:
         with node.db.write() as session:
             save_choices(session, username=user.user.username, email=email, chosen=chosen)
     except ChoiceProblems as exc:
-        return _settings_page(request, user, chosen, email, problems=exc.problems)
+        return _settings_page(request, user, chosen, email, problems=exc.by_field)
     return RedirectResponse("/inbox/settings?saved=1", status_code=303)
 
 
@@ -223,7 +221,7 @@ def _webhooks_page(
     request: Request,
     user: PageUser,
     *,
-    problems: dict[str, str],
+    problems: Mapping[str, Said],
     typed: dict[str, Any],
     created: tuple[int, str] | None = None,
 ) -> Response:
@@ -259,7 +257,7 @@ async def webhook_add(request: Request, user: SignedIn) -> Response:
             )
             created = (endpoint.id, endpoint.secret)
     except ChoiceProblems as exc:
-        return _webhooks_page(request, user, problems=exc.problems, typed={"url": url, "kinds": kinds})
+        return _webhooks_page(request, user, problems=exc.by_field, typed={"url": url, "kinds": kinds})
     # The secret is shown once, on this answer: it is what the receiver checks the signature with.
     return _webhooks_page(request, user, problems={}, typed={}, created=created)
 

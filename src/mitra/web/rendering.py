@@ -28,8 +28,12 @@ _ENV = Environment(
     extensions=["jinja2.ext.i18n"],
 )
 # The pages' words through the catalogues, in the language of the render under way (``web.i18n``).
-_ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+_ENV.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+)
 TEMPLATES = Jinja2Templates(env=_ENV)
+# What lower layers hand up to be said (``foundation.words.Said``) and the policy's reasons, in the page's language.
+TEMPLATES.env.globals.update(say=i18n.say, words=i18n.words, policy_reason=i18n.reason)
 TEMPLATES.env.filters["ts"] = lambda value: format_timestamp(value) if value else ""
 
 
@@ -87,7 +91,10 @@ def language_of(request: Request, user: PageUser | None) -> str:
 
 def error_page(request: Request, user: PageUser | None, exc: MitraError) -> HTMLResponse:
     """The page that says what went wrong, with the status the error carries."""
-    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=str(exc))
+    language = language_of(request, user)
+    with i18n.speaking(language):  # a message the raiser kept as words is said in the person's language
+        detail = i18n.say(exc.said) if exc.said is not None else str(exc)
+    return render(request, "error.html", user, status=exc.status, title=exc.title, detail=detail)
 
 
 def page_error(request: Request, exc: MitraError) -> HTMLResponse:

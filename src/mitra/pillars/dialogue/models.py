@@ -9,19 +9,21 @@ from typing import Any
 
 from mitra.foundation.errors import InvalidInput
 from mitra.foundation.timestamps import parse_date
+from mitra.foundation.words import N_
 
 # What reports call the nations of a partnership (others are shown by their code).
 NATION_NAMES = {"IND": "India", "MYS": "Malaysia"}
 
 
+# The standing areas' names are msgids: pages say them with ``_()`` (a name a series gave is shown as it is).
 STANDING_AREAS: dict[str, str] = {
-    "counter-terrorism": "Counter-terrorism and deradicalisation",
-    "cyber-security": "Cyber security",
-    "maritime-security": "Maritime security",
-    "defence-industry": "Defence industry",
-    "critical-minerals": "Critical minerals and rare earths",
-    "trade": "Trade",
-    "institutional": "The Dialogue itself",
+    "counter-terrorism": N_("Counter-terrorism and deradicalisation"),
+    "cyber-security": N_("Cyber security"),
+    "maritime-security": N_("Maritime security"),
+    "defence-industry": N_("Defence industry"),
+    "critical-minerals": N_("Critical minerals and rare earths"),
+    "trade": N_("Trade"),
+    "institutional": N_("The Dialogue itself"),
 }
 
 STRENGTHS = ("deepen", "explore", "agree to", "institutionalise")

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 
 from mitra.core.access import may
 from mitra.foundation.errors import InvalidInput
+from mitra.foundation.words import N_, Said
 from mitra.node import Reminder
 from mitra.pillars.dialogue.service import CommitmentState, load_register
 from mitra.policy import Action, Actor
+
+_OVERDUE = N_("Milestone “%(milestone)s” of “%(commitment)s” is overdue")
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -43,10 +46,12 @@ def overdue_milestones(session: Session, node: Node, actor: Actor, today: date) 
                 continue
             commitment = state.commitment
             name = _name(session, node, commitment.id)
+            words = Said(_OVERDUE, {"milestone": milestone.title, "commitment": name})
             yield Reminder(
                 key=f"overdue:{commitment.id}:{milestone.key}:{due.isoformat()}",
                 object_id=commitment.id,
-                subject=f"Milestone “{milestone.title}” of “{name}” is overdue",
+                subject=words.english(),
+                words=words,
                 link=f"/objects/{commitment.id}",
                 detail={
                     "due_date": due.isoformat(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mitra.foundation.words import N_, Said
 from mitra.pillars.economy.cells import clean_text
 
 # USGS Mineral Commodity Summaries names (and a few World Mining Data ones) that differ from ISO/BACI names.
@@ -54,7 +55,13 @@ NAME_TO_ISO3: dict[str, str] = {
 }
 
 # The two partners, and names used for them in file headers.
-PARTNER_NAMES = {"IND": "India", "MYS": "Malaysia"}
+PARTNER_NAMES = {"IND": N_("India"), "MYS": N_("Malaysia")}
+
+
+def partner_said(iso3: str) -> Said | str:
+    """A partner's name to be said in the reader's language (another country's code or name as it is)."""
+    name = PARTNER_NAMES.get(iso3)
+    return Said(name) if name is not None else iso3
 
 
 def iso3_for_name(name: str) -> str | None:

@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from mitra.foundation.words import Said
+
 
 @dataclass(frozen=True)
 class Table:
@@ -22,6 +24,7 @@ class Table:
     rows: list[tuple[Any, ...]]
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    said: Said | None = None  # the title as words to be said in the reader's language (``title`` is its English)
 
     def as_csv(self) -> str:
         out = io.StringIO()

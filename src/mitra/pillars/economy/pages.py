@@ -17,16 +17,16 @@ from mitra.pillars.economy.materials import MATERIALS, material
 from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.seed import store_of
 from mitra.pillars.economy.service import EconomyService
-from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table, column_label, is_year_column
+from mitra.pillars.economy.tables import DEFAULT_YEAR, TableParams, build_table, column_words, is_year_column
 from mitra.policy import Action
 from mitra.web import i18n
 from mitra.web.auth import node_of
-from mitra.web.i18n import _
+from mitra.web.i18n import _, say
 from mitra.web.rendering import TEMPLATES, SignedIn, language_of, permit, render
 
 router = APIRouter(prefix="/economy", include_in_schema=False)
 # How the pillar's tables read on a page (``economy/_table.html``); the CSV keeps the machine names.
-TEMPLATES.env.globals["column_label"] = column_label
+TEMPLATES.env.globals["column_label"] = lambda name: say(column_words(name))  # in the page's language
 TEMPLATES.env.globals["is_year_column"] = is_year_column
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
 FISCAL_HIGHLIGHTS = ("2016-17", "2022-23")

@@ -11,11 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from mitra.foundation.errors import InvalidInput, NotFound
+from mitra.foundation.words import N_, Said
 from mitra.pillars.economy import indicators
-from mitra.pillars.economy.countries import PARTNER_NAMES
+from mitra.pillars.economy.countries import PARTNER_NAMES, partner_said
 from mitra.pillars.economy.materials import MATERIALS, Material, material
 from mitra.pillars.economy.models import Concentration, RiskResult, Table
 from mitra.pillars.economy.store import BACI, WMD, EconomyStore
+
+
+def _titled(message: str, **values: str | Said) -> dict[str, Any]:
+    """A table's title as words to be said in the reader's language, and its English (``Table.title``)."""
+    said = Said(message, values)
+    return {"title": said.english(), "said": said}
+
 
 PARTNERS = ("IND", "MYS")
 GOVERNANCE_ALIASES = {"S19": "TWN"}  # BACI's 'Other Asia, nes' is Taiwan; WGI calls it TWN
@@ -80,8 +88,11 @@ class EconomyService:
         )
         return Table(
             name="fiscal-trade",
-            title=f"{PARTNER_NAMES.get(reporter, reporter)}-side trade with {PARTNER_NAMES.get(partner, partner)}, "
-            "fiscal years (USD million)",
+            **_titled(
+                N_("%(reporter)s-side trade with %(partner)s, fiscal years (USD million)"),
+                reporter=partner_said(reporter),
+                partner=partner_said(partner),
+            ),
             columns=(
                 "fiscal_year",
                 "exports_usd_mn",
@@ -128,7 +139,11 @@ class EconomyService:
         name = PARTNER_NAMES.get(reporter, reporter)
         return Table(
             name="calendar-trade",
-            title=f"{name}-side trade with {PARTNER_NAMES.get(partner, partner)}, calendar years (USD million)",
+            **_titled(
+                N_("%(reporter)s-side trade with %(partner)s, calendar years (USD million)"),
+                reporter=partner_said(reporter) if reporter in PARTNER_NAMES else name,
+                partner=partner_said(partner),
+            ),
             columns=("year", "exports_usd_mn", "imports_usd_mn", "total_usd_mn", "balance_usd_mn"),
             rows=out,
             sources=sources,
@@ -161,7 +176,11 @@ class EconomyService:
         )
         return Table(
             name="bilateral-flows",
-            title=f"{PARTNER_NAMES[a]}–{PARTNER_NAMES[b]} trade in critical-raw-material HS codes (BACI), USD million",
+            **_titled(
+                N_("%(a)s–%(b)s trade in critical-raw-material HS codes (BACI), USD million"),
+                a=partner_said(a),
+                b=partner_said(b),
+            ),
             columns=("year", f"{a}_to_{b}_usd_mn", f"{b}_to_{a}_usd_mn", "total_usd_mn", "total_growth_pct"),
             rows=out,
             sources=sources,
@@ -195,7 +214,7 @@ class EconomyService:
         sources = tuple(sorted({f"{f} — {p}; basis: calendar year {year}, USD million" for *_, f, p in rows}))
         return Table(
             name="chapters",
-            title=f"Composition by HS chapter, {year} (BACI, critical-raw-material codes)",
+            **_titled(N_("Composition by HS chapter, %(year)s (BACI, critical-raw-material codes)"), year=str(year)),
             columns=("hs_chapter", "description", f"{a}_to_{b}_usd_mn", f"{b}_to_{a}_usd_mn", "share_pct"),
             rows=out,
             sources=sources,
@@ -249,7 +268,14 @@ class EconomyService:
         unit, stage, file, publisher = rows[0][6], rows[0][7], rows[0][8], rows[0][9]
         return Table(
             name="production",
-            title=f"{m.name}: {stage} production {year}, {dataset} ({unit})",
+            **_titled(
+                N_("%(material)s: %(stage)s production %(year)s, %(dataset)s (%(unit)s)"),
+                material=m.name,
+                stage=str(stage),
+                year=str(year),
+                dataset=str(dataset),
+                unit=str(unit),
+            ),
             columns=("country", "iso3", "row", "tonnes", "cell", "estimated", "share_pct", "line"),
             rows=out,
             sources=(f"{file} — {publisher}; basis: quantity, {stage} stage, calendar year {year}",),
@@ -325,7 +351,12 @@ class EconomyService:
             out.append((country, k, uq, uk or "absent", wq, wk or "absent", _round(ratio), "yes" if differ else ""))
         return Table(
             name="compare",
-            title=f"{m.name}: mine production {year}, USGS ({usgs or 'not imported'}) vs World Mining Data (tonnes)",
+            **_titled(
+                N_("%(material)s: mine production %(year)s, USGS (%(usgs)s) vs World Mining Data (tonnes)"),
+                material=m.name,
+                year=str(year),
+                usgs=str(usgs) if usgs else Said(N_("not imported")),
+            ),
             columns=(
                 "country",
                 "iso3",
@@ -403,7 +434,13 @@ class EconomyService:
             notes.append(f"{missing_q} flow row(s) have no quantity and count only in the value shares.")
         table = Table(
             name="suppliers",
-            title=f"{m.name}: {names.get(importer, importer)}'s imports {year} by supplier (HS {hs})",
+            **_titled(
+                N_("%(material)s: %(importer)s's imports %(year)s by supplier (HS %(hs)s)"),
+                material=m.name,
+                importer=partner_said(importer) if importer in PARTNER_NAMES else names.get(importer, importer),
+                year=str(year),
+                hs=str(hs),
+            ),
             columns=("supplier", "iso3", "value_usd_mn", "quantity_t", "share_value_pct", "share_quantity_pct"),
             rows=rows,
             sources=tuple(f"{s}; basis: calendar year, value in USD, quantity in tonnes" for s in sources),
@@ -556,7 +593,7 @@ class EconomyService:
             notes.append(f"No WGI figure for {', '.join(missing)}: {GOVERNANCE_DEFAULT} (normalized) used.")
         return Table(
             name="risk",
-            title=f"{m.name}: supply risk {year}",
+            **_titled(N_("%(material)s: supply risk %(year)s"), material=m.name, year=str(year)),
             columns=(
                 "importer",
                 "production_hhi",
@@ -604,7 +641,12 @@ class EconomyService:
             )
         return Table(
             name="whatif",
-            title=f"{m.name}: if {names.get(supplier, supplier)} stops exporting ({year})",
+            **_titled(
+                N_("%(material)s: if %(supplier)s stops exporting (%(year)s)"),
+                material=m.name,
+                supplier=partner_said(supplier) if supplier in PARTNER_NAMES else names.get(supplier, supplier),
+                year=str(year),
+            ),
             columns=(
                 "importer",
                 "imports_usd_mn",
@@ -668,7 +710,7 @@ class EconomyService:
             )
         return Table(
             name="overview",
-            title=f"Critical minerals, {year}",
+            **_titled(N_("Critical minerals, %(year)s"), year=str(year)),
             columns=(
                 "material",
                 "key",

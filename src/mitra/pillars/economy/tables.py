@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mitra.foundation.errors import InvalidInput, NotFound
-from mitra.pillars.economy.countries import PARTNER_NAMES
+from mitra.foundation.words import N_, Said
+from mitra.pillars.economy.countries import PARTNER_NAMES, partner_said
 from mitra.pillars.economy.models import Table
 from mitra.pillars.economy.service import EconomyService
 
@@ -33,22 +34,22 @@ def _production(s: EconomyService, p: TableParams) -> Table:
 
 
 BUILDERS: dict[str, tuple[str, Callable[[EconomyService, TableParams], Table]]] = {
-    "fiscal-trade": ("India-side fiscal-year totals with Malaysia", lambda s, p: s.fiscal_trade()),
-    "calendar-trade": ("Malaysia-side calendar-year totals with India", lambda s, p: s.calendar_trade()),
-    "bilateral-flows": ("BACI flows between the partners by year", lambda s, p: s.bilateral_flows()),
-    "chapters": ("BACI flows between the partners by HS chapter (year)", lambda s, p: s.chapters(p.year)),
-    "overview": ("Critical minerals overview (year)", lambda s, p: s.overview(p.year)),
-    "production": ("Production by country (material, year, source)", _production),
-    "compare": ("USGS vs World Mining Data (material, year)", lambda s, p: s.compare_sources(p.material, p.year)),
-    "suppliers": ("Import suppliers (material, importer, year)", _suppliers),
+    "fiscal-trade": (N_("India-side fiscal-year totals with Malaysia"), lambda s, p: s.fiscal_trade()),
+    "calendar-trade": (N_("Malaysia-side calendar-year totals with India"), lambda s, p: s.calendar_trade()),
+    "bilateral-flows": (N_("BACI flows between the partners by year"), lambda s, p: s.bilateral_flows()),
+    "chapters": (N_("BACI flows between the partners by HS chapter (year)"), lambda s, p: s.chapters(p.year)),
+    "overview": (N_("Critical minerals overview (year)"), lambda s, p: s.overview(p.year)),
+    "production": (N_("Production by country (material, year, source)"), _production),
+    "compare": (N_("USGS vs World Mining Data (material, year)"), lambda s, p: s.compare_sources(p.material, p.year)),
+    "suppliers": (N_("Import suppliers (material, importer, year)"), _suppliers),
     "risk": (
-        "Supply risk (material, year, source, substitution_index)",
+        N_("Supply risk (material, year, source, substitution_index)"),
         lambda s, p: s.risk_table(
             p.material, p.year, production_source=p.source, substitution_index=p.substitution_index
         ),
     ),
     "whatif": (
-        "Shortfall if a supplier stops (material, supplier, year)",
+        N_("Shortfall if a supplier stops (material, supplier, year)"),
         lambda s, p: s.whatif(p.material, p.supplier, p.year),
     ),
 }
@@ -64,57 +65,84 @@ def build_table(service: EconomyService, name: str, params: TableParams) -> Tabl
 
 
 # ----- how a column reads on a page (the CSV keeps the machine names) --------------------------------------
+# The labels are msgids (marked ``N_``): ``column_words`` gives a label as words to be said in the reader's
+# language, ``column_label`` its English (the CLI's and the tests').
 
 COLUMN_LABELS: dict[str, str] = {
-    "fiscal_year": "Fiscal year",
-    "hs_chapter": "HS chapter",
-    "iso3": "ISO code",
-    "row": "Row",
-    "cell": "Cell",
-    "usgs_cell": "USGS cell",
-    "wmd_cell": "WMD cell",
-    "key": "Key",
-    "eol_rir": "End-of-life recycling input rate",
-    "eu_supply_risk": "EU supply risk",
-    "geopolrisk_score": "GeoPolRisk score",
-    "production_hhi": "Production HHI",
-    "hhi_wgi_global": "HHI × WGI, world production",
-    "hhi_wgi_sourcing": "HHI × WGI, import sourcing",
-    "usgs_mine_hhi_qty": "Mine HHI, USGS (quantity)",
-    "wmd_mine_hhi_qty": "Mine HHI, WMD (quantity)",
-    "wmd_over_usgs": "WMD ÷ USGS",
-    "sources_disagree": "Sources disagree",
-    "substitution_index": "Substitution index",
-    "total_growth_pct": "Growth of the total (%)",
-    "line": "Line in the file",
-    "import_hhi_value": "import HHI (value)",
-    "import_hhi_qty": "import HHI (quantity)",
-    "share_quantity_pct": "Share by quantity (%)",
-    "share_value_pct": "Share by value (%)",
-    "shortfall_value_pct": "Shortfall by value (%)",
-    "shortfall_quantity_pct": "Shortfall by quantity (%)",
+    "fiscal_year": N_("Fiscal year"),
+    "year": N_("Year"),
+    "hs_chapter": N_("HS chapter"),
+    "iso3": N_("ISO code"),
+    "row": N_("Row"),
+    "cell": N_("Cell"),
+    "usgs_cell": N_("USGS cell"),
+    "wmd_cell": N_("WMD cell"),
+    "key": N_("Key"),
+    "eol_rir": N_("End-of-life recycling input rate"),
+    "eu_supply_risk": N_("EU supply risk"),
+    "geopolrisk_score": N_("GeoPolRisk score"),
+    "production_hhi": N_("Production HHI"),
+    "hhi_wgi_global": N_("HHI × WGI, world production"),
+    "hhi_wgi_sourcing": N_("HHI × WGI, import sourcing"),
+    "usgs_mine_hhi_qty": N_("Mine HHI, USGS (quantity)"),
+    "wmd_mine_hhi_qty": N_("Mine HHI, WMD (quantity)"),
+    "wmd_over_usgs": N_("WMD ÷ USGS"),
+    "sources_disagree": N_("Sources disagree"),
+    "substitution_index": N_("Substitution index"),
+    "total_growth_pct": N_("Growth of the total (%)"),
+    "line": N_("Line in the file"),
+    "import_hhi_value": N_("import HHI (value)"),
+    "import_hhi_qty": N_("import HHI (quantity)"),
+    "share_quantity_pct": N_("Share by quantity (%)"),
+    "share_value_pct": N_("Share by value (%)"),
+    "shortfall_value_pct": N_("Shortfall by value (%)"),
+    "shortfall_quantity_pct": N_("Shortfall by quantity (%)"),
+    "import_reliance_pct": N_("Import reliance (%)"),
+    "exports": N_("Exports"),
+    "imports": N_("Imports"),
+    "balance": N_("Balance"),
+    "total": N_("Total"),
+    "share": N_("Share"),
+    "value": N_("Value"),
+    "quantity": N_("Quantity"),
+    "country": N_("Country"),
+    "description": N_("Description"),
+    "estimated": N_("Estimated"),
+    "importer": N_("Importer"),
+    "material": N_("Material"),
+    "status": N_("Status"),
+    "supplier": N_("Supplier"),
+    "tonnes": N_("Tonnes"),
+    "from_supplier": N_("From the supplier"),
+    "usgs": N_("USGS"),
+    "wmd": N_("WMD"),
 }
-_UNITS = (("_usd_mn", "USD million"), ("_pct", "%"), ("_t", "tonnes"))
+_UNITS = (("_usd_mn", N_("USD million")), ("_pct", "%"), ("_t", N_("tonnes")))
 _CODE = re.compile(r"^(?P<a>[A-Z]{3})_to_(?P<b>[A-Z]{3})_(?P<rest>.+)$")
 _PREFIXED = re.compile(r"^(?P<p>[A-Z]{3})_(?P<rest>.+)$")
+_FLOW = N_("%(a)s → %(b)s (%(unit)s)")
+_OF_PARTNER = N_("%(partner)s: %(what)s")
+_WITH_UNIT = N_("%(what)s (%(unit)s)")
 
 
 def column_label(name: str) -> str:
-    """A table's column as a person reads it: "IND_to_MYS_usd_mn" → "India → Malaysia (USD million)"."""
+    """A table's column as a person reads it, in English: "IND_to_MYS_usd_mn" → "India → Malaysia (USD million)"."""
+    return column_words(name).english()
+
+
+def column_words(name: str) -> Said:
+    """A table's column as words to be said in the reader's language (``column_label`` is their English)."""
     if name in COLUMN_LABELS:
-        return COLUMN_LABELS[name]
+        return Said(COLUMN_LABELS[name])
     if found := _CODE.match(name):
-        a, b = (PARTNER_NAMES.get(found[c], found[c]) for c in ("a", "b"))
-        return f"{a} → {b}{_unit_of(found['rest'])}"
+        a, b = (partner_said(found[c]) for c in ("a", "b"))
+        return Said(_FLOW, {"a": a, "b": b, "unit": _unit_of(found["rest"])})
     if (found := _PREFIXED.match(name)) and found["p"] in PARTNER_NAMES:
-        rest = column_label(found["rest"])
-        rest = rest if rest[:2].isupper() else rest[:1].lower() + rest[1:]  # "EU supply risk" keeps its capitals
-        return f"{PARTNER_NAMES[found['p']]}: {rest}"
+        return Said(_OF_PARTNER, {"partner": partner_said(found["p"]), "what": column_words(found["rest"])})
     for suffix, unit in _UNITS:
         if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            return f"{column_label(stem)} ({unit})"
-    return human(name)
+            return Said(_WITH_UNIT, {"what": column_words(name[: -len(suffix)]), "unit": Said(unit)})
+    return Said(human(name))
 
 
 _WORDS = {"hhi": "HHI", "qty": "(quantity)", "usgs": "USGS", "wmd": "WMD", "wgi": "WGI", "eu": "EU", "hs": "HS"}
@@ -127,11 +155,11 @@ def human(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _unit_of(rest: str) -> str:
+def _unit_of(rest: str) -> Said:
     for suffix, unit in _UNITS:
         if rest == suffix.lstrip("_"):
-            return f" ({unit})"
-    return f" ({human(rest)})"
+            return Said(unit)
+    return Said(human(rest))
 
 
 def is_year_column(name: str) -> bool:

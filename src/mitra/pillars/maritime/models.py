@@ -71,22 +71,41 @@ class IncidentInput:
         return self
 
     def problems(self) -> dict[str, str]:
-        """Every field that is wrong, each with what was given and what is expected (empty when all is well)."""
+        """Every field that is wrong, each with what was given and what is expected (empty when all is well).
+
+        Each is English text that keeps its words (``foundation.words.SaidText``): a page says it in the reader's
+        language."""
+        from mitra.foundation.words import N_, Said, SaidText
+
         found: dict[str, str] = {}
         if not self.name.strip():
-            found["name"] = "must not be empty"
+            found["name"] = SaidText(Said(N_("must not be empty")))
         if self.category not in CATEGORIES:
-            found["category"] = f"{self.category!r} is not one of {', '.join(CATEGORIES)}"
+            found["category"] = SaidText(
+                Said(
+                    N_("%(value)s is not one of %(known)s"),
+                    {"value": repr(self.category), "known": ", ".join(CATEGORIES)},
+                )
+            )
         if self.severity is not None and self.severity not in SEVERITIES:
-            found["severity"] = f"{self.severity!r} is not one of {', '.join(SEVERITIES)}"
+            found["severity"] = SaidText(
+                Said(
+                    N_("%(value)s is not one of %(known)s"),
+                    {"value": repr(self.severity), "known": ", ".join(SEVERITIES)},
+                )
+            )
         if not -90 <= self.latitude <= 90:
-            found["latitude"] = f"{self.latitude} is outside -90..90"
+            found["latitude"] = SaidText(Said(N_("%(value)s is outside -90..90"), {"value": str(self.latitude)}))
         if not -180 <= self.longitude <= 180:
-            found["longitude"] = f"{self.longitude} is outside -180..180"
+            found["longitude"] = SaidText(Said(N_("%(value)s is outside -180..180"), {"value": str(self.longitude)}))
         if self.vessel_imo and not (self.vessel_imo.isdigit() and len(self.vessel_imo) == 7):
-            found["vessel_imo"] = f"{self.vessel_imo!r} is not a 7-digit IMO number"
+            found["vessel_imo"] = SaidText(
+                Said(N_("%(value)s is not a 7-digit IMO number"), {"value": repr(self.vessel_imo)})
+            )
         if self.vessel_mmsi and not (self.vessel_mmsi.isdigit() and len(self.vessel_mmsi) == 9):
-            found["vessel_mmsi"] = f"{self.vessel_mmsi!r} is not a 9-digit MMSI"
+            found["vessel_mmsi"] = SaidText(
+                Said(N_("%(value)s is not a 9-digit MMSI"), {"value": repr(self.vessel_mmsi)})
+            )
         return found
 
 
