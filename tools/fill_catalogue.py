@@ -1,5 +1,7 @@
 """Fill a catalogue's empty translations from a JSON file of {msgid: msgstr}: `python tools/fill_catalogue.py ms FILE`.
 
+A message with a context (``pgettext``) is named ``"context\u0004msgid"``.
+
 Used when translating what `make catalogues` added; entries already translated are kept unless the file
 names them. Prints what is still untranslated.
 """
@@ -21,12 +23,15 @@ def main(language: str, source: str) -> int:
         catalog = read_po(handle, locale=language)
     given: dict[str, str] = json.loads(Path(source).read_text(encoding="utf-8"))
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.id in given:
-            message.string = given[message.id]
+        if not message.id or not isinstance(message.id, str):
+            continue
+        key = f"{message.context}\x04{message.id}" if message.context else message.id  # a context: "context\x04msgid"
+        if key in given:
+            message.string = given[key]
             message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, width=120)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [f"{m.context}|{m.id}" if m.context else m.id for m in catalog if m.id and not m.string]
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     return 1 if missing else 0
