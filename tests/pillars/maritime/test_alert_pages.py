@@ -194,3 +194,20 @@ def test_the_maritime_pages_link_alerts_and_watch_rules(client: TestClient, peop
     page = client.get("/maritime/incidents").text
     assert 'href="/maritime/alerts"' in page
     assert 'href="/maritime/watch-rules"' in page
+
+
+def test_a_reloaded_map_draws_the_alerts_not_closed_in_its_window_and_not_the_closed(
+    client: TestClient, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    alert_id = _raise_alert(maritime_node, people["analyst"])
+    csrf = log_in(client, people["analyst"])
+    picture = client.get("/maritime/picture.json").json()
+    assert [(a["id"], a["status"], a["received"]) for a in picture["alerts"]] == [(alert_id, "open", False)]
+    assert picture["alerts_total"] == 1
+    before = client.get("/maritime/picture.json", params={"until": (START - timedelta(days=1)).date().isoformat()})
+    assert before.json()["alerts"] == []  # hit after the window
+    closed = client.post(
+        f"/maritime/alerts/{alert_id}/close", data={"csrf_token": csrf, "note": "known"}, follow_redirects=False
+    )
+    assert closed.status_code == 303
+    assert client.get("/maritime/picture.json").json()["alerts"] == []

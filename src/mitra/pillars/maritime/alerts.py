@@ -40,6 +40,7 @@ from mitra.pillars.maritime.areas import default_areas, geometry_of
 from mitra.pillars.maritime.flags import flag_code, flag_of
 from mitra.pillars.maritime.service import stored_areas
 from mitra.pillars.maritime.types import ALERT_STATUSES, MARITIME_ALERT, MARITIME_EVENT, WATCH_RULE
+from mitra.pillars.maritime.vessels import Box, in_box
 from mitra.policy import TLP_LEVELS, Action, Actor
 
 if TYPE_CHECKING:
@@ -971,6 +972,39 @@ def list_alerts(
     last_page = max(1, -(-len(matched) // per_page))
     page = min(page, last_page)
     return AlertListing(matched[(page - 1) * per_page : page * per_page], len(matched), page, per_page)
+
+
+MAX_ALERTS_ON_MAP = 1000  # alerts the picture draws at most (newest hit first); the total is given beside
+
+
+def picture_alerts(
+    session: Session,
+    node: Node,
+    *,
+    actor: Actor,
+    since: datetime | None,
+    until: datetime | None,
+    box: Box | None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The alerts not closed that ``actor`` may see, hit in the window (and box), as the map draws them, newest
+    first (at most :data:`MAX_ALERTS_ON_MAP`), and how many there are: a reloaded map shows what the live one did."""
+    drawn: list[dict[str, Any]] = []
+    for row in node.store.iter_visible(session, actor=actor, types=[ALERT_TYPE]):
+        obj = row.as_stix()
+        if obj.get("status") == "closed" or not isinstance(obj.get("lat"), int | float):
+            continue
+        if not isinstance(obj.get("lon"), int | float) or not in_box(box, float(obj["lat"]), float(obj["lon"])):
+            continue
+        start = timestamp_or_none(obj.get("start"), where="alert")
+        if start is None or (since is not None and start < since) or (until is not None and start > until):
+            continue
+        view = alert_draw(obj, row)
+        if view is not None:
+            drawn.append(
+                {**view["alert"], "received": row.originator_nation != node.nation, "originator": row.originator_nation}
+            )
+    drawn.sort(key=lambda a: (str(a.get("start") or ""), a["id"]), reverse=True)
+    return drawn[:MAX_ALERTS_ON_MAP], len(drawn)
 
 
 def alert_draw(obj: dict[str, Any], row: StixObject) -> dict[str, Any] | None:

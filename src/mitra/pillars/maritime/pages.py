@@ -18,7 +18,7 @@ from sse_starlette import EventSourceResponse
 from mitra.core.access import may
 from mitra.foundation.errors import Forbidden, InvalidInput, Unauthorized
 from mitra.foundation.timestamps import parse_day_or_timestamp, parse_form_time
-from mitra.pillars.maritime import alert_pages, feed_pages, live
+from mitra.pillars.maritime import alert_pages, alerts, feed_pages, live
 from mitra.pillars.maritime.areas import parse_area_geojson
 from mitra.pillars.maritime.models import CATEGORIES, NOT_GRADED, SEVERITIES, IncidentInput, severity_label
 from mitra.pillars.maritime.service import (
@@ -103,7 +103,13 @@ def picture_json(
     """The map's data, for the signed-in viewer (session cookie), filtered by policy."""
     actor = _viewer(request)
     start, end = window(since, until)
-    return JSONResponse(build_picture(node_of(request), actor, since=start, until=end, box=parse_box(box)))
+    node, area = node_of(request), parse_box(box)
+    body = build_picture(node, actor, since=start, until=end, box=area)
+    with node.db.read() as session:
+        body["alerts"], body["alerts_total"] = alerts.picture_alerts(
+            session, node, actor=actor, since=start, until=end, box=area
+        )
+    return JSONResponse(body)
 
 
 @pages.get("/live")

@@ -207,7 +207,9 @@ def detect(
         for kind, count in sorted(report.by_type.items()):
             console.print(f"  {kind}: {count:,}")
         if report.alerts:
-            console.print(f"{len(report.alerts):,} alerts raised by the watch rules (/maritime/alerts)", highlight=False)
+            console.print(
+                f"{len(report.alerts):,} alerts raised by the watch rules (/maritime/alerts)", highlight=False
+            )
         if report.repeated:
             console.print(
                 f"{report.repeated:,} events found twice under one id (same type, vessel, start and area): "

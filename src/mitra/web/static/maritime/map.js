@@ -584,6 +584,12 @@
       return marker;
     });
     layers.events.addLayers ? layers.events.addLayers(eventList) : eventList.forEach(function (m) { m.addTo(layers.events); });
+    (body.alerts || []).forEach(function (a) {  // not closed: drawn as the live feed draws them, on the events' layer
+      var marker = pointMarker("alert", a.lat, a.lon, t("Alert: {title}", { title: a.title || "" }));
+      marker.bindPopup("<strong>" + text(a.title || t("Alert")) + "</strong>" + fromWhom(a) + "<br>" + link(a.url, t("Open the alert")));
+      objectMarkers[a.id] = { marker: marker, layer: layers.events };
+      layers.events.addLayer(marker);
+    });
 
     var narrow = text(t("Narrow the window or the area (“Only what is in view”) to see the rest."));
     var shownHtml = shownOf(body.vessels.length, body.vessels_total, "Showing {shown} of {total} vessel (the newest).", "Showing {shown} of {total} vessels (the newest).", narrow) +
