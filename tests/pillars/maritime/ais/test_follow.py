@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from shapely.geometry import box
 
 from mitra.node import Node
 from mitra.pillars.maritime import live
@@ -16,7 +17,8 @@ from mitra.pillars.maritime.ais.events import DetectionReport, detect_and_record
 from mitra.pillars.maritime.ais.feed import FeedService, parse_sources
 from mitra.pillars.maritime.ais.follow import FeedFollower
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.service import load_areas
+from mitra.pillars.maritime.models import AreaInput
+from mitra.pillars.maritime.service import load_areas, save_areas
 from mitra.pillars.maritime.types import MARITIME_EVENT
 from mitra.policy import Actor
 from tests.pillars.maritime.ais.feed_support import START, health, position, wait_for, write_lines
@@ -185,3 +187,32 @@ def test_detection_that_falls_too_far_behind_starts_again_from_the_store_and_fin
     follower.stop()
     assert follower.totals.positions == len(lines)  # the stored window, read again: not the dropped queue
     assert _stored_events(sqlite_node) == before  # nothing found twice, nothing invented from the hole
+
+
+def test_an_area_uploaded_while_the_feed_runs_is_detected_over_from_the_store(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "feed.nmea"
+    lines = _lines(0, 10)
+    write_lines(log, lines)
+    follower = _follower(sqlite_node, log, areas_every=0.1)
+    follower.start()
+    try:
+        wait_for(lambda: health(follower.feed, "log").stored == len(lines), "the feed stored")
+        wait_for(lambda: follower.backlog == 0 and not follower.busy, "what was stored detected")
+        assert not [e for e in _stored_events(sqlite_node).values() if e["details"].get("area") == "Harbour watch"]
+        operator = sqlite_node.operator(username="test")
+        harbour = AreaInput("Harbour watch", box(103.4, 1.1, 103.7, 1.4))  # where both vessels sail
+        with sqlite_node.db.write() as session:
+            save_areas(
+                session, node=sqlite_node, actor=operator, areas=[harbour], handling=sqlite_node.public_handling()
+            )
+        wait_for(lambda: follower.totals.area_changes == 1, "the new area seen")
+        wait_for(
+            lambda: any(e["details"].get("area") == "Harbour watch" for e in _stored_events(sqlite_node).values()),
+            "the new area's entries detected",
+        )
+    finally:
+        follower.stop()
+    entered = {e["mmsi"] for e in _stored_events(sqlite_node).values() if e["details"].get("area") == "Harbour watch"}
+    assert entered == {QUIET, STEADY}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from shapely.geometry.base import BaseGeometry
 
 from mitra.foundation.errors import MitraError
 from mitra.pillars.maritime.ais.detect import DetectedEvent
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 FOLLOWED = ("mmsi", "ts", "lat", "lon", "sog", "cog")  # what detection and the map take of a stored position
 MAX_BACKLOG = 2_000_000  # positions queued for detection at most before it starts again from the store
 TAKE_AT_ONCE = 200_000  # positions detected as one batch at most when the queue has many
+AREAS_EVERY = 30.0  # seconds between looks at whether the node's areas of interest changed
 UPDATE_EVERY = 300.0  # seconds between stored versions of an open event that only grows (see FeedFollower._paced)
 FEED_ACTOR = "ais-feed"  # who the audit trail names for what the live feed's detection stores
 
@@ -58,6 +60,7 @@ class FollowTotals:
     rejected: int = 0  # positions without a time or a place: stored, but no detector can use them
     failures: int = 0  # batches whose detection or recording failed (logged); the positions stay stored
     catch_ups: int = 0  # times detection fell too far behind and started again from the store
+    area_changes: int = 0  # times the areas of interest changed and detection started again over the new ones
 
 
 class FeedFollower:
@@ -80,12 +83,15 @@ class FeedFollower:
         on_positions: Sequence[PositionsWatcher] = (),
         update_every: float = UPDATE_EVERY,
         max_backlog: int = MAX_BACKLOG,
+        areas_every: float = AREAS_EVERY,
     ) -> None:
         self.node = node
         self.actor = node.operator(username=FEED_ACTOR)
         self.feed = feed or FeedService.for_settings(node.settings)
         self.feed.set_stored_hook(self.on_stored)
         self.ports_dir = ports_dir
+        self.areas_every = areas_every
+        self._areas_checked = 0.0
         self.detector = self._new_detector()
         self.on_events = list(on_events)
         self.on_positions = list(on_positions)
@@ -103,8 +109,24 @@ class FeedFollower:
         self._busy = False  # the thread is detecting a batch (or taking up the store)
         self._thread = threading.Thread(target=self._run, name="ais-follower", daemon=True)
 
-    def _new_detector(self) -> StreamDetector:
-        return StreamDetector(areas=load_areas(self.node, self.actor), ports_dir=self.ports_dir)
+    def _new_detector(self, areas: Mapping[str, BaseGeometry] | None = None) -> StreamDetector:
+        """A detector over the node's areas of interest now (the ports grid, once built, is kept)."""
+        self._areas_checked = time.monotonic()
+        chosen = areas if areas is not None else load_areas(self.node, self.actor)
+        held = getattr(self, "detector", None)
+        if held is not None:
+            return StreamDetector(areas=chosen, ports=held.ports)
+        return StreamDetector(areas=chosen, ports_dir=self.ports_dir)
+
+    def _areas_changed(self) -> Mapping[str, BaseGeometry] | None:
+        """The node's areas of interest, if they differ from the detector's (looked at every AREAS_EVERY s)."""
+        if time.monotonic() - self._areas_checked < self.areas_every:
+            return None
+        self._areas_checked = time.monotonic()
+        areas = load_areas(self.node, self.actor)
+        if _signature(areas) == _signature(self.detector.areas):
+            return None
+        return areas
 
     def start(self) -> None:
         """Start following: the thread takes up the stored positions of the window first (an event open before a
@@ -173,10 +195,17 @@ class FeedFollower:
         while True:
             with self._ready:
                 self._busy = False
-                while not self._queue and not self._overflowed and not self._stopping:
-                    self._ready.wait()
+                if not self._queue and not self._overflowed and not self._stopping:
+                    self._ready.wait(timeout=self.areas_every)
                 if self._stopping:
                     break
+                areas = self._areas_changed()
+                if areas is not None:  # an area uploaded, changed or withdrawn: detect over the new ones from now
+                    self.totals.area_changes += 1
+                    log.info("AIS feed: the areas of interest changed; detection starts again from the store")
+                    self._overflowed = True
+                if not self._queue and not self._overflowed:
+                    continue
                 self._busy = True
                 if self._overflowed:
                     self._overflowed = False
@@ -190,7 +219,7 @@ class FeedFollower:
                     self._queued -= taken
             try:
                 if overflowed:
-                    self.detector = self._new_detector()
+                    self.detector = self._new_detector(areas)
                     self.take_up()
                 else:
                     self._follow(pa.concat_tables(batch), publish=True)
@@ -278,3 +307,7 @@ class FeedFollower:
         except Exception:  # a watcher's fault must not stop the feed: logged with its trace, the next batch goes on
             self.totals.failures += 1
             log.exception("AIS feed: watcher %s failed", getattr(watcher, "__name__", watcher))
+
+
+def _signature(areas: Mapping[str, BaseGeometry]) -> list[tuple[str, bytes]]:
+    return sorted((name, geometry.wkb) for name, geometry in areas.items())
