@@ -243,7 +243,7 @@ def test_an_alert_is_acknowledged_assigned_and_closed_with_its_history(node: Nod
     assert alert["status"] == "closed"
     assert alert["assignee"] == second.username
     assert [(h["action"], h.get("note"), h["by"]) for h in alert["history"]] == [
-        ("raised", f"raised by the rule on event {event['id']}", "IND:NSCS:nair"),
+        ("raised", f"raised by the rule on the event {event['name']}", "IND:NSCS:nair"),
         ("acknowledged", "looking", "IND:NSCS:nair"),
         ("assigned", "yours", "IND:NSCS:nair"),
         ("closed", "fishing vessel, known", "IND:NSCS:iyer"),

@@ -706,7 +706,7 @@ def evaluate_events(session: Session, node: Node, *, events: Sequence[Mapping[st
                     start=start,
                     end=end,
                     store=store,
-                    note=f"raised by the rule on event {event['id']}",
+                    note=f"raised by the rule on the event {event.get('name') or event['id']}",
                 )
             )
     return raised
