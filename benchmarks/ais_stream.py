@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/ais_stream.py [POSITIONS] [BATCH]   (defaults 300,000 and 10,000)
 
 Positions: those of ``benchmarks/ais_detect.py`` (the GFW gpsdio-segment tracks replicated, each copy a
-new MMSI shifted in time and place). Both sides run the detectors the stream runs (gap, impossible jump,
-speed band, area, loitering, port visit; the pair detectors are not streamed yet) with the default areas
-of interest and the shipped ports.
+new MMSI shifted in time and place, one in 40 with a twin 222 m north). Both sides run the detectors the
+stream runs (all eight: gap, loitering, encounter, close rendezvous, impossible jump, area, speed band, port
+visit) with the default areas of interest and the shipped ports.
 
 Batch: ``EventDetector`` over the DuckDB table, from its sort of the positions to its events in Python.
 Stream: ``StreamDetector`` fed the same positions in time order, BATCH rows at a time (Arrow slices), to

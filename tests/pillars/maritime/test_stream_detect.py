@@ -3,10 +3,13 @@
 Compared exactly (type, vessel, start, end, lat, lon, every detail) except loitering's means (mean position,
 mean speed and the offshore distance of the mean point), where the two sides add the same doubles in an
 order each chooses: there lat/lon agree to 1e-9 degrees and the rounded details to one unit of the third decimal.
+The pair detectors' means (bucket means, a run's mean place) are compared exactly: the stream adds them in the
+order the batch does here (a bucket's positions by time, a run's buckets in order).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,8 +24,8 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from mitra.pillars.maritime.ais.detect import DetectedEvent, EventDetector, Thresholds
-from mitra.pillars.maritime.ais.stream import STREAMED, PortGrid, StreamDetector, StreamRefused, event_id
+from mitra.pillars.maritime.ais.detect import DETECTORS, PRESETS, DetectedEvent, EventDetector, Thresholds
+from mitra.pillars.maritime.ais.stream import STREAMED, PortGrid, StreamChanges, StreamDetector, event_id
 from mitra.pillars.maritime.areas import default_areas
 from tests.conftest import shared_file
 
@@ -57,14 +60,32 @@ def capture() -> list[Pos]:
     return rows
 
 
+@pytest.fixture(scope="module")
+def twinned(capture: list[Pos]) -> list[Pos]:
+    """The capture with two companions per real track, so that pairs meet: one reporting 0.002 degrees of
+    latitude north (about 222 m) at the same times and speeds (close rendezvous; encounters where the track is
+    slow offshore, as benchmarks/ais_detect.py twins), one reporting three minutes later at a distance north
+    that swings between 0.001 and 0.005 degrees (111 to 556 m), so runs begin and end at both radii."""
+    rows = list(capture)
+    for k, (mmsi, at, lat, lon, sog) in enumerate(capture):
+        rows.append((mmsi + 1, at, lat + 0.002, lon, sog))
+        rows.append((mmsi + 2, at + timedelta(minutes=3), lat + 0.001 + 0.004 * abs(math.sin(k / 40)), lon, sog))
+    rows.sort(key=lambda r: r[1])
+    return rows
+
+
 def batch(
-    rows: Sequence[Pos], ports_dir: Path, areas: dict[str, BaseGeometry], t: Thresholds | None = None
+    rows: Sequence[Pos],
+    ports_dir: Path,
+    areas: dict[str, BaseGeometry],
+    t: Thresholds | None = None,
+    detectors: Sequence[str] = STREAMED,
 ) -> list[DetectedEvent]:
     con = duckdb.connect()
     con.execute("CREATE TABLE positions (mmsi BIGINT, ts TIMESTAMP, lat DOUBLE, lon DOUBLE, sog DOUBLE)")
-    if rows:
-        con.executemany("INSERT INTO positions VALUES (?, ?, ?, ?, ?)", [list(r) for r in rows])
-    return EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=t).run(STREAMED)
+    con.register("fed", table(rows))
+    con.execute("INSERT INTO positions SELECT mmsi, ts, lat, lon, sog FROM fed")
+    return EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=t).run(detectors)
 
 
 def _same_field(kind: str, name: str, mine: Any, theirs: Any) -> bool:
@@ -113,48 +134,85 @@ def table(rows: Sequence[Pos]) -> pa.Table:
 # ----- a real capture ------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def twinned_events(twinned: list[Pos], ports_dir: Path) -> list[DetectedEvent]:
+    return batch(twinned, ports_dir, default_areas())
+
+
 @pytest.mark.parametrize("size", [1_000, 100_000])
 def test_a_real_capture_streamed_in_batches_gives_the_batch_events(
-    capture: list[Pos], ports_dir: Path, ports: PortGrid, size: int
+    twinned: list[Pos], twinned_events: list[DetectedEvent], ports: PortGrid, size: int
 ) -> None:
-    areas = default_areas()
-    stream = StreamDetector(areas=areas, ports=ports)
-    for at in range(0, len(capture), size):
-        changes = stream.feed(table(capture[at : at + size]))
+    stream = StreamDetector(areas=default_areas(), ports=ports)
+    for at in range(0, len(twinned), size):
+        changes = stream.feed(table(twinned[at : at + size]))
         assert changes.too_late == 0
         assert not changes.rejected
-    expected = batch(capture, ports_dir, areas)
-    assert {e.event_type for e in expected} >= {"ais_gap", "impossible_jump", "port_visit", "area_entry", "loitering"}
-    assert_same(stream.events(), expected)
+    kinds = {e.event_type for e in twinned_events}
+    assert kinds >= {"ais_gap", "impossible_jump", "port_visit", "area_entry", "loitering"}
+    assert kinds >= {"encounter", "close_rendezvous"}
+    assert_same(stream.events(), twinned_events)
     assert not stream.inexact
 
 
-def test_a_real_track_streamed_one_position_at_a_time_gives_the_batch_events(
-    capture: list[Pos], ports_dir: Path, ports: PortGrid
+def test_a_real_track_and_its_twins_streamed_one_position_at_a_time_give_the_batch_events(
+    twinned: list[Pos], ports_dir: Path, ports: PortGrid
 ) -> None:
     areas = default_areas()
-    track = [r for r in capture if r[0] == 263576000]
+    track = [r for r in twinned if r[0] // 10 == 26357600]
     stream = StreamDetector(areas=areas, ports=ports)
     for row in track:
         stream.feed([row])
-    assert_same(stream.events(), batch(track, ports_dir, areas))
+    expected = batch(track, ports_dir, areas)
+    assert {"close_rendezvous", "ais_gap"} <= {e.event_type for e in expected}
+    assert_same(stream.events(), expected)
+
+
+class PairLedger:
+    """The pair events as a reader of the changes holds them: an event is opened once, then updated or closed,
+    withdrawn at most once until it is opened again; what it holds must be what the stream says it has."""
+
+    def __init__(self) -> None:
+        self.held: dict[Any, DetectedEvent] = {}
+        self.withdrawn = 0
+
+    def apply(self, changes: StreamChanges) -> None:
+        pairs = ("encounter", "close_rendezvous")
+        for event in (e for e in changes.withdrawn if e.event_type in pairs):
+            assert self.held.pop(event_id(event), None) is not None, ("withdrawn, not held", event)
+            self.withdrawn += 1
+        for event in (e for e in changes.opened if e.event_type in pairs):
+            assert event_id(event) not in self.held, ("opened twice", event)
+            self.held[event_id(event)] = event
+        for event in (e for e in [*changes.updated, *changes.closed] if e.event_type in pairs):
+            assert event_id(event) in self.held, ("changed, not opened", event)
+            self.held[event_id(event)] = event
+
+    def assert_holds(self, stream: StreamDetector) -> None:
+        now = {event_id(e): e for e in stream.events() if e.event_type in ("encounter", "close_rendezvous")}
+        assert self.held == now
 
 
 def test_late_positions_shuffled_within_the_window_give_the_batch_events_after_every_batch(
-    capture: list[Pos], ports_dir: Path, ports: PortGrid
+    twinned: list[Pos], ports_dir: Path, ports: PortGrid
 ) -> None:
-    """Positions up to three hours late, in batches of 300: after each, the events of the batch run so far."""
+    """Positions up to three hours late, in batches of 800: after each, the events of the batch run so far,
+    and the changes reported add up to them (pair events opened once, disproved ones withdrawn once)."""
     areas = default_areas()
     rng = random.Random(15)
-    late = sorted(capture, key=lambda r: r[1] + timedelta(hours=rng.uniform(0, 3)))
+    late = sorted(twinned, key=lambda r: r[1] + timedelta(hours=rng.uniform(0, 3)))
     stream = StreamDetector(areas=areas, ports=ports)
+    ledger = PairLedger()
     fed: list[Pos] = []
-    for at in range(0, len(late), 300):
-        part = late[at : at + 300]
+    for at in range(0, len(late), 800):
+        part = late[at : at + 800]
         changes = stream.feed(part)
         fed += part
         assert changes.too_late == 0
+        ledger.apply(changes)
+        ledger.assert_holds(stream)
         assert_same(stream.events(), batch(fed, ports_dir, areas))
+    assert ledger.withdrawn > 0  # late positions did disprove pair events on the way
 
 
 # ----- changes ------------------------------------------------------------------------------------
@@ -193,11 +251,19 @@ def test_rows_without_a_position_are_rejected_with_where(ports: PortGrid) -> Non
     assert changes.rejected[0].startswith("row 1:")
 
 
-def test_the_pair_detectors_are_refused_rather_than_run_differently(ports: PortGrid) -> None:
-    with pytest.raises(StreamRefused, match="encounter"):
-        StreamDetector(ports=ports, detectors=("ais_gap", "encounter"))
-    with pytest.raises(ValueError, match="unknown detector"):
-        StreamDetector(ports=ports, detectors=("gaps",))
+def test_every_detector_is_streamed_and_the_stream_preset_names_them_all() -> None:
+    assert sorted(STREAMED) == sorted(DETECTORS)
+    assert PRESETS["stream"] == STREAMED  # `mitra ais detect --preset stream` repeats the live feed's detection
+
+
+def test_the_pair_detectors_run_alone_or_together(ports: PortGrid) -> None:
+    for detectors in (("encounter",), ("close_rendezvous",), ("ais_gap", "encounter", "close_rendezvous")):
+        assert StreamDetector(ports=ports, detectors=detectors).detectors == frozenset(detectors)
+
+
+def test_an_unknown_detector_is_refused_with_the_known_ones_named(ports: PortGrid) -> None:
+    with pytest.raises(ValueError, match=r"unknown detector 'gaps'; known: ais_gap, loitering, encounter"):
+        StreamDetector(ports=ports, detectors=("ais_gap", "gaps"))
 
 
 # ----- at and just below each threshold ---------------------------------------------------------------
@@ -253,6 +319,142 @@ def test_at_and_just_below_each_threshold_the_stream_agrees_with_the_batch(
     assert any(e.event_type == kind for e in expected) is found, name
 
 
+# ----- pairs ------------------------------------------------------------------------------------
+
+DEGREE_KM = 6371.0088 * math.pi / 180.0  # km in a degree of latitude, as the haversine measures it
+
+
+def _side_by_side(
+    buckets: int, metres: float, sog: float, *, at: tuple[float, float] = SEA, start: datetime = T0
+) -> list[Pos]:
+    """Vessels 21 and 22 reporting twice in each of ``buckets`` ten-minute buckets, drifting east together,
+    the second ``metres`` north of the first: their bucket means are that far apart."""
+    dlat = metres / 1000 / DEGREE_KM
+    rows: list[Pos] = []
+    for k in range(buckets * 2):
+        when = start + timedelta(minutes=1 + 5 * k)
+        lon = at[1] + 0.0002 * k
+        rows += [(21, when, at[0], lon, sog), (22, when, at[0] + dlat, lon, sog)]
+    return rows
+
+
+def _pair_threshold_cases() -> list[tuple[str, list[Pos], str, bool]]:
+    cases: list[tuple[str, list[Pos], str, bool]] = []
+    for metres, found in ((499.9, True), (500.1, False)):
+        cases.append(("encounter distance", _side_by_side(12, metres, 1.0), "encounter", found))
+    for buckets, found in ((12, True), (11, False)):  # 2 hours: twelve buckets
+        cases.append(("encounter duration", _side_by_side(buckets, 300, 1.0), "encounter", found))
+    for sog, found in ((1.99, True), (2.0, False)):  # the median speed below 2 kn
+        cases.append(("encounter speed", _side_by_side(12, 300, sog), "encounter", found))
+    for km, found in ((10.02, True), (9.98, False)):  # the pair's mean place this far north of Trincomalee
+        mid = (TRINCOMALEE[0] + km / DEGREE_KM - 0.1 / DEGREE_KM, TRINCOMALEE[1])
+        cases.append(("encounter port distance", _side_by_side(12, 200, 0.5, at=mid), "encounter", found))
+    for metres, found in ((249.9, True), (250.1, False)):
+        cases.append(("rendezvous distance", _side_by_side(3, metres, 10.0), "close_rendezvous", found))
+    for buckets, found in ((3, True), (2, False)):  # 30 minutes: three buckets
+        cases.append(("rendezvous duration", _side_by_side(buckets, 200, 10.0), "close_rendezvous", found))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "rows", "kind", "found"), _pair_threshold_cases())
+def test_pairs_at_and_just_past_each_threshold_agree_with_the_batch(
+    ports_dir: Path, ports: PortGrid, name: str, rows: list[Pos], kind: str, found: bool
+) -> None:
+    stream = StreamDetector(ports=ports)
+    for row in rows:
+        stream.feed([row])
+    expected = batch(rows, ports_dir, {})
+    assert_same(stream.events(), expected)
+    assert any(e.event_type == kind for e in expected) is found, name
+    if found:  # one event for each vessel, naming the other
+        pairs = sorted((e.mmsi, e.details["other_mmsi"]) for e in expected if e.event_type == kind)
+        assert pairs == [(21, 22), (22, 21)]
+
+
+def test_a_rendezvous_disproved_by_late_positions_is_withdrawn_once(ports_dir: Path, ports: PortGrid) -> None:
+    rows = _side_by_side(4, 200, 8.0)  # 40 minutes within 200 m
+    stream = StreamDetector(ports=ports, detectors=("close_rendezvous",))
+    ledger = PairLedger()
+    first = stream.feed(rows)
+    ledger.apply(first)
+    assert sorted((e.mmsi, e.details["other_mmsi"]) for e in first.opened) == [(21, 22), (22, 21)]
+    # the second vessel's late reports, 5.5 km north, in the second and third buckets: its means there move
+    # away, what is left near are two single buckets (10 minutes each, not 30)
+    late = [(22, T0 + timedelta(minutes=m), SEA[0] + 0.05, SEA[1], 8.0) for m in (13, 23)]
+    disproved = stream.feed(late)
+    ledger.apply(disproved)
+    assert sorted((e.mmsi, e.details["other_mmsi"]) for e in disproved.withdrawn) == [(21, 22), (22, 21)]
+    assert not disproved.opened
+    assert not disproved.updated
+    later = stream.feed([(23, T0 + timedelta(hours=1), 5.0, 90.0, 8.0)])  # the data's end moves on
+    ledger.apply(later)
+    assert not later
+    assert ledger.withdrawn == 2
+    assert stream.events() == []
+    fed = [*rows, *late, (23, T0 + timedelta(hours=1), 5.0, 90.0, 8.0)]
+    assert_same(stream.events(), batch(fed, ports_dir, {}, detectors=("close_rendezvous",)))
+
+
+def test_late_positions_that_join_two_runs_replace_them_with_one(ports_dir: Path, ports: PortGrid) -> None:
+    rows = [r for r in _side_by_side(7, 200, 8.0) if not timedelta(minutes=30) <= r[1] - T0 < timedelta(minutes=40)]
+    stream = StreamDetector(ports=ports, detectors=("close_rendezvous",))
+    ledger = PairLedger()
+    ledger.apply(stream.feed(rows))  # buckets 0-2 and 4-6 near, bucket 3 empty: two rendezvous
+    assert len(ledger.held) == 4
+    missing = [r for r in _side_by_side(7, 200, 8.0) if timedelta(minutes=30) <= r[1] - T0 < timedelta(minutes=40)]
+    joined = stream.feed(missing)
+    ledger.apply(joined)
+    assert len(joined.withdrawn) == 2  # the later run's events: it is part of the first now
+    assert [e.details["hours"] for e in joined.updated] == [1.083, 1.083]
+    ledger.assert_holds(stream)
+    assert_same(stream.events(), batch(rows + missing, ports_dir, {}, detectors=("close_rendezvous",)))
+
+
+def test_a_pair_open_at_the_data_end_closes_when_the_end_passes_its_bucket(ports: PortGrid) -> None:
+    stream = StreamDetector(ports=ports, detectors=("close_rendezvous",))
+    opened = stream.feed(_side_by_side(3, 200, 8.0))
+    assert [e.end for e in opened.opened] == [None, None]
+    same_bucket = stream.feed([(23, T0 + timedelta(minutes=29), 5.0, 90.0, 8.0)])
+    assert not same_bucket
+    closed = stream.feed([(23, T0 + timedelta(minutes=31), 5.0, 90.0, 8.0)])
+    assert [e.end for e in closed.closed] == [datetime(2024, 3, 1, 0, 26, tzinfo=UTC)] * 2
+    assert not closed.opened
+    assert not closed.withdrawn
+
+
+def test_a_long_rendezvous_survives_the_cuts_of_a_short_window(ports_dir: Path, ports: PortGrid) -> None:
+    rows = _side_by_side(72, 150, 8.0)  # twelve hours together
+    rows += [(21, T0 + timedelta(hours=12, minutes=5 * k), SEA[0] - 0.01 * k, SEA[1], 8.0) for k in range(1, 13)]
+    stream = StreamDetector(ports=ports, late_hours=1, evict_hours=2)
+    most = 0
+    for at in range(0, len(rows), 12):
+        stream.feed(rows[at : at + 12])
+        most = max(most, stream.pair_state_size()[0])
+    assert most <= 2 * 2 * 8 + 12  # the window's buckets (two vessels, two reports each), not twelve hours
+    expected = batch(rows, ports_dir, {})
+    assert [e.details["hours"] for e in expected if e.event_type == "close_rendezvous"] == [11.917, 11.917]
+    assert_same(stream.events(), expected)
+    assert not stream.inexact
+
+
+def test_a_pair_run_longer_than_the_cap_is_cut_and_named_inexact(ports: PortGrid) -> None:
+    stream = StreamDetector(ports=ports, late_hours=1, evict_hours=2, max_positions=20)
+    rows = _side_by_side(72, 150, 8.0)
+    for at in range(0, len(rows), 12):
+        stream.feed(rows[at : at + 12])
+    assert stream.inexact == {21, 22}
+    assert stream.pair_state_size()[1] <= 20
+
+
+def test_a_position_in_a_bucket_behind_the_window_is_refused_for_the_pairs(ports: PortGrid) -> None:
+    """A vessel never seen before has no window of its own; its bucket's pairs are final all the same."""
+    for detectors, refused in ((("close_rendezvous",), 1), (("ais_gap",), 0)):
+        stream = StreamDetector(ports=ports, late_hours=1, evict_hours=1, detectors=detectors)
+        stream.feed(_track(3, T0, 60, 6.0, 95.0, 0.01, 10.0))  # ten hours
+        assert stream.feed([(4, T0 + timedelta(hours=5), 6.0, 95.0, 10.0)]).too_late == refused
+        assert stream.feed([(5, T0 + timedelta(hours=9), 6.0, 95.6, 10.0)]).too_late == 0  # within the hour
+
+
 # ----- generated tracks ---------------------------------------------------------------------------
 
 
@@ -267,6 +469,10 @@ def tracks(draw: st.DrawFn) -> list[Pos]:
             lat += draw(st.sampled_from([0.0, 0.001, -0.02, 0.3, -0.3]))
             sog = draw(st.sampled_from([None, 0.0, 1.5, 2.0, 24.9, 25.0, 60.0, 61.0]))
             rows.append((100 + mmsi, T0 + timedelta(minutes=minute), lat, lon, sog))
+    if draw(st.booleans()):  # a companion of the first vessel: a pair, near (at either radius) or just apart
+        north = draw(st.sampled_from([0.0, 0.001, 0.002, 0.0045, 0.01]))
+        later = timedelta(minutes=draw(st.sampled_from([0, 3, 10])))
+        rows += [(200, at + later, lat + north, lon, sog) for mmsi, at, lat, lon, sog in rows if mmsi == 100]
     # one position per vessel, time and place: the batch orders exact duplicates arbitrarily
     return list({(r[0], r[1], r[2], r[3]): r for r in rows}.values())
 
@@ -279,7 +485,7 @@ def test_any_order_and_batching_within_the_window_gives_the_batch_events(
     areas = {"test box": box(94.1, 9.3, 94.6, 9.7)}
     shuffled = list(rows)
     random.Random(seed).shuffle(shuffled)
-    stream = StreamDetector(areas=areas, ports=ports, late_hours=200, evict_hours=200)
+    stream = StreamDetector(areas=areas, ports=ports, late_hours=300, evict_hours=300)  # wider than any track
     for at in range(0, len(shuffled), size):
         assert stream.feed(shuffled[at : at + size]).too_late == 0
     assert_same(stream.events(), batch(rows, ports_dir, areas))

@@ -216,3 +216,21 @@ def test_an_area_uploaded_while_the_feed_runs_is_detected_over_from_the_store(
         follower.stop()
     entered = {e["mmsi"] for e in _stored_events(sqlite_node).values() if e["details"].get("area") == "Harbour watch"}
     assert entered == {QUIET, STEADY}
+
+
+def test_a_speed_band_event_is_stored_by_the_stream_and_found_unchanged_by_the_batch(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "unused.nmea"
+    write_lines(log, [])
+    follower = _follower(sqlite_node, log)
+    follower.start()
+    try:
+        rows = _drifting(0, 1).set_column(4, "sog", pa.array([30.0] * 6))  # 30 kn for an hour: in the band
+        follower.on_stored("log", "positions", rows)
+        wait_for(lambda: follower.totals.positions >= 6 and follower.backlog == 0 and not follower.busy, "detected")
+    finally:
+        follower.stop()
+    assert follower.totals.failures == 0
+    bands = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "speed_band"]
+    assert [b["details"]["band_kn"] for b in bands] == [[25.0, 60.0]]  # numbers, stored as JSON numbers

@@ -76,9 +76,18 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "areas": ("area",),
     "speed": ("speed_band",),
     "ports": ("port_visit",),
-    # what the live feed's streaming detection runs (the pair detectors are not streamed yet): the batch run of
-    # this preset over the stored positions gives the same events
-    "stream": ("ais_gap", "loitering", "impossible_jump", "area", "speed_band", "port_visit"),
+    # what the live feed's streaming detection runs (ais/stream.py's STREAMED, now every detector): the batch run
+    # of this preset over the stored positions gives the same events
+    "stream": (
+        "ais_gap",
+        "loitering",
+        "encounter",
+        "close_rendezvous",
+        "impossible_jump",
+        "area",
+        "speed_band",
+        "port_visit",
+    ),
 }
 
 # The event types each detector writes: a run of a preset can disprove exactly these.
@@ -540,7 +549,7 @@ class EventDetector:
         rows = self.con.execute(
             f"""
             SELECT mmsi, epoch_us(min(ts)), epoch_us(max(ts)), arg_min(lat, rn), arg_min(lon, rn),
-                   [{low}, {high}], round(max(sog), 3), round(epoch(max(ts) - min(ts)) / 60.0, 3)
+                   [{low}, {high}]::DOUBLE[], round(max(sog), 3), round(epoch(max(ts) - min(ts)) / 60.0, 3)
             FROM (
                 SELECT mmsi, ts, lat, lon, sog, rn, rn - row_number() OVER (PARTITION BY mmsi ORDER BY rn) AS run
                 FROM pos WHERE sog >= {low} AND sog <= {high}

@@ -1,13 +1,24 @@
-"""Streaming detection: the batch detectors' definitions applied to positions as they arrive, per vessel.
+"""Streaming detection: the batch detectors' definitions applied to positions as they arrive.
 
-Every event a detector finds depends on a contiguous stretch of one vessel's track (ordered as the batch
-orders it: ``ts, lat, lon``) and, for being still open, on the data's end (the newest time fed). So each
+Every event of a one-vessel detector depends on a contiguous stretch of that vessel's track (ordered as the
+batch orders it: ``ts, lat, lon``) and, for being still open, on the data's end (the newest time fed). So each
 vessel keeps its recent positions (the *tail*), and when positions for it arrive, or the data's end passes
 a time at which one of its events can change, its events over the tail are derived again with the same
 definitions as :class:`~mitra.pillars.maritime.ais.detect.EventDetector` (same haversine, same grid of
 ports, same rounding as DuckDB's ``round``) and compared with what it had: opened, updated, closed or
 withdrawn. Late and out-of-order positions are thus handled as the batch path handles them: the affected
 vessel is derived again over its window, and an event disproved is withdrawn, never reported twice.
+
+The pair detectors (encounter, close rendezvous) work on the batch's clock-aligned buckets of
+``bucket_minutes``: each vessel's bucket means (its positions' sums in the batch's order, over the count)
+and median speed (DuckDB's ``median``: the two middle values interpolated), listed by (bucket, grid cell)
+exactly as the batch's equi-join lists them (the first vessel's neighbourhood cells, the second's own cell),
+so a bucket that changes meets only the vessels around it, never every other vessel. The rows found (the
+batch's ``near_pairs``: haversine distance within the larger radius, the pair's midpoint, its mean of the two
+medians) make, per pair, runs of consecutive buckets, each run an event for both vessels when long, slow and
+far enough from a port (the ports grid's ``offshore_nm`` of the run's mean midpoint), rounded as the batch
+rounds them (in Python), open while the run's last bucket is the data end's. A late position recomputes its
+bucket, the pairs that touch the bucket are derived again, and what they no longer give is withdrawn.
 
 What bounds the state of a vessel:
 
@@ -16,22 +27,36 @@ What bounds the state of a vessel:
   before it are final. Two positions are kept before the cut as context (a gap or jump from them is still
   derived). A position arriving before the cut is refused (``too_late``), counted and returned: the
   batch detector is the way to re-derive that far back;
+* **a bucket window** (when the pair detectors run) - the positions of a vessel's buckets are held from the
+  *bucket cut*, the bucket of the data's end less ``late_hours``; a position in an earlier bucket is refused
+  (``too_late``) even for a vessel with no window of its own, as the pairs of that bucket are final. A pair
+  keeps the rows of its runs that reach the cut (a run's median needs all its buckets); a run ended before
+  the cut is final, its rows dropped and its events kept as found;
 * **a cap per vessel** - ``max_positions``; a vessel over it with no quiet cut (a run longer than the
-  cap) is cut anyway and named in ``inexact``: its events that span the cut may differ from the batch;
+  cap) is cut anyway and named in ``inexact``: its events that span the cut may differ from the batch. So
+  is a pair whose run holds more than ``max_positions`` buckets (both vessels named);
 * **eviction** - a vessel idle for ``evict_hours`` keeps only its last two positions (what its open gap
   needs), when its last position is in no run.
 
-Detectors not yet streamed (the pair detectors: encounter, close rendezvous) are refused with a clear
-error rather than silently differing. Open events whose only change is their duration growing with the
-data's end (an open gap's hours) are not listed as updated on every feed; :meth:`StreamDetector.events`
-always gives them as of now.
+Every detector is streamed (``STREAMED``; the preset ``stream`` of the batch names the same); a detector not
+streamed would be refused (:class:`StreamRefused`) rather than silently differ. Open events whose only change
+is their duration growing with the data's end (an open gap's hours) are not listed as updated on every feed;
+:meth:`StreamDetector.events` always gives them as of now.
+
+Equal to the batch means equal doubles: the stream adds a bucket's positions in time order and a run's
+midpoints in bucket order, which is the order DuckDB adds them in when it aggregates on one thread (as on
+every capture the tests and benchmarks/ais_stream.py compare). Where DuckDB splits an aggregation across
+threads its sums may differ in the last bit, and so may a mean place, a distance at exactly a threshold or
+a rounded distance at exactly half a millimetre.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +73,16 @@ from shapely.geometry.base import BaseGeometry
 from mitra.pillars.maritime.ais.detect import DETECTORS, DetectedEvent, Thresholds, load_ports
 from mitra.pillars.maritime.ais.segments import EARTH_KM, NM_KM
 
-STREAMED = ("ais_gap", "impossible_jump", "speed_band", "area", "loitering", "port_visit")
+STREAMED = (
+    "ais_gap",
+    "loitering",
+    "encounter",
+    "close_rendezvous",
+    "impossible_jump",
+    "area",
+    "speed_band",
+    "port_visit",
+)
 US_S = 1_000_000
 US_H = 3_600 * US_S
 
@@ -240,6 +274,384 @@ def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
     return out
 
 
+# ----- the pair detectors -------------------------------------------------------------------------
+
+PairKey = tuple[int, int]  # (smaller mmsi, larger): the batch's (a, b)
+Cell = tuple[int, int]
+# a row of the batch's ``near_pairs``: (bucket, mid lat, mid lon, first us, last us, metres, the pair's speed)
+NearRow = tuple[int, float, float, int, int, float, float]
+
+
+def _plain_sum(values: Iterable[float]) -> float:
+    """Left to right, as DuckDB's ``sum``/``avg`` of doubles add them (Python 3.12's ``sum`` compensates)."""
+    return functools.reduce(operator.add, values, 0.0)
+
+
+def duckdb_median(values: Sequence[float]) -> float:
+    """DuckDB's ``median`` of doubles (``quantile_cont`` at 0.5): the middle value, or, of an even count, the
+    two middle ones interpolated as DuckDB does (``lo * (1 - 0.5) + hi * 0.5``); NaN sorts last."""
+    ordered = sorted(values, key=lambda v: (v != v, v))  # noqa: PLR0124 - NaN is the one value unequal to itself
+    k = (len(ordered) - 1) // 2
+    if len(ordered) % 2:
+        return ordered[k]
+    return ordered[k] * (1.0 - 0.5) + ordered[k + 1] * 0.5
+
+
+def _duckdb_literals(*values: float) -> tuple[float, ...]:
+    """The doubles DuckDB makes of ``values`` written into SQL text as the batch writes them (a decimal
+    literal, cast to DOUBLE where it meets one): a 17-digit literal is a wide DECIMAL, whose cast may
+    round otherwise than Python's parse."""
+    con = duckdb.connect()
+    try:
+        row = con.execute("SELECT " + ", ".join(f"0.0::DOUBLE + {v}" for v in values)).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return tuple(float(v) for v in row)
+
+
+def _trunc_div(value: int, by: int) -> int:
+    """DuckDB's integer ``//``: rounds toward zero (Python's floors)."""
+    return value // by if value >= 0 else -(-value // by)
+
+
+@dataclass(slots=True)
+class _BucketMean:
+    """One vessel's bucket as the batch's ``buckets`` and ``cells`` give it."""
+
+    lat: float
+    lon: float
+    first: int
+    last: int
+    sog: float | None  # the median speed of the bucket's positions, once a pair needs it (as the batch's)
+    cell: Cell  # its own grid cell
+    spread: tuple[Cell, ...]  # the cells its neighbourhood touches
+    sums: tuple[float, float, int]  # the sums of lat and lon over the first n positions, added in order
+
+
+@dataclass(frozen=True)
+class _PairRule:
+    """One pair detector's thresholds, as the batch's ``_pairs`` applies them (port_km: compared in Python)."""
+
+    kind: str
+    metres: float
+    seconds: float
+    max_speed: float | None
+    port_km: float | None
+
+
+class _PairWindow:
+    """Encounter and close rendezvous over the window's bucket means, found as the batch finds them.
+
+    Per vessel, the positions of its buckets at or after the *bucket cut* (the data end less the window,
+    in buckets; positions before it are refused), so that a late position recomputes its bucket's sums in
+    the batch's order. The means are listed by (bucket, grid cell) as the batch's equi-join lists them,
+    so a changed bucket meets only the vessels of its neighbourhood. Per pair, the ``near_pairs`` rows of
+    its runs that reach the window (a run's median needs all its buckets) and the events derived from them;
+    a run ended before the cut is final and its events are kept as found.
+    """
+
+    def __init__(
+        self, t: Thresholds, ports: PortGrid, kinds: Iterable[str], late_us: int, max_rows: int, inexact: set[int]
+    ) -> None:
+        self.t, self.ports = t, ports
+        self.width = t.bucket_minutes * 60 * US_S
+        self.late_us, self.max_rows, self.inexact = late_us, max_rows, inexact
+        radius = max(t.encounter_m, t.rendezvous_m)
+        cell = max(0.05, 4 * radius / 111_195.0)  # the batch's grid, degrees
+        dlat = radius / 111_195.0 * 1.01 + 1e-9
+        literals = _duckdb_literals(radius, cell, dlat, t.encounter_m, t.rendezvous_m, t.encounter_speed_kn)
+        self.radius, self.cell, self.dlat, encounter_m, rendezvous_m, encounter_kn = literals
+        self.rules: list[_PairRule] = []
+        if "encounter" in kinds:
+            rule = _PairRule("encounter", encounter_m, t.encounter_hours * 3600, encounter_kn, t.encounter_port_km)
+            self.rules.append(rule)
+        if "close_rendezvous" in kinds:
+            self.rules.append(_PairRule("close_rendezvous", rendezvous_m, t.rendezvous_minutes * 60, None, None))
+        self.positions: dict[int, dict[int, list[Row]]] = {}  # mmsi -> bucket -> positions, in the batch's order
+        self.vessels_at: dict[int, set[int]] = {}  # bucket -> vessels with positions in it
+        self.means: dict[tuple[int, int], _BucketMean] = {}  # (mmsi, bucket)
+        self.own: dict[int, dict[Cell, set[int]]] = {}  # bucket -> cell -> vessels whose mean is in it
+        self.spread: dict[int, dict[Cell, set[int]]] = {}  # bucket -> cell -> vessels whose neighbourhood touches it
+        self.rows: dict[PairKey, dict[int, NearRow]] = {}
+        self.partners: dict[tuple[int, int], set[int]] = {}  # (mmsi, bucket) -> the vessels it has a row with
+        self.pairs_at: dict[int, set[PairKey]] = {}  # bucket -> pairs with a row in it
+        self.derived: dict[PairKey, dict[EventId, DetectedEvent]] = {}
+        self.frozen: dict[EventId, DetectedEvent] = {}  # events of runs ended before the cut: final
+        self.cut: int | None = None  # positions in earlier buckets are refused
+        self.end_bucket: int | None = None  # the bucket of the data's end, as the batch's open rule takes it
+        self._dirty: set[tuple[int, int]] = set()
+        self._resum: set[tuple[int, int]] = set()  # buckets that took a position before their last
+
+    def bucket(self, us: int) -> int:
+        return _trunc_div(us, self.width)
+
+    def refuses(self, us: int) -> bool:
+        return self.cut is not None and self.bucket(us) < self.cut
+
+    def add(self, mmsi: int, rows: Sequence[Row]) -> None:
+        """Positions accepted for ``mmsi`` (sorted as the batch sorts them)."""
+        held = self.positions.setdefault(mmsi, {})
+        width = self.width
+        for row in rows:
+            b = row[0] // width if row[0] >= 0 else -(-row[0] // width)  # as bucket(): inlined, for speed
+            part = held.get(b)
+            if part is None:
+                held[b] = [row]
+                self.vessels_at.setdefault(b, set()).add(mmsi)
+            elif row[:3] >= part[-1][:3]:
+                part.append(row)
+            else:
+                bisect.insort(part, row, key=lambda r: r[:3])
+                self._resum.add((mmsi, b))  # not at the end: the sums are added again from the first
+            self._dirty.add((mmsi, b))
+
+    def update(self, data_end: int, changes: StreamChanges) -> None:
+        """Buckets changed since the last update and the data's end moved to ``data_end``: the pairs touching
+        them derived again, what changed put in ``changes``; then the window moved on."""
+        dirty, self._dirty = self._dirty, set()
+        for mmsi, b in dirty:
+            self._place(mmsi, b)
+        candidates: set[tuple[PairKey, int]] = set()
+        for mmsi, b in dirty:
+            candidates.update((key, b) for key in self._candidates(mmsi, b))
+        touched = {key for key, b in candidates if self._near_row(key, b)}
+        end_bucket = int(data_end / US_S) // (self.t.bucket_minutes * 60)  # as _pair_events takes it
+        if end_bucket != self.end_bucket:
+            if self.end_bucket is not None:
+                touched |= self.pairs_at.get(self.end_bucket, set())  # runs open there close now
+            self.end_bucket = end_bucket
+        for key in sorted(touched):
+            self._rederive(key, changes)
+        self._prune(data_end)
+
+    def events(self) -> list[DetectedEvent]:
+        return [*self.frozen.values(), *(e for events in self.derived.values() for e in events.values())]
+
+    def size(self) -> tuple[int, int]:
+        """(positions held in bucket lists, near rows held)."""
+        held = sum(len(part) for buckets in self.positions.values() for part in buckets.values())
+        return held, sum(len(rows) for rows in self.rows.values())
+
+    # ----- buckets and neighbours ---------------------------------------------------------------
+
+    def _place(self, mmsi: int, b: int) -> None:
+        """The bucket's mean and cells computed again (the batch's ``buckets``, ``cells``, ``spread``); its
+        median speed is computed when a pair needs it, as the batch computes it for the buckets of pairs only."""
+        old = self.means.get((mmsi, b))
+        own, spread = self.own.setdefault(b, {}), self.spread.setdefault(b, {})
+        if old is not None:
+            own[old.cell].discard(mmsi)
+            for cell in old.spread:
+                spread[cell].discard(mmsi)
+        part = self.positions[mmsi][b]
+        n = len(part)
+        slat, slon, done = 0.0, 0.0, 0
+        if old is not None and (mmsi, b) not in self._resum:
+            slat, slon, done = old.sums  # positions only appended since: adding on is adding in order
+        self._resum.discard((mmsi, b))
+        slat = functools.reduce(operator.add, (r[1] for r in part[done:]), slat)
+        slon = functools.reduce(operator.add, (r[2] for r in part[done:]), slon)
+        lat, lon = slat / n, slon / n
+        dlat, size = self.dlat, self.cell
+        dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 90.0))), 0.01)
+        y0, y1 = math.floor((lat - dlat) / size), math.floor((lat + dlat) / size)
+        x0, x1 = math.floor((lon - dlon) / size), math.floor((lon + dlon) / size)
+        if x1 - x0 <= 1:  # the batch's ``spread``, union by union
+            cells = [(y0, x0)]
+            if y1 > y0:
+                cells.append((y1, x0))
+            if x1 - x0 == 1:
+                cells.append((y0, x1))
+                if y1 > y0:
+                    cells.append((y1, x1))
+        else:
+            cells = [(y, x) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+        mean = _BucketMean(
+            lat,
+            lon,
+            part[0][0],
+            part[-1][0],
+            None,
+            (math.floor(lat / size), math.floor(lon / size)),
+            tuple(cells),
+            (slat, slon, n),
+        )
+        self.means[(mmsi, b)] = mean
+        own.setdefault(mean.cell, set()).add(mmsi)
+        for cell in mean.spread:
+            spread.setdefault(cell, set()).add(mmsi)
+
+    def _candidates(self, mmsi: int, b: int) -> set[PairKey]:
+        """Every pair of ``mmsi`` the batch's join could find in bucket ``b``, and those it has a row with."""
+        mean = self.means[(mmsi, b)]
+        own, spread = self.own[b], self.spread[b]
+        found = {(mmsi, other) for cell in mean.spread for other in own.get(cell, ()) if other > mmsi}
+        found.update((other, mmsi) for other in spread.get(mean.cell, ()) if other < mmsi)
+        found.update((min(mmsi, o), max(mmsi, o)) for o in self.partners.get((mmsi, b), ()))
+        return found
+
+    def _median(self, mmsi: int, b: int, mean: _BucketMean) -> float:
+        if mean.sog is None:
+            mean.sog = duckdb_median([r[3] for r in self.positions[mmsi][b]])
+        return mean.sog
+
+    def _near_row(self, key: PairKey, b: int) -> bool:
+        """The pair's ``near_pairs`` row in bucket ``b`` derived again; whether it changed."""
+        a, c = key
+        p, q = self.means.get((a, b)), self.means.get((c, b))
+        new: NearRow | None = None
+        if p is not None and q is not None and q.cell in p.spread:
+            metres = hav_km(p.lat, p.lon, q.lat, q.lon) * 1000
+            if metres <= self.radius:
+                new = (
+                    b,
+                    (p.lat + q.lat) / 2,
+                    (p.lon + q.lon) / 2,
+                    min(p.first, q.first),
+                    max(p.last, q.last),
+                    metres,
+                    (self._median(a, b, p) + self._median(c, b, q)) / 2,
+                )
+        rows = self.rows.get(key)
+        old = rows.get(b) if rows is not None else None
+        if new == old:
+            return False
+        if new is None:
+            assert rows is not None
+            del rows[b]
+            if not rows:
+                del self.rows[key]
+            self.partners[(a, b)].discard(c)
+            self.partners[(c, b)].discard(a)
+            self.pairs_at[b].discard(key)
+        else:
+            self.rows.setdefault(key, {})[b] = new
+            self.partners.setdefault((a, b), set()).add(c)
+            self.partners.setdefault((c, b), set()).add(a)
+            self.pairs_at.setdefault(b, set()).add(key)
+        return True
+
+    # ----- events -------------------------------------------------------------------------------
+
+    def _rederive(self, key: PairKey, changes: StreamChanges) -> None:
+        before = self.derived.get(key, {})
+        after = self._derive(key)
+        _compare(before, after, changes)
+        if after:
+            self.derived[key] = after
+        else:
+            self.derived.pop(key, None)
+
+    def _derive(self, key: PairKey) -> dict[EventId, DetectedEvent]:
+        """The batch's ``_pairs`` and ``_pair_events`` over the pair's rows."""
+        held = self.rows.get(key)
+        if not held:
+            return {}
+        rows = [held[b] for b in sorted(held)]
+        out: dict[EventId, DetectedEvent] = {}
+        seconds = self.t.bucket_minutes * 60
+        for rule in self.rules:
+            near = [r for r in rows if r[5] <= rule.metres]
+            i = 0
+            while i < len(near):
+                j = i + 1
+                while j < len(near) and near[j][0] == near[j - 1][0] + 1:
+                    j += 1
+                run, i = near[i:j], j
+                if not len(run) * seconds >= rule.seconds:
+                    continue
+                median_sog = duckdb_median([r[6] for r in run])
+                if rule.max_speed is not None and not median_sog < rule.max_speed:
+                    continue
+                lat, lon = _plain_sum(r[1] for r in run) / len(run), _plain_sum(r[2] for r in run) / len(run)
+                if rule.port_km is not None and not self.ports.offshore_nm(lat, lon) * NM_KM >= rule.port_km:
+                    continue
+                start, end = min(r[3] for r in run), max(r[4] for r in run)
+                is_open = self.end_bucket is not None and run[-1][0] >= self.end_bucket
+                details = {
+                    "hours": round((end - start) / 3600e6, 3),  # the batch rounds these in Python
+                    "median_sog": round(median_sog, 3),
+                    "min_distance_m": round(min(r[5] for r in run), 3),
+                }
+                for mmsi, other in (key, key[::-1]):
+                    event = _make(rule.kind, mmsi, start, None if is_open else end, lat, lon, other_mmsi=other)
+                    event.details.update(details)
+                    out[event_id(event)] = event
+        return out
+
+    # ----- bounds -------------------------------------------------------------------------------
+
+    def _prune(self, data_end: int) -> None:
+        """Move the bucket cut to the data end less the window: older buckets are dropped; a pair's runs that
+        end before the cut are final (no row can join them) and their rows are dropped, their events kept."""
+        cut = self.bucket(data_end - self.late_us)
+        if self.cut is not None and cut <= self.cut:
+            return
+        self.cut = cut
+        for b in [b for b in self.vessels_at if b < cut]:
+            for mmsi in self.vessels_at.pop(b):
+                parts = self.positions[mmsi]
+                del parts[b]
+                if not parts:
+                    del self.positions[mmsi]
+                self.means.pop((mmsi, b), None)
+                self.partners.pop((mmsi, b), None)
+            self.own.pop(b, None)
+            self.spread.pop(b, None)
+        settled: set[PairKey] = set()
+        for b in [b for b in self.pairs_at if b < cut - 1]:
+            settled |= self.pairs_at.pop(b)
+        for key in settled:
+            held = self.rows.get(key)
+            if held is None:
+                continue
+            buckets = sorted(held)
+            first_kept = len(buckets)  # the first row of the first run that reaches the cut - 1
+            i = 0
+            while i < len(buckets):
+                j = i
+                while j + 1 < len(buckets) and buckets[j + 1] == buckets[j] + 1:
+                    j += 1
+                if buckets[j] >= cut - 1:  # bucket ``cut`` may still join this run
+                    first_kept = i
+                    break
+                i = j + 1
+            if len(buckets) - first_kept > self.max_rows:  # a run longer than the cap: cut anyway, inexact
+                first_kept = len(buckets) - self.max_rows // 2
+                self.inexact.update(key)
+            if first_kept == 0:
+                continue
+            for b in buckets[:first_kept]:
+                del held[b]
+            if not held:
+                del self.rows[key]
+            before = self.derived.pop(key, {})
+            after = self._derive(key)
+            self.frozen.update((k, e) for k, e in before.items() if k not in after)
+            if after:
+                self.derived[key] = after
+
+
+def _compare(before: Mapping[Any, DetectedEvent], after: Mapping[Any, DetectedEvent], changes: StreamChanges) -> None:
+    """Opened, closed, updated and withdrawn from one derivation to the next."""
+    for key, event in after.items():
+        old = before.get(key)
+        if old is None:
+            changes.opened.append(event)
+        elif old.end is None and event.end is not None:
+            changes.closed.append(event)
+        elif (old.end, old.lat, old.lon, old.details, old.event_type) != (
+            event.end,
+            event.lat,
+            event.lon,
+            event.details,
+            event.event_type,
+        ):
+            changes.updated.append(event)
+    changes.withdrawn.extend(event for key, event in before.items() if key not in after)
+
+
 @dataclass
 class _Vessel:
     mmsi: int
@@ -295,9 +707,13 @@ class StreamDetector:
         self.max_positions = max_positions
         self.data_end: int | None = None
         self.vessels: dict[int, _Vessel] = {}
+        self.inexact: set[int] = set()  # vessels cut over the cap inside a run (of their own or of a pair)
+        kinds = self.detectors & {"encounter", "close_rendezvous"}
+        self.pairs: _PairWindow | None = None  # the pair detectors' state, when they run
+        if kinds:
+            self.pairs = _PairWindow(self.t, self.ports, kinds, self.late_us, max_positions, self.inexact)
         self._clock: list[tuple[int, int]] = []  # (data end at which a vessel's events may change, mmsi)
         self._idle: list[tuple[int, int]] = []  # (newest time, mmsi): eviction candidates
-        self.inexact: set[int] = set()  # vessels cut over the cap inside a run
         self.evicted = 0
         self.positions = 0
         self._times: list[int] = []  # filled while deriving: data ends at which a derived event changes
@@ -364,6 +780,8 @@ class StreamDetector:
             else:
                 for row in accepted:
                     bisect.insort(vessel.rows, row, key=lambda r: r[:3])
+            if self.pairs is not None:
+                self.pairs.add(mmsi, accepted)
             touched.add(mmsi)
             top = accepted[-1][0]
             newest = top if newest is None or top > newest else newest
@@ -389,10 +807,14 @@ class StreamDetector:
             vessel = self.vessels.get(mmsi)
             if vessel is not None:
                 self._rederive(vessel, changes)
+        if self.pairs is not None and self.data_end is not None:
+            self.pairs.update(self.data_end, changes)
 
     def _too_late(self, vessel: _Vessel, row: Row) -> bool:
         if vessel.floor is not None and row[:3] < vessel.floor[:3]:
             return True
+        if self.pairs is not None and self.pairs.refuses(row[0]):
+            return True  # its bucket's pairs are final: taking it would change what no longer can change
         return vessel.floor_hour is not None and row[0] // US_H <= vessel.floor_hour
 
     # ----- results ------------------------------------------------------------------------------
@@ -406,6 +828,8 @@ class StreamDetector:
             vessel = self.vessels[mmsi]
             self._rederive_open_gap(vessel)
             out.extend(vessel.events().values())
+        if self.pairs is not None:
+            out.extend(self.pairs.events())
         out.sort(key=lambda e: (DETECTORS.index(_detector_of(e.event_type)), e.mmsi, e.start, str(event_id(e)[3])))
         return out
 
@@ -423,26 +847,16 @@ class StreamDetector:
         """(vessels held, positions held): what bounds the memory."""
         return len(self.vessels), sum(len(v.rows) + len(v.context) for v in self.vessels.values())
 
+    def pair_state_size(self) -> tuple[int, int]:
+        """(positions held in the pair detectors' buckets, rows of near pairs held): what bounds their memory."""
+        return self.pairs.size() if self.pairs is not None else (0, 0)
+
     # ----- derivation ---------------------------------------------------------------------------
 
     def _rederive(self, vessel: _Vessel, changes: StreamChanges) -> None:
         before = vessel.derived
         vessel.derived = self._derive(vessel)
-        for key, event in vessel.derived.items():
-            old = before.get(key)
-            if old is None:
-                changes.opened.append(event)
-            elif old.end is None and event.end is not None:
-                changes.closed.append(event)
-            elif (old.end, old.lat, old.lon, old.details, old.event_type) != (
-                event.end,
-                event.lat,
-                event.lon,
-                event.details,
-                event.event_type,
-            ):
-                changes.updated.append(event)
-        changes.withdrawn.extend(event for key, event in before.items() if key not in vessel.derived)
+        _compare(before, vessel.derived, changes)
         self._schedule(vessel)
 
     def _rederive_open_gap(self, vessel: _Vessel) -> None:
@@ -555,7 +969,7 @@ class StreamDetector:
 
     def _speed_band(self, mmsi: int, tail: list[Row]) -> list[DetectedEvent]:
         low, high = self.t.speed_band_kn
-        band = [Decimal(repr(low)), Decimal(repr(high))]  # the SQL's list literal comes back as decimals
+        band = [float(low), float(high)]  # as the SQL gives them: a list of doubles (JSON numbers, stored as such)
         out = []
         for a, b in _runs([low <= r[3] <= high for r in tail]):
             seconds = (tail[b][0] - tail[a][0]) / 1e6
