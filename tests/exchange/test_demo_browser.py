@@ -36,7 +36,11 @@ def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: Runnin
         india.goto(f"{demo.urls['IND']}/")
         officer = browser.new_context().new_page()  # what is withheld, and why, is for release officers
         log_in(officer, demo.urls["IND"], "rao", demo.passwords["IND"])
+        # the live feed's detected events are withheld too (TLP:AMBER, for no partner), newest first: the officer
+        # narrows the list to indicators with the page's filter
         officer.goto(f"{demo.urls['IND']}/exchange/MYS?show=withheld")
+        expect(officer.locator("body")).to_contain_text("maritime event")
+        officer.goto(f"{demo.urls['IND']}/exchange/MYS?show=withheld&type=indicator")
         withheld = officer.locator("table.withheld")
         expect(withheld).to_contain_text("Source-sensitive C2 address")
         expect(withheld).to_contain_text("AMBER+STRICT never leaves the originating organisation")
@@ -51,7 +55,7 @@ def test_both_landing_pages_show_received_and_withheld_with_reasons(demo: Runnin
         expect(malaysia.locator("body")).to_contain_text("Handler address, for MYS NSC only")
         siti = browser.new_context().new_page()
         log_in(siti, demo.urls["MYS"], "siti", demo.passwords["MYS"])
-        siti.goto(f"{demo.urls['MYS']}/exchange/IND?show=withheld")
+        siti.goto(f"{demo.urls['MYS']}/exchange/IND?show=withheld&type=indicator")
         expect(siti.locator("table.withheld")).to_contain_text("Domestic surveillance target address")
         malaysia.screenshot(path=str(tmp_path / "malaysia.png"), full_page=True)
 

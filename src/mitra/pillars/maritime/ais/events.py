@@ -6,6 +6,7 @@ areas of interest and the shipped ports, checked store, the settings named in th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -250,32 +251,48 @@ def record_events(
 STREAM_PRESET = "stream"  # the definition the live feed's events carry: `mitra ais detect --preset stream` re-runs it
 
 
+RECORD_CHUNK = 50  # events stored in one transaction by the live feed: a person's write waits for one chunk at most
+
+
 def record_stream_changes(node: Node, actor: Actor, changes: StreamChanges) -> DetectionReport:
     """What one batch of the live feed changed, stored: events opened, updated or closed as new objects or
     versions, withdrawn ones marked so. Only what changed is touched (unlike a batch run, nothing else is
-    disproved). The report's ``recorded`` holds the stored bodies, for alerts and the live map."""
+    disproved). The report's ``recorded`` holds the stored bodies, for alerts and the live map.
+
+    Stored :data:`RECORD_CHUNK` at a time, each chunk its own transaction: a feed that opens a thousand port
+    visits at once must not hold the node's write lock so long that a person's sign-in or save times out."""
     report = DetectionReport()
     if not changes:
         return report
-    touched = [*changes.opened, *changes.updated, *changes.closed]
-    with node.db.write() as session:
-        for event in touched:
-            body = _body(node, event, STREAM_PRESET)
-            old = _held_event(session, node, body["id"])
-            outcome = _upsert(session, node, actor, body, old)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
-            if outcome != "unchanged":
-                report.recorded.append(body)
-        for event in changes.withdrawn:
-            object_id = event_id(node, event)
-            old = _held_event(session, node, object_id)
-            if old is None or old.get("status") == "withdrawn":
-                continue  # opened and disproved within one batch: never stored, nothing to take back
-            node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
-            report.withdrawn += 1
-            report.recorded.append({**old, "status": "withdrawn"})
+    work: list[tuple[bool, DetectedEvent]] = [
+        *((False, e) for e in (*changes.opened, *changes.updated, *changes.closed)),
+        *((True, e) for e in changes.withdrawn),
+    ]
+    for at in range(0, len(work), RECORD_CHUNK):
+        if at:
+            time.sleep(0.005)  # let a waiting writer in between two chunks
+        with node.db.write() as session:
+            for withdrawn, event in work[at : at + RECORD_CHUNK]:
+                if withdrawn:
+                    _withdraw(session, node, actor, event, report)
+                    continue
+                body = _body(node, event, STREAM_PRESET)
+                outcome = _upsert(session, node, actor, body, _held_event(session, node, body["id"]))
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
+                if outcome != "unchanged":
+                    report.recorded.append(body)
     return report
+
+
+def _withdraw(session: Session, node: Node, actor: Actor, event: DetectedEvent, report: DetectionReport) -> None:
+    object_id = event_id(node, event)
+    old = _held_event(session, node, object_id)
+    if old is None or old.get("status") == "withdrawn":
+        return  # opened and disproved within one batch: never stored, nothing to take back
+    node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
+    report.withdrawn += 1
+    report.recorded.append({**old, "status": "withdrawn"})
 
 
 def _held_event(session: Session, node: Node, object_id: str) -> dict[str, Any] | None:
