@@ -510,6 +510,16 @@ def _active_rules(session: Session, node: Node, actor: Actor) -> list[RuleMatche
     return [RuleMatcher.of(row, known) for row in rows]
 
 
+def watches_positions(session: Session, node: Node, *, actor: Actor) -> bool:
+    """Whether an active rule of this node watches its vessels' positions (``watch_seen``): a read, so that the
+    live feed takes the write lock for a batch's positions only when a rule may raise an alert from them."""
+    for row in node.store.iter_visible(session, actor=actor, types=[RULE_TYPE]):
+        obj = row.as_stix()
+        if row.originator_nation == node.nation and obj.get("active") is True and obj.get("watch_seen") is True:
+            return True
+    return False
+
+
 # ----- evidence -------------------------------------------------------------------------------------------------------
 
 

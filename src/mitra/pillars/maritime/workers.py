@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from mitra.pillars.maritime.ais.feed import FEEDS
 from mitra.pillars.maritime.ais.follow import FeedFollower
-from mitra.pillars.maritime.alerts import evaluate_positions, raise_alerts
+from mitra.pillars.maritime.alerts import evaluate_positions, raise_alerts, watches_positions
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,6 +25,9 @@ def alert_on_events(node: Node, actor: Actor, events: Sequence[Mapping[str, Any]
 
 def alert_on_positions(node: Node, actor: Actor, rows: pa.Table) -> list[str]:
     """The "watched vessel seen" rules over positions the feed just stored."""
+    with node.db.read() as session:
+        if not watches_positions(session, node, actor=actor):
+            return []  # no rule watches positions: no write lock taken for this batch
     with node.db.write() as session:
         return evaluate_positions(session, node, rows=rows, actor=actor)
 
