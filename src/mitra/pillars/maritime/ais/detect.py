@@ -76,18 +76,9 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "areas": ("area",),
     "speed": ("speed_band",),
     "ports": ("port_visit",),
-    # what the live feed's streaming detection runs (ais/stream.py's STREAMED, now every detector): the batch run
-    # of this preset over the stored positions gives the same events
-    "stream": (
-        "ais_gap",
-        "loitering",
-        "encounter",
-        "close_rendezvous",
-        "impossible_jump",
-        "area",
-        "speed_band",
-        "port_visit",
-    ),
+    # what the live feed's streaming detection runs (ais/stream.py's STREAMED: every detector), recorded as
+    # "stream:<type>": the batch run of this preset over the stored positions gives the same events
+    "stream": DETECTORS,
 }
 
 # The event types each detector writes: a run of a preset can disprove exactly these.

@@ -70,19 +70,10 @@ import pyarrow as pa
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from mitra.pillars.maritime.ais.detect import DETECTORS, DetectedEvent, Thresholds, load_ports
+from mitra.pillars.maritime.ais.detect import DETECTORS, PRESETS, DetectedEvent, Thresholds, load_ports
 from mitra.pillars.maritime.ais.segments import EARTH_KM, NM_KM
 
-STREAMED = (
-    "ais_gap",
-    "loitering",
-    "encounter",
-    "close_rendezvous",
-    "impossible_jump",
-    "area",
-    "speed_band",
-    "port_visit",
-)
+STREAMED = PRESETS["stream"]  # every detector: the preset a batch run repeats to the stream's events
 US_S = 1_000_000
 US_H = 3_600 * US_S
 
