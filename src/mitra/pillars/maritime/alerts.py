@@ -36,9 +36,8 @@ from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import format_timestamp, now_utc, timestamp_or_none
 from mitra.pillars.maritime import live
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.areas import default_areas, geometry_of
 from mitra.pillars.maritime.flags import flag_code, flag_of
-from mitra.pillars.maritime.service import stored_areas
+from mitra.pillars.maritime.service import NumberedPage, areas_in, page_slice
 from mitra.pillars.maritime.types import ALERT_STATUSES, MARITIME_ALERT, MARITIME_EVENT, WATCH_RULE
 from mitra.pillars.maritime.vessels import Box, in_box
 from mitra.policy import TLP_LEVELS, Action, Actor
@@ -210,20 +209,9 @@ def rule_input(**values: Any) -> WatchRuleInput:
 # ----- watch rules ----------------------------------------------------------------------------------------------------
 
 
-def _node_areas(session: Session, node: Node, actor: Actor) -> dict[str, BaseGeometry]:
-    """The areas of interest ``actor`` may use: the defaults, then the stored ones (a stored one replaces its name)."""
-    areas = default_areas()
-    for obj in sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", ""))):
-        try:
-            areas[str(obj["name"])] = geometry_of(obj)
-        except InvalidInput:
-            continue
-    return areas
-
-
 def area_names(session: Session, node: Node, actor: Actor) -> list[str]:
     """The names of the areas of interest a rule may name, sorted."""
-    return sorted(_node_areas(session, node, actor))
+    return sorted(areas_in(session, node, actor))
 
 
 def assignable_people(session: Session, node: Node) -> list[str]:
@@ -506,7 +494,7 @@ def _active_rules(session: Session, node: Node, actor: Actor) -> list[RuleMatche
     ]
     if not rows:
         return []
-    known = _node_areas(session, node, actor)
+    known = areas_in(session, node, actor)
     return [RuleMatcher.of(row, known) for row in rows]
 
 
@@ -926,26 +914,7 @@ def close(session: Session, node: Node, *, alert_id: str, note: str, actor: Acto
 # ----- reading alerts -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AlertListing:
-    """One numbered page of alerts, where it sits (``first``..``last`` of ``total``, 1-based)."""
-
-    items: list[StixObject]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def first(self) -> int:
-        return 0 if not self.items else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.items) - 1 if self.items else 0
+AlertListing = NumberedPage[StixObject]  # one numbered page of alerts
 
 
 def list_alerts(
@@ -979,9 +948,8 @@ def list_alerts(
             continue
         matched.append(row)
     matched.sort(key=lambda r: (str(r.as_stix().get("start", "")), r.id), reverse=True)
-    last_page = max(1, -(-len(matched) // per_page))
-    page = min(page, last_page)
-    return AlertListing(matched[(page - 1) * per_page : page * per_page], len(matched), page, per_page)
+    shown, page = page_slice(matched, page=page, per_page=per_page)
+    return AlertListing(shown, len(matched), page, per_page)
 
 
 MAX_ALERTS_ON_MAP = 1000  # alerts the picture draws at most (newest hit first); the total is given beside

@@ -9,10 +9,10 @@ aids to navigation, safety messages), are pillar measurements, shown only if the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -415,16 +415,17 @@ def matching_incidents(
     return matched
 
 
-@dataclass(frozen=True, slots=True)
-class IncidentListing:
-    """One numbered page of a filtered incident list: its rows, where they sit (``first``..``last`` of ``total``,
-    1-based), and the sources and years there are to filter by."""
+Item = TypeVar("Item")
 
-    items: list[dict[str, Any]]
+
+@dataclass(frozen=True)
+class NumberedPage(Generic[Item]):
+    """One numbered page of a filtered list: its rows and where they sit (``first``..``last`` of ``total``, 1-based)."""
+
+    items: list[Item]
     total: int
     page: int
     per_page: int
-    sources: list[str]
 
     @property
     def pages(self) -> int:
@@ -439,16 +440,28 @@ class IncidentListing:
         return self.first + len(self.items) - 1 if self.items else 0
 
 
+def page_slice(matched: Sequence[Item], *, page: int, per_page: int) -> tuple[list[Item], int]:
+    """Page ``page`` (1-based) of ``matched`` and its number: a page past the end is the last page."""
+    if per_page < 1 or page < 1:
+        raise InvalidInput(f"page: {page} is not a page number (1 or more)")
+    page = min(page, max(1, -(-len(matched) // per_page)))
+    return list(matched[(page - 1) * per_page : page * per_page]), page
+
+
+@dataclass(frozen=True)
+class IncidentListing(NumberedPage[dict[str, Any]]):
+    """A page of incidents, and the sources there are to filter by."""
+
+    sources: list[str] = field(default_factory=list)
+
+
 def page_of_incidents(
     session: Session, *, node: Node, actor: Actor, filters: IncidentFilter, page: int, per_page: int
 ) -> IncidentListing:
     """Page ``page`` (1-based) of the incidents the filters admit; a page past the end is the last page."""
-    if per_page < 1 or page < 1:
-        raise InvalidInput(f"page: {page} is not a page number (1 or more)")
     matched = matching_incidents(session, node=node, actor=actor, filters=filters)
-    last_page = max(1, -(-len(matched) // per_page))
-    page = min(page, last_page)
-    rows = [view for _, view in matched[(page - 1) * per_page : page * per_page]]
+    shown, page = page_slice(matched, page=page, per_page=per_page)
+    rows = [view for _, view in shown]
     sources = sorted(
         {_source_of(r.as_stix()) for r in node.store.iter_visible(session, actor=actor, types=[MARITIME_INCIDENT.name])}
     )
@@ -519,9 +532,14 @@ def stored_areas(session: Session, node: Node, actor: Actor) -> Iterator[dict[st
 
 def load_areas(node: Node, actor: Actor) -> dict[str, BaseGeometry]:
     """The defaults, then the stored areas ``actor`` may see (a stored area replaces a default of its name)."""
-    areas = default_areas()
     with node.db.read() as session:
-        stored = sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", "")))
+        return areas_in(session, node, actor)
+
+
+def areas_in(session: Session, node: Node, actor: Actor) -> dict[str, BaseGeometry]:
+    """:func:`load_areas` in the caller's session."""
+    areas = default_areas()
+    stored = sorted(stored_areas(session, node, actor), key=lambda o: str(o.get("modified", "")))
     for obj in stored:
         try:
             areas[str(obj["name"])] = geometry_of(obj)
