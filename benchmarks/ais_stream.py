@@ -20,7 +20,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -29,48 +28,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import load_average, median
 from ais_detect import PORTS, build
 from mitra.pillars.maritime.ais.detect import DetectedEvent, EventDetector
-from mitra.pillars.maritime.ais.stream import STREAMED, PortGrid, StreamDetector, event_id
+from mitra.pillars.maritime.ais.sameness import differences
+from mitra.pillars.maritime.ais.stream import STREAMED, PortGrid, StreamDetector
 from mitra.pillars.maritime.areas import default_areas
 
 RUNS = 3
 
 
-def _same(kind: str, name: str, mine: Any, theirs: Any) -> bool:
-    if kind == "loitering" and name in ("lat", "lon"):
-        return bool(abs(mine - theirs) <= 1e-9)
-    if kind == "loitering" and name in ("mean_sog", "offshore_nm"):
-        return bool(abs(mine - theirs) <= 0.0011)
-    return bool(mine == theirs)
-
-
-def _grouped(events: list[DetectedEvent]) -> dict[Any, list[DetectedEvent]]:
-    """Events by (type, vessel, start, area); two can share that when positions share a time."""
-    out: dict[Any, list[DetectedEvent]] = {}
-    for event in events:
-        out.setdefault(event_id(event), []).append(event)
-    for group in out.values():
-        group.sort(key=lambda e: (str(e.end), e.lat, e.lon, str(e.details)))
-    return out
-
-
 def check_same(stream: list[DetectedEvent], batch: list[DetectedEvent]) -> int:
-    """Assert the same events, field by field; return how many."""
+    """Assert the same events, field by field (:func:`~mitra.pillars.maritime.ais.sameness.differences`); how many."""
     assert len(stream) == len(batch), f"the stream gave {len(stream):,} events, the batch {len(batch):,}"
-    mine, theirs = _grouped(stream), _grouped(batch)
-    only_stream, only_batch = mine.keys() - theirs.keys(), theirs.keys() - mine.keys()
-    assert not only_stream, f"{len(only_stream)} events only the stream found, e.g. {sorted(only_stream, key=str)[:3]}"
-    assert not only_batch, f"{len(only_batch)} events only the batch found, e.g. {sorted(only_batch, key=str)[:3]}"
-    unlike = []
-    for key, events in mine.items():
-        assert len(events) == len(theirs[key]), f"{key}: {len(events)} in the stream, {len(theirs[key])} in the batch"
-        for event, other in zip(events, theirs[key], strict=True):
-            fields = [("end", event.end, other.end), ("lat", event.lat, other.lat), ("lon", event.lon, other.lon)]
-            fields += [(name, value, other.details.get(name)) for name, value in event.details.items()]
-            if event.details.keys() != other.details.keys() or not all(
-                _same(event.event_type, n, a, b) for n, a, b in fields
-            ):
-                unlike.append((event, other))
-    assert not unlike, f"{len(unlike)} events with other fields, e.g. {unlike[:2]}"
+    said = differences(stream, batch)
+    assert not said, f"{len(said)} differences, e.g. {said[:3]}"
     return len(stream)
 
 

@@ -25,6 +25,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from mitra.pillars.maritime.ais.detect import DETECTORS, PRESETS, DetectedEvent, EventDetector, Thresholds
+from mitra.pillars.maritime.ais.sameness import differences
 from mitra.pillars.maritime.ais.stream import STREAMED, PortGrid, StreamChanges, StreamDetector, event_id
 from mitra.pillars.maritime.areas import default_areas
 from tests.conftest import shared_file
@@ -88,35 +89,8 @@ def batch(
     return EventDetector(con, ports_dir=ports_dir, areas=areas, thresholds=t).run(detectors)
 
 
-def _same_field(kind: str, name: str, mine: Any, theirs: Any) -> bool:
-    if kind == "loitering" and name in ("lat", "lon"):
-        return bool(abs(mine - theirs) <= 1e-9)
-    if kind == "loitering" and name in ("mean_sog", "offshore_nm"):
-        return bool(abs(mine - theirs) <= 0.0011)
-    return bool(mine == theirs)
-
-
-def _grouped(events: Sequence[DetectedEvent]) -> dict[Any, list[DetectedEvent]]:
-    """Events by (type, vessel, start, area or other vessel); two can share that when positions share a time."""
-    out: dict[Any, list[DetectedEvent]] = {}
-    for event in events:
-        out.setdefault(event_id(event), []).append(event)
-    for group in out.values():
-        group.sort(key=lambda e: (str(e.end), e.lat, e.lon, str(e.details)))
-    return out
-
-
 def assert_same(stream: Sequence[DetectedEvent], expected: Sequence[DetectedEvent]) -> None:
-    mine, theirs = _grouped(stream), _grouped(expected)
-    assert sorted(mine, key=str) == sorted(theirs, key=str)
-    for key, events in mine.items():
-        assert len(events) == len(theirs[key]), key
-        for event, other in zip(events, theirs[key], strict=True):
-            for name in ("end", "lat", "lon"):
-                assert _same_field(event.event_type, name, getattr(event, name), getattr(other, name)), (key, name)
-            assert event.details.keys() == other.details.keys(), key
-            for name, value in event.details.items():
-                assert _same_field(event.event_type, name, value, other.details[name]), (key, name, value)
+    assert differences(stream, expected) == []
 
 
 def table(rows: Sequence[Pos]) -> pa.Table:
