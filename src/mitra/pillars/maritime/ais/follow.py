@@ -89,10 +89,9 @@ class FeedFollower:
         self.actor = node.operator(username=FEED_ACTOR)
         self.feed = feed or FeedService.for_settings(node.settings)
         self.feed.set_stored_hook(self.on_stored)
-        self.ports_dir = ports_dir
         self.areas_every = areas_every
-        self._areas_checked = 0.0
-        self.detector = self._new_detector()
+        self._areas_checked = time.monotonic()
+        self.detector = StreamDetector(areas=load_areas(node, self.actor), ports_dir=ports_dir)
         self.on_events = list(on_events)
         self.on_positions = list(on_positions)
         self.totals = FollowTotals()
@@ -110,13 +109,10 @@ class FeedFollower:
         self._thread = threading.Thread(target=self._run, name="ais-follower", daemon=True)
 
     def _new_detector(self, areas: Mapping[str, BaseGeometry] | None = None) -> StreamDetector:
-        """A detector over the node's areas of interest now (the ports grid, once built, is kept)."""
+        """A fresh detector over the node's areas of interest now, on the ports grid already built."""
         self._areas_checked = time.monotonic()
         chosen = areas if areas is not None else load_areas(self.node, self.actor)
-        held = getattr(self, "detector", None)
-        if held is not None:
-            return StreamDetector(areas=chosen, ports=held.ports)
-        return StreamDetector(areas=chosen, ports_dir=self.ports_dir)
+        return StreamDetector(areas=chosen, ports=self.detector.ports)
 
     def _areas_changed(self) -> Mapping[str, BaseGeometry] | None:
         """The node's areas of interest, if they differ from the detector's (looked at every AREAS_EVERY s)."""
