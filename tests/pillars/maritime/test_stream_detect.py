@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -527,3 +528,25 @@ def test_flush_with_a_later_end_opens_the_gaps_of_vessels_gone_quiet(ports: Port
     changes, events = stream.flush(at_end=T0 + timedelta(hours=13))
     assert [(e.event_type, e.end, e.details["hours"]) for e in changes.opened] == [("likely_disabling", None, 12.667)]
     assert [e.event_type for e in events] == ["likely_disabling"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 10**6), st.floats(-0.08, 0.08), st.floats(-0.08, 0.08)), min_size=0, max_size=60
+    ),
+    within=st.sampled_from([0.5, 3.0, 9.0]),
+)
+def test_the_ports_near_a_batch_of_points_are_those_near_each_point(
+    ports: PortGrid, picks: list[tuple[int, float, float]], within: float
+) -> None:
+    """The batch form (one NumPy call per cell) against the point-by-point reference, around real ports."""
+    cells = sorted(ports.near)
+    lats, lons = [], []
+    for pick, dlat, dlon in picks:
+        cell_lats, cell_lons = ports.near[cells[pick % len(cells)]]
+        k = pick % len(cell_lats)
+        lats.append(float(cell_lats[k]) + dlat)
+        lons.append(float(cell_lons[k]) + dlon)
+    expected = [ports.near_km(lat, lon, within) for lat, lon in zip(lats, lons, strict=True)]
+    assert ports.near_many(np.array(lats), np.array(lons), within) == expected

@@ -142,6 +142,7 @@ class PortGrid:
         self.near = self._cells(lats, lons, np.floor(lats * 10), np.floor(lons * 10), (-1, 0, 1), (-1, 0, 1))
         self.count = len(points)
         self._offshore: dict[tuple[float, float], float] = {}
+        self._nearest: dict[tuple[float, float], float] = {}  # near_many's: a point's least distance to its cell
 
     @staticmethod
     def _cells(
@@ -201,6 +202,56 @@ class PortGrid:
             return None
         best = _nearest_km(lat, lon, cell)
         return best if best <= within else None
+
+    def near_many(self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any], within: float) -> list[float | None]:
+        """:meth:`near_km` of each point, the same values, for a batch: the points of one cell are measured to its
+        ports together (one NumPy call per cell, not per point), then the scalar formula decides among each
+        point's candidates as :func:`_nearest_km` does. A point asked before (a moored vessel reports one place
+        again and again) is remembered."""
+        out: list[float | None] = [None] * len(lats)
+        if not len(lats) or not self.near:
+            return out
+        ys, xs = np.floor(lats * 10).astype(np.int64), np.floor(lons * 10).astype(np.int64)
+        order = np.lexsort((xs, ys))
+        ys_sorted, xs_sorted = ys[order], xs[order]
+        starts = np.flatnonzero(np.r_[True, (ys_sorted[1:] != ys_sorted[:-1]) | (xs_sorted[1:] != xs_sorted[:-1])])
+        ends = np.r_[starts[1:], len(order)]
+        known = self._nearest
+        if len(known) >= 100_000:
+            known.clear()  # bounded: forgetting costs a recomputation, never a wrong answer
+        rad = np.pi / 180.0
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            cell = self.near.get((int(ys_sorted[a]), int(xs_sorted[a])))
+            if cell is None:
+                continue
+            cell_lats, cell_lons = cell
+            members = [i for i in order[a:b].tolist() if (float(lats[i]), float(lons[i])) not in known]
+            if members:
+                p_lat, p_lon = lats[members][:, None], lons[members][:, None]
+                h = (
+                    np.sin((cell_lats[None, :] - p_lat) * rad / 2) ** 2
+                    + np.cos(p_lat * rad)
+                    * np.cos(cell_lats[None, :] * rad)
+                    * np.sin((cell_lons[None, :] - p_lon) * rad / 2) ** 2
+                )
+                rough = 2 * EARTH_KM * np.arcsin(np.sqrt(h))
+                close = rough <= rough.min(axis=1)[:, None] * (1 + 1e-9) + 1e-9
+                single = (close.sum(axis=1) == 1).tolist()
+                first = close.argmax(axis=1).tolist()
+                for row, index in enumerate(members):
+                    lat, lon = float(lats[index]), float(lons[index])
+                    if single[row]:
+                        i = first[row]
+                        known[(lat, lon)] = hav_km(lat, lon, float(cell_lats[i]), float(cell_lons[i]))
+                    else:
+                        known[(lat, lon)] = min(
+                            hav_km(lat, lon, float(cell_lats[i]), float(cell_lons[i]))
+                            for i in np.flatnonzero(close[row]).tolist()
+                        )
+            for index in order[a:b].tolist():
+                best = known[(float(lats[index]), float(lons[index]))]
+                out[index] = best if best <= within else None
+        return out
 
 
 @dataclass
@@ -745,10 +796,10 @@ class StreamDetector:
         lon_array = np.fromiter((k[3] for k in kept), dtype=np.float64, count=len(kept))
         inside = [shapely.contains_xy(g, lon_array, lat_array).tolist() for g in self.areas.values()]
         exit_km, with_ports = self.t.port_exit_km, "port_visit" in self.detectors and self.ports.count > 0
+        near = self.ports.near_many(lat_array, lon_array, exit_km) if with_ports else [None] * len(kept)
         by_vessel: dict[int, list[Row]] = {}
         for i, (mmsi, us, lat, lon, sog) in enumerate(kept):
-            near = self.ports.near_km(lat, lon, exit_km) if with_ports else None
-            by_vessel.setdefault(mmsi, []).append((us, lat, lon, sog, near, tuple(a[i] for a in inside)))
+            by_vessel.setdefault(mmsi, []).append((us, lat, lon, sog, near[i], tuple(a[i] for a in inside)))
         return by_vessel
 
     def feed(self, rows: pa.Table | Sequence[Sequence[Any]]) -> StreamChanges:
