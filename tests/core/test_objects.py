@@ -321,3 +321,28 @@ def test_amber_strict_cannot_be_made_releasable_even_by_a_release_officer(node: 
     strict = handling(node, "amber+strict", releasable_to=("MYS",))
     with node.db.write() as session, pytest.raises(Forbidden, match="AMBER\\+STRICT never leaves"):
         node.store.create(session, obj=INDICATOR, handling=strict, actor=officer.actor)
+
+
+def test_many_objects_created_at_once_are_each_checked_and_any_refusal_stores_none(node: Node) -> None:
+    analyst = add_person(node, "asha", {Role.ANALYST})
+    items = [({**INDICATOR, "name": f"C2 address {k}"}, handling(node)) for k in range(3)]
+    before = count_rows(node)
+    with node.db.write() as session:
+        rows = node.store.create_many(session, items=items, actor=analyst.actor)
+    assert [row.as_stix()["name"] for row in rows] == ["C2 address 0", "C2 address 1", "C2 address 2"]
+    assert count_rows(node) == before + 3
+    with node.db.read() as session:
+        held = node.store.latest_rows(session, [row.id for row in rows] + ["indicator--0-not-held"])
+    assert sorted(held) == sorted(row.id for row in rows)
+
+    TWICE = "indicator--11111111-1111-4111-8111-111111111111"  # noqa: N806
+    refusals: list[tuple[list[tuple[dict[str, Any], HandlingInput]], type[Exception]]] = [
+        ([items[0], ({**INDICATOR, "pattern": "not a pattern"}, handling(node))], InvalidInput),
+        ([items[0], (INDICATOR, handling(node, agency="CERT-In"))], Forbidden),  # not the person's agency
+        ([({**INDICATOR, "id": rows[0].id}, handling(node))], Conflict),  # held already
+        ([({**INDICATOR, "id": TWICE}, handling(node))] * 2, Conflict),  # one id given twice
+    ]
+    for given, refused in refusals:
+        with pytest.raises(refused), node.db.write() as session:
+            node.store.create_many(session, items=given, actor=analyst.actor)
+        assert count_rows(node) == before + 3  # all or nothing

@@ -148,33 +148,66 @@ class ObjectStore:
         goes back to the originator of the indicator it is about; either way it is audited.
         A release the pillars caution against (:meth:`cautions_of`) needs ``confirm_cautions``.
         """
+        return self.create_many(
+            session,
+            items=[(obj, handling)],
+            actor=actor,
+            release_rule=release_rule,
+            confirm_cautions=confirm_cautions,
+        )[0]
+
+    def create_many(
+        self,
+        session: Session,
+        *,
+        items: Sequence[tuple[dict[str, Any], HandlingInput]],
+        actor: Actor,
+        release_rule: str | None = None,
+        confirm_cautions: bool = False,
+    ) -> list[StixObject]:
+        """:meth:`create` for many objects at once (each checked as it would be alone; any refusal refuses all),
+        stored in one go: what a live feed's detection stores many of at a time."""
         permit(actor, Action.CREATE, nation=self.nation)
-        if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
-            raise Forbidden("a new object's originator is the creating person's own agency")
-        obj = dict(obj)
-        type_name = obj.get("type")
-        if not isinstance(type_name, str):
-            raise InvalidInput("type: missing")
         stamp = format_timestamp(now_utc())
-        obj.setdefault("spec_version", "2.1")
-        obj.setdefault("id", new_id(type_name))
-        obj.setdefault("created", stamp)
-        obj.setdefault("modified", obj["created"])
-        if session.scalar(select(StixObject.seq).where(StixObject.id == obj["id"]).limit(1)):
-            raise Conflict(f"{obj['id']} exists already; post a new version instead")
-        requested: tuple[str, ...] = ()
-        if release_rule is None:
-            sorted_ = releases.release_or_request(self, actor, handling, already=(), where=obj["id"])
-            handling, released, requested = sorted_.handling, sorted_.released, sorted_.requested
-        else:
-            released = self._newly_released(handling, already=())
-        releases.check_cautions(self, obj, released, confirmed=confirm_cautions, where=obj["id"])
-        obj = apply_handling(obj, handling)
-        validate_object(obj, self.registry, where="object")
-        result = self.store_versions(session, [obj], provenance=Provenance(), audit_actor=_actor_label(actor))[0]
-        self._record_releases(session, actor, [(obj["id"], released)], rule=release_rule)
-        releases.open_requests(session, actor, obj["id"], requested)
-        return self.stored_row(session, result)
+        checked: list[dict[str, Any]] = []
+        released_by_id: list[tuple[str, Sequence[str]]] = []
+        requested_by_id: list[tuple[str, tuple[str, ...]]] = []
+        for given, marking in items:
+            handling = marking
+            if handling.originator_nation != self.nation or handling.originator_agency != actor.agency:
+                raise Forbidden("a new object's originator is the creating person's own agency")
+            obj = dict(given)
+            type_name = obj.get("type")
+            if not isinstance(type_name, str):
+                raise InvalidInput("type: missing")
+            obj.setdefault("spec_version", "2.1")
+            obj.setdefault("id", new_id(type_name))
+            obj.setdefault("created", stamp)
+            obj.setdefault("modified", obj["created"])
+            requested: tuple[str, ...] = ()
+            if release_rule is None:
+                sorted_ = releases.release_or_request(self, actor, handling, already=(), where=obj["id"])
+                handling, released, requested = sorted_.handling, sorted_.released, sorted_.requested
+            else:
+                released = self._newly_released(handling, already=())
+            releases.check_cautions(self, obj, released, confirmed=confirm_cautions, where=obj["id"])
+            obj = apply_handling(obj, handling)
+            validate_object(obj, self.registry, where="object")
+            checked.append(obj)
+            released_by_id.append((obj["id"], released))
+            requested_by_id.append((obj["id"], requested))
+        ids = [obj["id"] for obj in checked]
+        if len(set(ids)) != len(ids):
+            raise Conflict(f"{next(i for i in ids if ids.count(i) > 1)} is given twice")
+        for chunk in range(0, len(ids), 500):
+            held = session.scalar(select(StixObject.id).where(StixObject.id.in_(ids[chunk : chunk + 500])).limit(1))
+            if held:
+                raise Conflict(f"{held} exists already; post a new version instead")
+        results = self.store_versions(session, checked, provenance=Provenance(), audit_actor=_actor_label(actor))
+        self._record_releases(session, actor, released_by_id, rule=release_rule)
+        for object_id, requested in requested_by_id:
+            releases.open_requests(session, actor, object_id, requested)
+        return [self.stored_row(session, result) for result in results]
 
     def new_version(
         self,
@@ -400,6 +433,16 @@ class ObjectStore:
         if row is None:
             raise NotFound(f"no object {object_id}")
         return row
+
+    def latest_rows(self, session: Session, object_ids: Iterable[str]) -> dict[str, StixObject]:
+        """:meth:`latest_row` of each of ``object_ids`` held here, by id (those not held are not in it)."""
+        wanted = sorted(set(object_ids))
+        out: dict[str, StixObject] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            query = select(StixObject).where(StixObject.id.in_(chunk), StixObject.is_latest.is_(True))
+            out.update((row.id, row) for row in session.scalars(query))
+        return out
 
     def decide_view(self, row: StixObject, actor: Actor, latest: StixObject | None = None) -> Decision:
         return decide(actor, row.handling(held_by=self.nation, latest=latest), View())

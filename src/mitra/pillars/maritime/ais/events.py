@@ -17,7 +17,6 @@ from shapely.geometry.base import BaseGeometry
 
 from mitra.core.access import permit
 from mitra.core.stix import HandlingInput
-from mitra.foundation.errors import NotFound
 from mitra.pillars.maritime.ais.detect import PRESETS, DetectedEvent, EventDetector, Thresholds, preset_event_types
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.ais.stream import StreamChanges
@@ -271,23 +270,45 @@ def record_stream_changes(node: Node, actor: Actor, changes: StreamChanges) -> D
     for at in range(0, len(work), RECORD_CHUNK):
         if at:
             time.sleep(0.005)  # let a waiting writer in between two chunks
+        chunk = work[at : at + RECORD_CHUNK]
         with node.db.write() as session:
-            for withdrawn, event in work[at : at + RECORD_CHUNK]:
+            held = _held_by_id(session, node, [event_id(node, event) for _, event in chunk])
+            new: dict[str, dict[str, Any]] = {}  # stored together, after the versions (one insert)
+            for withdrawn, event in chunk:
                 if withdrawn:
-                    _withdraw(session, node, actor, event, report)
-                    continue
+                    continue  # after the new ones: one opened and disproved in a chunk is stored, then withdrawn
                 body = _body(node, event, STREAM_PRESET)
-                outcome = _upsert(session, node, actor, body, _held_event(session, node, body["id"]))
+                if body["id"] in new:  # found twice in one batch: the later stands, as a later version would
+                    new[body["id"]] = body
+                    outcome = "updated"
+                elif body["id"] in held:
+                    outcome = _upsert(session, node, actor, body, held[body["id"]])
+                else:
+                    new[body["id"]] = body
+                    outcome = "found"
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
                 if outcome != "unchanged":
                     report.recorded.append(body)
+            if new:
+                handling = _handling(node, actor)
+                node.store.create_many(session, items=[(body, handling) for body in new.values()], actor=actor)
+            for withdrawn, event in chunk:
+                if withdrawn:
+                    object_id = event_id(node, event)
+                    _withdraw(session, node, actor, event, report, held.get(object_id, new.get(object_id)))
     return report
 
 
-def _withdraw(session: Session, node: Node, actor: Actor, event: DetectedEvent, report: DetectionReport) -> None:
+def _withdraw(
+    session: Session,
+    node: Node,
+    actor: Actor,
+    event: DetectedEvent,
+    report: DetectionReport,
+    old: Mapping[str, Any] | None,
+) -> None:
     object_id = event_id(node, event)
-    old = _held_event(session, node, object_id)
     if old is None or old.get("status") == "withdrawn":
         return  # opened and disproved within one batch: never stored, nothing to take back
     node.store.new_version(session, object_id=object_id, changes={"status": "withdrawn"}, actor=actor)
@@ -295,9 +316,7 @@ def _withdraw(session: Session, node: Node, actor: Actor, event: DetectedEvent, 
     report.recorded.append({**old, "status": "withdrawn"})
 
 
-def _held_event(session: Session, node: Node, object_id: str) -> dict[str, Any] | None:
-    try:
-        row = node.store.latest_row(session, object_id)
-    except NotFound:
-        return None
-    return row.as_stix() if row.originator_nation == node.nation else None
+def _held_by_id(session: Session, node: Node, object_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored events of ``object_ids`` this node originated (a partner's copy is not ours to version)."""
+    rows = node.store.latest_rows(session, object_ids)
+    return {object_id: row.as_stix() for object_id, row in rows.items() if row.originator_nation == node.nation}
