@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from mitra.pillars.maritime.vessels import Box, in_box
 from mitra.policy import TLP_LEVELS, Action, Actor
 
 if TYPE_CHECKING:
+    import duckdb
     import pyarrow as pa
     from sqlalchemy.orm import Session
 
@@ -521,25 +523,35 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def evidence_of(store: PositionStore, *, mmsi: int, start: datetime, end: datetime | None) -> dict[str, Any]:
+def evidence_of(
+    store: PositionStore,
+    *,
+    mmsi: int,
+    start: datetime,
+    end: datetime | None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> dict[str, Any]:
     """The vessel's positions from :data:`EVIDENCE_HOURS` before ``start`` to as long after ``end`` (or ``start``):
     at most :data:`EVIDENCE_CAP`, the nearest in time to ``start`` when there are more, in time order; with the
-    cap and how many there are in all, so a cut is said, never silent."""
+    cap and how many there are in all, so a cut is said, never silent. ``con``: the store opened already (one
+    evaluation's alerts read it once)."""
+    if con is None:
+        with store.reading(datasets=("positions",)) as opened:
+            return evidence_of(store, mmsi=mmsi, start=start, end=end, con=opened)
     low = _naive(start) - timedelta(hours=EVIDENCE_HOURS)
     high = _naive(end or start) + timedelta(hours=EVIDENCE_HOURS)
     window = [mmsi, low, high]
     where = "mmsi = $1 AND ts BETWEEN $2 AND $3"
-    with store.reading(datasets=("positions",)) as con:
-        total_row = con.execute(f"SELECT count(*) FROM positions WHERE {where}", window).fetchone()  # noqa: S608 - fixed
-        rows = con.execute(
-            f"""
-            SELECT ts, lat, lon, sog FROM (
-                SELECT ts, lat, lon, sog FROM positions WHERE {where}
-                ORDER BY abs(epoch(ts) - epoch($4::TIMESTAMP)), ts LIMIT $5
-            ) ORDER BY ts
-            """,  # noqa: S608 - a fixed condition, values bound
-            [*window, _naive(start), EVIDENCE_CAP],
-        ).fetchall()
+    total_row = con.execute(f"SELECT count(*) FROM positions WHERE {where}", window).fetchone()  # noqa: S608 - fixed
+    rows = con.execute(
+        f"""
+        SELECT ts, lat, lon, sog FROM (
+            SELECT ts, lat, lon, sog FROM positions WHERE {where}
+            ORDER BY abs(epoch(ts) - epoch($4::TIMESTAMP)), ts LIMIT $5
+        ) ORDER BY ts
+        """,  # noqa: S608 - a fixed condition, values bound
+        [*window, _naive(start), EVIDENCE_CAP],
+    ).fetchall()
     positions = []
     for ts_value, lat, lon, sog in rows:
         if lat is None or lon is None:
@@ -557,6 +569,26 @@ def evidence_of(store: PositionStore, *, mmsi: int, start: datetime, end: dateti
     if positions:
         evidence["positions"] = positions
     return evidence
+
+
+class _Evidence:
+    """The positions store, opened for an evaluation's first alert and kept open for the rest of its alerts."""
+
+    def __init__(self, store: PositionStore) -> None:
+        self.store = store
+        self._stack = ExitStack()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> _Evidence:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    def of(self, *, mmsi: int, start: datetime, end: datetime | None) -> dict[str, Any]:
+        if self._con is None:
+            self._con = self._stack.enter_context(self.store.reading(datasets=("positions",)))
+        return evidence_of(self.store, mmsi=mmsi, start=start, end=end, con=self._con)
 
 
 # ----- raising alerts -------------------------------------------------------------------------------------------------
@@ -607,7 +639,7 @@ def _raise(
     lon: Any,
     start: datetime,
     end: datetime | None,
-    store: PositionStore,
+    evidence: _Evidence,
     note: str,
 ) -> str:
     stamp = _stamp(start)
@@ -624,7 +656,7 @@ def _raise(
         "mmsi": mmsi,
         "start": stamp,
         "status": "open",
-        "evidence": evidence_of(store, mmsi=mmsi, start=start, end=end),
+        "evidence": evidence.of(mmsi=mmsi, start=start, end=end),
         "history": [{"at": format_timestamp(now_utc()), "by": actor_label(actor), "action": "raised", "note": note}],
     }
     if event_row is not None:
@@ -669,44 +701,45 @@ def evaluate_events(session: Session, node: Node, *, events: Sequence[Mapping[st
     if any(r.needs_identity for r in rules):
         identities = vessel_identities(store, (int(e["mmsi"]) for e in live_events if isinstance(e.get("mmsi"), int)))
     raised: list[str] = []
-    for event in live_events:
-        mmsi = event.get("mmsi")
-        start = timestamp_or_none(event.get("start"), where="event start")
-        if not isinstance(mmsi, int) or start is None:
-            continue
-        end = timestamp_or_none(event.get("end"), where="event end")
-        event_row: StixObject | None = None
-        for rule in rules:
-            if not (
-                rule.event_matches(event)
-                and rule.vessel_matches(mmsi, identities.get(mmsi))
-                and rule.place_matches(event.get("lat"), event.get("lon"))
-            ):
+    with _Evidence(store) as evidence:
+        for event in live_events:
+            mmsi = event.get("mmsi")
+            start = timestamp_or_none(event.get("start"), where="event start")
+            if not isinstance(mmsi, int) or start is None:
                 continue
-            object_id = alert_id(node, rule.id, str(event["id"]))
-            if _held(session, node, object_id) is not None:
-                continue
-            event_row = event_row or _held(session, node, str(event["id"]))
-            if event_row is None:
-                continue  # not stored (an evaluation is of stored events only)
-            raised.append(
-                _raise(
-                    session,
-                    node,
-                    actor,
-                    rule=rule,
-                    object_id=object_id,
-                    event_row=event_row,
-                    mmsi=mmsi,
-                    event_type=str(event.get("event_type")),
-                    lat=event.get("lat"),
-                    lon=event.get("lon"),
-                    start=start,
-                    end=end,
-                    store=store,
-                    note=f"raised by the rule on the event {event.get('name') or event['id']}",
+            end = timestamp_or_none(event.get("end"), where="event end")
+            event_row: StixObject | None = None
+            for rule in rules:
+                if not (
+                    rule.event_matches(event)
+                    and rule.vessel_matches(mmsi, identities.get(mmsi))
+                    and rule.place_matches(event.get("lat"), event.get("lon"))
+                ):
+                    continue
+                object_id = alert_id(node, rule.id, str(event["id"]))
+                if _held(session, node, object_id) is not None:
+                    continue
+                event_row = event_row or _held(session, node, str(event["id"]))
+                if event_row is None:
+                    continue  # not stored (an evaluation is of stored events only)
+                raised.append(
+                    _raise(
+                        session,
+                        node,
+                        actor,
+                        rule=rule,
+                        object_id=object_id,
+                        event_row=event_row,
+                        mmsi=mmsi,
+                        event_type=str(event.get("event_type")),
+                        lat=event.get("lat"),
+                        lon=event.get("lon"),
+                        start=start,
+                        end=end,
+                        evidence=evidence,
+                        note=f"raised by the rule on the event {event.get('name') or event['id']}",
+                    )
                 )
-            )
     return raised
 
 
@@ -761,32 +794,33 @@ def evaluate_positions(session: Session, node: Node, *, rows: pa.Table, actor: A
     open_ones = _open_seen(session, node, actor)
     by_id = {rule.id: rule for rule in rules}
     raised: list[str] = []
-    for (rule_id, mmsi), (when, lat, lon) in sorted(first.items(), key=lambda item: (item[1][0], item[0])):
-        if (rule_id, mmsi) in open_ones:
-            continue
-        start = when if when.tzinfo else when.replace(tzinfo=UTC)
-        object_id = alert_id(node, rule_id, f"seen:{mmsi}:{_stamp(start)}")
-        if _held(session, node, object_id) is not None:
-            continue
-        raised.append(
-            _raise(
-                session,
-                node,
-                actor,
-                rule=by_id[rule_id],
-                object_id=object_id,
-                event_row=None,
-                mmsi=mmsi,
-                event_type=SEEN,
-                lat=lat,
-                lon=lon,
-                start=start,
-                end=None,
-                store=store,
-                note=f"watched vessel {mmsi:09d} seen at {_stamp(start)}",
+    with _Evidence(store) as evidence:
+        for (rule_id, mmsi), (when, lat, lon) in sorted(first.items(), key=lambda item: (item[1][0], item[0])):
+            if (rule_id, mmsi) in open_ones:
+                continue
+            start = when if when.tzinfo else when.replace(tzinfo=UTC)
+            object_id = alert_id(node, rule_id, f"seen:{mmsi}:{_stamp(start)}")
+            if _held(session, node, object_id) is not None:
+                continue
+            raised.append(
+                _raise(
+                    session,
+                    node,
+                    actor,
+                    rule=by_id[rule_id],
+                    object_id=object_id,
+                    event_row=None,
+                    mmsi=mmsi,
+                    event_type=SEEN,
+                    lat=lat,
+                    lon=lon,
+                    start=start,
+                    end=None,
+                    evidence=evidence,
+                    note=f"watched vessel {mmsi:09d} seen at {_stamp(start)}",
+                )
             )
-        )
-        open_ones.add((rule_id, mmsi))
+            open_ones.add((rule_id, mmsi))
     return raised
 
 
