@@ -20,4 +20,6 @@ def all_pillars() -> list[Pillar]:
 
 def open_node(settings: Settings) -> Node:
     """The node these settings describe, with every pillar and the exchange's own object types."""
-    return Node.open(settings, pillars=all_pillars(), types=EXCHANGE_TYPES, on_narrowed=retract_narrowed)
+    node = Node.open(settings, pillars=all_pillars(), types=EXCHANGE_TYPES, on_narrowed=retract_narrowed)
+    node.opener = open_node  # a worker in a process of its own (the AIS feed's detection) opens its node so
+    return node

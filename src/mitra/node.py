@@ -125,6 +125,9 @@ class Node:
     pillars: list[Pillar]
     # What to do when a new version narrows who may receive an object (the exchange's retraction; see bootstrap).
     on_narrowed: Callable[[Session, Node, str, Handling, Handling, str], list[str]] | None = None
+    # How the composition root opens a node like this one from its settings (a module-level function, so that
+    # another process can be handed it): a worker that runs in a process of its own opens its node with it.
+    opener: Callable[[Settings], Node] | None = None
 
     @classmethod
     def open(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mitra.pillars.maritime.ais.feed import FEEDS
+from mitra.pillars.maritime.ais.feed import FEEDS, FeedService
 from mitra.pillars.maritime.ais.follow import FeedFollower
 from mitra.pillars.maritime.alerts import evaluate_positions, raise_alerts, watches_positions
 
@@ -32,8 +32,14 @@ def alert_on_positions(node: Node, actor: Actor, rows: pa.Table) -> list[str]:
         return evaluate_positions(session, node, rows=rows, actor=actor)
 
 
+def followed_feed(node: Node, feed: FeedService | None = None) -> FeedFollower:
+    """The feed (the node's ``MITRA_AIS_FEEDS``, or ``feed``) followed by detection in a process of its own, the
+    watch rules raising alerts from its events and positions: what `mitra serve` and `mitra ais feed` run."""
+    return FeedFollower(node, feed, on_events=[alert_on_events], on_positions=[alert_on_positions], own_process=True)
+
+
 def node_workers(node: Node) -> dict[str, Worker]:
     """The followed feed, when ``MITRA_AIS_FEEDS`` names sources (docs/ais-feed.md)."""
     if not node.settings.ais_feeds:
         return {}
-    return {FEEDS: FeedFollower(node, on_events=[alert_on_events], on_positions=[alert_on_positions])}
+    return {FEEDS: followed_feed(node)}

@@ -3,19 +3,22 @@ run's over the same positions, survives a restart without doubles, and reaches t
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from shapely.geometry import box
 
 from mitra.node import Node
 from mitra.pillars.maritime import live
 from mitra.pillars.maritime.ais.events import DetectionReport, detect_and_record
 from mitra.pillars.maritime.ais.feed import FeedService, parse_sources
-from mitra.pillars.maritime.ais.follow import FeedFollower
+from mitra.pillars.maritime.ais.follow import DetectionProcess, FeedFollower
 from mitra.pillars.maritime.ais.store import PositionStore
 from mitra.pillars.maritime.models import AreaInput
 from mitra.pillars.maritime.service import load_areas, save_areas
@@ -189,13 +192,14 @@ def test_detection_that_falls_too_far_behind_starts_again_from_the_store_and_fin
     assert _stored_events(sqlite_node) == before  # nothing found twice, nothing invented from the hole
 
 
+@pytest.mark.parametrize("own_process", [False, True], ids=["detection-in-a-thread", "detection-in-a-process"])
 def test_an_area_uploaded_while_the_feed_runs_is_detected_over_from_the_store(
-    sqlite_node: Node, tmp_path: Path
+    sqlite_node: Node, tmp_path: Path, own_process: bool
 ) -> None:
     log = tmp_path / "feed.nmea"
     lines = _lines(0, 10)
     write_lines(log, lines)
-    follower = _follower(sqlite_node, log, areas_every=0.1)
+    follower = _follower(sqlite_node, log, areas_every=0.1, own_process=own_process)
     follower.start()
     try:
         wait_for(lambda: health(follower.feed, "log").stored == len(lines), "the feed stored")
@@ -234,3 +238,35 @@ def test_a_speed_band_event_is_stored_by_the_stream_and_found_unchanged_by_the_b
     assert follower.totals.failures == 0
     bands = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "speed_band"]
     assert [b["details"]["band_kn"] for b in bands] == [[25.0, 60.0]]  # numbers, stored as JSON numbers
+
+
+def test_detection_in_a_process_of_its_own_that_is_killed_mid_feed_is_started_again_from_the_store(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "feed.nmea"
+    lines = _lines(0, 10)
+    half = len(lines) // 2
+    write_lines(log, lines[:half])
+    follower = _follower(sqlite_node, log, own_process=True)
+    assert isinstance(follower.detection, DetectionProcess)
+    follower.start()
+    try:
+        wait_for(lambda: health(follower.feed, "log").stored >= half, "the first half stored", timeout=60)
+        wait_for(lambda: follower.backlog == 0 and not follower.busy, "the first half detected")
+        first = follower.detection.pid
+        assert first is not None
+        assert first != os.getpid()
+        os.kill(first, signal.SIGKILL)  # the detection process dies; the feed and the node go on
+        write_lines(log, lines[half:], mode="a")
+        wait_for(lambda: health(follower.feed, "log").stored == len(lines), "the second half stored")
+        wait_for(lambda: follower.totals.restarts == 1, "a new detection process", timeout=60)
+        wait_for(lambda: follower.backlog == 0 and not follower.busy, "the store taken up")
+        assert follower.detection.pid not in (None, first)
+    finally:
+        follower.stop()
+    assert follower.detection.pid is None  # stopped with the follower
+
+    gaps = [e for e in _stored_events(sqlite_node).values() if e["event_type"] == "ais_gap"]
+    assert [(g["mmsi"], g["status"]) for g in gaps] == [(QUIET, "closed")]  # once, closed: nothing lost or doubled
+    batch = _batch(sqlite_node)
+    assert (batch.found, batch.updated, batch.withdrawn) == (0, 0, 0)

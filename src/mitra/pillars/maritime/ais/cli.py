@@ -304,7 +304,7 @@ def feed(
     from rich.live import Live
 
     from mitra.pillars.maritime.ais.feed import FeedService, parse_source, parse_sources
-    from mitra.pillars.maritime.ais.follow import FeedFollower
+    from mitra.pillars.maritime.workers import followed_feed
 
     node = open_node()
     try:
@@ -319,7 +319,7 @@ def feed(
         if not sources:
             fail("no AIS source: give --source NAME=URL or set MITRA_AIS_FEEDS")
         service = FeedService(PositionStore.for_settings(node.settings), sources)
-        follower = FeedFollower(node, service)  # detection follows what is stored; the served maps read the store
+        follower = followed_feed(node, service)  # detection and the watch rules follow; the served maps read the store
         follower.start()
         try:
             with Live(_health_table(service), console=console, refresh_per_second=2) as live:
