@@ -7,9 +7,9 @@ and the streaming detectors' throughput against the batch detectors' on the same
 
 The node: a real one (``open_node`` + ``init``, embedded SQLite, its Parquet store) on a temporary data dir, whose
 ``MITRA_AIS_FEEDS`` names one TCP source, ``bench``. It runs what the maritime pillar's ``workers`` hook gives it
-(what ``mitra serve`` starts: today the feed service with what follows it — streaming detection storing events,
-the live map's bus); the benchmark only wraps that feed's ``on_stored`` hook to time it, and the stream detector's
-``feed`` to time the detection alone.
+(what ``mitra serve`` starts: the feed service with what follows it — the live map's bus in the node's process,
+streaming detection storing events and the watch rules raising alerts in a detection process of its own); the
+benchmark only wraps that feed's ``on_stored`` hook to time it.
 
 The sender: ``replay.py`` (``plan_replay``, ``replay_lines``, ``TcpFanout``) in a child process (so that it does not
 share the node's interpreter lock; on a real deployment the sender is another machine), replaying the AISHub capture
@@ -43,14 +43,17 @@ Alert latency (``alert_p95_ms``): a "watched vessel seen" rule over the capture'
 raises one alert per vessel at its first position; per alert, from that line handed to the socket (wall clock) to the
 alert's first version stored at the node (its ``created``). What follows it to the partner's map (release, signed
 sync) is not in this figure. Before the feed is stopped, detection is given time to catch up with what was stored
-(:data:`DETECT_DRAIN_SECONDS`; the follower detects on its own thread, so the feed never waits for it).
+(:data:`DETECT_DRAIN_SECONDS`; detection runs in its own process, so the feed never waits for it).
 
 Peer: the batch detectors (``EventDetector``, DuckDB) over the positions the node stored, after the run, against
-the stream detector's time inside the run on the same positions; ``ais_stream.check_same`` compares their events.
+the stream detectors over the same positions after the run, fed in the order and the mean batch size the feed
+stored them (the in-run detection is in another process, and shares the machine with the feed);
+``ais_stream.check_same`` compares their events, and a batch run of the stream preset at the node
+(``detect_and_record``) checks that the events the node's detection stored are the batch's, unchanged.
 RESULT: ``mitra`` the lines the node read ÷ the seconds the sender sent, ``peer`` the lines sent ÷ the same seconds
 (the replay's own rate), ``ratio`` read / sent; beside them the lag, the loss, both detectors' rates and their ratio.
-``--feed-only`` runs the feed service alone with a stream detector in its hook (no events stored), to tell the
-feed's own capacity from that of what follows it. CPU (user + system, % of one core) and resident memory
+``--feed-only`` runs the feed service alone (no detection, no events, no alerts), to tell the feed's own capacity
+from that of what follows it. CPU (user + system, % of one core) and resident memory
 (VmRSS, and RssAnon: the heap, without mapped files) of the node's process are sampled every
 :data:`SAMPLE_EVERY` seconds; first, last and max are printed, so growth shows.
 """
@@ -184,17 +187,19 @@ class Sample:
     rss_mb: float
     anon_mb: float
     lines: int
+    detection_cpu_percent: float = 0.0  # the detection process (the follower's own, when it runs one)
+    detection_rss_mb: float = 0.0
 
 
-def _cpu_seconds() -> float:
-    with open("/proc/self/stat", encoding="ascii") as handle:
+def _cpu_seconds(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
-def _memory_mb() -> tuple[float, float]:
+def _memory_mb(pid: int | str = "self") -> tuple[float, float]:
     rss = anon = 0.0
-    with open("/proc/self/status", encoding="ascii") as handle:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
         for line in handle:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1]) / 1024
@@ -204,21 +209,41 @@ def _memory_mb() -> tuple[float, float]:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, health: Any) -> None:
+    """The node's process, and its detection process (``child()``: its pid, while one runs), every few seconds."""
+
+    def __init__(self, health: Any, child: Any) -> None:
         super().__init__(name="bench-sampler", daemon=True)
         self.health = health
+        self.child = child
         self.samples: list[Sample] = []
         self.stop = threading.Event()
+
+    def _child_cpu(self) -> tuple[int | None, float]:
+        pid = self.child()
+        try:
+            return pid, _cpu_seconds(pid) if pid else 0.0
+        except OSError:  # it ended between the two looks
+            return None, 0.0
 
     def run(self) -> None:
         began = last_at = time.monotonic()
         last_cpu = _cpu_seconds()
+        last_pid, last_child = self._child_cpu()
         while not self.stop.wait(SAMPLE_EVERY):
             now, cpu = time.monotonic(), _cpu_seconds()
+            pid, child_cpu = self._child_cpu()
             rss, anon = _memory_mb()
+            try:
+                child_rss = _memory_mb(pid)[0] if pid else 0.0
+            except OSError:
+                child_rss = 0.0
             lines = sum(h.lines for h in self.health())
-            self.samples.append(Sample(now - began, 100 * (cpu - last_cpu) / (now - last_at), rss, anon, lines))
-            last_at, last_cpu = now, cpu
+            span = now - last_at
+            child_percent = 100 * (child_cpu - last_child) / span if pid and pid == last_pid else 0.0
+            self.samples.append(
+                Sample(now - began, 100 * (cpu - last_cpu) / span, rss, anon, lines, child_percent, child_rss)
+            )
+            last_at, last_cpu, last_pid, last_child = now, cpu, pid, child_cpu
 
 
 @dataclass
@@ -226,8 +251,6 @@ class Timing:
     """What the wrapped hooks measured, on the feed's thread."""
 
     batches: list[tuple[float, int, int]] = field(default_factory=list)  # (stored at, first line, last line)
-    detect_seconds: float = 0.0
-    detect_positions: int = 0
     hook_seconds: float = 0.0
 
 
@@ -243,24 +266,10 @@ def _node_feed(node: Any) -> tuple[Any, FeedService]:
     return worker, service
 
 
-def _wire(worker: Any, service: FeedService, timing: Timing) -> StreamDetector:
-    """Time the worker's stored hook and its stream detector; a worker without one gets a detector here."""
+def _wire(worker: Any, service: FeedService, timing: Timing) -> None:
+    """Time the worker's stored hook (what the feed's thread does per batch besides storing it: the live bus, the
+    queue to detection), and note each stored batch's lines for the lag."""
     downstream = getattr(worker, "on_stored", None) if worker is not service else None
-    detector: StreamDetector | None = getattr(worker, "detector", None)
-    own = detector is None
-    if detector is None:
-        detector = StreamDetector(areas=default_areas(), ports_dir=SHIPPED_PORTS_DIR)
-    inner_feed = detector.feed
-
-    def timed_feed(rows: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return inner_feed(rows)
-        finally:
-            timing.detect_seconds += time.perf_counter() - started
-            timing.detect_positions += rows.num_rows
-
-    detector.feed = timed_feed  # type: ignore[method-assign]
 
     def hook(source: str, dataset: str, rows: pa.Table) -> None:
         if dataset == "positions" and rows.num_rows:
@@ -269,14 +278,11 @@ def _wire(worker: Any, service: FeedService, timing: Timing) -> StreamDetector:
         started = time.perf_counter()
         if downstream is not None:
             downstream(source, dataset, rows)
-        elif own and dataset == "positions" and rows.num_rows:
-            detector.feed(rows.select(["mmsi", "ts", "lat", "lon", "sog"]))
         timing.hook_seconds += time.perf_counter() - started
 
     if not hasattr(service, "set_stored_hook"):
         raise SystemExit("this checkout's FeedService has no set_stored_hook: the benchmark cannot time its batches")
     service.set_stored_hook(hook)
-    return detector
 
 
 # ----- after the run ------------------------------------------------------------------------------------------
@@ -331,15 +337,40 @@ def _stored_records(store: PositionStore) -> tuple[int, dict[str, int], int]:
     return sum(rows.values()) - doubles, rows, rows["positions"]
 
 
-def _batch_events(store: PositionStore, detector: StreamDetector) -> tuple[list[DetectedEvent], float, int]:
+def _batch_events(store: PositionStore, areas: Any) -> tuple[list[DetectedEvent], float, int]:
     with store.reading(verified=True) as con:
         count_row = con.execute("SELECT count(*) FROM positions").fetchone()
         started = time.perf_counter()
-        events = EventDetector(con, ports_dir=SHIPPED_PORTS_DIR, areas=detector.areas).run(
-            [d for d in STREAMED if d in detector.detectors]
-        )
+        events = EventDetector(con, ports_dir=SHIPPED_PORTS_DIR, areas=areas).run(list(STREAMED))
         seconds = time.perf_counter() - started
     return events, seconds, int(count_row[0]) if count_row else 0
+
+
+def _stream_events(store: PositionStore, areas: Any, batch: int) -> tuple[list[DetectedEvent], float, int]:
+    """The stream detectors over the same stored positions, in the order the feed stored them (by line), fed
+    ``batch`` rows at a time (the run's mean stored batch), timed: the in-run detection is in another process."""
+    with store.reading(datasets=("positions",)) as con:
+        table = con.sql("SELECT mmsi, ts, lat, lon, sog, cog FROM all_positions ORDER BY line").to_arrow_table()
+    detector = StreamDetector(areas=areas, ports_dir=SHIPPED_PORTS_DIR)
+    started = time.perf_counter()
+    for at in range(0, table.num_rows, max(batch, 1)):
+        detector.feed(table.slice(at, batch))
+    seconds = time.perf_counter() - started
+    return detector.events(), seconds, table.num_rows
+
+
+def _node_same(node: Any, areas: Any) -> str:
+    """What the node's detection stored against a batch run of the stream preset over what its store holds."""
+    from mitra.pillars.maritime.ais.events import detect_and_record
+
+    actor = node.operator(username="bench")
+    report = detect_and_record(node, actor, preset="stream", areas=areas, ports_dir=SHIPPED_PORTS_DIR)
+    if report.found or report.updated or report.withdrawn:
+        return (
+            f"the node's stored events differ from the batch's: {report.found:,} found, {report.updated:,} updated, "
+            f"{report.withdrawn:,} withdrawn, {report.unchanged:,} unchanged"
+        )
+    return f"the node stored the batch's {report.unchanged:,} events, unchanged"
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
@@ -430,7 +461,7 @@ def main() -> None:
     parser.add_argument(
         "--feed-only",
         action="store_true",
-        help="the feed service alone with a stream detector in its hook, not the node's worker (no events stored)",
+        help="the feed service alone, not the node's worker (no detection, no events stored)",
     )
     args = parser.parse_args()
     lines = read_capture(args.capture)
@@ -466,12 +497,14 @@ def main() -> None:
             worker, service = _node_feed(node)
         rule_id = "" if args.feed_only else _watch(node, lines, root / "watch")
         timing = Timing()
-        detector = _wire(worker, service, timing)
+        _wire(worker, service, timing)
+        detection = getattr(worker, "detection", None)
         print(
-            f"node worker: {type(worker).__name__} (stored hook: {'its own' if worker is not service else 'none'}, "
-            f"detectors {', '.join(sorted(detector.detectors))})"
+            f"node worker: {type(worker).__name__} (stored hook: {'its own' if worker is not service else 'none'}; "
+            f"detection: {type(detection).__name__ if detection is not None else 'none'}, detectors "
+            f"{', '.join(STREAMED)})"
         )
-        sampler = Sampler(service.health)
+        sampler = Sampler(service.health, lambda: getattr(detection, "pid", None))
         worker.start()
         sampler.start()
         parent.send("go")
@@ -517,9 +550,11 @@ def main() -> None:
 
         totals = getattr(worker, "totals", None)
         alert_lags = _alert_latencies(node, store, rule_id, sent["counts"], sent["walls"]) if rule_id else np.zeros(0)
-        detector = getattr(worker, "detector", detector)  # after a catch-up from the store: the detector now
-        streamed = detector.events()
-        batched, batch_seconds, batch_positions = _batch_events(store, detector)
+        areas = detection.areas if detection is not None else default_areas()
+        mean_batch = health.stored // max(len(timing.batches), 1)
+        streamed, stream_seconds, stream_positions = _stream_events(store, areas, mean_batch)
+        batched, batch_seconds, batch_positions = _batch_events(store, areas)
+        node_same = _node_same(node, areas) if detection is not None else "no detection in the node (--feed-only)"
         try:
             same = check_same(streamed, batched)
             same_said = f"the same {same:,} events"
@@ -564,25 +599,28 @@ def main() -> None:
     )
     print(_describe(sampler.samples))
     print(
-        "samples (s: CPU%, RSS MB, heap MB, lines read): "
+        "samples (s: CPU%, RSS MB, heap MB, lines read | detection process CPU%, RSS MB): "
         + "; ".join(
-            f"{s.at:.0f}: {s.cpu_percent:.0f}, {s.rss_mb:.0f}, {s.anon_mb:.0f}, {s.lines:,}" for s in sampler.samples
+            f"{s.at:.0f}: {s.cpu_percent:.0f}, {s.rss_mb:.0f}, {s.anon_mb:.0f}, {s.lines:,} | "
+            f"{s.detection_cpu_percent:.0f}, {s.detection_rss_mb:.0f}"
+            for s in sampler.samples
         )
     )
-    stream_rate = timing.detect_positions / timing.detect_seconds if timing.detect_seconds else float("nan")
+    stream_rate = stream_positions / stream_seconds if stream_seconds else float("nan")
     batch_rate = batch_positions / batch_seconds if batch_seconds else float("nan")
     print(
-        f"detection ({', '.join(sorted(detector.detectors))}): stream {timing.detect_positions:,} positions in "
-        f"{timing.detect_seconds:.2f} s inside the run ({stream_rate:,.0f}/s); batch {batch_positions:,} positions in "
-        f"{batch_seconds:.2f} s after it ({batch_rate:,.0f}/s); {same_said}; the node's whole stored hook "
-        f"(detection, storing events, the live bus) {timing.hook_seconds:.1f} s"
+        f"detection ({', '.join(STREAMED)}), after the run over the stored positions: stream {stream_positions:,} "
+        f"positions in batches of {mean_batch:,} in {stream_seconds:.2f} s ({stream_rate:,.0f}/s); batch "
+        f"{batch_positions:,} positions in {batch_seconds:.2f} s ({batch_rate:,.0f}/s); {same_said}; {node_same}; "
+        f"the feed's stored hook (the live bus, the queue to detection) {timing.hook_seconds:.1f} s"
     )
     alert_p95 = f"{_percentile(alert_lags, 95) * 1000:.0f}" if len(alert_lags) else "na"
     print(
         f"detection caught up {caught_up:.1f} s after the feed had read everything"
         + (
             f"; followed {totals.positions:,} positions in {totals.batches:,} batches, {totals.events_stored:,} "
-            f"events stored, {totals.catch_ups} catch-ups from the store, {totals.failures} failures"
+            f"events stored, {totals.catch_ups} catch-ups from the store, {totals.failures} failures, "
+            f"{totals.restarts} detection restarts"
             if totals is not None
             else ""
         )
