@@ -104,6 +104,7 @@ def _held_events(session: Session, node: Node, actor: Actor) -> dict[str, dict[s
     }
 
 
+CREATE_AT_ONCE = 500  # new events stored by one insert (through the store's create_many)
 _COMPARED = ("status", "end", "lat", "lon", "details", "event_type")
 
 
@@ -178,11 +179,9 @@ def run_detection(
     )
 
 
-def _upsert(session: Session, node: Node, actor: Actor, body: dict[str, Any], old: Mapping[str, Any] | None) -> str:
-    """Store ``body`` (a detected event) as new, as a new version of ``old``, or not at all: which it was."""
-    if old is None:
-        node.store.create(session, obj=body, handling=_handling(node, actor), actor=actor)
-        return "found"
+def _upsert(session: Session, node: Node, actor: Actor, body: dict[str, Any], old: Mapping[str, Any]) -> str:
+    """Store ``body`` (a detected event held already as ``old``) as a new version, or not at all: which it was
+    (the new ones are stored together, :meth:`ObjectStore.create_many`)."""
     if old.get("status") != "withdrawn" and all(old.get(k) == body.get(k) for k in _COMPARED):
         return "unchanged"
     changes = {k: body[k] for k in (*_COMPARED, "name", "definition") if k in body}
@@ -215,6 +214,7 @@ def record_events(
     and the first kept (the batch orders them), never dropped unsaid."""
     report = DetectionReport(positions=positions)
     seen: set[str] = set()
+    new: list[dict[str, Any]] = []
     with node.db.write() as session:
         held = _held_events(session, node, actor)
         for done, event in enumerate(detected):
@@ -226,10 +226,17 @@ def record_events(
                 continue
             seen.add(body["id"])
             report.by_type[event.event_type] = report.by_type.get(event.event_type, 0) + 1
-            outcome = _upsert(session, node, actor, body, held.get(body["id"]))
+            old = held.get(body["id"])
+            outcome = "found" if old is None else _upsert(session, node, actor, body, old)
+            if old is None:
+                new.append(body)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome != "unchanged":
                 report.recorded.append(body)
+        handling = _handling(node, actor)
+        for at in range(0, len(new), CREATE_AT_ONCE):  # the new ones stored together, hundreds an insert
+            items = [(body, handling) for body in new[at : at + CREATE_AT_ONCE]]
+            node.store.create_many(session, items=items, actor=actor)
         if on_progress is not None:
             on_progress("events recorded", len(detected), len(detected))
         since_text = _stamp(since) if since else ""
