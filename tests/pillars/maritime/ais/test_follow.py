@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -270,3 +273,57 @@ def test_detection_in_a_process_of_its_own_that_is_killed_mid_feed_is_started_ag
     assert [(g["mmsi"], g["status"]) for g in gaps] == [(QUIET, "closed")]  # once, closed: nothing lost or doubled
     batch = _batch(sqlite_node)
     assert (batch.found, batch.updated, batch.withdrawn) == (0, 0, 0)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_detection_process_ends_when_its_follower_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "follower.py"
+    script.write_text(
+        "import sys, time\n"
+        "import pyarrow as pa\n"
+        "from pathlib import Path\n"
+        "from mitra.bootstrap import open_node\n"
+        "from mitra.pillars.maritime.ais.follow import DetectionProcess\n"
+        "from tests.conftest import make_settings\n"
+        "if __name__ == '__main__':  # spawned processes import the main module again\n"
+        "    node = open_node(make_settings(Path(sys.argv[1])))\n"
+        "    node.init()\n"
+        "    detection = DetectionProcess(node, areas={}, ports_dir=None)\n"
+        "    detection.open()\n"
+        "    n = 1_500_000  # a batch that keeps it busy for longer than the test waits\n"
+        "    rows = pa.table({'mmsi': pa.array([200_000_000 + k % 50_000 for k in range(n)], pa.int64()),\n"
+        "        'ts': pa.array([k * 1_000_000 for k in range(n)], pa.timestamp('us')),\n"
+        "        'lat': pa.array([1.0 + (k % 997) * 1e-3 for k in range(n)]), 'lon': pa.array([103.0] * n),\n"
+        "        'sog': pa.array([5.0] * n), 'cog': pa.array([0.0] * n)})\n"
+        "    detection._send(('follow', rows, False, None))  # no answer awaited: it is busy\n"
+        "    print(detection.pid, flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    root = Path(__file__).resolve().parents[4]
+    follower = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "node")],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'src'}"},
+        cwd=root,
+    )
+    try:
+        assert follower.stdout is not None
+        child = int(follower.stdout.readline())
+        assert _running(child)
+        time.sleep(1.0)  # it has the batch
+        follower.kill()  # no word to the detection process: it is to notice, busy as it is
+        follower.wait(10)
+        wait_for(lambda: not _running(child), "the detection process ended", timeout=10)
+    finally:
+        follower.kill()
+        follower.wait(10)
+        if follower.stdout is not None:
+            follower.stdout.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing as mp
+import os
 import signal
 import threading
 import time
@@ -221,10 +222,20 @@ class _ChildSpec:
     update_every: float
 
 
+def _end_with(parent: int) -> None:
+    """End this process if the follower's process is gone (killed without a word: no finish comes)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    log.warning("AIS feed: the follower's process %d is gone; detection ends (its open transaction is undone)", parent)
+    os._exit(1)
+
+
 def _child(spec: _ChildSpec, conn: Connection) -> None:
     """A detection process's life: open the node, build the detector, then follow each batch it is sent and
     answer with what that did, until told to finish (or the follower's end of the pipe closes)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C stops the follower, which tells this process to finish
+    parent = os.getppid()
+    threading.Thread(target=_end_with, args=(parent,), name="ais-detection-watchdog", daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s [detection] %(message)s")
     node = spec.opener(spec.settings)
     try:
