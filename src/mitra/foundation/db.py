@@ -6,6 +6,8 @@ and the audit chain advance in commit order: a sync cursor never skips a late co
 
 from __future__ import annotations
 
+import fcntl
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,6 +76,9 @@ class NodeState(Base):
     audit_head: Mapped[str] = mapped_column(String(64))
 
 
+TURN_WAIT_SECONDS = 30.0  # how long a SQLite writer waits for its turn before SQLite's own lock decides
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -84,10 +89,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = _is_sqlite(url)
+        self._turns: Path | None = None  # SQLite: the file whose lock gives writers of every process their turn
         if self.is_sqlite:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self._turns = Path(f"{path}.writers")
             self.reader = self._sqlite_engine(url, immediate=False, echo=echo)
             self.writer = self._sqlite_engine(url, immediate=True, echo=echo)
         else:
@@ -138,7 +145,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction holding the node lock; committed on success, else rolled back."""
-        with self._write() as session:
+        with self._writers_turn(), self._write() as session:
             try:
                 lock_node(session)
                 yield session
@@ -146,6 +153,30 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def _writers_turn(self) -> Iterator[None]:
+        """On SQLite, wait for the writers' lock file first (``flock``): SQLite's own wait for its write lock
+        (``busy_timeout``) sleeps longer and longer between tries, so a process that writes in quick chunks (the
+        AIS feed's detection) could keep one that waits out for half a minute. Here a waiter looks every
+        millisecond and takes its turn in the writer's first pause. PostgreSQL queues lock waiters itself."""
+        if self._turns is None:
+            yield
+            return
+        with self._turns.open("a+b") as handle:
+            deadline = time.monotonic() + TURN_WAIT_SECONDS
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break  # SQLite's own lock and timeout decide from here (and say so if it times out)
+                    time.sleep(0.001)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def dispose(self) -> None:
         self.reader.dispose()
