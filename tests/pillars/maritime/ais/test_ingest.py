@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,29 @@ def test_an_interrupted_ingest_resumes_to_the_same_positions_as_one_run(tmp_path
     query = "SELECT mmsi, ts, lat, lon FROM positions ORDER BY ALL"
     assert resumed.connect().execute(query).fetchall() == whole.connect().execute(query).fetchall()
     assert whole.count_positions() > 70_000
+
+
+def test_a_batch_reads_only_the_files_its_times_may_overlap_and_still_finds_each_repeat(tmp_path: Path) -> None:
+    from mitra.pillars.maritime.ais.ingest import AisIngestor
+    from tests.pillars.maritime.ais.feed_support import START, position
+
+    store = PositionStore(tmp_path / "maritime")
+    early = [position(200_000_001, k, when=START + 10 * k) for k in range(5)]
+    late = [position(200_000_001, k, when=START + 7200 + 10 * k) for k in range(5, 10)]
+    for lines in (early, late):
+        ingestor = AisIngestor(store, source="feed")
+        ingestor.feed([line.encode() for line in lines], first_line=1)
+        ingestor.finish()
+    recorded = [entry for name, entry in store.manifest().items() if name.startswith("positions/")]
+    assert sorted((e["ts_min"][11:19], e["ts_max"][11:19], e["ts_nulls"]) for e in recorded) == [
+        ("05:46:40", "05:47:20", 0),
+        ("07:47:30", "07:48:10", 0),
+    ]
+    low, high = datetime(2025, 12, 6, 7, 0), datetime(2025, 12, 6, 9, 0)
+    with store.reading(datasets=("positions",), overlapping=(low, high)) as con:
+        assert con.execute("SELECT count(*) FROM all_positions").fetchone() == (5,)  # the early file is not read
+
+    again = AisIngestor(store, source="other")  # the same reports from another receiver, both hours
+    again.feed([line.encode() for line in early + late], first_line=1)
+    again.finish()
+    assert (again.counts.report.added, again.counts.report.unchanged) == (0, 10)  # each one held already

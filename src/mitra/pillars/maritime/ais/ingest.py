@@ -178,6 +178,20 @@ def _float_or_nan(column: Column, missing: float | None = None) -> npt.NDArray[n
     return values
 
 
+def _window(times: npt.NDArray[np.float64]) -> tuple[datetime, datetime]:
+    """The naive UTC times the batch's reports may have (a second's margin either side, for the rounding); when
+    none has a time, a window no timed file falls in (the files holding reports of no time are read anyway)."""
+    timed = times[np.isfinite(times)]
+    if not len(timed):
+        return datetime.min, datetime.min
+    try:
+        low = datetime.fromtimestamp(max(float(timed.min()) - 1.0, 0.0), UTC).replace(tzinfo=None)
+        high = datetime.fromtimestamp(float(timed.max()) + 1.0, UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds (rejected with its report): read all
+        return datetime.min, datetime.max
+    return low, high
+
+
 class AisIngestor:
     """Feeds batches of lines through framing and decoding into the store; keeps the stream's clock."""
 
@@ -285,8 +299,9 @@ class AisIngestor:
         def of(dataset: str) -> list[TypeGroup]:
             return [g for g in groups if g.msg_type in KEPT_TYPES[dataset]]
 
-        # One connection for the batch: each dataset is written once, so its view stays the files before it.
-        with self.store.reading() as con:
+        # One connection for the batch: each dataset is written once, so its view stays the files before it. It
+        # reads the files that may hold one of the batch's reports (by time), not every file of the store.
+        with self.store.reading(overlapping=_window(times)) as con:
             con.execute("SET preserve_insertion_order = false")
             self._con = con
             try:
