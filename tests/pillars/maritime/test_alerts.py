@@ -16,6 +16,8 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
+from mitra.audit.service import AuditEntry
+from mitra.core.identity import User
 from mitra.core.notices import Notice
 from mitra.core.stix import HandlingInput
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
@@ -442,3 +444,62 @@ def test_an_alert_is_no_looser_than_the_event_it_cites(node: Node, people: dict[
     (alert_id,) = _evaluate(node, watch, [event])
     with node.db.read() as session:
         assert node.store.latest_row(session, alert_id).tlp == "amber+strict"
+
+
+# ----- a rule that shares its alerts --------------------------------------------------------------------------------
+
+
+def test_only_a_release_officer_saves_a_rule_that_shares_its_alerts_and_only_with_a_partner(pair: Pair) -> None:
+    analyst, officer = pair.ind_people["analyst"], pair.ind_people["officer"]
+    gaps: dict[str, Any] = {"name": "gaps, shared", "event_rules": [{"event_type": "ais_gap"}]}
+    with pytest.raises(Forbidden, match=r"share_with: .*release officer.*MYS"):
+        _rule(pair.ind, analyst, **gaps, share_with=["MYS"])
+    with pytest.raises(InvalidInput, match="share_with: SGP: not a partner of this node"):
+        _rule(pair.ind, officer, **gaps, share_with=["SGP"])
+    with pytest.raises(InvalidInput, match="share_with"):
+        rule_input(**gaps, share_with=["Malaysia"])
+    rule_id = _rule(pair.ind, officer, **gaps, share_with=["mys"])
+    with pair.ind.db.read() as session:
+        rule = alerts.get_rule(session, pair.ind, rule_id=rule_id, actor=analyst.actor).as_stix()
+    assert (rule["share_with"], rule["shared_by"]) == (["MYS"], officer.username)
+    changed = rule_input(**gaps, share_with=["MYS"], description="widened")
+    with pair.ind.db.write() as session, pytest.raises(Forbidden, match="share_with"):  # nor changes it
+        alerts.update_rule(session, pair.ind, rule_id=rule_id, data=changed, actor=analyst.actor)
+
+
+def test_a_sharing_rules_alert_is_released_as_it_is_raised_and_crosses_at_the_next_pull(pair: Pair) -> None:
+    analyst, officer = pair.ind_people["analyst"], pair.ind_people["officer"]
+    ind = pair.ind
+    _rule(ind, officer, name="gaps, shared", event_rules=[{"event_type": "ais_gap"}], share_with=["MYS"])
+    event = store_event(ind, officer.actor, event_body(ind, event_type="ais_gap", mmsi=MY_SHIP, details={"hours": 8}))
+    (alert_id,) = _evaluate(ind, analyst, [event])  # raised by the analyst's evaluation, as by the feed's detection
+    with ind.db.read() as session:
+        row = ind.store.latest_row(session, alert_id)
+        releases = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.object_id == alert_id, AuditEntry.action == "release")
+        ).all()
+    assert row.releasable_to == "MYS"
+    assert row.originator_agency == officer.actor.agency  # the officer's agency releases it
+    (detail,) = releases
+    assert "watch rule" in json.loads(detail)["rule"]
+    pair.pull(into=pair.mys)
+    held = _alert(pair.mys, pair.mys_people["analyst"], alert_id)
+    assert (held["status"], held["mmsi"]) == ("open", MY_SHIP)
+
+
+def test_a_sharing_rule_shares_nothing_once_its_officer_is_gone_and_the_alert_says_why(pair: Pair) -> None:
+    analyst, officer = pair.ind_people["analyst"], pair.ind_people["officer"]
+    ind = pair.ind
+    _rule(ind, officer, name="gaps, shared", event_rules=[{"event_type": "ais_gap"}], share_with=["MYS"])
+    with ind.db.write() as session:
+        gone = session.scalar(select(User).where(User.username == officer.username))
+        assert gone is not None
+        gone.active = False
+    event = store_event(ind, analyst.actor, event_body(ind, event_type="ais_gap", mmsi=MY_SHIP, details={"hours": 8}))
+    (alert_id,) = _evaluate(ind, analyst, [event])
+    with ind.db.read() as session:
+        row = ind.store.latest_row(session, alert_id)
+    assert row.releasable_to == ""  # kept at home
+    (raised,) = _alert(ind, analyst, alert_id)["history"]
+    assert "not shared: MYS:" in raised["note"]
+    assert "not an active person" in raised["note"]

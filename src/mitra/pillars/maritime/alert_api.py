@@ -37,6 +37,7 @@ class WatchRulePatch(BaseModel):
     event_rules: list[EventCondition] | None = None
     watch_seen: bool | None = None
     assignee: str | None = Field(default=None, max_length=64)
+    share_with: list[str] | None = Field(default=None, description="partner nations; saved by a release officer")
 
 
 class RuleList(BaseModel):

@@ -260,6 +260,7 @@ def _read_rule_form(items: Sequence[tuple[str, str]]) -> tuple[dict[str, Any], d
         "thresholds": {k: v for k, v in fields.items() if k.startswith("th_")},
         "watch_seen": fields.get("watch_seen") == "on",
         "assignee": fields.get("assignee", ""),
+        "share_with": [v for k, v in items if k == "share_with"],
         "active": fields.get("active", "on" if "name" not in fields else "") == "on",
     }
     errors: dict[str, str] = {}
@@ -286,6 +287,7 @@ def _read_rule_form(items: Sequence[tuple[str, str]]) -> tuple[dict[str, Any], d
         "event_rules": conditions,
         "watch_seen": typed["watch_seen"],
         "assignee": typed["assignee"],
+        "share_with": typed["share_with"],
         "active": typed["active"],
     }
     return typed, values, errors
@@ -310,6 +312,7 @@ def _typed_of(obj: dict[str, Any]) -> dict[str, Any]:
         },
         "watch_seen": obj.get("watch_seen") is True,
         "assignee": obj.get("assignee", ""),
+        "share_with": list(obj.get("share_with") or ()),
         "active": obj.get("active") is True,
     }
 
@@ -344,8 +347,9 @@ def _rules_page(
         may_create=may(user.actor, Action.CREATE, nation=node.nation),
         may_edit=may(user.actor, Action.UPDATE, nation=node.nation),
         errors=errors or {},
-        form=typed or {"active": True, "areas": [], "event_types": [], "thresholds": {}},
+        form=typed or {"active": True, "areas": [], "event_types": [], "thresholds": {}, "share_with": []},
         editing=editing,
+        partners=node.partners,
     )
 
 
@@ -369,6 +373,12 @@ def _saved(request: Request, user: PageUser, items: Sequence[tuple[str, str]], r
         try:
             with node.db.write() as session:
                 errors = alerts.node_problems(session, node, user.actor, data)
+                refused = alerts.share_refusals(node, user.actor, data.share_with)
+                if refused and not errors:
+                    status = 403
+                    with i18n.speaking(language_of(request, user)):
+                        words = _("Only a release officer of the rule's agency saves a rule that shares its alerts.")
+                        errors["share_with"] = f"{words} ({'; '.join(f'{n}: {why}' for n, why in refused.items())})"
                 if not errors:
                     if rule_id is None:
                         alerts.create_rule(session, node, data=data, actor=user.actor)

@@ -18,7 +18,7 @@ import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from mitra.core.access import may, permit
 from mitra.core.identity import User
 from mitra.core.notices import post
 from mitra.core.objects import StixObject, actor_label
-from mitra.core.stix import HandlingInput
+from mitra.core.stix import HandlingInput, to_policy_handling
 from mitra.foundation.errors import Forbidden, InvalidInput, NotFound
 from mitra.foundation.timestamps import format_timestamp, now_utc, timestamp_or_none
 from mitra.pillars.maritime import live
@@ -41,7 +41,7 @@ from mitra.pillars.maritime.flags import flag_code, flag_of
 from mitra.pillars.maritime.service import NumberedPage, areas_in, page_slice
 from mitra.pillars.maritime.types import ALERT_STATUSES, MARITIME_ALERT, MARITIME_EVENT, WATCH_RULE
 from mitra.pillars.maritime.vessels import Box, in_box
-from mitra.policy import TLP_LEVELS, Action, Actor
+from mitra.policy import TLP_LEVELS, Action, Actor, Release, decide
 
 if TYPE_CHECKING:
     import duckdb
@@ -126,6 +126,12 @@ class WatchRuleInput(BaseModel):
     event_rules: list[EventCondition] = Field(default_factory=list, max_length=30)
     watch_seen: bool = Field(default=False, description="any position of a watched vessel raises an alert")
     assignee: str = Field(default="", max_length=64, description="a person of this node told of each alert too")
+    share_with: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="partner nations (ISO 3166-1 alpha-3) each alert is released to as it is raised: a standing "
+        "release, saved by a release officer",
+    )
 
     @field_validator("name")
     @classmethod
@@ -164,6 +170,15 @@ class WatchRuleInput(BaseModel):
             if code is None:
                 raise ValueError(f"{value!r} is not a flag an MMSI can carry (an ISO 3166-1 code such as MY or MYS)")
             codes.append(code)
+        return sorted(set(codes))
+
+    @field_validator("share_with")
+    @classmethod
+    def _nations(cls, values: list[str]) -> list[str]:
+        codes = [v.strip().upper() for v in values if v.strip()]
+        for code in codes:
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"{code!r} is not a nation's code (three letters, such as MYS)")
         return sorted(set(codes))
 
     @field_validator("areas")
@@ -236,6 +251,9 @@ def node_problems(session: Session, node: Node, actor: Actor, data: WatchRuleInp
         )
     if data.assignee and data.assignee not in assignable_people(session, node):
         found["assignee"] = f"{data.assignee!r} is not a person of this node who may work alerts"
+    strangers = [n for n in data.share_with if n not in node.partners]
+    if strangers:
+        found["share_with"] = f"{', '.join(strangers)}: not a partner of this node ({', '.join(node.partners)})"
     return found
 
 
@@ -243,9 +261,31 @@ def _checked(session: Session, node: Node, actor: Actor, data: WatchRuleInput) -
     problems = node_problems(session, node, actor, data)
     if problems:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in problems.items()))
+    refused = share_refusals(node, actor, data.share_with)
+    if refused:
+        raise Forbidden(
+            "share_with: a rule whose alerts are released as they are raised is a standing release, saved by a "
+            "release officer: " + "; ".join(f"{nation}: {why}" for nation, why in refused.items())
+        )
 
 
-def _rule_body(data: WatchRuleInput, *, owner: str) -> dict[str, Any]:
+def share_refusals(
+    node: Node, approver: Actor, nations: Iterable[str], *, tlp: str | None = None, red: Sequence[str] = ()
+) -> dict[str, str]:
+    """Why the policy does not let ``approver`` release an alert of this node (marked ``tlp``, the node's default
+    unless given, originated by the approver's agency) to each of ``nations`` it refuses, by nation."""
+    marking = to_policy_handling(
+        _handling(node, approver, tlp=tlp, red=red), held_by=node.nation, revoked=False, withdrawn=False
+    )
+    refused: dict[str, str] = {}
+    for nation in nations:
+        decision = decide(approver, marking, Release(to=nation))
+        if not decision.allowed:
+            refused[nation] = decision.reason
+    return refused
+
+
+def _rule_body(data: WatchRuleInput, *, owner: str, shared_by: str) -> dict[str, Any]:
     body: dict[str, Any] = {"type": RULE_TYPE, "name": data.name, "active": data.active, "owner": owner}
     optional: dict[str, Any] = {
         "description": data.description,
@@ -263,6 +303,9 @@ def _rule_body(data: WatchRuleInput, *, owner: str) -> dict[str, Any]:
     body.update({k: v for k, v in optional.items() if v})
     if data.watch_seen:
         body["watch_seen"] = True
+    if data.share_with:
+        body["share_with"] = list(data.share_with)
+        body["shared_by"] = shared_by  # whose standing release it is: the release officer who saved it
     return body
 
 
@@ -297,7 +340,8 @@ def create_rule(session: Session, node: Node, *, data: WatchRuleInput, actor: Ac
     """
     permit(actor, Action.CREATE, nation=node.nation)
     _checked(session, node, actor, data)
-    body = _rule_body(data, owner=actor.username or actor_label(actor))
+    who = actor.username or actor_label(actor)
+    body = _rule_body(data, owner=who, shared_by=who)
     return node.store.create(session, obj=body, handling=_handling(node, actor), actor=actor)
 
 
@@ -315,7 +359,7 @@ def update_rule(session: Session, node: Node, *, rule_id: str, data: WatchRuleIn
     _own(node, row, "watch rule")
     _checked(session, node, actor, data)
     old = row.as_stix()
-    body = _rule_body(data, owner=str(old.get("owner")))
+    body = _rule_body(data, owner=str(old.get("owner")), shared_by=actor.username or actor_label(actor))
     changes: dict[str, Any] = {k: body.get(k) for k in {*body, *_RULE_FIELDS} if k != "type"}
     changes = {k: v for k, v in changes.items() if old.get(k) != v}
     if not changes:
@@ -333,6 +377,8 @@ _RULE_FIELDS = (
     "areas",
     "event_rules",
     "watch_seen",
+    "share_with",
+    "shared_by",
 )
 
 
@@ -606,6 +652,24 @@ def _held(session: Session, node: Node, object_id: str) -> StixObject | None:
         return None
 
 
+def _standing_share(
+    session: Session, node: Node, rule: RuleMatcher, *, tlp: str, red: Sequence[str]
+) -> tuple[Actor, list[str], dict[str, str]]:
+    """The rule's standing release for one alert: the release officer who saved it, the nations the policy lets them
+    release the alert to now (they may have lost the role, or the alert be TLP:RED), and why not to the others."""
+    nations = [str(n) for n in rule.obj.get("share_with") or ()]
+    name = str(rule.obj.get("shared_by") or "")
+    user = session.scalar(select(User).where(User.username == name, User.nation == node.nation)) if name else None
+    if not nations:
+        return Actor(nation=node.nation, agency=None, username=name), [], {}
+    if user is None or not user.active:
+        gone = f"{name or 'nobody'} who saved the rule's sharing is not an active person of this node"
+        return Actor(nation=node.nation, agency=None, username=name), [], dict.fromkeys(nations, gone)
+    approver = user.actor()
+    refused = share_refusals(node, approver, nations, tlp=tlp, red=red)
+    return approver, [n for n in nations if n not in refused], refused
+
+
 def _strictest(node: Node, rows: Iterable[StixObject | None]) -> tuple[str, list[str]]:
     """The strictest TLP of the node's default and ``rows`` (the rule, the event), with the RED recipients."""
     levels = [node.settings.default_tlp.lower()]
@@ -668,7 +732,17 @@ def _raise(
     if assignee:
         body["assignee"] = assignee
     tlp, red = _strictest(node, (rule.row, event_row))
-    node.store.create(session, obj=body, handling=_handling(node, actor, tlp=tlp, red=red), actor=actor)
+    handling = _handling(node, actor, tlp=tlp, red=red)
+    by, shared, unshared = _standing_share(session, node, rule, tlp=tlp, red=red)
+    if unshared:
+        body["history"][0]["note"] += "; not shared: " + "; ".join(f"{n}: {why}" for n, why in unshared.items())
+    if shared:
+        actor = node.operator(username=actor.username or actor_label(actor), agency=by.agency)  # the officer's agency
+        handling = replace(_handling(node, actor, tlp=tlp, red=red), releasable_to=tuple(shared))
+        rule_said = f"watch rule {rule.id}: its alerts released as raised, as {by.username} saved it"
+        node.store.create(session, obj=body, handling=handling, actor=actor, release_rule=rule_said)
+    else:
+        node.store.create(session, obj=body, handling=handling, actor=actor)
     post(
         session,
         kind="alert",

@@ -117,6 +117,8 @@ def check_watch_rule(obj: Mapping[str, Any], where: str) -> None:
     """A watch rule narrows something (vessels, areas or event types) or watches vessels for any sighting, which
     needs vessels named; each threshold is one of the known names with a value of 0 or more."""
     vessels = any(_has(obj, k) for k in ("vessel_mmsis", "vessel_imos", "vessel_name_pattern", "vessel_flags"))
+    if _has(obj, "share_with") != _has(obj, "shared_by"):
+        raise InvalidInput(f"{where}: share_with and shared_by go together (whose standing release it is)")
     if obj.get("watch_seen") is True and not vessels:
         raise InvalidInput(f"{where}: watch_seen needs vessels to watch (vessel_mmsis, vessel_imos, ...)")
     if not (vessels or _has(obj, "areas") or _has(obj, "event_rules") or obj.get("watch_seen") is True):
@@ -151,7 +153,9 @@ WATCH_RULE = CustomType(
         "case-insensitive glob, 'vessel_flags' as ISO 3166-1 alpha-2 codes of the MMSI's MID; none: any vessel), "
         "which 'areas' of interest (by name; none: anywhere), which 'event_rules' (event types with optional "
         "thresholds on the event's details; none: any event) and whether any position of a watched vessel raises "
-        "an alert ('watch_seen'). 'active' rules raise alerts to their 'owner' and 'assignee'."
+        "an alert ('watch_seen'). 'active' rules raise alerts to their 'owner' and 'assignee'; a rule that "
+        "'share_with' partner nations releases each alert to them as it is raised, a standing release of the "
+        "release officer 'shared_by' (decided by the policy again for each alert)."
     ),
     pillar="maritime",
     properties={
@@ -177,6 +181,8 @@ WATCH_RULE = CustomType(
             max_items=30,
         ),
         "watch_seen": ts.boolean(),
+        "share_with": ts.array({"type": "string", "pattern": r"^[A-Z]{3}$"}, min_items=1, max_items=20),
+        "shared_by": _USERNAME,
     },
     required=("name", "active", "owner"),
     check=check_watch_rule,
