@@ -63,6 +63,10 @@ class DetectionRead(BaseModel):
     too_late: int = Field(description="Positions behind their vessel's window: stored; `mitra ais detect` sees them")
     rejected: int = Field(description="Positions without a time or a place: stored; no detector can use them")
     failures: int = Field(description="Batches or watchers that failed (in the node's log)")
+    catch_ups: int = Field(0, description="Times detection fell too far behind and took up the store again")
+    area_changes: int = Field(0, description="Times the areas of interest changed and detection started again")
+    restarts: int = Field(0, description="Times the detection process ended unasked and was started again")
+    unwatched: int = Field(0, description="Positions the watched-vessel rules fell too far behind to look at")
 
 
 class FeedList(BaseModel):
