@@ -327,3 +327,35 @@ def test_a_detection_process_ends_when_its_follower_is_killed(tmp_path: Path) ->
         follower.wait(10)
         if follower.stdout is not None:
             follower.stdout.close()
+
+
+def test_a_stop_that_waited_long_enough_for_a_batch_ends_its_detection_process(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    log = tmp_path / "unused.nmea"
+    write_lines(log, [])
+    follower = _follower(sqlite_node, log, own_process=True)
+    assert isinstance(follower.detection, DetectionProcess)
+    follower.start()
+    wait_for(lambda: follower.detection.pid is not None and not follower.busy, "detection started", timeout=60)
+    child = follower.detection.pid
+    assert child is not None
+    n = 1_500_000  # a batch longer than the stop waits for
+    follower.on_stored(
+        "log",
+        "positions",
+        pa.table(
+            {
+                "mmsi": pa.array([200_000_000 + k % 50_000 for k in range(n)], pa.int64()),
+                "ts": pa.array([k * 1_000_000 for k in range(n)], pa.timestamp("us")),
+                "lat": pa.array([1.0 + (k % 997) * 1e-3 for k in range(n)]),
+                "lon": pa.array([103.0] * n),
+                "sog": pa.array([5.0] * n),
+                "cog": pa.array([0.0] * n),
+            }
+        ),
+    )
+    wait_for(lambda: follower.busy and follower.backlog == 0, "the batch taken")
+    follower.stop(timeout=1.0)
+    wait_for(lambda: not _running(child), "the detection process ended", timeout=15)
+    assert follower.totals.restarts == 0  # ended by the stop, not lost

@@ -101,6 +101,8 @@ class Follows(Protocol):
 
     def finish(self) -> FollowTotals: ...
 
+    def terminate(self) -> None: ...
+
 
 class Detection:
     """Streaming detection over the batches it is given, the changed events stored (open events that only grow
@@ -156,6 +158,9 @@ class Detection:
         done.rejected += len(changes.rejected)
         self._record(self._paced(changes), done)
         return done
+
+    def terminate(self) -> None:
+        """Nothing to end: detection runs on the follower's thread."""
 
     def finish(self) -> FollowTotals:
         """Store what open events have grown since their last stored version (the follower is stopping)."""
@@ -332,6 +337,12 @@ class DetectionProcess:
             return FollowTotals(**self._answer(None)[1])
         finally:
             self.close()
+
+    def terminate(self) -> None:
+        """End the process now, whatever it is doing (its open transaction is undone): a stop that waited long
+        enough for a batch. The follower's thread, waiting for its answer, then finds it gone."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
 
     def close(self) -> None:
         """End the process (it is asked to finish first by :meth:`finish`; here it is only waited for, then ended)."""
@@ -529,6 +540,14 @@ class FeedFollower:
             self._ready.notify_all()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout)
+            if self._thread.is_alive():  # a batch longer than the stop may wait: its process is ended
+                log.warning(
+                    "AIS feed: detection did not finish its batch in %g s; it is ended (stored, taken up at "
+                    "the next start)",
+                    timeout,
+                )
+                self.detection.terminate()
+                self._thread.join(10)
 
     @property
     def busy(self) -> bool:
@@ -623,6 +642,9 @@ class FeedFollower:
     def _lost(self, exc: DetectionLost) -> None:
         """Detection's process ended unasked: start a new one, which takes up the store before the next batch. A
         process that keeps ending is started again after a wait that doubles each time (up to a minute)."""
+        if self._stopping:
+            log.info("AIS feed: %s while stopping", exc)
+            return
         self.totals.failures += 1
         self.totals.restarts += 1
         self._lost_in_a_row += 1
