@@ -184,7 +184,10 @@ def test_every_door_gives_the_verdict_of_the_types_validator(pair: Pair, custom:
             }
             assert doors == dict.fromkeys(doors, verdict), (verdict, doors, obj)
 
-        check()
+        for _ in range(3):  # ten random objects can all be broken ones by chance; a schema the check refuses stays so
+            check()
+            if seen[True]:
+                break
     assert seen[True] > 0, f"{custom.name}: no generated object was valid: the schema and the check disagree"
 
 
