@@ -211,3 +211,23 @@ def test_a_reloaded_map_draws_the_alerts_not_closed_in_its_window_and_not_the_cl
     )
     assert closed.status_code == 303
     assert client.get("/maritime/picture.json").json()["alerts"] == []
+
+
+def test_a_rule_that_shares_is_saved_by_an_officer_and_refused_an_analyst_in_their_language(
+    client: TestClient, maritime_node: Node, people: dict[str, Person]
+) -> None:
+    form = {"vessel_mmsis": "533000001", "watch_seen": "on", "share_with": ["MYS"]}
+    csrf = log_in(client, people["analyst"])
+    client.cookies.set("mitra_lang", "ms")
+    refused = client.post("/maritime/watch-rules", data=_rule_form(csrf, **form))
+    assert refused.status_code == 403
+    assert re.search(r'id="error-share_with">Hanya pegawai pelepasan .*\(MYS: pelepasan memerlukan', refused.text)
+    assert 'value="MYS" checked' in refused.text  # what was ticked is kept
+    client.cookies.delete("mitra_lang")
+    csrf = log_in(client, people["officer"])
+    saved = client.post("/maritime/watch-rules", data=_rule_form(csrf, **form), follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    with maritime_node.db.read() as session:
+        (rule,) = alerts.list_rules(session, maritime_node, actor=people["officer"].actor)
+    assert (rule.as_stix()["share_with"], rule.as_stix()["shared_by"]) == (["MYS"], people["officer"].username)
+    assert "its alerts released to MYS as raised (saved by rao)" in client.get("/maritime/watch-rules").text

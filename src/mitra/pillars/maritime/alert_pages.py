@@ -378,7 +378,8 @@ def _saved(request: Request, user: PageUser, items: Sequence[tuple[str, str]], r
                     status = 403
                     with i18n.speaking(language_of(request, user)):
                         words = _("Only a release officer of the rule's agency saves a rule that shares its alerts.")
-                        errors["share_with"] = f"{words} ({'; '.join(f'{n}: {why}' for n, why in refused.items())})"
+                        said = "; ".join(f"{n}: {i18n.reason(why)}" for n, why in refused.items())
+                        errors["share_with"] = f"{words} ({said})"
                 if not errors:
                     if rule_id is None:
                         alerts.create_rule(session, node, data=data, actor=user.actor)

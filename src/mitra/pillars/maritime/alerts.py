@@ -41,7 +41,7 @@ from mitra.pillars.maritime.flags import flag_code, flag_of
 from mitra.pillars.maritime.service import NumberedPage, areas_in, page_slice
 from mitra.pillars.maritime.types import ALERT_STATUSES, MARITIME_ALERT, MARITIME_EVENT, WATCH_RULE
 from mitra.pillars.maritime.vessels import Box, in_box
-from mitra.policy import TLP_LEVELS, Action, Actor, Release, decide
+from mitra.policy import TLP_LEVELS, Action, Actor, Decision, Release, decide
 
 if TYPE_CHECKING:
     import duckdb
@@ -265,23 +265,24 @@ def _checked(session: Session, node: Node, actor: Actor, data: WatchRuleInput) -
     if refused:
         raise Forbidden(
             "share_with: a rule whose alerts are released as they are raised is a standing release, saved by a "
-            "release officer: " + "; ".join(f"{nation}: {why}" for nation, why in refused.items())
+            "release officer: " + "; ".join(f"{nation}: {why.reason}" for nation, why in refused.items())
         )
 
 
 def share_refusals(
     node: Node, approver: Actor, nations: Iterable[str], *, tlp: str | None = None, red: Sequence[str] = ()
-) -> dict[str, str]:
-    """Why the policy does not let ``approver`` release an alert of this node (marked ``tlp``, the node's default
-    unless given, originated by the approver's agency) to each of ``nations`` it refuses, by nation."""
+) -> dict[str, Decision]:
+    """The policy's refusals to let ``approver`` release an alert of this node (marked ``tlp``, the node's default
+    unless given, originated by the approver's agency) to each of ``nations`` it refuses, by nation (a page words
+    each in the person's language)."""
     marking = to_policy_handling(
         _handling(node, approver, tlp=tlp, red=red), held_by=node.nation, revoked=False, withdrawn=False
     )
-    refused: dict[str, str] = {}
+    refused: dict[str, Decision] = {}
     for nation in nations:
         decision = decide(approver, marking, Release(to=nation))
         if not decision.allowed:
-            refused[nation] = decision.reason
+            refused[nation] = decision
     return refused
 
 
@@ -667,7 +668,7 @@ def _standing_share(
         return Actor(nation=node.nation, agency=None, username=name), [], dict.fromkeys(nations, gone)
     approver = user.actor()
     refused = share_refusals(node, approver, nations, tlp=tlp, red=red)
-    return approver, [n for n in nations if n not in refused], refused
+    return approver, [n for n in nations if n not in refused], {n: why.reason for n, why in refused.items()}
 
 
 def _strictest(node: Node, rows: Iterable[StixObject | None]) -> tuple[str, list[str]]:
