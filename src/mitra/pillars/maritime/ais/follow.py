@@ -35,7 +35,7 @@ from mitra.pillars.maritime.ais.detect import DetectedEvent
 from mitra.pillars.maritime.ais.events import SHIPPED_PORTS_DIR, event_id, record_stream_changes
 from mitra.pillars.maritime.ais.feed import FeedService
 from mitra.pillars.maritime.ais.store import PositionStore
-from mitra.pillars.maritime.ais.stream import StreamChanges, StreamDetector
+from mitra.pillars.maritime.ais.stream import PortGrid, StreamChanges, StreamDetector
 from mitra.pillars.maritime.live import bus_for
 from mitra.pillars.maritime.service import load_areas
 
@@ -119,12 +119,15 @@ class Detection:
     ) -> None:
         self.node = node
         self.actor = node.operator(username=FEED_ACTOR)
-        chosen = areas if areas is not None else load_areas(node, self.actor)
-        self.detector = StreamDetector(areas=chosen, ports_dir=ports_dir)
+        self.detector = self._detector(areas, ports=PortGrid.from_dir(ports_dir))
         self.on_events = list(on_events)
         self.update_every = update_every
         self._written: dict[str, float] = {}  # open events' ids -> when their last version was stored (monotonic)
         self._held: dict[str, DetectedEvent] = {}  # open events' newest growth, not stored yet
+
+    def _detector(self, areas: Mapping[str, BaseGeometry] | None, *, ports: PortGrid) -> StreamDetector:
+        """A fresh detector over ``areas`` (the node's now, if None), on a ports grid built already."""
+        return StreamDetector(areas=areas if areas is not None else load_areas(self.node, self.actor), ports=ports)
 
     @property
     def late_us(self) -> int:
@@ -144,8 +147,7 @@ class Detection:
         from the store) and store what changed, telling the events watchers."""
         done = FollowTotals(batches=1 if rows.num_rows else 0, positions=rows.num_rows)
         if restart:
-            chosen = areas if areas is not None else load_areas(self.node, self.actor)
-            self.detector = StreamDetector(areas=chosen, ports=self.detector.ports)
+            self.detector = self._detector(areas, ports=self.detector.ports)
         if not rows.num_rows:
             return done
         try:
@@ -287,7 +289,6 @@ class DetectionProcess:
         if node.opener is None:
             raise MitraError("the AIS feed's detection process needs a node opened by the composition root (opener)")
         self._spec = _ChildSpec(node.opener, node.settings, dict(areas), ports_dir, tuple(on_events), update_every)
-        self._areas: Mapping[str, BaseGeometry] = dict(areas)
         self._late_us = 0
         self._process: Any = None  # a multiprocessing SpawnProcess once opened
         self._conn: Connection | None = None
@@ -298,7 +299,7 @@ class DetectionProcess:
 
     @property
     def areas(self) -> Mapping[str, BaseGeometry]:
-        return self._areas
+        return self._spec.areas
 
     @property
     def pid(self) -> int | None:
@@ -311,8 +312,7 @@ class DetectionProcess:
         self.close()
         context = mp.get_context("spawn")
         ours, theirs = context.Pipe()
-        spec = replace(self._spec, areas=dict(self._areas))
-        self._process = context.Process(target=_child, args=(spec, theirs), name="ais-detection", daemon=True)
+        self._process = context.Process(target=_child, args=(self._spec, theirs), name="ais-detection", daemon=True)
         self._process.start()
         theirs.close()
         self._conn = ours
@@ -323,8 +323,8 @@ class DetectionProcess:
     def follow(
         self, rows: pa.Table, *, restart: bool = False, areas: Mapping[str, BaseGeometry] | None = None
     ) -> FollowTotals:
-        if restart and areas is not None:
-            self._areas = dict(areas)
+        if restart and areas is not None:  # a process started again later starts over these
+            self._spec = replace(self._spec, areas=dict(areas))
         self._send(("follow", rows, restart, None if areas is None else dict(areas)))
         return FollowTotals(**self._answer(None)[1])
 
