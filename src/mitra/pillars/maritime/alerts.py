@@ -655,17 +655,18 @@ def _held(session: Session, node: Node, object_id: str) -> StixObject | None:
 
 def _standing_share(
     session: Session, node: Node, rule: RuleMatcher, *, tlp: str, red: Sequence[str]
-) -> tuple[Actor, list[str], dict[str, str]]:
-    """The rule's standing release for one alert: the release officer who saved it, the nations the policy lets them
-    release the alert to now (they may have lost the role, or the alert be TLP:RED), and why not to the others."""
+) -> tuple[Actor | None, list[str], dict[str, str]]:
+    """The rule's standing release for one alert: the release officer who saved it (None if the rule shares
+    nothing or they are not an active person here), the nations the policy lets them release the alert to now (they
+    may have lost the role, or the alert be TLP:RED), and why not to the others."""
     nations = [str(n) for n in rule.obj.get("share_with") or ()]
+    if not nations:
+        return None, [], {}
     name = str(rule.obj.get("shared_by") or "")
     user = session.scalar(select(User).where(User.username == name, User.nation == node.nation)) if name else None
-    if not nations:
-        return Actor(nation=node.nation, agency=None, username=name), [], {}
     if user is None or not user.active:
         gone = f"{name or 'nobody'} who saved the rule's sharing is not an active person of this node"
-        return Actor(nation=node.nation, agency=None, username=name), [], dict.fromkeys(nations, gone)
+        return None, [], dict.fromkeys(nations, gone)
     approver = user.actor()
     refused = share_refusals(node, approver, nations, tlp=tlp, red=red)
     return approver, [n for n in nations if n not in refused], {n: why.reason for n, why in refused.items()}
@@ -737,7 +738,7 @@ def _raise(
     by, shared, unshared = _standing_share(session, node, rule, tlp=tlp, red=red)
     if unshared:
         body["history"][0]["note"] += "; not shared: " + "; ".join(f"{n}: {why}" for n, why in unshared.items())
-    if shared:
+    if by is not None and shared:
         actor = node.operator(username=actor.username or actor_label(actor), agency=by.agency)  # the officer's agency
         handling = replace(_handling(node, actor, tlp=tlp, red=red), releasable_to=tuple(shared))
         rule_said = f"watch rule {rule.id}: its alerts released as raised, as {by.username} saved it"
